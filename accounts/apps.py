@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Customers and tenancy"
+
+    def ready(self):
+        from accounts import views
+        from accounts.tabs import AccountTab, account_tabs
+
+        account_tabs.register(
+            AccountTab(
+                key="overview",
+                label="Overview",
+                order=0,
+                icon="bi-info-circle",
+                template_name="accounts/tabs/overview.html",
+                get_context=views.overview_tab_context,
+            )
+        )
+        account_tabs.register(
+            AccountTab(
+                key="contacts",
+                label="Contacts",
+                order=10,
+                icon="bi-people",
+                template_name="accounts/tabs/contacts.html",
+                get_context=views.contacts_tab_context,
+            )
+        )

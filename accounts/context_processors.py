@@ -1,0 +1,25 @@
+from accounts import permissions
+from accounts.permissions import role_allows
+from accounts.selectors import memberships_for_user
+
+
+def tenancy(request):
+    membership = getattr(request, "membership", None)
+    role = membership.role if membership else None
+    allowed = {
+        name.lower(): role_allows(role, value)
+        for name, value in vars(permissions).items()
+        if name.isupper() and isinstance(value, str)
+    }
+
+    def other_memberships():
+        return [
+            m for m in memberships_for_user(request.user) if m.pk != getattr(membership, "pk", None)
+        ]
+
+    return {
+        "tenant": getattr(request, "tenant", None),
+        "membership": membership,
+        "perms_for": allowed,
+        "other_memberships": other_memberships,
+    }

@@ -1,0 +1,112 @@
+"""Build the demo: Northwind Training (full) and Contoso Learning (small, to see isolation).
+
+Each app may have a `demo.py` with `build(tenant, *, user, rng)`; they run in INSTALLED_APPS order
+(accounts, agreements, projects, invoicing, reporting), each inside the tenant's scope. A tenant
+that exists already is left as it is, so the command is idempotent.
+"""
+
+import importlib
+import random
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import Membership, Role, Tenant
+from accounts.tenancy import activate
+
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_APPS = ["accounts", "agreements", "projects", "invoicing", "reporting"]
+
+TENANTS = [
+    {
+        "slug": "northwind",
+        "name": "Northwind Training",
+        "base_currency": "GBP",
+        "country": "GB",
+        "address": "Northwind Training Ltd\n21 Kingsway\nLondon WC2B 6XF\nUnited Kingdom",
+        "vat_number": "GB 123 4567 89",
+        "invoice_prefix": "NWT-",
+        "credit_note_prefix": "NWC-",
+        "payment_terms_days": 30,
+        "members": [
+            ("anna.admin@northwind.example", "Anna", "Adams", Role.ADMIN),
+            ("sam.staff@northwind.example", "Sam", "Stewart", Role.STAFF),
+            ("fiona.finance@northwind.example", "Fiona", "Fraser", Role.FINANCE),
+            ("victor.viewer@northwind.example", "Victor", "Vance", Role.VIEWER),
+        ],
+    },
+    {
+        "slug": "contoso",
+        "name": "Contoso Learning",
+        "base_currency": "EUR",
+        "country": "FR",
+        "address": "Contoso Learning SAS\n8 rue de la Paix\n75002 Paris\nFrance",
+        "vat_number": "FR 12 345678901",
+        "invoice_prefix": "CL-",
+        "credit_note_prefix": "CLA-",
+        "payment_terms_days": 45,
+        "members": [
+            ("olivia.owner@contoso.example", "Olivia", "Moreau", Role.ADMIN),
+            # A consultant who works for both companies: after login they pick one.
+            ("sam.staff@northwind.example", "Sam", "Stewart", Role.STAFF),
+        ],
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo companies (idempotent) and print their logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true",
+                            help="Do nothing when any company exists already.")
+
+    def handle(self, *args, **options):
+        if options["if_empty"] and Tenant.objects.exists():
+            self.stdout.write("Companies exist already; demo data not loaded.")
+            self.print_logins()
+            return
+        User = get_user_model()
+        if not User.objects.filter(username="platform@example.com").exists():
+            User.objects.create_superuser("platform@example.com", "platform@example.com",
+                                          DEMO_PASSWORD)
+        for spec in TENANTS:
+            self.build_tenant(dict(spec), User)
+        self.print_logins()
+
+    @transaction.atomic
+    def build_tenant(self, spec, User):
+        members = spec.pop("members")
+        if Tenant.objects.filter(slug=spec["slug"]).exists():
+            self.stdout.write(f"{spec['name']} exists already; left as it is.")
+            return
+        tenant = Tenant.objects.create(**spec)
+        rng = random.Random(f"demo-{tenant.slug}")
+        with activate(tenant):
+            users = []
+            for email, first, last, role in members:
+                user = User.objects.filter(username=email).first()
+                if user is None:
+                    user = User.objects.create_user(email, email, DEMO_PASSWORD,
+                                                    first_name=first, last_name=last)
+                Membership.objects.create(tenant=tenant, user=user, role=role)
+                users.append(user)
+            for app_label in DEMO_APPS:
+                module_name = f"{apps.get_app_config(app_label).name}.demo"
+                try:
+                    module = importlib.import_module(module_name)
+                except ModuleNotFoundError as error:
+                    if error.name != module_name:
+                        raise
+                    continue
+                module.build(tenant, user=users[0], rng=rng)
+        self.stdout.write(self.style.SUCCESS(f"Built {tenant.name} at /{tenant.slug}/"))
+
+    def print_logins(self):
+        self.stdout.write("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
+        for spec in TENANTS:
+            for email, _first, _last, role in spec["members"]:
+                self.stdout.write(f"  {spec['name']:<20} {role.label:<8} {email}")
+        self.stdout.write(f"  {'Platform (all)':<20} {'Superuser':<8} platform@example.com  (/admin/)")

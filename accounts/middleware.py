@@ -1,0 +1,79 @@
+"""Resolves the tenant of every staff URL and runs the view inside its scope.
+
+`/<tenant-slug>/...` URLs carry the tenant. The user must be logged in and a member; otherwise the
+answer is the same 404 whether the tenant does not exist or is not theirs. The view runs inside the
+tenant scope and its template response is rendered there too. The Django admin runs in the scope of
+the tenant the user chose to administer (see `accounts.admin_site`).
+"""
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.urls import Resolver404, resolve
+
+from accounts.models import Role
+from accounts.selectors import membership_for
+from accounts.tenancy import activate, scopes_disabled
+
+ADMIN_TENANT_SESSION_KEY = "admin_tenant_id"
+
+
+class TenantMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.tenant = None
+        request.membership = None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+
+        if match.namespace == "admin" or match.app_name == "admin":
+            return self._admin(request)
+
+        slug = match.kwargs.get("tenant_slug")
+        if slug is None:
+            return self.get_response(request)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        membership = membership_for(request.user, slug)
+        if membership is None:
+            raise Http404("No such company, or you are not a member of it.")
+        request.tenant = membership.tenant
+        request.membership = membership
+        with activate(membership.tenant):
+            return self._respond(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Views read the tenant from request.tenant; the slug only routed the request here.
+        view_kwargs.pop("tenant_slug", None)
+
+    def _admin(self, request):
+        user = request.user
+        if user.is_authenticated and user.is_active and user.is_superuser:
+            with scopes_disabled():
+                return self._respond(request)
+        tenant_id = request.session.get(ADMIN_TENANT_SESSION_KEY) if user.is_authenticated else None
+        if tenant_id is not None:
+            with scopes_disabled():
+                membership = (
+                    user.memberships.filter(
+                        tenant_id=tenant_id, role=Role.ADMIN, tenant__is_active=True
+                    )
+                    .select_related("tenant")
+                    .first()
+                )
+            if membership is not None:
+                request.tenant = membership.tenant
+                request.membership = membership
+                with activate(membership.tenant):
+                    return self._respond(request)
+        return self.get_response(request)
+
+    def _respond(self, request):
+        response = self.get_response(request)
+        if callable(getattr(response, "render", None)) and not response.is_rendered:
+            response.render()
+        return response

@@ -1,0 +1,280 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+
+from accounts.money import validate_country, validate_currency
+from accounts.tenancy import TenantOwned, tenant_reverse
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    STAFF = "staff", "Staff"
+    FINANCE = "finance", "Finance"
+    VIEWER = "viewer", "Viewer"
+
+
+class Tenant(models.Model):
+    """A training company. Global: it is the scope itself."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=50,
+        unique=True,
+        help_text="Part of every address of the company's pages, e.g. /northwind/.",
+    )
+    base_currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    country = models.CharField(max_length=2, blank=True, validators=[validate_country])
+    address = models.TextField(blank=True, help_text="Printed on invoices.")
+    vat_number = models.CharField("VAT number", max_length=40, blank=True)
+    invoice_prefix = models.CharField(
+        max_length=12,
+        default="INV-",
+        validators=[RegexValidator(r"^[A-Za-z0-9/_.-]*$", "Use letters, digits and - / _ . only.")],
+    )
+    credit_note_prefix = models.CharField(
+        max_length=12,
+        default="CN-",
+        validators=[RegexValidator(r"^[A-Za-z0-9/_.-]*$", "Use letters, digits and - / _ . only.")],
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MaxValueValidator(365)]
+    )
+    default_tax_rate = models.DecimalField(
+        "default tax rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(invoice_prefix=models.F("credit_note_prefix")),
+                name="tenant_prefixes_differ",
+                violation_error_message="Invoices and credit notes need different prefixes.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("dashboard", kwargs={"tenant_slug": self.slug})
+
+
+class Membership(TenantOwned):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "user"],
+                name="membership_one_per_user_and_tenant",
+                violation_error_message="This person is already a member.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class Sequence(TenantOwned):
+    """A per-tenant counter for human-facing numbers; see `services.next_number`."""
+
+    key = models.CharField(max_length=40)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="sequence_unique_key")
+        ]
+
+    def __str__(self):
+        return f"{self.key}: {self.last_value}"
+
+
+class Region(TenantOwned):
+    name = models.CharField(max_length=100)
+    code = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"],
+                name="region_unique_name",
+                violation_error_message="A region with this name already exists.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AccountKind(models.TextChoices):
+    ORGANISATION = "organisation", "Organisation"
+    INDIVIDUAL = "individual", "Individual"
+
+
+class Account(TenantOwned):
+    """A customer: an organisation (which can hold projects) or an individual."""
+
+    number = models.PositiveIntegerField(editable=False)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=12, choices=AccountKind.choices, default=AccountKind.ORGANISATION
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The group this account belongs to; its projects may use the parent's bookings.",
+    )
+    billing_account = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="billed_accounts",
+        help_text="Invoices go to this account instead. Leave empty to invoice the account itself.",
+    )
+    sales_currency = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[validate_currency],
+        help_text="If set, every project of this account must use this currency.",
+    )
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
+    tax_id = models.CharField("tax / VAT id", max_length=40, blank=True)
+    address = models.TextField("billing address", blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, validators=[validate_country])
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    tags = models.CharField(
+        max_length=255, blank=True, help_text="Comma-separated, e.g. public-sector, key-account."
+    )
+    notes = models.TextField(blank=True)
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="account_unique_number"),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")), name="account_not_own_parent"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "name"], name="account_tenant_name")]
+
+    def __str__(self):
+        return f"{self.name} ({self.number})" if self.number else self.name
+
+    def get_absolute_url(self):
+        return tenant_reverse(
+            "accounts:account-detail", tenant_id=self.tenant_id, kwargs={"pk": self.pk}
+        )
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.kind == AccountKind.ORGANISATION
+
+    @property
+    def invoice_recipient(self) -> "Account":
+        return self.billing_account or self
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag for tag in (t.strip() for t in self.tags.split(",")) if tag]
+
+    def clean(self):
+        errors = {}
+        for field in ("parent", "billing_account"):
+            other = getattr(self, field)
+            if other is not None and self.tenant_id and other.tenant_id != self.tenant_id:
+                errors[field] = "Choose an account of your own company."
+        if self.parent_id and self.pk and self.parent_id == self.pk:
+            errors["parent"] = "An account cannot be its own parent."
+        elif self.parent_id and "parent" not in errors and self._parent_chain_reaches_self():
+            errors["parent"] = (
+                f"{self.parent} is already below {self.name} in the group: choosing it as parent "
+                "would make a loop. Pick an account higher up or none."
+            )
+        if self.billing_account_id and self.pk and self.billing_account_id == self.pk:
+            errors["billing_account"] = (
+                "Leave the billing account empty to invoice the account itself."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def _parent_chain_reaches_self(self) -> bool:
+        if not self.pk:
+            return False
+        seen = set()
+        ancestor_id = self.parent_id
+        while ancestor_id is not None and ancestor_id not in seen:
+            if ancestor_id == self.pk:
+                return True
+            seen.add(ancestor_id)
+            ancestor_id = (
+                Account._base_manager.filter(pk=ancestor_id)
+                .values_list("parent_id", flat=True)
+                .first()
+            )
+        return ancestor_id is not None
+
+
+class Contact(TenantOwned):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    job_title = models.CharField(max_length=100, blank=True)
+    is_primary = models.BooleanField("primary contact", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_primary", "last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(is_primary=True),
+                name="contact_one_primary_per_account",
+                violation_error_message="The account already has a primary contact.",
+            )
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_absolute_url(self):
+        return self.account.get_absolute_url() + "contacts/"
+
+    def clean(self):
+        if self.account_id and self.tenant_id and self.account.tenant_id != self.tenant_id:
+            raise ValidationError({"account": "Choose an account of your own company."})

@@ -1,0 +1,38 @@
+"""Tabs of the account page, registered by the apps whose data they show.
+
+`accounts` may not import the apps above it, so `agreements`, `projects` and `invoicing` register
+their account tabs in their `AppConfig.ready()`; the account page shows whatever is registered.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class AccountTab:
+    key: str
+    label: str
+    order: int
+    template_name: str
+    # Returns the extra context the tab's template needs; runs inside the tenant scope.
+    get_context: Callable[[HttpRequest, object], dict] = field(default=lambda request, account: {})
+    icon: str = "bi-circle"
+
+
+class TabRegistry:
+    def __init__(self):
+        self._tabs: dict[str, AccountTab] = {}
+
+    def register(self, tab: AccountTab) -> None:
+        self._tabs[tab.key] = tab
+
+    def all(self) -> list[AccountTab]:
+        return sorted(self._tabs.values(), key=lambda tab: tab.order)
+
+    def get(self, key: str) -> AccountTab | None:
+        return self._tabs.get(key)
+
+
+account_tabs = TabRegistry()

@@ -1,0 +1,133 @@
+"""Tenant isolation plumbing.
+
+Every tenant-owned model inherits `TenantOwned`: a non-null `tenant` foreign key and a default
+manager built on django-scopes. Inside `activate(tenant)` its queries are filtered to that tenant;
+outside any scope every query that would reach the database raises `ScopeError`.
+
+django-scopes guards the common query methods but lets `.exists()`, `.explain()`, `.contains()`,
+`.in_bulk()` and use as a subquery through unscoped; `ScopeRequiredQuerySet` closes those, and
+keeps chaining (`.all()`, `.filter()`) lazy so that forms and filter sets may build querysets at
+import time, as long as they are evaluated inside a scope.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.urls import reverse
+from django_scopes import ScopedManager, scope, scopes_disabled
+from django_scopes.exceptions import ScopeError
+from django_scopes.manager import DisabledQuerySet
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
+
+__all__ = [
+    "ScopeError",
+    "TenantOwned",
+    "activate",
+    "current_tenant",
+    "scopes_disabled",
+    "tenant_reverse",
+]
+
+_current_tenant: ContextVar[Tenant | None] = ContextVar("current_tenant", default=None)
+
+
+class ScopeRequiredQuerySet(models.QuerySet):
+    """The queryset a scoped manager hands out when no tenant scope is active."""
+
+    def __init__(self, *args, missing_scopes=None, **kwargs):
+        self.missing_scopes = missing_scopes or {"tenant"}
+        super().__init__(*args, **kwargs)
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.missing_scopes = self.missing_scopes
+        return clone
+
+    def _refuse(self, *args, **kwargs):
+        raise ScopeError(
+            f"A scope on {', '.join(sorted(self.missing_scopes))} must be active to query "
+            f"{self.model.__name__}: wrap the code in accounts.tenancy.activate(tenant)."
+        )
+
+    # Every path that sends SQL: evaluation, aggregates, writes, and use inside another query.
+    _fetch_all = _refuse
+    iterator = _refuse
+    aiterator = _refuse
+    count = _refuse
+    aggregate = _refuse
+    exists = _refuse
+    explain = _refuse
+    contains = _refuse
+    in_bulk = _refuse
+    update = _refuse
+    _update = _refuse
+    delete = _refuse
+    _raw_delete = _refuse
+    raw = _refuse
+    get_or_create = _refuse
+    update_or_create = _refuse
+    bulk_update = _refuse
+    select_for_update = _refuse
+    resolve_expression = _refuse
+    __bool__ = _refuse
+    __len__ = _refuse
+
+
+class _ScopedBase(ScopedManager(tenant="tenant").__class__):
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if isinstance(queryset, DisabledQuerySet):
+            return ScopeRequiredQuerySet(
+                self.model, using=self._db, missing_scopes=queryset.missing_scopes
+            )
+        return queryset
+
+    def all(self):
+        return self.get_queryset()
+
+
+class TenantManager(_ScopedBase):
+    """Default manager of every tenant-owned model (see module docstring)."""
+
+
+class TenantOwned(models.Model):
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+
+    def same_tenant(self, *others) -> bool:
+        return all(other is None or other.tenant_id == self.tenant_id for other in others)
+
+
+@contextlib.contextmanager
+def activate(tenant: Tenant):
+    """Run the block as `tenant`: scoped queries see only its rows."""
+    token = _current_tenant.set(tenant)
+    try:
+        with scope(tenant=tenant.pk):
+            yield tenant
+    finally:
+        _current_tenant.reset(token)
+
+
+def current_tenant() -> Tenant | None:
+    return _current_tenant.get()
+
+
+def tenant_reverse(viewname: str, *, tenant_id: int | None = None, kwargs=None) -> str:
+    """`reverse()` for a tenant URL; the slug comes from the active tenant when it matches."""
+    from accounts.models import Tenant
+
+    tenant = current_tenant()
+    if tenant is None or (tenant_id is not None and tenant.pk != tenant_id):
+        tenant = Tenant.objects.get(pk=tenant_id)
+    return reverse(viewname, kwargs={"tenant_slug": tenant.slug, **(kwargs or {})})

@@ -1,0 +1,36 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("accounts/", views.AccountListView.as_view(), name="account-list"),
+    path("accounts/new/", views.AccountFormView.as_view(), name="account-create"),
+    path("accounts/<int:pk>/", views.AccountDetailView.as_view(), name="account-detail"),
+    path("accounts/<int:pk>/edit/", views.AccountFormView.as_view(), name="account-edit"),
+    path("accounts/<int:pk>/<slug:tab>/", views.AccountDetailView.as_view(), name="account-tab"),
+    path(
+        "accounts/<int:account_pk>/contacts/new/",
+        views.ContactFormView.as_view(),
+        name="contact-create",
+    ),
+    path(
+        "accounts/<int:account_pk>/contacts/<int:pk>/edit/",
+        views.ContactFormView.as_view(),
+        name="contact-edit",
+    ),
+    path(
+        "accounts/<int:account_pk>/contacts/<int:pk>/delete/",
+        views.ContactDeleteView.as_view(),
+        name="contact-delete",
+    ),
+    path("regions/", views.RegionListView.as_view(), name="region-list"),
+    path("settings/", views.TenantSettingsView.as_view(), name="settings"),
+    path("settings/members/", views.MembersView.as_view(), name="members"),
+    path("settings/members/<int:pk>/role/", views.MemberRoleView.as_view(), name="member-role"),
+    path(
+        "settings/members/<int:pk>/remove/", views.MemberRemoveView.as_view(), name="member-remove"
+    ),
+    path("settings/admin/", views.AdminSwitchView.as_view(), name="admin-switch"),
+]

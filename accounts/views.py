@@ -1,0 +1,368 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from accounts import permissions, selectors, services
+from accounts.access import (
+    get_account_for_user,
+    get_account_for_write,
+    get_contact_for_write,
+    get_membership_for_admin,
+)
+from accounts.filters import AccountFilter
+from accounts.forms import (
+    AccountForm,
+    ContactForm,
+    MemberAddForm,
+    MemberRoleForm,
+    RegionForm,
+    TenantSettingsForm,
+)
+from accounts.middleware import ADMIN_TENANT_SESSION_KEY
+from accounts.models import Account, Contact, Region
+from accounts.tables import AccountTable, ContactTable, MemberTable
+from accounts.tabs import account_tabs
+from accounts.tasking import enqueue_on_commit
+from accounts.tasks import send_member_invitation
+from accounts.tenancy import tenant_reverse
+from accounts.views_base import TenantViewMixin
+
+
+def save_with_service(form, save) -> bool:
+    """Call a service with a valid form; its ValidationError lands on the form, nothing saved."""
+    if not form.is_valid():
+        return False
+    try:
+        save()
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
+class HomeView(LoginRequiredMixin, View):
+    """After login: straight to the only company, or a choice between several."""
+
+    def get(self, request):
+        memberships = selectors.memberships_for_user(request.user)
+        if len(memberships) == 1:
+            return redirect("dashboard", tenant_slug=memberships[0].tenant.slug)
+        return render(request, "accounts/home.html", {"memberships": memberships})
+
+
+class DashboardView(TenantViewMixin, TemplateView):
+    template_name = "accounts/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["counts"] = selectors.tenant_overview()
+        context["recent_accounts"] = Account.objects.select_related("region").order_by(
+            "-created_at"
+        )[:8]
+        return context
+
+
+class AccountListView(TenantViewMixin, SingleTableMixin, FilterView):
+    table_class = AccountTable
+    filterset_class = AccountFilter
+    template_name = "accounts/account_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.account_list()
+
+
+class AccountFormView(TenantViewMixin, View):
+    permission = permissions.VIEW
+    write_permission = permissions.EDIT_CUSTOMERS
+    template_name = "accounts/account_form.html"
+
+    def get_account(self):
+        pk = self.kwargs.get("pk")
+        return get_account_for_write(self.request, pk) if pk else Account()
+
+    def get(self, request, pk=None):
+        account = self.get_account()
+        initial = {}
+        if not account.pk:
+            initial = {"kind": request.GET.get("kind") or "organisation"}
+            if request.GET.get("parent"):
+                initial["parent"] = request.GET["parent"]
+        form = AccountForm(instance=account, tenant=request.tenant, initial=initial)
+        return render(request, self.template_name, {"form": form, "account": account})
+
+    def post(self, request, pk=None):
+        account = self.get_account()
+        form = AccountForm(request.POST, instance=account, tenant=request.tenant)
+        is_new = account.pk is None
+        saved = save_with_service(
+            form,
+            lambda: services.account_save(
+                tenant=request.tenant, by=request.user, account=form.instance
+            ),
+        )
+        if not saved:
+            return render(
+                request, self.template_name, {"form": form, "account": account}, status=422
+            )
+        verb = "created" if is_new else "saved"
+        messages.success(request, f"Account {form.instance.name} {verb}.")
+        return redirect(form.instance)
+
+
+class AccountDetailView(TenantViewMixin, View):
+    def get(self, request, pk, tab="overview"):
+        account = get_account_for_user(request, pk)
+        active = account_tabs.get(tab)
+        if active is None:
+            raise Http404("No such tab.")
+        context = {
+            "account": account,
+            "tabs": account_tabs.all(),
+            "active_tab": active,
+            **active.get_context(request, account),
+        }
+        htmx = getattr(request, "htmx", None)
+        template = (
+            active.template_name
+            if htmx and not htmx.history_restore_request
+            else ("accounts/account_detail.html")
+        )
+        return render(request, template, context)
+
+
+def overview_tab_context(request, account):
+    return {
+        "children": list(account.children.order_by("name").only("pk", "name", "number")),
+        "billing_account": account.billing_account,
+        "primary_contact": Contact.objects.filter(account=account, is_primary=True).first(),
+    }
+
+
+def contacts_tab_context(request, account):
+    return {"contact_table": ContactTable(selectors.account_contacts(account), orderable=False)}
+
+
+class ContactFormView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_CUSTOMERS
+    template_name = "accounts/contact_form.html"
+
+    def setup_objects(self, account_pk, pk):
+        account = get_account_for_write(self.request, account_pk)
+        contact = get_contact_for_write(self.request, account, pk) if pk else Contact()
+        return account, contact
+
+    def get(self, request, account_pk, pk=None):
+        account, contact = self.setup_objects(account_pk, pk)
+        form = ContactForm(instance=contact, tenant=request.tenant, account=account)
+        return render(
+            request, self.template_name, {"form": form, "account": account, "contact": contact}
+        )
+
+    def post(self, request, account_pk, pk=None):
+        account, contact = self.setup_objects(account_pk, pk)
+        form = ContactForm(request.POST, instance=contact, tenant=request.tenant, account=account)
+        saved = save_with_service(
+            form,
+            lambda: services.contact_save(
+                tenant=request.tenant, by=request.user, contact=form.instance
+            ),
+        )
+        if not saved:
+            return render(
+                request,
+                self.template_name,
+                {"form": form, "account": account, "contact": contact},
+                status=422,
+            )
+        messages.success(request, f"Contact {form.instance.full_name} saved.")
+        return redirect(contacts_url(account))
+
+
+def contacts_url(account):
+    return tenant_reverse(
+        "accounts:account-tab",
+        tenant_id=account.tenant_id,
+        kwargs={"pk": account.pk, "tab": "contacts"},
+    )
+
+
+class ContactDeleteView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_CUSTOMERS
+    template_name = "accounts/contact_confirm_delete.html"
+
+    def get(self, request, account_pk, pk):
+        account = get_account_for_write(request, account_pk)
+        contact = get_contact_for_write(request, account, pk)
+        return render(request, self.template_name, {"account": account, "contact": contact})
+
+    def post(self, request, account_pk, pk):
+        account = get_account_for_write(request, account_pk)
+        contact = get_contact_for_write(request, account, pk)
+        services.contact_delete(tenant=request.tenant, by=request.user, contact=contact)
+        messages.success(request, f"Contact {contact.full_name} deleted.")
+        return redirect(contacts_url(account))
+
+
+class RegionListView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_CUSTOMERS
+    template_name = "accounts/region_list.html"
+
+    def render_page(self, form, status=200):
+        from django.db.models import Count
+
+        regions = Region.objects.annotate(account_count=Count("accounts")).order_by("name")
+        return render(
+            self.request, self.template_name, {"regions": regions, "form": form}, status=status
+        )
+
+    def get(self, request):
+        return self.render_page(RegionForm(tenant=request.tenant))
+
+    def post(self, request):
+        region = None
+        if request.POST.get("region_id"):
+            region = Region.objects.filter(pk=request.POST["region_id"]).first()
+            if region is None:
+                raise Http404("No such region.")
+        form = RegionForm(request.POST, instance=region, tenant=request.tenant)
+        saved = save_with_service(
+            form,
+            lambda: services.region_save(
+                tenant=request.tenant, by=request.user, region=form.instance
+            ),
+        )
+        if not saved:
+            return self.render_page(form, status=422)
+        messages.success(request, f"Region {form.instance.name} saved.")
+        return redirect("accounts:region-list", tenant_slug=request.tenant.slug)
+
+
+class MembersView(TenantViewMixin, View):
+    permission = permissions.MANAGE_TENANT
+    write_permission = permissions.MANAGE_TENANT
+    template_name = "accounts/members.html"
+
+    def render_page(self, form, status=200):
+        from accounts.models import Membership
+
+        table = MemberTable(Membership.objects.select_related("user"), orderable=False)
+        return render(
+            self.request, self.template_name, {"table": table, "form": form}, status=status
+        )
+
+    def get(self, request):
+        return self.render_page(MemberAddForm())
+
+    def post(self, request):
+        form = MemberAddForm(request.POST)
+        result = {}
+
+        def add():
+            result["membership"], result["created"] = services.membership_add(
+                tenant=request.tenant, by=request.user, **form.cleaned_data
+            )
+
+        if not save_with_service(form, add):
+            return self.render_page(form, status=422)
+        membership = result["membership"]
+        if result["created"]:
+            enqueue_on_commit(
+                send_member_invitation,
+                tenant=request.tenant,
+                membership_id=membership.pk,
+                base_url=request.build_absolute_uri("/"),
+            )
+            messages.success(
+                request,
+                f"{membership.user.email} added as {membership.get_role_display()}; "
+                "an invitation to choose a password is on its way.",
+            )
+        else:
+            messages.success(
+                request, f"{membership.user.email} added as {membership.get_role_display()}."
+            )
+        return redirect("accounts:members", tenant_slug=request.tenant.slug)
+
+
+class MemberRoleView(TenantViewMixin, View):
+    permission = permissions.MANAGE_TENANT
+    write_permission = permissions.MANAGE_TENANT
+
+    def post(self, request, pk):
+        membership = get_membership_for_admin(request, pk)
+        form = MemberRoleForm(request.POST, instance=membership)
+        if form.is_valid():
+            try:
+                services.membership_change_role(
+                    tenant=request.tenant,
+                    by=request.user,
+                    membership=membership,
+                    role=form.cleaned_data["role"],
+                )
+                messages.success(
+                    request, f"{membership.user.email} is now {membership.get_role_display()}."
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+        else:
+            messages.error(request, "Choose one of the listed roles.")
+        return redirect("accounts:members", tenant_slug=request.tenant.slug)
+
+
+class MemberRemoveView(TenantViewMixin, View):
+    permission = permissions.MANAGE_TENANT
+    write_permission = permissions.MANAGE_TENANT
+
+    def post(self, request, pk):
+        membership = get_membership_for_admin(request, pk)
+        try:
+            services.membership_remove(
+                tenant=request.tenant, by=request.user, membership=membership
+            )
+            messages.success(request, f"{membership.user.email} no longer has access.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("accounts:members", tenant_slug=request.tenant.slug)
+
+
+class TenantSettingsView(TenantViewMixin, View):
+    permission = permissions.MANAGE_TENANT
+    write_permission = permissions.MANAGE_TENANT
+    template_name = "accounts/tenant_settings.html"
+
+    def get(self, request):
+        form = TenantSettingsForm(instance=request.tenant)
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        form = TenantSettingsForm(request.POST, instance=request.tenant)
+        saved = save_with_service(
+            form,
+            lambda: services.tenant_update(
+                tenant=request.tenant,
+                by=request.user,
+                **{name: form.cleaned_data[name] for name in form.Meta.fields},
+            ),
+        )
+        if not saved:
+            return render(request, self.template_name, {"form": form}, status=422)
+        messages.success(request, "Company settings saved.")
+        return redirect("accounts:settings", tenant_slug=request.tenant.slug)
+
+
+class AdminSwitchView(TenantViewMixin, View):
+    """Open the Django admin for this company (tenant admins only)."""
+
+    permission = permissions.MANAGE_TENANT
+
+    def get(self, request):
+        request.session[ADMIN_TENANT_SESSION_KEY] = request.tenant.pk
+        return HttpResponseRedirect(reverse("admin:index"))

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from accounts.views import DashboardView, HomeView
+
+# Every staff page lives under /<tenant-slug>/; TenantMiddleware resolves and checks it.
+tenant_patterns = [
+    path("", DashboardView.as_view(), name="dashboard"),
+    path("", include("accounts.urls")),
+]
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("admin/", admin.site.urls),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("", include("django.contrib.auth.urls")),
+    path("<slug:tenant_slug>/", include(tenant_patterns)),
+]

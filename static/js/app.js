@@ -1,0 +1,12 @@
+// Small behaviours shared by every page; no inline scripts (the content security policy forbids them).
+document.addEventListener("htmx:afterSwap", function (event) {
+  // Keep the tab strip in step with the tab htmx just loaded.
+  const tabs = event.target.closest("[data-tabs]") || document.querySelector("[data-tabs]");
+  if (!tabs || !event.detail.requestConfig) return;
+  const path = event.detail.requestConfig.path;
+  tabs.querySelectorAll(".nav-link").forEach(function (link) {
+    const active = link.getAttribute("href") === path;
+    link.classList.toggle("active", active);
+    link.setAttribute("aria-selected", active ? "true" : "false");
+  });
+});
