@@ -6,32 +6,103 @@ from accounts import services
 from accounts.models import Account, AccountKind, Contact, Region
 
 FIRST_NAMES = [
-    "Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Leo", "Sophie", "Harry", "Lena",
-    "Jonas", "Emma", "Lukas", "Chloe", "Finn", "Grace", "Elias", "Freya", "Jakob", "Nora", "Oscar",
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "George",
+    "Ava",
+    "Noah",
+    "Mia",
+    "Leo",
+    "Sophie",
+    "Harry",
+    "Lena",
+    "Jonas",
+    "Emma",
+    "Lukas",
+    "Chloe",
+    "Finn",
+    "Grace",
+    "Elias",
+    "Freya",
+    "Jakob",
+    "Nora",
+    "Oscar",
 ]
 LAST_NAMES = [
-    "Smith", "Jones", "Taylor", "Brown", "Wilson", "Müller", "Schmidt", "Evans", "Thomas",
-    "Roberts", "Walker", "Wright", "Hughes", "Fischer", "Weber", "Clarke", "Green", "Hall",
-    "Jansen", "de Vries", "Lindqvist", "Novak",
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Wilson",
+    "Müller",
+    "Schmidt",
+    "Evans",
+    "Thomas",
+    "Roberts",
+    "Walker",
+    "Wright",
+    "Hughes",
+    "Fischer",
+    "Weber",
+    "Clarke",
+    "Green",
+    "Hall",
+    "Jansen",
+    "de Vries",
+    "Lindqvist",
+    "Novak",
 ]
 JOB_TITLES = [
-    "Learning & Development Manager", "HR Business Partner", "Procurement Officer",
-    "Head of Training", "Finance Controller", "Team Lead", "Training Coordinator",
+    "Learning & Development Manager",
+    "HR Business Partner",
+    "Procurement Officer",
+    "Head of Training",
+    "Finance Controller",
+    "Team Lead",
+    "Training Coordinator",
 ]
 
+STREETS = ["Station Road", "Park Lane", "Mill Street", "Kingsway"]
+
 NORTHWIND_REGIONS = [
-    ("London", "LON"), ("North of England", "NTH"), ("Midlands", "MID"), ("Scotland", "SCO"),
-    ("Benelux", "BNL"), ("DACH", "DACH"),
+    ("London", "LON"),
+    ("North of England", "NTH"),
+    ("Midlands", "MID"),
+    ("Scotland", "SCO"),
+    ("Benelux", "BNL"),
+    ("DACH", "DACH"),
 ]
 
 # (name, region, city, country, currency, tags, children)
 NORTHWIND_GROUPS = [
-    ("Meridian Health Group", "London", "London", "GB", "GBP", "public-sector, healthcare",
-     ["Meridian Hospital North", "Meridian Hospital South", "Meridian Community Clinics"]),
-    ("Hanseatic Logistics AG", "DACH", "Hamburg", "DE", "EUR", "logistics, key-account",
-     ["Hanseatic Logistics UK Ltd", "Hanseatic Freight Benelux BV"]),
-    ("Caledonian Energy plc", "Scotland", "Aberdeen", "GB", "GBP", "energy",
-     ["Caledonian Offshore Services"]),
+    (
+        "Meridian Health Group",
+        "London",
+        "London",
+        "GB",
+        "GBP",
+        "public-sector, healthcare",
+        ["Meridian Hospital North", "Meridian Hospital South", "Meridian Community Clinics"],
+    ),
+    (
+        "Hanseatic Logistics AG",
+        "DACH",
+        "Hamburg",
+        "DE",
+        "EUR",
+        "logistics, key-account",
+        ["Hanseatic Logistics UK Ltd", "Hanseatic Freight Benelux BV"],
+    ),
+    (
+        "Caledonian Energy plc",
+        "Scotland",
+        "Aberdeen",
+        "GB",
+        "GBP",
+        "energy",
+        ["Caledonian Offshore Services"],
+    ),
 ]
 NORTHWIND_ACCOUNTS = [
     ("Albion Rail Services", "Midlands", "Birmingham", "GB", "GBP", "transport, framework"),
@@ -68,7 +139,9 @@ def _contacts(tenant, user, account, rng, count):
     for _ in range(count):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         contact = Contact(
-            account=account, first_name=first, last_name=last,
+            account=account,
+            first_name=first,
+            last_name=last,
             email=f"{first}.{last}@{domain}".lower().replace(" ", "").replace("ü", "ue"),
             phone=f"+44 20 7{rng.randint(100, 999)} {rng.randint(1000, 9999)}",
             job_title=rng.choice(JOB_TITLES),
@@ -96,46 +169,85 @@ def _build_northwind(tenant, user, rng):
         )
     for name, region, city, country, currency, tags, children in NORTHWIND_GROUPS:
         parent = _account(
-            tenant, user, name=name, region=regions[region], city=city, country=country,
-            sales_currency=currency, tags=tags, address=f"{rng.randint(1, 200)} High Street",
-            postal_code=f"{rng.randint(10000, 99999)}", tax_id=f"{country}{rng.randint(10**8, 10**9)}",
-            email=f"accounts@{name.split()[0].lower()}.example", phone="+44 20 7946 0000",
+            tenant,
+            user,
+            name=name,
+            region=regions[region],
+            city=city,
+            country=country,
+            sales_currency=currency,
+            tags=tags,
+            address=f"{rng.randint(1, 200)} High Street",
+            postal_code=f"{rng.randint(10000, 99999)}",
+            tax_id=f"{country}{rng.randint(10**8, 10**9)}",
+            email=f"accounts@{name.split()[0].lower()}.example",
+            phone="+44 20 7946 0000",
         )
         _contacts(tenant, user, parent, rng, 3)
         for child_name in children:
             child = _account(
-                tenant, user, name=child_name, region=regions[region], city=city,
-                country=country, sales_currency=currency, parent=parent, billing_account=parent,
+                tenant,
+                user,
+                name=child_name,
+                region=regions[region],
+                city=city,
+                country=country,
+                sales_currency=currency,
+                parent=parent,
+                billing_account=parent,
                 tags=tags,
             )
             _contacts(tenant, user, child, rng, 2)
     for name, region, city, country, currency, tags in NORTHWIND_ACCOUNTS:
         account = _account(
-            tenant, user, name=name, region=regions[region], city=city, country=country,
-            sales_currency=currency if rng.random() < 0.5 else "", tags=tags,
-            address=f"{rng.randint(1, 200)} {rng.choice(['Station Road', 'Park Lane', 'Mill Street', 'Kingsway'])}",
-            postal_code=f"{rng.randint(10000, 99999)}", tax_id=f"{country}{rng.randint(10**8, 10**9)}",
+            tenant,
+            user,
+            name=name,
+            region=regions[region],
+            city=city,
+            country=country,
+            sales_currency=currency if rng.random() < 0.5 else "",
+            tags=tags,
+            address=f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
+            postal_code=f"{rng.randint(10000, 99999)}",
+            tax_id=f"{country}{rng.randint(10**8, 10**9)}",
             email=f"training@{name.split()[0].lower()}.example",
         )
         _contacts(tenant, user, account, rng, rng.randint(1, 4))
     for name, region, city, country in NORTHWIND_INDIVIDUALS:
         first, last = name.split(" ", 1)
         account = _account(
-            tenant, user, name=name, kind=AccountKind.INDIVIDUAL, region=regions[region],
-            city=city, country=country, email=f"{first}.{last}@mail.example".lower().replace("'", ""),
+            tenant,
+            user,
+            name=name,
+            kind=AccountKind.INDIVIDUAL,
+            region=regions[region],
+            city=city,
+            country=country,
+            email=f"{first}.{last}@mail.example".lower().replace("'", ""),
         )
         services.contact_save(
-            tenant=tenant, by=user,
+            tenant=tenant,
+            by=user,
             contact=Contact(account=account, first_name=first, last_name=last, email=account.email),
         )
-    dormant = _account(tenant, user, name="Westbury Printing (closed)", region=regions["Midlands"],
-                       city="Coventry", country="GB", is_active=False, notes="Ceased trading 2025.")
+    dormant = _account(
+        tenant,
+        user,
+        name="Westbury Printing (closed)",
+        region=regions["Midlands"],
+        city="Coventry",
+        country="GB",
+        is_active=False,
+        notes="Ceased trading 2025.",
+    )
     _contacts(tenant, user, dormant, rng, 1)
 
 
 def _build_small(tenant, user, rng):
     region = services.region_save(tenant=tenant, by=user, region=Region(name="France", code="FR"))
     for name, city, country in CONTOSO_ACCOUNTS:
-        account = _account(tenant, user, name=name, region=region, city=city, country=country,
-                           sales_currency="EUR")
+        account = _account(
+            tenant, user, name=name, region=region, city=city, country=country, sales_currency="EUR"
+        )
         _contacts(tenant, user, account, rng, 2)

@@ -61,7 +61,9 @@ class MemberTable(tables.Table):
     role = tables.Column()
     last_login = tables.DateTimeColumn(accessor="user__last_login", verbose_name="Last login")
     actions = tables.TemplateColumn(
-        template_name="accounts/partials/member_actions.html", verbose_name="", orderable=False,
+        template_name="accounts/partials/member_actions.html",
+        verbose_name="",
+        orderable=False,
         extra_context={"roles": Role.choices},
     )
 

@@ -1,6 +1,6 @@
 """Mixins every tenant view builds on."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
 from accounts import permissions
 from accounts.access import require
@@ -20,9 +20,13 @@ class TenantViewMixin:
         if getattr(request, "tenant", None) is None:
             raise PermissionDenied("Tenant pages run only under /<company>/.")
         require(request, self.permission)
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and hasattr(
+            self, request.method.lower()
+        ):
             if self.write_permission is None:
-                raise PermissionDenied("This page cannot be changed.")
+                raise ImproperlyConfigured(
+                    f"{type(self).__name__} handles {request.method} but names no write_permission."
+                )
             require(request, self.write_permission)
         return super().dispatch(request, *args, **kwargs)
 

@@ -8,7 +8,12 @@ class ProjectsConfig(AppConfig):
     def ready(self):
         from accounts.tabs import AccountTab, account_tabs
 
-        account_tabs.register(AccountTab(
-            key="projects", label="Projects", order=30, icon="bi-kanban",
-            template_name="projects/tabs/account_projects.html",
-        ))
+        account_tabs.register(
+            AccountTab(
+                key="projects",
+                label="Projects",
+                order=30,
+                icon="bi-kanban",
+                template_name="projects/tabs/account_projects.html",
+            )
+        )

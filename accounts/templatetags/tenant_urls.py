@@ -8,8 +8,11 @@ register = template.Library()
 def turl(context, viewname, *args, **kwargs):
     """`{% url %}` for tenant pages: the current tenant's slug is filled in."""
     tenant = context["request"].tenant
-    return reverse(viewname, args=[tenant.slug, *args] if args else None,
-                   kwargs={"tenant_slug": tenant.slug, **kwargs} if not args else None)
+    return reverse(
+        viewname,
+        args=[tenant.slug, *args] if args else None,
+        kwargs={"tenant_slug": tenant.slug, **kwargs} if not args else None,
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -60,8 +60,9 @@ class Command(BaseCommand):
     help = "Load the demo companies (idempotent) and print their logins."
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true",
-                            help="Do nothing when any company exists already.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when any company exists already."
+        )
 
     def handle(self, *args, **options):
         if options["if_empty"] and Tenant.objects.exists():
@@ -70,8 +71,9 @@ class Command(BaseCommand):
             return
         User = get_user_model()
         if not User.objects.filter(username="platform@example.com").exists():
-            User.objects.create_superuser("platform@example.com", "platform@example.com",
-                                          DEMO_PASSWORD)
+            User.objects.create_superuser(
+                "platform@example.com", "platform@example.com", DEMO_PASSWORD
+            )
         for spec in TENANTS:
             self.build_tenant(dict(spec), User)
         self.print_logins()
@@ -89,8 +91,9 @@ class Command(BaseCommand):
             for email, first, last, role in members:
                 user = User.objects.filter(username=email).first()
                 if user is None:
-                    user = User.objects.create_user(email, email, DEMO_PASSWORD,
-                                                    first_name=first, last_name=last)
+                    user = User.objects.create_user(
+                        email, email, DEMO_PASSWORD, first_name=first, last_name=last
+                    )
                 Membership.objects.create(tenant=tenant, user=user, role=role)
                 users.append(user)
             for app_label in DEMO_APPS:
@@ -105,8 +108,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Built {tenant.name} at /{tenant.slug}/"))
 
     def print_logins(self):
-        self.stdout.write("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for spec in TENANTS:
             for email, _first, _last, role in spec["members"]:
                 self.stdout.write(f"  {spec['name']:<20} {role.label:<8} {email}")
-        self.stdout.write(f"  {'Platform (all)':<20} {'Superuser':<8} platform@example.com  (/admin/)")
+        self.stdout.write(
+            f"  {'Platform (all)':<20} {'Superuser':<8} platform@example.com  (/admin/)"
+        )

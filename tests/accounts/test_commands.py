@@ -1,0 +1,72 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Account, Contact, Membership, Role, Tenant
+from accounts.tenancy import activate
+
+
+def test_create_tenant_makes_the_company_and_its_first_admin(db):
+    out = StringIO()
+    call_command(
+        "create_tenant",
+        "--name",
+        "Acme Training",
+        "--slug",
+        "acme",
+        "--admin-email",
+        "Boss@Acme.example",
+        "--currency",
+        "gbp",
+        stdout=out,
+    )
+    tenant = Tenant.objects.get(slug="acme")
+    assert tenant.base_currency == "GBP"
+    with activate(tenant):
+        membership = Membership.objects.select_related("user").get()
+    assert membership.role == Role.ADMIN and membership.user.email == "boss@acme.example"
+    printed_password = out.getvalue().split("Password: ")[1].split()[0]
+    assert membership.user.check_password(printed_password)
+
+
+def test_create_tenant_explains_a_bad_currency(db):
+    with pytest.raises(CommandError, match="ISO 4217"):
+        call_command(
+            "create_tenant",
+            "--name",
+            "X",
+            "--slug",
+            "x",
+            "--admin-email",
+            "x@example.com",
+            "--currency",
+            "XYZ",
+            stdout=StringIO(),
+        )
+    assert not Tenant.objects.exists()
+
+
+def test_seed_demo_builds_two_tenants_and_is_idempotent(db):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=StringIO())
+    northwind = Tenant.objects.get(slug="northwind")
+    contoso = Tenant.objects.get(slug="contoso")
+    with activate(northwind):
+        assert Account.objects.filter(kind="organisation").count() >= 20
+        assert Account.objects.filter(kind="individual").count() >= 3
+        assert Account.objects.filter(parent__isnull=False).exists()
+        assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+        assert not Account.objects.exclude(contacts__is_primary=True).exists()
+    with activate(contoso):
+        assert 0 < Account.objects.count() < 10
+        assert Contact.objects.exists()
+    assert "anna.admin@northwind.example" in out.getvalue()
+    assert "demo-pass-2026" in out.getvalue()
+
+
+def test_seed_demo_if_empty_leaves_an_existing_database_alone(db):
+    Tenant.objects.create(name="Existing", slug="existing")
+    call_command("seed_demo", "--if-empty", stdout=StringIO())
+    assert list(Tenant.objects.values_list("slug", flat=True)) == ["existing"]

@@ -1,0 +1,68 @@
+"""Every tenant URL of the project, with a way to fill its arguments from one tenant's rows.
+
+`tests/accounts/test_isolation.py` checks that this list covers every URL under /<tenant-slug>/,
+so a new view cannot be added without its cross-tenant test. Later apps add their URLs here.
+"""
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+
+def tenant_url_names() -> set[str]:
+    """Names of every URL pattern that sits below the <tenant_slug> route."""
+    names = set()
+
+    def walk(patterns, namespace, under_tenant):
+        for pattern in patterns:
+            route = str(pattern.pattern)
+            inside = under_tenant or "<slug:tenant_slug>" in route
+            if isinstance(pattern, URLResolver):
+                ns = namespace
+                if pattern.namespace:
+                    ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                walk(pattern.url_patterns, ns, inside)
+            elif isinstance(pattern, URLPattern) and inside and pattern.name:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, "", False)
+    return names
+
+
+def tenant_urls(rows) -> dict[str, dict]:
+    """URL name -> kwargs (without the slug) pointing at `rows`' objects of one tenant."""
+    account, contact, membership = rows["account"], rows["contact"], rows["membership"]
+    return {
+        "dashboard": {},
+        "accounts:account-list": {},
+        "accounts:account-create": {},
+        "accounts:account-detail": {"pk": account.pk},
+        "accounts:account-edit": {"pk": account.pk},
+        "accounts:account-tab": {"pk": account.pk, "tab": "contacts"},
+        "accounts:contact-create": {"account_pk": account.pk},
+        "accounts:contact-edit": {"account_pk": account.pk, "pk": contact.pk},
+        "accounts:contact-delete": {"account_pk": account.pk, "pk": contact.pk},
+        "accounts:region-list": {},
+        "accounts:settings": {},
+        "accounts:members": {},
+        "accounts:member-role": {"pk": membership.pk},
+        "accounts:member-remove": {"pk": membership.pk},
+        "accounts:admin-switch": {},
+    }
+
+
+# Actions that only accept POST: a GET is 405 for any id, so it reveals nothing.
+POST_ONLY = {"accounts:member-role", "accounts:member-remove"}
+
+
+# Pages without a write handler: a POST is 405 for any id.
+READ_ONLY = {
+    "dashboard",
+    "accounts:account-list",
+    "accounts:account-detail",
+    "accounts:account-tab",
+    "accounts:admin-switch",
+}
+
+
+# URLs whose kwargs name one of the tenant's objects (the rest are tenant-wide pages).
+def object_urls(rows) -> dict[str, dict]:
+    return {name: kwargs for name, kwargs in tenant_urls(rows).items() if kwargs}
