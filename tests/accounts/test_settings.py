@@ -22,6 +22,8 @@ def run_manage(*args, **env):
             "DEBUG",
             "SECRET_KEY",
             "ALLOWED_HOSTS",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "DATABASE_URL",
             "DJANGO_SETTINGS_MODULE",
             "TASKS_BACKEND",
             "SECURE_SSL_REDIRECT",
