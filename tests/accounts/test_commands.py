@@ -70,3 +70,33 @@ def test_seed_demo_if_empty_leaves_an_existing_database_alone(db):
     Tenant.objects.create(name="Existing", slug="existing")
     call_command("seed_demo", "--if-empty", stdout=StringIO())
     assert list(Tenant.objects.values_list("slug", flat=True)) == ["existing"]
+
+
+def test_add_member_runs_in_the_named_tenant_and_invites_a_new_person(
+    world_a, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "add_member",
+            "--tenant",
+            "alpha",
+            "--email",
+            "new@alpha.example",
+            "--role",
+            "finance",
+            stdout=out,
+        )
+    with activate(world_a.tenant):
+        assert Membership.objects.get(user__email="new@alpha.example").role == Role.FINANCE
+    assert mail.outbox[0].to == ["new@alpha.example"]
+    assert "invitation queued" in out.getvalue()
+
+
+def test_a_tenant_command_names_the_known_companies_when_the_slug_is_wrong(world_a):
+    with pytest.raises(CommandError, match="Known: alpha"):
+        call_command(
+            "add_member", "--tenant", "nope", "--email", "x@example.com", stdout=StringIO()
+        )
