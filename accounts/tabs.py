@@ -1,4 +1,4 @@
-"""Tabs of the account page, registered by the apps whose data they show.
+"""Tabs of detail pages (account, booking, project), registered by the apps whose data they show.
 
 `accounts` may not import the apps above it, so `agreements`, `projects` and `invoicing` register
 their account tabs in their `AppConfig.ready()`; the account page shows whatever is registered.
@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 
 @dataclass(frozen=True)
-class AccountTab:
+class Tab:
     key: str
     label: str
     order: int
@@ -25,14 +25,17 @@ class TabRegistry:
     def __init__(self):
         self._tabs: dict[str, AccountTab] = {}
 
-    def register(self, tab: AccountTab) -> None:
+    def register(self, tab: Tab) -> None:
         self._tabs[tab.key] = tab
 
-    def all(self) -> list[AccountTab]:
+    def all(self) -> list[Tab]:
         return sorted(self._tabs.values(), key=lambda tab: tab.order)
 
-    def get(self, key: str) -> AccountTab | None:
+    def get(self, key: str) -> Tab | None:
         return self._tabs.get(key)
 
 
 account_tabs = TabRegistry()
+
+# Kept for the apps that registered account tabs under this name.
+AccountTab = Tab

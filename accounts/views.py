@@ -32,7 +32,7 @@ from accounts.tabs import account_tabs
 from accounts.tasking import enqueue_on_commit
 from accounts.tasks import send_member_invitation
 from accounts.tenancy import tenant_reverse
-from accounts.views_base import TenantViewMixin
+from accounts.views_base import TabbedDetailView, TenantViewMixin
 
 
 def save_with_service(form, save) -> bool:
@@ -117,25 +117,14 @@ class AccountFormView(TenantViewMixin, View):
         return redirect(form.instance)
 
 
-class AccountDetailView(TenantViewMixin, View):
-    def get(self, request, pk, tab="overview"):
-        account = get_account_for_user(request, pk)
-        active = account_tabs.get(tab)
-        if active is None:
-            raise Http404("No such tab.")
-        context = {
-            "account": account,
-            "tabs": account_tabs.all(),
-            "active_tab": active,
-            **active.get_context(request, account),
-        }
-        htmx = getattr(request, "htmx", None)
-        template = (
-            active.template_name
-            if htmx and not htmx.history_restore_request
-            else ("accounts/account_detail.html")
-        )
-        return render(request, template, context)
+class AccountDetailView(TabbedDetailView, View):
+    registry = account_tabs
+    template_name = "accounts/account_detail.html"
+    context_object_name = "account"
+    tab_url_name = "accounts:account-tab"
+
+    def get_object(self, pk):
+        return get_account_for_user(self.request, pk)
 
 
 def overview_tab_context(request, account):

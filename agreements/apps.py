@@ -6,14 +6,56 @@ class AgreementsConfig(AppConfig):
     verbose_name = "Agreements"
 
     def ready(self):
-        from accounts.tabs import AccountTab, account_tabs
+        from accounts.tabs import Tab, account_tabs
+        from agreements import views
+        from agreements.tabs import booking_tabs
 
         account_tabs.register(
-            AccountTab(
+            Tab(
                 key="bookings",
                 label="Bookings",
                 order=20,
                 icon="bi-file-earmark-text",
                 template_name="agreements/tabs/account_bookings.html",
+                get_context=views.account_bookings_context,
+            )
+        )
+        booking_tabs.register(
+            Tab(
+                key="overview",
+                label="Overview",
+                order=0,
+                icon="bi-info-circle",
+                template_name="agreements/tabs/booking_overview.html",
+                get_context=views.booking_overview_context,
+            )
+        )
+        booking_tabs.register(
+            Tab(
+                key="interests",
+                label="Agreed prices",
+                order=10,
+                icon="bi-tags",
+                template_name="agreements/tabs/booking_interests.html",
+                get_context=views.booking_interests_context,
+            )
+        )
+        booking_tabs.register(
+            Tab(
+                key="documents",
+                label="Documents",
+                order=20,
+                icon="bi-paperclip",
+                template_name="agreements/tabs/booking_documents.html",
+                get_context=views.booking_documents_context,
+            )
+        )
+        booking_tabs.register(
+            Tab(
+                key="projects",
+                label="Projects",
+                order=30,
+                icon="bi-kanban",
+                template_name="projects/tabs/booking_projects.html",
             )
         )

@@ -8,6 +8,7 @@ from accounts.views import DashboardView, HomeView
 tenant_patterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("", include("accounts.urls")),
+    path("", include("agreements.urls")),
 ]
 
 urlpatterns = [

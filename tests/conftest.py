@@ -86,3 +86,12 @@ def account_b(tenant_b):
     account = AccountFactory(tenant=tenant_b, name="Bravo Customer SA")
     ContactFactory(account=account, is_primary=True)
     return account
+
+
+@pytest.fixture
+def postgres_only(transactional_db):
+    """Row locks and real concurrency need PostgreSQL; SQLite serialises writers itself."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://... (make test-postgres)")

@@ -75,3 +75,121 @@ class ContactFactory(factory.django.DjangoModelFactory):
     first_name = factory.Sequence(lambda n: f"First{n}")
     last_name = factory.Sequence(lambda n: f"Last{n}")
     email = factory.LazyAttribute(lambda c: f"{c.first_name}.{c.last_name}@example.com".lower())
+
+
+# --- agreements -----------------------------------------------------------------------------
+
+import datetime  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from agreements.models import (  # noqa: E402
+    Booking,
+    BookingDocument,
+    DiscountAgreement,
+    DiscountScope,
+    PrepurchaseAgreement,
+    PriceList,
+    PriceListEntry,
+    Product,
+    TaxRate,
+    TrainingPackage,
+)
+
+
+class TaxRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaxRate
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = factory.Sequence(lambda n: f"T{n}")
+    name = "Standard"
+    percent = Decimal("20")
+
+
+class PackageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingPackage
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Package {n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = factory.Sequence(lambda n: f"C-{n:04d}")
+    name = factory.Sequence(lambda n: f"Course {n}")
+    default_price = Decimal("1000.00")
+    currency = "EUR"
+    unit_cost = Decimal("300.00")
+
+
+class PriceListFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceList
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Price list {n}")
+    currency = "EUR"
+    valid_from = datetime.date(2025, 1, 1)
+
+
+class PriceListEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceListEntry
+
+    tenant = factory.LazyAttribute(lambda e: e.price_list.tenant)
+    price_list = factory.SubFactory(PriceListFactory)
+    product = factory.SubFactory(ProductFactory, tenant=factory.SelfAttribute("..tenant"))
+    unit_price = Decimal("900.00")
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Booking
+
+    tenant = factory.LazyAttribute(lambda b: b.account.tenant)
+    account = factory.SubFactory(AccountFactory)
+    number = factory.Sequence(lambda n: 100 + n)
+    name = factory.Sequence(lambda n: f"Framework {n}")
+    start_date = datetime.date(2025, 1, 1)
+    end_date = datetime.date(2027, 12, 31)
+    currency = "EUR"
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BookingDocument
+
+    tenant = factory.LazyAttribute(lambda d: d.booking.tenant)
+    booking = factory.SubFactory(BookingFactory)
+    file = factory.django.FileField(filename="contract.pdf", data=b"%PDF-1.4 test")
+    original_name = "contract.pdf"
+    content_type = "application/pdf"
+    size = 13
+
+
+class DiscountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DiscountAgreement
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Discount {n}")
+    percent = Decimal("10")
+    scope = DiscountScope.EVENT
+    valid_from = datetime.date(2025, 1, 1)
+
+
+class PrepurchaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PrepurchaseAgreement
+
+    tenant = factory.LazyAttribute(lambda p: p.account.tenant)
+    account = factory.SubFactory(AccountFactory)
+    price_list = factory.SubFactory(PriceListFactory, tenant=factory.SelfAttribute("..tenant"))
+    number = factory.Sequence(lambda n: 100 + n)
+    name = factory.Sequence(lambda n: f"Prepurchase {n}")
+    start_date = datetime.date(2025, 1, 1)
+    end_date = datetime.date(2030, 12, 31)

@@ -46,11 +46,43 @@ def tenant_urls(rows) -> dict[str, dict]:
         "accounts:member-role": {"pk": membership.pk},
         "accounts:member-remove": {"pk": membership.pk},
         "accounts:admin-switch": {},
+        "agreements:product-list": {},
+        "agreements:product-create": {},
+        "agreements:product-edit": {"pk": rows["product"].pk},
+        "agreements:catalogue-setup": {},
+        "agreements:pricelist-list": {},
+        "agreements:pricelist-create": {},
+        "agreements:pricelist-detail": {"pk": rows["price_list"].pk},
+        "agreements:pricelist-edit": {"pk": rows["price_list"].pk},
+        "agreements:pricelist-import": {"pk": rows["price_list"].pk},
+        "agreements:pricelist-export": {"pk": rows["price_list"].pk, "file_format": "csv"},
+        "agreements:booking-list": {},
+        "agreements:booking-create": {},
+        "agreements:booking-detail": {"pk": rows["booking"].pk},
+        "agreements:booking-edit": {"pk": rows["booking"].pk},
+        "agreements:booking-tab": {"pk": rows["booking"].pk, "tab": "documents"},
+        "agreements:booking-interests": {"pk": rows["booking"].pk},
+        "agreements:document-upload": {"pk": rows["booking"].pk},
+        "agreements:document-download": {"pk": rows["document"].pk},
+        "agreements:document-delete": {"pk": rows["document"].pk},
+        "agreements:discount-list": {},
+        "agreements:discount-create": {},
+        "agreements:discount-edit": {"pk": rows["discount"].pk},
+        "agreements:prepurchase-list": {},
+        "agreements:prepurchase-create": {},
+        "agreements:prepurchase-detail": {"pk": rows["prepurchase"].pk},
+        "agreements:prepurchase-edit": {"pk": rows["prepurchase"].pk},
     }
 
 
 # Actions that only accept POST: a GET is 405 for any id, so it reveals nothing.
-POST_ONLY = {"accounts:member-role", "accounts:member-remove"}
+POST_ONLY = {
+    "accounts:member-role",
+    "accounts:member-remove",
+    "agreements:booking-interests",
+    "agreements:document-upload",
+    "agreements:document-delete",
+}
 
 
 # Pages without a write handler: a POST is 405 for any id.
@@ -60,7 +92,49 @@ READ_ONLY = {
     "accounts:account-detail",
     "accounts:account-tab",
     "accounts:admin-switch",
+    "agreements:product-list",
+    "agreements:pricelist-list",
+    "agreements:pricelist-export",
+    "agreements:booking-list",
+    "agreements:booking-detail",
+    "agreements:booking-tab",
+    "agreements:document-download",
+    "agreements:discount-list",
+    "agreements:prepurchase-list",
 }
+
+
+def tenant_rows(world):
+    """One row of every kind the tenant URLs point at, in `world`'s tenant."""
+    from accounts.models import Membership
+    from accounts.tenancy import activate
+    from tests.factories import (
+        AccountFactory,
+        BookingFactory,
+        ContactFactory,
+        DiscountFactory,
+        DocumentFactory,
+        PrepurchaseFactory,
+        PriceListFactory,
+        ProductFactory,
+    )
+
+    tenant = world.tenant
+    account = AccountFactory(tenant=tenant)
+    with activate(tenant):
+        membership = Membership.objects.get(user=world.staff)
+    booking = BookingFactory(account=account)
+    return {
+        "account": account,
+        "contact": ContactFactory(account=account, is_primary=True),
+        "membership": membership,
+        "product": ProductFactory(tenant=tenant),
+        "price_list": PriceListFactory(tenant=tenant),
+        "booking": booking,
+        "document": DocumentFactory(booking=booking),
+        "discount": DiscountFactory(tenant=tenant),
+        "prepurchase": PrepurchaseFactory(account=account),
+    }
 
 
 # URLs whose kwargs name one of the tenant's objects (the rest are tenant-wide pages).

@@ -3,20 +3,20 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Membership
 from accounts.tenancy import activate
-from tests.factories import AccountFactory, ContactFactory
-from tests.urls import POST_ONLY, READ_ONLY, object_urls, tenant_url_names, tenant_urls
+from tests.urls import (
+    POST_ONLY,
+    READ_ONLY,
+    object_urls,
+    tenant_rows,
+    tenant_url_names,
+    tenant_urls,
+)
 
 
 @pytest.fixture
 def rows_a(world_a):
-    tenant = world_a.tenant
-    account = AccountFactory(tenant=tenant)
-    contact = ContactFactory(account=account, is_primary=True)
-    with activate(tenant):
-        membership = Membership.objects.get(user=world_a.staff)
-    return {"account": account, "contact": contact, "membership": membership}
+    return tenant_rows(world_a)
 
 
 def test_the_isolation_list_covers_every_tenant_url(rows_a):

@@ -4,17 +4,15 @@ from django.urls import reverse
 from accounts.models import Account, Membership, Role
 from accounts.permissions import ROLE_PERMISSIONS, role_allows
 from accounts.tenancy import activate
-from tests.factories import AccountFactory, ContactFactory
-from tests.urls import READ_ONLY, tenant_urls
+from tests.urls import READ_ONLY, tenant_rows, tenant_urls
 
 
 @pytest.fixture
 def rows(world_a):
-    account = AccountFactory(tenant=world_a.tenant, name="Original Name")
-    contact = ContactFactory(account=account, is_primary=True)
-    with activate(world_a.tenant):
-        membership = Membership.objects.get(user=world_a.staff)
-    return {"account": account, "contact": contact, "membership": membership}
+    rows = tenant_rows(world_a)
+    rows["account"].name = "Original Name"
+    rows["account"].save()
+    return rows
 
 
 def _url(name, kwargs):

@@ -1,0 +1,33 @@
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency, format_decimal
+from django import template
+
+from accounts.money import minor_unit
+
+register = template.Library()
+
+
+@register.filter
+def money(value, currency):
+    """`{{ amount|money:"GBP" }}` → £1,234.50, rounded to the currency's minor unit."""
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return value
+    if not currency:
+        return format_decimal(amount, locale="en_GB")
+    return format_currency(amount, currency, locale="en_GB")
+
+
+@register.filter
+def amount(value, currency):
+    """The number alone, with the currency's decimals: 1,234.50."""
+    if value is None or value == "":
+        return "—"
+    digits = minor_unit(currency) if currency else 2
+    return format_decimal(
+        Decimal(value), format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale="en_GB"
+    )

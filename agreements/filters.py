@@ -1,0 +1,85 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from accounts.models import Account, AccountKind
+from agreements.models import (
+    BookingStatus,
+    DiscountScope,
+    PrepurchaseStatus,
+    ProductKind,
+    TrainingPackage,
+)
+
+
+def _packages(request):
+    return TrainingPackage.objects.order_by("name")
+
+
+def _organisations(request):
+    return Account.objects.filter(kind=AccountKind.ORGANISATION).order_by("name")
+
+
+def _accounts(request):
+    return Account.objects.order_by("name")
+
+
+def search(*fields):
+    def method(queryset, name, value):
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": value.strip()})
+        return queryset.filter(condition) if value.strip() else queryset
+
+    return django_filters.CharFilter(
+        method=lambda qs, name, value: method(qs, name, value),
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search…"}),
+    )
+
+
+class ProductFilter(django_filters.FilterSet):
+    q = search("code", "name")
+    kind = django_filters.ChoiceFilter(choices=ProductKind.choices, empty_label="Any kind")
+    package = django_filters.ModelChoiceFilter(queryset=_packages, empty_label="Any package")
+    is_active = django_filters.BooleanFilter(
+        widget=forms.Select(
+            choices=[("", "Active and inactive"), ("true", "Active"), ("false", "Inactive")]
+        ),
+        label="Status",
+    )
+
+
+class BookingFilter(django_filters.FilterSet):
+    q = search("name", "account__name")
+    status = django_filters.ChoiceFilter(choices=BookingStatus.choices, empty_label="Any status")
+    account = django_filters.ModelChoiceFilter(
+        queryset=_organisations, empty_label="Any customer", label="Customer"
+    )
+
+
+class DiscountFilter(django_filters.FilterSet):
+    q = search("name")
+    scope = django_filters.ChoiceFilter(choices=DiscountScope.choices, empty_label="Any scope")
+    account = django_filters.ModelChoiceFilter(
+        queryset=_accounts, empty_label="Any customer", label="Customer"
+    )
+
+
+class PrepurchaseFilter(django_filters.FilterSet):
+    q = search("name", "account__name")
+    status = django_filters.ChoiceFilter(
+        choices=PrepurchaseStatus.choices, empty_label="Any status"
+    )
+    account = django_filters.ModelChoiceFilter(
+        queryset=_accounts, empty_label="Any customer", label="Customer"
+    )
+
+
+class PriceListFilter(django_filters.FilterSet):
+    q = search("name")
+    currency = django_filters.CharFilter(
+        label="Currency",
+        lookup_expr="iexact",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. EUR"}),
+    )

@@ -1,0 +1,339 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
+from django import forms
+from django.contrib.auth import get_user_model
+from django.forms import BaseModelFormSet, modelformset_factory
+
+from accounts.forms import TenantFormMixin
+from accounts.models import Account, AccountKind, Membership
+from accounts.money import currency_choices, round_money
+from agreements.models import (
+    Booking,
+    DiscountAgreement,
+    Interest,
+    PrepurchaseAgreement,
+    PriceList,
+    PriceListEntry,
+    Product,
+    ProductKind,
+    TaxRate,
+    TrainingPackage,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def helper(*rows):
+    form_helper = FormHelper()
+    form_helper.form_tag = False
+    if rows:
+        form_helper.layout = Layout(*rows)
+    return form_helper
+
+
+def organisations():
+    return Account.objects.filter(kind=AccountKind.ORGANISATION, is_active=True).order_by("name")
+
+
+class CurrencyField(forms.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=currency_choices, **kwargs)
+
+
+class TaxRateForm(TenantFormMixin, forms.ModelForm):
+    class Meta:
+        model = TaxRate
+        fields = ["code", "name", "percent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(Row(Column("code"), Column("name"), Column("percent")))
+
+
+class PackageForm(TenantFormMixin, forms.ModelForm):
+    class Meta:
+        model = TrainingPackage
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper()
+
+
+class ProductForm(TenantFormMixin, forms.ModelForm):
+    currency = CurrencyField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "package",
+            "default_price",
+            "currency",
+            "unit_cost",
+            "tax_rate",
+            "training_units_price",
+            "description",
+            "is_active",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["package"].queryset = TrainingPackage.objects.order_by("name")
+        self.fields["tax_rate"].queryset = TaxRate.objects.order_by("code")
+        if not self.instance.pk:
+            self.initial.setdefault("currency", self.tenant.base_currency)
+        self.helper = helper(
+            Row(
+                Column("code", css_class="col-md-3"),
+                Column("name"),
+                Column("kind", css_class="col-md-3"),
+            ),
+            Row(Column("package"), Column("tax_rate")),
+            Row(
+                Column("default_price"),
+                Column("currency"),
+                Column("unit_cost"),
+                Column("training_units_price"),
+            ),
+            "description",
+            "is_active",
+        )
+
+
+class PriceListForm(TenantFormMixin, forms.ModelForm):
+    currency = CurrencyField()
+
+    class Meta:
+        model = PriceList
+        fields = ["name", "currency", "valid_from", "valid_to", "notes"]
+        widgets = {"valid_from": DATE, "valid_to": DATE, "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.initial.setdefault("currency", self.tenant.base_currency)
+        self.helper = helper(
+            Row(Column("name"), Column("currency")),
+            Row(Column("valid_from"), Column("valid_to")),
+            "notes",
+        )
+
+
+class PriceListEntryForm(TenantFormMixin, forms.ModelForm):
+    class Meta:
+        model = PriceListEntry
+        fields = ["product", "unit_price", "training_units_price"]
+
+    def __init__(self, *args, price_list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.price_list = price_list
+        self.fields["product"].queryset = Product.objects.filter(is_active=True).order_by("code")
+        self.helper = helper(
+            Row(
+                Column("product", css_class="col-md-6"),
+                Column("unit_price"),
+                Column("training_units_price"),
+            )
+        )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV (UTF-8) or XLSX, first row naming the columns.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper()
+
+
+class BookingForm(TenantFormMixin, forms.ModelForm):
+    currency = CurrencyField()
+
+    class Meta:
+        model = Booking
+        fields = [
+            "account",
+            "name",
+            "status",
+            "signed_date",
+            "start_date",
+            "end_date",
+            "currency",
+            "price_list",
+            "owner",
+            "estimated_value",
+            "notes",
+        ]
+        widgets = {
+            "signed_date": DATE,
+            "start_date": DATE,
+            "end_date": DATE,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"account": "Customer (organisation)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = organisations()
+        self.fields["price_list"].queryset = PriceList.objects.order_by("name")
+        self.fields["owner"].queryset = (
+            get_user_model()
+            .objects.filter(pk__in=Membership.objects.values("user_id"))
+            .order_by("first_name", "last_name")
+        )
+        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.email
+        if not self.instance.pk:
+            self.initial.setdefault("currency", self.tenant.base_currency)
+        self.helper = helper(
+            Row(Column("account"), Column("name")),
+            Row(Column("status"), Column("signed_date"), Column("start_date"), Column("end_date")),
+            Row(
+                Column("currency"), Column("price_list"), Column("owner"), Column("estimated_value")
+            ),
+            "notes",
+        )
+
+
+class InterestForm(forms.ModelForm):
+    class Meta:
+        model = Interest
+        fields = ["product", "unit_price", "committed_quantity", "notes"]
+
+
+class BaseInterestFormSet(BaseModelFormSet):
+    def __init__(self, *args, booking, **kwargs):
+        self.booking = booking
+        super().__init__(
+            *args,
+            queryset=Interest.objects.filter(booking=booking).select_related("product"),
+            **kwargs,
+        )
+        products = Product.objects.exclude(kind=ProductKind.LEARNING_PATH).order_by("code")
+        # One query for the product choices of every row, not one per row.
+        choices = [("", "---------"), *((p.pk, str(p)) for p in products)]
+        for form in self.forms:
+            form.fields["product"].queryset = products
+            form.fields["product"].choices = choices
+            if form.instance.pk:
+                form.initial["unit_price"] = round_money(form.instance.unit_price, booking.currency)
+            form.instance.booking = booking
+            form.instance.tenant_id = booking.tenant_id
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            product = form.cleaned_data.get("product")
+            if product is not None:
+                if product.pk in seen:
+                    form.add_error("product", f"{product.code} is listed twice.")
+                seen.add(product.pk)
+
+
+InterestFormSet = modelformset_factory(
+    Interest, form=InterestForm, formset=BaseInterestFormSet, extra=1, can_delete=True
+)
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(help_text="PDF, images or office documents.")
+    description = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(Row(Column("file"), Column("description")))
+
+
+class DiscountForm(TenantFormMixin, forms.ModelForm):
+    class Meta:
+        model = DiscountAgreement
+        fields = [
+            "name",
+            "percent",
+            "scope",
+            "price_list",
+            "package",
+            "product",
+            "account",
+            "valid_from",
+            "valid_to",
+            "max_places",
+            "place_counting",
+            "is_active",
+        ]
+        widgets = {"valid_from": DATE, "valid_to": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["price_list"].queryset = PriceList.objects.order_by("name")
+        self.fields["package"].queryset = TrainingPackage.objects.order_by("name")
+        self.fields["product"].queryset = Product.objects.filter(kind=ProductKind.COURSE).order_by(
+            "code"
+        )
+        self.fields["account"].queryset = Account.objects.order_by("name")
+        self.fields[
+            "scope"
+        ].help_text = "One-event discounts are attached to their event on the project."
+        self.helper = helper(
+            Row(Column("name"), Column("percent", css_class="col-md-2")),
+            Row(Column("scope"), Column("price_list"), Column("package"), Column("product")),
+            Row(Column("account"), Column("valid_from"), Column("valid_to")),
+            Row(Column("max_places"), Column("place_counting")),
+            "is_active",
+        )
+
+
+class PrepurchaseForm(TenantFormMixin, forms.ModelForm):
+    class Meta:
+        model = PrepurchaseAgreement
+        fields = [
+            "account",
+            "name",
+            "price_list",
+            "unit",
+            "discount_percent",
+            "start_date",
+            "end_date",
+            "overdraft_limit",
+            "status",
+            "notes",
+        ]
+        widgets = {"start_date": DATE, "end_date": DATE, "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.filter(is_active=True).order_by("name")
+        self.fields["price_list"].queryset = PriceList.objects.order_by("name")
+        self.helper = helper(
+            Row(Column("account"), Column("name")),
+            Row(Column("price_list"), Column("unit"), Column("discount_percent")),
+            Row(
+                Column("start_date"),
+                Column("end_date"),
+                Column("overdraft_limit"),
+                Column("status"),
+            ),
+            "notes",
+        )
+
+
+class LedgerForm(forms.Form):
+    ACTIONS = [("charge", "Charge (customer buys)"), ("use", "Use (pay from balance)")]
+    action = forms.ChoiceField(choices=ACTIONS)
+    amount = forms.DecimalField(min_value=0, max_digits=14, decimal_places=3)
+    description = forms.CharField(max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(Row(Column("action"), Column("amount"), Column("description")))
+
+
+class ReversalForm(forms.Form):
+    entry = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=255)

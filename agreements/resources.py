@@ -1,0 +1,117 @@
+"""django-import-export resources of agreements: price-list entries (import and export)."""
+
+from decimal import Decimal, InvalidOperation
+
+from import_export import fields, resources, widgets
+
+from accounts.importing import neutralise
+from accounts.money import round_money
+from agreements.models import PriceList, PriceListEntry, Product
+
+
+class ProductCodeWidget(widgets.ForeignKeyWidget):
+    """Looks products up by code in the active tenant only."""
+
+    def __init__(self, tenant):
+        super().__init__(Product, field="code")
+        self.tenant = tenant
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return Product.objects.filter(tenant=self.tenant)
+
+    def clean(self, value, row=None, **kwargs):
+        code = str(value or "").strip().upper()
+        if not code:
+            raise ValueError("the product code is missing.")
+        try:
+            return self.get_queryset(value, row).get(code=code)
+        except Product.DoesNotExist:
+            raise ValueError(f"unknown product code “{code}”.") from None
+
+    def render(self, value, obj=None, **kwargs):
+        return neutralise(value.code) if value else ""
+
+
+class PriceWidget(widgets.Widget):
+    def __init__(self, required=True):
+        super().__init__(coerce_to_string=False)
+        self.required = required
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip()
+        if not text:
+            if self.required:
+                raise ValueError("the price is missing.")
+            return None
+        try:
+            price = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(f"“{text}” is not a price: use digits such as 1250.00.") from None
+        if not price.is_finite():
+            raise ValueError(f"“{text}” is not a price: use digits such as 1250.00.")
+        if price < 0:
+            raise ValueError(f"{text} is negative: prices are zero or more.")
+        return price
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class PriceListEntryResource(resources.ModelResource):
+    """Columns: product_code, unit_price, training_units_price (ids and tenants are ignored)."""
+
+    def __init__(self, *, tenant, price_list: PriceList):
+        self.tenant = tenant
+        self.price_list = price_list
+        self._seen_codes: dict[str, int] = {}
+        super().__init__()
+        self.fields["product"] = fields.Field(
+            attribute="product", column_name="product_code", widget=ProductCodeWidget(tenant)
+        )
+
+    product_name = fields.Field(
+        attribute="product__name", column_name="product_name", readonly=True
+    )
+    unit_price = fields.Field(
+        attribute="unit_price", column_name="unit_price", widget=PriceWidget()
+    )
+    training_units_price = fields.Field(
+        attribute="training_units_price",
+        column_name="training_units_price",
+        widget=PriceWidget(required=False),
+    )
+
+    class Meta:
+        model = PriceListEntry
+        fields = ("product", "product_name", "unit_price", "training_units_price")
+        export_order = ("product", "product_name", "unit_price", "training_units_price")
+        import_id_fields = ("product",)
+        skip_unchanged = False
+        use_bulk = False
+
+    def get_queryset(self):
+        return PriceListEntry.objects.filter(tenant=self.tenant, price_list=self.price_list)
+
+    def get_import_id_fields(self):
+        return ["product"]
+
+    def before_import_row(self, row, **kwargs):
+        code = str(row.get("product_code") or "").strip().upper()
+        line = kwargs.get("row_number", 0) + 1
+        if code and code in self._seen_codes:
+            raise ValueError(
+                f"product {code} appears twice (also on line "
+                f"{self._seen_codes[code]}); keep one row per product."
+            )
+        if code:
+            self._seen_codes[code] = line
+
+    def before_save_instance(self, instance, row, **kwargs):
+        instance.tenant = self.tenant
+        instance.price_list = self.price_list
+        instance.unit_price = round_money(instance.unit_price, self.price_list.currency)
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        instance.tenant = self.tenant
+        instance.price_list = self.price_list

@@ -1,0 +1,77 @@
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from agreements.models import (
+    Booking,
+    DiscountAgreement,
+    LedgerKind,
+    PrepurchaseAgreement,
+    PriceList,
+    Product,
+)
+
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=3))
+
+
+def product_list() -> QuerySet[Product]:
+    return Product.objects.select_related("package", "tax_rate").order_by("code")
+
+
+def pricelist_list() -> QuerySet[PriceList]:
+    return PriceList.objects.annotate(entry_count=Count("entries")).order_by("name", "pk")
+
+
+def booking_list() -> QuerySet[Booking]:
+    return (
+        Booking.objects.select_related("account", "price_list", "owner")
+        .annotate(
+            interest_count=Count("interests", distinct=True),
+            document_count=Count("documents", distinct=True),
+        )
+        .order_by("-start_date", "-number")
+    )
+
+
+def discount_list() -> QuerySet[DiscountAgreement]:
+    return DiscountAgreement.objects.select_related(
+        "price_list", "package", "product", "account"
+    ).order_by("name", "pk")
+
+
+def _ledger_sum(condition):
+    return Coalesce(Sum("entries__delta", filter=condition), ZERO)
+
+
+def prepurchase_list() -> QuerySet[PrepurchaseAgreement]:
+    """Agreements with their ledger figures (prepurchased, used, balance) in one query."""
+    charges = Q(entries__kind=LedgerKind.CHARGE) | Q(
+        entries__kind=LedgerKind.REVERSAL, entries__reverses__kind=LedgerKind.CHARGE
+    )
+    uses = Q(entries__kind=LedgerKind.USE) | Q(
+        entries__kind=LedgerKind.REVERSAL, entries__reverses__kind=LedgerKind.USE
+    )
+    return (
+        PrepurchaseAgreement.objects.select_related("account", "price_list")
+        .annotate(
+            prepurchased=_ledger_sum(charges),
+            used_delta=_ledger_sum(uses),
+            balance=Coalesce(Sum("entries__delta"), ZERO),
+        )
+        .order_by("-start_date", "-number")
+    )
+
+
+def prepurchase_figures(agreement: PrepurchaseAgreement) -> dict:
+    row = prepurchase_list().get(pk=agreement.pk)
+    used = -row.used_delta
+    return {
+        "prepurchased": row.prepurchased,
+        "used": used,
+        "balance": row.balance,
+        "remaining_overdraft": min(
+            agreement.overdraft_limit, agreement.overdraft_limit + row.balance
+        ),
+        "available": row.balance + agreement.overdraft_limit,
+    }

@@ -1,0 +1,259 @@
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from accounts.templatetags.money import amount, money
+from agreements.models import (
+    Booking,
+    BookingStatus,
+    DiscountAgreement,
+    PrepurchaseAgreement,
+    PrepurchaseEntry,
+    PriceList,
+    PriceListEntry,
+    Product,
+)
+
+STATUS_BADGES = {
+    BookingStatus.DRAFT: "text-bg-secondary",
+    BookingStatus.SIGNED: "text-bg-success",
+    BookingStatus.EXPIRED: "text-bg-warning",
+    BookingStatus.CANCELLED: "text-bg-danger",
+    "active": "text-bg-success",
+    "closed": "text-bg-secondary",
+    "cancelled": "text-bg-danger",
+}
+RIGHT = {"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}}
+
+
+def badge(record):
+    return format_html(
+        '<span class="badge {}">{}</span>',
+        STATUS_BADGES.get(record.status, "text-bg-light"),
+        record.get_status_display(),
+    )
+
+
+class ProductTable(tables.Table):
+    code = tables.Column(linkify=True)
+    name = tables.Column()
+    kind = tables.Column()
+    package = tables.Column(order_by="package__name")
+    default_price = tables.Column(attrs=RIGHT)
+    unit_cost = tables.Column(attrs=RIGHT)
+    tax_rate = tables.Column(order_by="tax_rate__code")
+    is_active = tables.BooleanColumn(verbose_name="Active")
+
+    class Meta:
+        model = Product
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "package",
+            "default_price",
+            "unit_cost",
+            "tax_rate",
+            "is_active",
+        ]
+        empty_text = "No products match these filters."
+
+    def render_default_price(self, value, record):
+        return money(value, record.currency)
+
+    def render_unit_cost(self, value, record):
+        return money(value, record.currency)
+
+
+class PriceListTable(tables.Table):
+    name = tables.Column(linkify=True)
+    currency = tables.Column()
+    valid_from = tables.DateColumn()
+    valid_to = tables.DateColumn(default="open-ended")
+    entry_count = tables.Column(verbose_name="Products", attrs=RIGHT)
+
+    class Meta:
+        model = PriceList
+        fields = ["name", "currency", "valid_from", "valid_to", "entry_count"]
+        empty_text = "No price lists yet."
+
+
+class PriceListEntryTable(tables.Table):
+    code = tables.Column(accessor="product__code", verbose_name="Code")
+    product = tables.Column(accessor="product__name", verbose_name="Product")
+    unit_price = tables.Column(attrs=RIGHT)
+    default = tables.Column(
+        accessor="product__default_price", verbose_name="Default price", attrs=RIGHT
+    )
+    training_units_price = tables.Column(verbose_name="Training units", attrs=RIGHT)
+
+    class Meta:
+        model = PriceListEntry
+        fields = ["code", "product", "unit_price", "default", "training_units_price"]
+        empty_text = "No prices yet: add them one by one or import a file."
+
+    def render_unit_price(self, value, record):
+        return money(value, record.price_list.currency)
+
+    def render_default(self, value, record):
+        return money(value, record.product.currency)
+
+
+class BookingTable(tables.Table):
+    number = tables.Column(linkify=True, verbose_name="No.")
+    name = tables.Column(linkify=True)
+    account = tables.Column(linkify=True, verbose_name="Customer", order_by="account__name")
+    status = tables.Column()
+    start_date = tables.DateColumn(verbose_name="Start")
+    end_date = tables.DateColumn(verbose_name="End")
+    estimated_value = tables.Column(verbose_name="Estimated value", attrs=RIGHT)
+    interest_count = tables.Column(verbose_name="Agreed products", attrs=RIGHT)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "number",
+            "name",
+            "account",
+            "status",
+            "start_date",
+            "end_date",
+            "estimated_value",
+            "interest_count",
+        ]
+        empty_text = "No bookings match these filters."
+
+    def render_number(self, value):
+        return f"B-{value}"
+
+    def render_account(self, value):
+        return value.name
+
+    def render_status(self, record):
+        return badge(record)
+
+    def render_estimated_value(self, value, record):
+        return money(value, record.currency)
+
+
+class AccountBookingTable(BookingTable):
+    class Meta(BookingTable.Meta):
+        exclude = ["account"]
+        orderable = False
+
+
+class DiscountTable(tables.Table):
+    name = tables.Column(linkify=True)
+    percent = tables.Column(attrs=RIGHT)
+    scope = tables.Column()
+    covers = tables.Column(empty_values=(), verbose_name="Covers", orderable=False)
+    account = tables.Column(
+        verbose_name="Customer", default="Every customer", order_by="account__name"
+    )
+    valid_from = tables.DateColumn()
+    valid_to = tables.DateColumn(default="open-ended")
+    max_places = tables.Column(verbose_name="Max places", default="—", attrs=RIGHT)
+    is_active = tables.BooleanColumn(verbose_name="Active")
+
+    class Meta:
+        model = DiscountAgreement
+        fields = [
+            "name",
+            "percent",
+            "scope",
+            "covers",
+            "account",
+            "valid_from",
+            "valid_to",
+            "max_places",
+            "is_active",
+        ]
+        empty_text = "No discount agreements match these filters."
+
+    def render_percent(self, value):
+        return f"{value.normalize()} %"
+
+    def render_covers(self, record):
+        target = record.price_list or record.package or record.product
+        return str(target) if target else "the event it is attached to"
+
+    def render_account(self, value):
+        return value.name
+
+
+class PrepurchaseTable(tables.Table):
+    number = tables.Column(linkify=True, verbose_name="No.")
+    name = tables.Column(linkify=True)
+    account = tables.Column(verbose_name="Customer", order_by="account__name")
+    unit = tables.Column()
+    end_date = tables.DateColumn(verbose_name="Ends")
+    prepurchased = tables.Column(attrs=RIGHT)
+    balance = tables.Column(attrs=RIGHT)
+    status = tables.Column()
+
+    class Meta:
+        model = PrepurchaseAgreement
+        fields = [
+            "number",
+            "name",
+            "account",
+            "unit",
+            "end_date",
+            "prepurchased",
+            "balance",
+            "status",
+        ]
+        empty_text = "No prepurchase agreements match these filters."
+
+    def render_number(self, value):
+        return f"P-{value}"
+
+    def render_account(self, value):
+        return value.name
+
+    def render_prepurchased(self, value, record):
+        return f"{amount(value, record.price_list.currency)} {record.unit_label}"
+
+    def render_balance(self, value, record):
+        return f"{amount(value, record.price_list.currency)} {record.unit_label}"
+
+    def render_status(self, record):
+        return badge(record)
+
+
+class LedgerTable(tables.Table):
+    entry_date = tables.DateColumn(verbose_name="Date")
+    kind = tables.Column()
+    amount = tables.Column(attrs=RIGHT)
+    delta = tables.Column(verbose_name="Balance effect", attrs=RIGHT)
+    description = tables.Column()
+    reference = tables.Column()
+    created_by = tables.Column(verbose_name="By")
+    actions = tables.TemplateColumn(
+        template_name="agreements/partials/ledger_actions.html", verbose_name="", orderable=False
+    )
+
+    class Meta:
+        model = PrepurchaseEntry
+        fields = ["entry_date", "kind", "amount", "delta", "description", "reference", "created_by"]
+        orderable = False
+        empty_text = "No charges or uses yet."
+
+    def render_kind(self, record):
+        text = record.get_kind_display()
+        if record.reverses_id:
+            text += f" of #{record.reverses_id}"
+        return f"#{record.pk} {text}"
+
+    def _figure(self, value, record):
+        unit = record.agreement.unit_label
+        currency = record.agreement.price_list.currency
+        return f"{amount(value, currency)} {unit}"
+
+    def render_amount(self, value, record):
+        return self._figure(value, record)
+
+    def render_delta(self, value, record):
+        return ("+" if value > 0 else "") + self._figure(value, record)
+
+    def render_created_by(self, value):
+        return value.get_full_name() or value.email

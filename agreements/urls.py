@@ -1,0 +1,56 @@
+from django.urls import path
+
+from agreements import views
+
+app_name = "agreements"
+
+urlpatterns = [
+    path("products/", views.ProductListView.as_view(), name="product-list"),
+    path("products/new/", views.ProductFormView.as_view(), name="product-create"),
+    path("products/<int:pk>/edit/", views.ProductFormView.as_view(), name="product-edit"),
+    path("catalogue/setup/", views.CatalogueSetupView.as_view(), name="catalogue-setup"),
+    path("price-lists/", views.PriceListListView.as_view(), name="pricelist-list"),
+    path("price-lists/new/", views.PriceListFormView.as_view(), name="pricelist-create"),
+    path("price-lists/<int:pk>/", views.PriceListDetailView.as_view(), name="pricelist-detail"),
+    path("price-lists/<int:pk>/edit/", views.PriceListFormView.as_view(), name="pricelist-edit"),
+    path(
+        "price-lists/<int:pk>/import/", views.PriceListImportView.as_view(), name="pricelist-import"
+    ),
+    path(
+        "price-lists/<int:pk>/export.<str:file_format>",
+        views.PriceListExportView.as_view(),
+        name="pricelist-export",
+    ),
+    path("bookings/", views.BookingListView.as_view(), name="booking-list"),
+    path("bookings/new/", views.BookingFormView.as_view(), name="booking-create"),
+    path("bookings/<int:pk>/", views.BookingDetailView.as_view(), name="booking-detail"),
+    path("bookings/<int:pk>/edit/", views.BookingFormView.as_view(), name="booking-edit"),
+    path(
+        "bookings/<int:pk>/interests/save/",
+        views.BookingInterestsView.as_view(),
+        name="booking-interests",
+    ),
+    path(
+        "bookings/<int:pk>/documents/upload/",
+        views.DocumentUploadView.as_view(),
+        name="document-upload",
+    ),
+    path("bookings/<int:pk>/<slug:tab>/", views.BookingDetailView.as_view(), name="booking-tab"),
+    path(
+        "documents/<int:pk>/download/",
+        views.DocumentDownloadView.as_view(),
+        name="document-download",
+    ),
+    path("documents/<int:pk>/delete/", views.DocumentDeleteView.as_view(), name="document-delete"),
+    path("discounts/", views.DiscountListView.as_view(), name="discount-list"),
+    path("discounts/new/", views.DiscountFormView.as_view(), name="discount-create"),
+    path("discounts/<int:pk>/edit/", views.DiscountFormView.as_view(), name="discount-edit"),
+    path("prepurchases/", views.PrepurchaseListView.as_view(), name="prepurchase-list"),
+    path("prepurchases/new/", views.PrepurchaseFormView.as_view(), name="prepurchase-create"),
+    path(
+        "prepurchases/<int:pk>/", views.PrepurchaseDetailView.as_view(), name="prepurchase-detail"
+    ),
+    path(
+        "prepurchases/<int:pk>/edit/", views.PrepurchaseFormView.as_view(), name="prepurchase-edit"
+    ),
+]

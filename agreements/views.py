@@ -1,0 +1,646 @@
+import uuid
+
+import tablib
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from accounts import permissions
+from accounts.access import can
+from accounts.importing import load_table, neutralise
+from accounts.tenancy import tenant_reverse
+from accounts.views import save_with_service
+from accounts.views_base import TabbedDetailView, TenantFormView, TenantListView, TenantViewMixin
+from agreements import access, selectors, services
+from agreements.filters import (
+    BookingFilter,
+    DiscountFilter,
+    PrepurchaseFilter,
+    PriceListFilter,
+    ProductFilter,
+)
+from agreements.forms import (
+    BookingForm,
+    DiscountForm,
+    DocumentForm,
+    ImportForm,
+    InterestFormSet,
+    LedgerForm,
+    PackageForm,
+    PrepurchaseForm,
+    PriceListEntryForm,
+    PriceListForm,
+    ProductForm,
+    ReversalForm,
+    TaxRateForm,
+)
+from agreements.models import (
+    Booking,
+    DiscountAgreement,
+    PrepurchaseAgreement,
+    PrepurchaseEntry,
+    PriceList,
+    PriceListEntry,
+    Product,
+    TaxRate,
+    TrainingPackage,
+)
+from agreements.resources import PriceListEntryResource
+from agreements.tables import (
+    AccountBookingTable,
+    BookingTable,
+    DiscountTable,
+    LedgerTable,
+    PrepurchaseTable,
+    PriceListEntryTable,
+    PriceListTable,
+    ProductTable,
+)
+from agreements.tabs import booking_tabs
+
+
+def _url(request, name, **kwargs):
+    return reverse(name, kwargs={"tenant_slug": request.tenant.slug, **kwargs})
+
+
+# --- Catalogue ----------------------------------------------------------------------------------
+
+
+class ProductListView(TenantListView, SingleTableMixin, FilterView):
+    title = "Products"
+    subtitle = "Courses, items, fees and learning paths"
+    table_class = ProductTable
+    filterset_class = ProductFilter
+    create_url_name = "agreements:product-create"
+    create_label = "New product"
+    create_permission = permissions.MANAGE_CATALOGUE
+
+    def get_queryset(self):
+        return selectors.product_list()
+
+
+class ProductFormView(TenantFormView, View):
+    form_class = ProductForm
+    write_permission = permissions.MANAGE_CATALOGUE
+    title_new, title_edit = "New product", "Edit product"
+
+    def get_object(self):
+        pk = self.kwargs.get("pk")
+        return access.get_product_for_write(self.request, pk) if pk else Product()
+
+    def save(self, form):
+        return services.product_save(
+            tenant=self.request.tenant, by=self.request.user, product=form.instance
+        )
+
+    def get_success_url(self, obj):
+        return _url(self.request, "agreements:product-list")
+
+    def get_cancel_url(self, obj):
+        return _url(self.request, "agreements:product-list")
+
+
+class CatalogueSetupView(TenantViewMixin, View):
+    """Training packages and tax rates: short lists kept on one page."""
+
+    write_permission = permissions.MANAGE_CATALOGUE
+    template_name = "agreements/catalogue_setup.html"
+    forms = {
+        "package": (PackageForm, TrainingPackage, services.package_save, "package"),
+        "tax_rate": (TaxRateForm, TaxRate, services.taxrate_save, "tax_rate"),
+    }
+
+    def render_page(self, bound=None, status=200):
+        context = {
+            "packages": TrainingPackage.objects.annotate(product_count=Count("products")).order_by(
+                "name"
+            ),
+            "tax_rates": TaxRate.objects.order_by("code"),
+            "package_form": PackageForm(tenant=self.request.tenant, prefix="package"),
+            "tax_rate_form": TaxRateForm(tenant=self.request.tenant, prefix="tax_rate"),
+        }
+        if bound is not None:
+            context[f"{bound.prefix}_form"] = bound
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request):
+        return self.render_page()
+
+    def post(self, request):
+        kind = request.POST.get("kind")
+        if kind not in self.forms:
+            raise Http404("Unknown kind of row.")
+        form_class, model, save, argument = self.forms[kind]
+        form = form_class(request.POST, tenant=request.tenant, prefix=kind, instance=model())
+        if not save_with_service(
+            form, lambda: save(tenant=request.tenant, by=request.user, **{argument: form.instance})
+        ):
+            return self.render_page(form, status=422)
+        messages.success(request, f"{form.instance} added.")
+        return redirect(_url(request, "agreements:catalogue-setup"))
+
+
+# --- Price lists --------------------------------------------------------------------------------
+
+
+class PriceListListView(TenantListView, SingleTableMixin, FilterView):
+    title = "Price lists"
+    table_class = PriceListTable
+    filterset_class = PriceListFilter
+    create_url_name = "agreements:pricelist-create"
+    create_label = "New price list"
+    create_permission = permissions.EDIT_AGREEMENTS
+
+    def get_queryset(self):
+        return selectors.pricelist_list()
+
+
+class PriceListFormView(TenantFormView, View):
+    form_class = PriceListForm
+    write_permission = permissions.EDIT_AGREEMENTS
+    title_new, title_edit = "New price list", "Edit price list"
+
+    def get_object(self):
+        pk = self.kwargs.get("pk")
+        return access.get_pricelist_for_write(self.request, pk) if pk else PriceList()
+
+    def save(self, form):
+        return services.pricelist_save(
+            tenant=self.request.tenant, by=self.request.user, price_list=form.instance
+        )
+
+
+class PriceListDetailView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_AGREEMENTS
+    template_name = "agreements/pricelist_detail.html"
+
+    def render_page(self, price_list, entry_form, status=200):
+        entries = PriceListEntry.objects.filter(price_list=price_list).select_related(
+            "product", "price_list"
+        )
+        table = PriceListEntryTable(entries, order_by=self.request.GET.get("sort"))
+        table.paginate(page=self.request.GET.get("page", 1), per_page=50)
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "price_list": price_list,
+                "table": table,
+                "entry_form": entry_form,
+                "import_form": ImportForm(),
+            },
+            status=status,
+        )
+
+    def get(self, request, pk):
+        price_list = access.get_pricelist_for_user(request, pk)
+        form = PriceListEntryForm(tenant=request.tenant, price_list=price_list)
+        return self.render_page(price_list, form)
+
+    def post(self, request, pk):
+        price_list = access.get_pricelist_for_write(request, pk)
+        existing = None
+        if request.POST.get("product"):
+            existing = PriceListEntry.objects.filter(
+                price_list=price_list, product_id=request.POST["product"]
+            ).first()
+        form = PriceListEntryForm(
+            request.POST, tenant=request.tenant, price_list=price_list, instance=existing
+        )
+        if not save_with_service(
+            form,
+            lambda: services.pricelist_entry_save(
+                tenant=request.tenant, by=request.user, entry=form.instance
+            ),
+        ):
+            return self.render_page(price_list, form, status=422)
+        messages.success(request, f"Price of {form.instance.product.code} saved.")
+        return redirect(price_list)
+
+
+def _pending_path(tenant, token: str) -> str:
+    return f"tenants/{tenant.pk}/imports/{uuid.UUID(hex=token).hex}.json"
+
+
+class PriceListImportView(TenantViewMixin, View):
+    """Upload → dry-run preview with every bad row → confirm: all rows saved, or none."""
+
+    permission = permissions.EDIT_AGREEMENTS
+    write_permission = permissions.EDIT_AGREEMENTS
+    template_name = "agreements/pricelist_import.html"
+
+    def get(self, request, pk):
+        price_list = access.get_pricelist_for_write(request, pk)
+        return render(request, self.template_name, {"price_list": price_list, "form": ImportForm()})
+
+    def post(self, request, pk):
+        price_list = access.get_pricelist_for_write(request, pk)
+        if "token" in request.POST:
+            return self.confirm(request, price_list, request.POST["token"])
+        form = ImportForm(request.POST, request.FILES)
+        report = dataset = None
+        if form.is_valid():
+            try:
+                dataset = load_table(form.cleaned_data["file"])
+            except ValidationError as error:
+                form.add_error("file", error)
+        if dataset is not None:
+            report = services.pricelist_import(
+                tenant=request.tenant,
+                by=request.user,
+                price_list=price_list,
+                dataset=dataset,
+                dry_run=True,
+            )
+        context = {
+            "price_list": price_list,
+            "form": form,
+            "report": report,
+            "rows": len(dataset) if dataset is not None else 0,
+        }
+        if report is not None and report.ok:
+            token = uuid.uuid4().hex
+            default_storage.save(
+                _pending_path(request.tenant, token), ContentFile(dataset.export("json").encode())
+            )
+            context["token"] = token
+        status = 200 if report is not None and report.ok else 422
+        return render(request, self.template_name, context, status=status)
+
+    def confirm(self, request, price_list, token):
+        try:
+            path = _pending_path(request.tenant, token)
+        except ValueError:
+            raise Http404("No such import.") from None
+        if not default_storage.exists(path):
+            messages.error(request, "That preview has expired: upload the file again.")
+            return redirect(_url(request, "agreements:pricelist-import", pk=price_list.pk))
+        with default_storage.open(path) as stored:
+            dataset = tablib.Dataset().load(stored.read().decode(), format="json")
+        report = services.pricelist_import(
+            tenant=request.tenant,
+            by=request.user,
+            price_list=price_list,
+            dataset=dataset,
+            dry_run=False,
+        )
+        default_storage.delete(path)
+        if not report.ok:
+            return render(
+                request,
+                self.template_name,
+                {"price_list": price_list, "form": ImportForm(), "report": report},
+                status=422,
+            )
+        messages.success(request, f"Imported {report.new} new and {report.updated} changed prices.")
+        return redirect(price_list)
+
+
+class PriceListExportView(TenantViewMixin, View):
+    def get(self, request, pk, file_format):
+        price_list = access.get_pricelist_for_user(request, pk)
+        if file_format not in ("csv", "xlsx"):
+            raise Http404("Export as csv or xlsx.")
+        resource = PriceListEntryResource(tenant=request.tenant, price_list=price_list)
+        dataset = resource.export(queryset=resource.get_queryset().select_related("product"))
+        dataset = tablib.Dataset(
+            *[[neutralise(cell) for cell in row] for row in dataset], headers=dataset.headers
+        )
+        content = dataset.export(file_format)
+        content_type = {
+            "csv": "text/csv; charset=utf-8",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }[file_format]
+        response = HttpResponse(content, content_type=content_type)
+        filename = f"price-list-{price_list.pk}-{price_list.currency}.{file_format}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+# --- Bookings -----------------------------------------------------------------------------------
+
+
+class BookingListView(TenantListView, SingleTableMixin, FilterView):
+    title = "Bookings"
+    subtitle = "Framework agreements with customers"
+    table_class = BookingTable
+    filterset_class = BookingFilter
+    create_url_name = "agreements:booking-create"
+    create_label = "New booking"
+    create_permission = permissions.EDIT_AGREEMENTS
+
+    def get_queryset(self):
+        return selectors.booking_list()
+
+
+class BookingFormView(TenantFormView, View):
+    form_class = BookingForm
+    write_permission = permissions.EDIT_AGREEMENTS
+    title_new, title_edit = "New booking", "Edit booking"
+
+    def get_object(self):
+        pk = self.kwargs.get("pk")
+        return access.get_booking_for_write(self.request, pk) if pk else Booking()
+
+    def get_initial(self):
+        initial = {"owner": self.request.user.pk}
+        account_id = self.request.GET.get("account")
+        if account_id and account_id.isdigit():
+            from accounts.models import Account
+
+            account = Account.objects.filter(pk=account_id).first()
+            if account is not None:
+                initial["account"] = account.pk
+                if account.sales_currency:
+                    initial["currency"] = account.sales_currency
+        return initial
+
+    def save(self, form):
+        return services.booking_save(
+            tenant=self.request.tenant, by=self.request.user, booking=form.instance
+        )
+
+
+class BookingDetailView(TabbedDetailView, View):
+    registry = booking_tabs
+    template_name = "agreements/booking_detail.html"
+    context_object_name = "booking"
+    tab_url_name = "agreements:booking-tab"
+
+    def get_object(self, pk):
+        return access.get_booking_for_user(self.request, pk)
+
+
+def booking_overview_context(request, booking):
+    interests = list(booking.interests.select_related("product"))
+    committed = [i.committed_value for i in interests if i.committed_value is not None]
+    return {
+        "interest_count": len(interests),
+        "committed_value": sum(committed) if committed else None,
+        "document_count": booking.documents.count(),
+    }
+
+
+def booking_interests_context(request, booking):
+    formset = InterestFormSet(booking=booking, prefix="interests")
+    return {"formset": formset}
+
+
+def booking_documents_context(request, booking):
+    return {
+        "documents": booking.documents.select_related("uploaded_by"),
+        "document_form": DocumentForm(),
+    }
+
+
+class BookingInterestsView(TenantViewMixin, View):
+    """Agreed prices are edited in place on the booking's interests tab."""
+
+    write_permission = permissions.EDIT_AGREEMENTS
+
+    def post(self, request, pk):
+        booking = access.get_booking_for_write(request, pk)
+        formset = InterestFormSet(request.POST, booking=booking, prefix="interests")
+        status = 200
+        if formset.is_valid():
+            changed = [
+                form.instance
+                for form in formset.forms
+                if form not in formset.deleted_forms and form.has_changed()
+            ]
+            deleted = [form.instance for form in formset.deleted_forms if form.instance.pk]
+            try:
+                services.booking_interests_update(
+                    tenant=request.tenant,
+                    by=request.user,
+                    booking=booking,
+                    changed=changed,
+                    deleted=deleted,
+                )
+                messages.success(request, "Agreed prices saved.")
+                formset = InterestFormSet(booking=booking, prefix="interests")
+            except ValidationError as error:
+                formset._non_form_errors = formset.error_class(error.messages)
+                status = 422
+        else:
+            status = 422
+        if status == 200 and not getattr(request, "htmx", None):
+            return redirect(
+                tenant_reverse(
+                    "agreements:booking-tab", kwargs={"pk": booking.pk, "tab": "interests"}
+                )
+            )
+        page = BookingDetailView()
+        page.setup(request, pk=pk)
+        return page.render_page(booking, "interests", {"formset": formset}, status=status)
+
+
+class DocumentUploadView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_AGREEMENTS
+
+    def post(self, request, pk):
+        booking = access.get_booking_for_write(request, pk)
+        form = DocumentForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                document = services.document_upload(
+                    tenant=request.tenant,
+                    by=request.user,
+                    booking=booking,
+                    upload=form.cleaned_data["file"],
+                    description=form.cleaned_data["description"],
+                )
+                messages.success(request, f"{document.original_name} uploaded.")
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+        else:
+            messages.error(
+                request, " ".join(message for errors in form.errors.values() for message in errors)
+            )
+        return redirect(
+            tenant_reverse("agreements:booking-tab", kwargs={"pk": booking.pk, "tab": "documents"})
+        )
+
+
+class DocumentDownloadView(TenantViewMixin, View):
+    """Files are served only here: the scoped lookup checks the tenant, the mixin the role."""
+
+    def get(self, request, pk):
+        document = access.get_document_for_user(request, pk)
+        try:
+            handle = document.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("The file is missing from storage.") from None
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=document.original_name,
+            content_type=document.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class DocumentDeleteView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_AGREEMENTS
+
+    def post(self, request, pk):
+        document = access.get_document_for_write(request, pk)
+        booking_id = document.booking_id
+        services.document_delete(tenant=request.tenant, by=request.user, document=document)
+        messages.success(request, f"{document.original_name} deleted.")
+        return redirect(
+            tenant_reverse("agreements:booking-tab", kwargs={"pk": booking_id, "tab": "documents"})
+        )
+
+
+def account_bookings_context(request, account):
+    bookings = selectors.booking_list().filter(account=account)
+    return {
+        "booking_table": AccountBookingTable(bookings),
+        "can_add_booking": can(request, permissions.EDIT_AGREEMENTS),
+    }
+
+
+# --- Discount agreements ------------------------------------------------------------------------
+
+
+class DiscountListView(TenantListView, SingleTableMixin, FilterView):
+    title = "Discount agreements"
+    table_class = DiscountTable
+    filterset_class = DiscountFilter
+    create_url_name = "agreements:discount-create"
+    create_label = "New discount"
+    create_permission = permissions.EDIT_AGREEMENTS
+
+    def get_queryset(self):
+        return selectors.discount_list()
+
+
+class DiscountFormView(TenantFormView, View):
+    form_class = DiscountForm
+    write_permission = permissions.EDIT_AGREEMENTS
+    title_new, title_edit = "New discount agreement", "Edit discount agreement"
+
+    def get_object(self):
+        pk = self.kwargs.get("pk")
+        return access.get_discount_for_write(self.request, pk) if pk else DiscountAgreement()
+
+    def save(self, form):
+        return services.discount_save(
+            tenant=self.request.tenant, by=self.request.user, discount=form.instance
+        )
+
+    def get_success_url(self, obj):
+        return _url(self.request, "agreements:discount-list")
+
+    def get_cancel_url(self, obj):
+        return _url(self.request, "agreements:discount-list")
+
+
+# --- Prepurchase agreements ---------------------------------------------------------------------
+
+
+class PrepurchaseListView(TenantListView, SingleTableMixin, FilterView):
+    title = "Prepurchase agreements"
+    subtitle = "Money or training units bought up front"
+    table_class = PrepurchaseTable
+    filterset_class = PrepurchaseFilter
+    create_url_name = "agreements:prepurchase-create"
+    create_label = "New prepurchase"
+    create_permission = permissions.EDIT_AGREEMENTS
+
+    def get_queryset(self):
+        return selectors.prepurchase_list()
+
+
+class PrepurchaseFormView(TenantFormView, View):
+    form_class = PrepurchaseForm
+    write_permission = permissions.EDIT_AGREEMENTS
+    title_new, title_edit = "New prepurchase agreement", "Edit prepurchase agreement"
+
+    def get_object(self):
+        pk = self.kwargs.get("pk")
+        return (
+            access.get_prepurchase_for_write(self.request, pk) if pk else (PrepurchaseAgreement())
+        )
+
+    def save(self, form):
+        return services.prepurchase_save(
+            tenant=self.request.tenant, by=self.request.user, agreement=form.instance
+        )
+
+
+class PrepurchaseDetailView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_AGREEMENTS
+    template_name = "agreements/prepurchase_detail.html"
+
+    def render_page(self, agreement, form, status=200):
+        entries = PrepurchaseEntry.objects.filter(agreement=agreement).select_related(
+            "created_by", "reversed_by", "agreement__price_list"
+        )
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "agreement": agreement,
+                "figures": selectors.prepurchase_figures(agreement),
+                "ledger": LedgerTable(entries),
+                "form": form,
+            },
+            status=status,
+        )
+
+    def get(self, request, pk):
+        agreement = access.get_prepurchase_for_user(request, pk)
+        return self.render_page(agreement, LedgerForm())
+
+    def post(self, request, pk):
+        agreement = access.get_prepurchase_for_write(request, pk)
+        if "reason" in request.POST:
+            return self.reverse_entry(request, agreement)
+        form = LedgerForm(request.POST)
+        service = {"charge": services.prepurchase_charge, "use": services.prepurchase_use}
+        if not save_with_service(
+            form,
+            lambda: service[form.cleaned_data["action"]](
+                tenant=request.tenant,
+                by=request.user,
+                agreement=agreement,
+                amount=form.cleaned_data["amount"],
+                description=form.cleaned_data["description"],
+            ),
+        ):
+            return self.render_page(agreement, form, status=422)
+        messages.success(request, "Ledger updated.")
+        return redirect(agreement)
+
+    def reverse_entry(self, request, agreement):
+        form = ReversalForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Say why the row is reversed.")
+            return redirect(agreement)
+        entry = PrepurchaseEntry.objects.filter(
+            agreement=agreement, pk=form.cleaned_data["entry"]
+        ).first()
+        if entry is None:
+            raise Http404("No such ledger row.")
+        try:
+            services.prepurchase_reverse(
+                tenant=request.tenant,
+                by=request.user,
+                entry=entry,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, f"Row #{entry.pk} reversed.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(agreement)
