@@ -44,3 +44,9 @@ def validate_country(code: str) -> None:
             f"“{code}” is not an ISO 3166 country code: use two capital letters such as GB or DE.",
             code="invalid_country",
         )
+
+
+def format_percent(value) -> str:
+    """12.50 → "12.5", 10.00 → "10" (never "1E+1")."""
+    text = f"{Decimal(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.models import Account
-from accounts.money import validate_currency
+from accounts.money import format_percent, validate_currency
 from accounts.tenancy import TenantManager, TenantOwned, tenant_reverse
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -389,7 +389,7 @@ class DiscountAgreement(TenantOwned):
         ]
 
     def __str__(self):
-        return f"{self.name} (−{self.percent.normalize()}%)"
+        return f"{self.name} (−{format_percent(self.percent)}%)"
 
     def get_absolute_url(self):
         return tenant_reverse(
@@ -549,8 +549,13 @@ class PrepurchaseEntry(TenantOwned):
     reference = models.CharField(
         max_length=100, blank=True, help_text="What a use paid for, e.g. a registration."
     )
+    # Empty for rows written by a job or command rather than a person.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

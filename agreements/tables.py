@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from accounts.templatetags.money import amount, money
+from accounts.templatetags.money import amount, money, percent
 from agreements.models import (
     Booking,
     BookingStatus,
@@ -170,7 +170,7 @@ class DiscountTable(tables.Table):
         empty_text = "No discount agreements match these filters."
 
     def render_percent(self, value):
-        return f"{value.normalize()} %"
+        return percent(value)
 
     def render_covers(self, record):
         target = record.price_list or record.package or record.product

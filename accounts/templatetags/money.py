@@ -31,3 +31,10 @@ def amount(value, currency):
     return format_decimal(
         Decimal(value), format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale="en_GB"
     )
+
+
+@register.filter
+def percent(value):
+    from accounts.money import format_percent
+
+    return "—" if value in (None, "") else f"{format_percent(value)} %"

@@ -100,3 +100,32 @@ def test_a_tenant_command_names_the_known_companies_when_the_slug_is_wrong(world
         call_command(
             "add_member", "--tenant", "nope", "--email", "x@example.com", stdout=StringIO()
         )
+
+
+def test_seed_demo_builds_the_agreements_demo(db):
+    from agreements import selectors
+    from agreements.models import (
+        Booking,
+        BookingDocument,
+        DiscountAgreement,
+        DiscountScope,
+        PrepurchaseUnit,
+        PriceList,
+        Product,
+        TaxRate,
+    )
+
+    call_command("seed_demo", stdout=StringIO())
+    with activate(Tenant.objects.get(slug="northwind")):
+        assert TaxRate.objects.count() >= 2
+        assert Product.objects.count() >= 30
+        assert Product.objects.filter(package__isnull=False).count() >= 15
+        assert PriceList.objects.count() >= 2
+        assert Booking.objects.filter(interests__isnull=False).distinct().count() >= 3
+        assert BookingDocument.objects.filter(content_type="application/pdf").exists()
+        assert set(DiscountAgreement.objects.values_list("scope", flat=True)) == set(
+            DiscountScope.values
+        )
+        prepurchases = list(selectors.prepurchase_list())
+        assert {p.unit for p in prepurchases} == set(PrepurchaseUnit.values)
+        assert all(p.prepurchased > 0 and p.balance < p.prepurchased for p in prepurchases)

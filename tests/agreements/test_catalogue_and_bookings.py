@@ -194,6 +194,7 @@ def test_interests_are_edited_inline_on_the_booking_page(world_a, client_for):
     response = client_for(world_a.staff).post(url, data, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert b"<html" not in response.content
+    assert b"Agreed prices saved." in response.content, "the fragment shows its own message"
     with activate(world_a.tenant):
         interest = Interest.objects.get(booking=b)
     assert (interest.unit_price, interest.committed_quantity) == (Decimal("1200.00"), 40)

@@ -172,3 +172,13 @@ def test_the_place_check_warns_past_the_maximum(setup):
 def test_without_a_maximum_nothing_is_ever_exceeded(setup):
     unlimited = DiscountFactory(tenant=setup["tenant"], max_places=None)
     assert not check_places(agreement=unlimited, account=setup["account"], places=999).exceeds
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [("10.00", "10"), ("12.50", "12.5"), ("0", "0"), ("100", "100"), ("7.25", "7.25")],
+)
+def test_percentages_read_as_people_write_them(value, text):
+    from accounts.money import format_percent
+
+    assert format_percent(Decimal(value)) == text
