@@ -104,3 +104,16 @@ class TenantInline(TenantScopedAdminMixin):
         if tenant is not None:
             formset.form = _bind_tenant(formset.form, tenant)
         return formset
+
+
+class ServiceSaveAdmin(TenantModelAdmin):
+    """Saves through the app's service, so the admin obeys the same rules as the pages."""
+
+    service = None
+    service_argument = ""
+
+    def save_model(self, request, obj, form, change):
+        if not self._platform(request):
+            obj.tenant = request.tenant
+        with self.tenant_of(request, obj) as tenant:
+            type(self).service(tenant=tenant, by=request.user, **{self.service_argument: obj})

@@ -165,6 +165,15 @@ class MemberAddForm(forms.Form):
         )
 
 
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV (UTF-8) or XLSX, first row naming the columns.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
 class MemberRoleForm(forms.ModelForm):
     class Meta:
         model = Membership

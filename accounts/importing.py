@@ -118,3 +118,39 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+class ImportReport:
+    """What an import did or would do: per-line errors, or counts when every row is valid."""
+
+    def __init__(self, result, *, first_line: int = 2):
+        self.errors: list[tuple[int, str]] = []
+        for number, row_errors in result.row_errors():
+            for error in row_errors:
+                self.errors.append((number + first_line - 1, _error_text(error.error)))
+        for invalid in result.invalid_rows:
+            messages = []
+            for field_name, field_errors in invalid.error_dict.items():
+                for message in field_errors:
+                    messages.append(
+                        message if field_name == "__all__" else _strip_column_prefix(message)
+                    )
+            self.errors.append((invalid.number + first_line - 1, " ".join(messages)))
+        self.errors.sort()
+        self.warnings: list[tuple[int, str]] = []
+        self.new = result.totals.get("new", 0)
+        self.updated = result.totals.get("update", 0)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _error_text(error) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+def _strip_column_prefix(message: str) -> str:
+    return message.split(": ", 1)[1] if message.startswith("Column '") else message

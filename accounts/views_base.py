@@ -1,6 +1,6 @@
 """Mixins every tenant view builds on."""
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 
 from accounts import permissions
 from accounts.access import require
@@ -193,3 +193,104 @@ class TabbedDetailView(TenantViewMixin):
 
     def get_extra_context(self, obj):
         return {}
+
+
+class DatasetImportView(TenantViewMixin):
+    """Upload a CSV/XLSX → dry-run preview listing every bad row → confirm: all rows, or none.
+
+    Subclasses set `permission`/`write_permission`, and implement `get_target(pk)`,
+    `run_import(target, dataset, dry_run, confirm)` (returning an `ImportReport`),
+    `get_context(target)` (title, back_url, columns) and `success_message(report)`.
+    The checked dataset waits in Django storage between preview and confirmation, so any app
+    server can finish the import.
+    """
+
+    template_name = "includes/import_page.html"
+
+    def get_target(self, pk):
+        raise NotImplementedError
+
+    def run_import(self, target, dataset, *, dry_run: bool, confirm: bool):
+        raise NotImplementedError
+
+    def get_context(self, target) -> dict:
+        raise NotImplementedError
+
+    def success_message(self, report) -> str:
+        return f"Imported {report.new} rows."
+
+    def _pending_path(self, token: str) -> str:
+        import uuid
+
+        return f"tenants/{self.request.tenant.pk}/imports/{uuid.UUID(hex=token).hex}.json"
+
+    def render_page(self, target, status=200, **context):
+        from django.shortcuts import render
+
+        from accounts.forms import ImportForm
+
+        context.setdefault("form", ImportForm())
+        return render(
+            self.request, self.template_name, {**self.get_context(target), **context}, status=status
+        )
+
+    def get(self, request, pk):
+        return self.render_page(self.get_target(pk))
+
+    def post(self, request, pk):
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        from accounts.forms import ImportForm
+        from accounts.importing import load_table
+
+        target = self.get_target(pk)
+        if "token" in request.POST:
+            return self.confirm(
+                target, request.POST["token"], confirm=bool(request.POST.get("confirm_warnings"))
+            )
+        form = ImportForm(request.POST, request.FILES)
+        dataset = report = None
+        if form.is_valid():
+            try:
+                dataset = load_table(form.cleaned_data["file"])
+            except ValidationError as error:
+                form.add_error("file", error)
+        if dataset is None:
+            return self.render_page(target, status=422, form=form)
+        report = self.run_import(target, dataset, dry_run=True, confirm=True)
+        context = {"form": form, "report": report, "rows": len(dataset)}
+        if report.ok:
+            import uuid
+
+            token = uuid.uuid4().hex
+            default_storage.save(
+                self._pending_path(token), ContentFile(dataset.export("json").encode())
+            )
+            context["token"] = token
+        return self.render_page(target, status=200 if report.ok else 422, **context)
+
+    def confirm(self, target, token, *, confirm: bool):
+        import tablib
+        from django.contrib import messages
+        from django.core.files.storage import default_storage
+        from django.http import Http404
+        from django.shortcuts import redirect
+
+        try:
+            path = self._pending_path(token)
+        except ValueError:
+            raise Http404("No such import.") from None
+        if not default_storage.exists(path):
+            messages.error(self.request, "That preview has expired: upload the file again.")
+            return redirect(self.request.path)
+        with default_storage.open(path) as stored:
+            dataset = tablib.Dataset().load(stored.read().decode(), format="json")
+        report = self.run_import(target, dataset, dry_run=False, confirm=confirm)
+        if not report.ok:
+            return self.render_page(
+                target, status=422, report=report, rows=len(dataset), token=token
+            )
+        default_storage.delete(path)
+        messages.success(self.request, self.success_message(report))
+        return redirect(target.get_absolute_url())

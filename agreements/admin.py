@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from accounts.admin_mixins import TenantInline, TenantModelAdmin
+from accounts.admin_mixins import ServiceSaveAdmin, TenantInline, TenantModelAdmin
 from agreements import services
 from agreements.models import (
     Booking,
@@ -16,19 +16,6 @@ from agreements.models import (
     TaxRate,
     TrainingPackage,
 )
-
-
-class ServiceSaveAdmin(TenantModelAdmin):
-    """Saves through the app's service, so the admin obeys the same rules as the pages."""
-
-    service = None
-    service_argument = ""
-
-    def save_model(self, request, obj, form, change):
-        if not self._platform(request):
-            obj.tenant = request.tenant
-        with self.tenant_of(request, obj) as tenant:
-            type(self).service(tenant=tenant, by=request.user, **{self.service_argument: obj})
 
 
 @admin.register(TaxRate)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.importing import ImportReport
 from accounts.money import round_money
 from accounts.services import _check_tenant, _require_active, next_number
 from accounts.uploads import check_document
@@ -335,41 +336,6 @@ def prepurchase_reverse(*, tenant, by, entry: PrepurchaseEntry, reason: str) -> 
 
 
 # --- Price-list import --------------------------------------------------------------------------
-
-
-class ImportReport:
-    """What an import did or would do: per-line errors, or counts when every row is valid."""
-
-    def __init__(self, result, *, first_line: int = 2):
-        self.errors: list[tuple[int, str]] = []
-        for number, row_errors in result.row_errors():
-            for error in row_errors:
-                self.errors.append((number + first_line - 1, _error_text(error.error)))
-        for invalid in result.invalid_rows:
-            messages = []
-            for field_name, field_errors in invalid.error_dict.items():
-                for message in field_errors:
-                    messages.append(
-                        message if field_name == "__all__" else _strip_column_prefix(message)
-                    )
-            self.errors.append((invalid.number + first_line - 1, " ".join(messages)))
-        self.errors.sort()
-        self.new = result.totals.get("new", 0)
-        self.updated = result.totals.get("update", 0)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def _error_text(error) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
-
-
-def _strip_column_prefix(message: str) -> str:
-    return message.split(": ", 1)[1] if message.startswith("Column '") else message
 
 
 def pricelist_import(*, tenant, by, price_list: PriceList, dataset, dry_run: bool) -> ImportReport:

@@ -1,10 +1,6 @@
-import uuid
-
 import tablib
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,10 +11,16 @@ from django_tables2 import SingleTableMixin
 
 from accounts import permissions
 from accounts.access import can
-from accounts.importing import load_table, neutralise
+from accounts.importing import neutralise
 from accounts.tenancy import tenant_reverse
 from accounts.views import save_with_service
-from accounts.views_base import TabbedDetailView, TenantFormView, TenantListView, TenantViewMixin
+from accounts.views_base import (
+    DatasetImportView,
+    TabbedDetailView,
+    TenantFormView,
+    TenantListView,
+    TenantViewMixin,
+)
 from agreements import access, selectors, services
 from agreements.filters import (
     BookingFilter,
@@ -31,7 +33,6 @@ from agreements.forms import (
     BookingForm,
     DiscountForm,
     DocumentForm,
-    ImportForm,
     InterestFormSet,
     LedgerForm,
     PackageForm,
@@ -195,7 +196,6 @@ class PriceListDetailView(TenantViewMixin, View):
                 "price_list": price_list,
                 "table": table,
                 "entry_form": entry_form,
-                "import_form": ImportForm(),
             },
             status=status,
         )
@@ -226,82 +226,34 @@ class PriceListDetailView(TenantViewMixin, View):
         return redirect(price_list)
 
 
-def _pending_path(tenant, token: str) -> str:
-    return f"tenants/{tenant.pk}/imports/{uuid.UUID(hex=token).hex}.json"
-
-
-class PriceListImportView(TenantViewMixin, View):
-    """Upload → dry-run preview with every bad row → confirm: all rows saved, or none."""
-
+class PriceListImportView(DatasetImportView, View):
     permission = permissions.EDIT_AGREEMENTS
     write_permission = permissions.EDIT_AGREEMENTS
-    template_name = "agreements/pricelist_import.html"
 
-    def get(self, request, pk):
-        price_list = access.get_pricelist_for_write(request, pk)
-        return render(request, self.template_name, {"price_list": price_list, "form": ImportForm()})
+    def get_target(self, pk):
+        return access.get_pricelist_for_write(self.request, pk)
 
-    def post(self, request, pk):
-        price_list = access.get_pricelist_for_write(request, pk)
-        if "token" in request.POST:
-            return self.confirm(request, price_list, request.POST["token"])
-        form = ImportForm(request.POST, request.FILES)
-        report = dataset = None
-        if form.is_valid():
-            try:
-                dataset = load_table(form.cleaned_data["file"])
-            except ValidationError as error:
-                form.add_error("file", error)
-        if dataset is not None:
-            report = services.pricelist_import(
-                tenant=request.tenant,
-                by=request.user,
-                price_list=price_list,
-                dataset=dataset,
-                dry_run=True,
-            )
-        context = {
-            "price_list": price_list,
-            "form": form,
-            "report": report,
-            "rows": len(dataset) if dataset is not None else 0,
-        }
-        if report is not None and report.ok:
-            token = uuid.uuid4().hex
-            default_storage.save(
-                _pending_path(request.tenant, token), ContentFile(dataset.export("json").encode())
-            )
-            context["token"] = token
-        status = 200 if report is not None and report.ok else 422
-        return render(request, self.template_name, context, status=status)
-
-    def confirm(self, request, price_list, token):
-        try:
-            path = _pending_path(request.tenant, token)
-        except ValueError:
-            raise Http404("No such import.") from None
-        if not default_storage.exists(path):
-            messages.error(request, "That preview has expired: upload the file again.")
-            return redirect(_url(request, "agreements:pricelist-import", pk=price_list.pk))
-        with default_storage.open(path) as stored:
-            dataset = tablib.Dataset().load(stored.read().decode(), format="json")
-        report = services.pricelist_import(
-            tenant=request.tenant,
-            by=request.user,
-            price_list=price_list,
+    def run_import(self, target, dataset, *, dry_run, confirm):
+        return services.pricelist_import(
+            tenant=self.request.tenant,
+            by=self.request.user,
+            price_list=target,
             dataset=dataset,
-            dry_run=False,
+            dry_run=dry_run,
         )
-        default_storage.delete(path)
-        if not report.ok:
-            return render(
-                request,
-                self.template_name,
-                {"price_list": price_list, "form": ImportForm(), "report": report},
-                status=422,
-            )
-        messages.success(request, f"Imported {report.new} new and {report.updated} changed prices.")
-        return redirect(price_list)
+
+    def get_context(self, target):
+        return {
+            "title": f"Import prices into {target.name}",
+            "back_url": target.get_absolute_url(),
+            "back_label": target.name,
+            "columns": ["product_code", "unit_price", "training_units_price (optional)"],
+            "explanation": f"Prices are in {target.currency} and round to its minor unit. A "
+            "product already on the list gets the new price.",
+        }
+
+    def success_message(self, report):
+        return f"Imported {report.new} new and {report.updated} changed prices."
 
 
 class PriceListExportView(TenantViewMixin, View):

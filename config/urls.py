@@ -9,6 +9,7 @@ tenant_patterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("", include("accounts.urls")),
     path("", include("agreements.urls")),
+    path("", include("projects.urls")),
 ]
 
 urlpatterns = [

@@ -6,14 +6,49 @@ class ProjectsConfig(AppConfig):
     verbose_name = "Projects"
 
     def ready(self):
-        from accounts.tabs import AccountTab, account_tabs
+        from accounts.tabs import Tab, account_tabs
+        from agreements.pricing import register_places_counter
+        from agreements.tabs import booking_tabs
+        from projects import services, views
+        from projects.tabs import project_tabs
 
+        register_places_counter(services.discount_places_used)
         account_tabs.register(
-            AccountTab(
+            Tab(
                 key="projects",
                 label="Projects",
                 order=30,
                 icon="bi-kanban",
                 template_name="projects/tabs/account_projects.html",
+                get_context=views.account_projects_context,
             )
         )
+        booking_tabs.register(
+            Tab(
+                key="projects",
+                label="Projects",
+                order=30,
+                icon="bi-kanban",
+                template_name="projects/tabs/booking_projects.html",
+                get_context=views.booking_projects_context,
+            )
+        )
+        for order, (key, label, icon, context) in enumerate(
+            [
+                ("overview", "Overview", "bi-info-circle", views.overview_context),
+                ("events", "Events", "bi-calendar-event", views.events_context),
+                ("registrations", "Registrations", "bi-people", views.registrations_context),
+                ("items", "Items", "bi-box-seam", views.items_context),
+                ("documents", "Documents", "bi-paperclip", views.documents_context),
+            ]
+        ):
+            project_tabs.register(
+                Tab(
+                    key=key,
+                    label=label,
+                    order=order * 10,
+                    icon=icon,
+                    template_name=f"projects/tabs/{key}.html",
+                    get_context=context,
+                )
+            )

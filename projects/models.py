@@ -1,0 +1,440 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from accounts.models import Account, Contact, Region
+from accounts.money import validate_currency
+from accounts.tenancy import TenantOwned, tenant_reverse
+from agreements.models import (
+    Booking,
+    DiscountAgreement,
+    PrepurchaseAgreement,
+    Product,
+    document_path,
+    money_field,
+)
+
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+class ProjectStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    NO_MORE_TRANSACTIONS = "no_more_transactions", "No more transactions"
+    FINISHED = "finished", "Finished"
+
+
+class ProjectType(models.TextChoices):
+    INVOICEABLE = "invoiceable", "Invoiceable"
+    INTERNAL = "internal", "Internal"
+    OTHER = "other", "Other"
+
+
+class BudgetPolicy(models.TextChoices):
+    NONE = "none", "No warning"
+    WARNING = "warning", "Warn and ask to confirm"
+    DISALLOW = "disallow", "Refuse"
+
+
+class RevenueRecognition(models.TextChoices):
+    ON_INVOICE = "on_invoice", "On invoice"
+    ON_DELIVERY = "on_delivery", "On delivery"
+
+
+class Project(TenantOwned):
+    """The running record of a customer's training under a framework agreement."""
+
+    code = models.CharField(max_length=20, editable=False)
+    name = models.CharField(max_length=200)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="projects", verbose_name="customer"
+    )
+    billing_account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="billed_projects",
+        help_text="Invoices go here.",
+    )
+    booking = models.ForeignKey(
+        Booking,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        help_text="A framework agreement of the customer or its parent.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sub_projects",
+        verbose_name="parent project",
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    main_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invoice_email = models.EmailField(blank=True)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
+    )
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    status = models.CharField(
+        max_length=22, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE
+    )
+    finished_date = models.DateField(null=True, blank=True, editable=False)
+    project_type = models.CharField(
+        "type", max_length=12, choices=ProjectType.choices, default=ProjectType.INVOICEABLE
+    )
+    do_not_invoice = models.BooleanField(default=False)
+    budget_policy = models.CharField(
+        max_length=10,
+        choices=BudgetPolicy.choices,
+        default=BudgetPolicy.WARNING,
+        help_text="What happens when requests go past the booking's committed volumes or a "
+        "purchase order's value.",
+    )
+    handling_fee_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
+    )
+    max_billing_amount = money_field(
+        null=True,
+        blank=True,
+        validators=NOT_NEGATIVE,
+        help_text="Invoicing past this total is refused.",
+    )
+    revenue_recognition = models.CharField(
+        max_length=12, choices=RevenueRecognition.choices, default=RevenueRecognition.ON_INVOICE
+    )
+    invoice_confirmed = models.BooleanField(
+        "invoice confirmed registrations",
+        default=False,
+        help_text="Allow confirmed (not yet delivered) registrations to be invoiced.",
+    )
+    require_purchase_order = models.BooleanField(default=False)
+    internal_notes = models.TextField(blank=True)
+    external_notes = models.TextField(blank=True, help_text="Printed on invoices.")
+    tags = models.CharField(max_length=255, blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="project_unique_code"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="project_end_after_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "status"], name="project_tenant_status")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self):
+        return tenant_reverse(
+            "projects:project-detail", tenant_id=self.tenant_id, kwargs={"pk": self.pk}
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ProjectStatus.ACTIVE
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag for tag in (t.strip() for t in self.tags.split(",")) if tag]
+
+    def clean(self):
+        errors = {}
+        links = {
+            "account": self.account if self.account_id else None,
+            "billing_account": self.billing_account if self.billing_account_id else None,
+            "booking": self.booking if self.booking_id else None,
+            "parent": self.parent if self.parent_id else None,
+            "main_contact": self.main_contact if self.main_contact_id else None,
+            "region": self.region if self.region_id else None,
+        }
+        for field, row in links.items():
+            if row is not None and row.tenant_id != self.tenant_id:
+                errors[field] = "Choose one of your own company."
+        account = links["account"]
+        if account is not None and "account" not in errors:
+            if not account.is_organisation:
+                errors["account"] = (
+                    f"{account.name} is an individual: projects are opened on "
+                    "organisations. Choose the organisation they work for."
+                )
+            if (
+                account.sales_currency
+                and self.currency
+                and (self.currency != account.sales_currency)
+            ):
+                errors["currency"] = (
+                    f"{account.name} buys in {account.sales_currency}: the project must use it."
+                )
+            booking = links["booking"]
+            if (
+                booking is not None
+                and "booking" not in errors
+                and booking.account_id not in (account.pk, account.parent_id)
+            ):
+                errors["booking"] = (
+                    f"{booking} belongs to {booking.account.name}; choose a "
+                    f"booking of {account.name} or of its parent account."
+                )
+            contact = links["main_contact"]
+            if contact is not None and contact.account_id != account.pk:
+                errors["main_contact"] = f"Choose a contact of {account.name}."
+        if self.parent_id and self.pk and self.parent_id == self.pk:
+            errors["parent"] = "A project cannot be its own parent."
+        if errors:
+            raise ValidationError(errors)
+
+
+class ProjectProduct(TenantOwned):
+    """A product the project provides (taken from the booking's agreed prices, editable)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="products")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["product__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "product"], name="project_product_unique")
+        ]
+
+    def __str__(self):
+        return str(self.product)
+
+
+class ProjectDocument(TenantOwned):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to=document_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    description = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class PurchaseOrder(TenantOwned):
+    """A customer's purchase order that registrations and items are charged to."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="purchase_orders")
+    number = models.CharField(max_length=60)
+    value_cap = money_field(
+        null=True, blank=True, validators=NOT_NEGATIVE, help_text="Leave empty for no cap."
+    )
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    notes = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "number"],
+                name="po_unique_number",
+                violation_error_message="This purchase order is on the project already.",
+            )
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class EventStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    CONFIRMED = "confirmed", "Confirmed"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PrivateEvent(TenantOwned):
+    """A course run for this customer only. Public events never belong to a project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", verbose_name="course"
+    )
+    title = models.CharField(max_length=200)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    venue = models.CharField(max_length=200, blank=True)
+    trainer = models.CharField(max_length=150, blank=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=EventStatus.choices, default=EventStatus.PLANNED
+    )
+    trainer_fee = money_field(default=Decimal("0"), validators=NOT_NEGATIVE)
+    venue_cost = money_field(default=Decimal("0"), validators=NOT_NEGATIVE)
+    other_cost = money_field(default=Decimal("0"), validators=NOT_NEGATIVE)
+    discount_agreement = models.ForeignKey(
+        DiscountAgreement,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        help_text="A one-event discount agreement that applies to this event.",
+    )
+
+    class Meta:
+        ordering = ["start_date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="event_end_after_start",
+                violation_error_message="The event cannot end before it starts.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.start_date:%d %b %Y})"
+
+    @property
+    def delivery_cost(self):
+        return self.trainer_fee + self.venue_cost + self.other_cost
+
+    def clean(self):
+        from agreements.models import DiscountScope, ProductKind
+
+        errors = {}
+        if self.product_id:
+            if self.product.tenant_id != self.tenant_id:
+                errors["product"] = "Choose a course of your own company."
+            elif self.product.kind == ProductKind.LEARNING_PATH:
+                errors["product"] = (
+                    "Learning paths are pre-arranged offerings and never part "
+                    "of a project: choose a course."
+                )
+            elif self.product.kind != ProductKind.COURSE:
+                errors["product"] = "Events are for courses; add materials and fees as items."
+        if self.discount_agreement_id and (
+            self.discount_agreement.scope != DiscountScope.EVENT
+            or self.discount_agreement.tenant_id != self.tenant_id
+        ):
+            errors["discount_agreement"] = "Choose a one-event discount agreement."
+        if errors:
+            raise ValidationError(errors)
+
+
+class RegistrationStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    CONFIRMED = "confirmed", "Confirmed"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+class PricedRow(TenantOwned):
+    """What registrations and items share: a resolved, stored price and its invoicing state."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+")
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    po_reference = models.CharField("purchase-order reference", max_length=60, blank=True)
+    unit_price = money_field(validators=NOT_NEGATIVE)
+    price_source = models.CharField(max_length=20, blank=True)
+    price_overridden = models.BooleanField(default=False)
+    override_reason = models.CharField(max_length=255, blank=True)
+    unit_cost = money_field(default=Decimal("0"), validators=NOT_NEGATIVE)
+    net_amount = money_field(default=Decimal("0"), editable=False)
+    # Set by invoicing while the row is on a live invoice line; prices freeze from then on.
+    invoiced = models.BooleanField(default=False, editable=False)
+    notes = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Registration(PricedRow):
+    """Places on a private event, with or without named learners."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="registrations")
+    event = models.ForeignKey(PrivateEvent, on_delete=models.PROTECT, related_name="registrations")
+    learner = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="registrations"
+    )
+    places = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    requested_date = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=RegistrationStatus.choices, default=RegistrationStatus.REQUESTED
+    )
+    discount_agreement = models.ForeignKey(
+        DiscountAgreement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    discount_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0"), validators=PERCENT
+    )
+    prepurchase = models.ForeignKey(
+        PrepurchaseAgreement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="pay from prepurchase agreement",
+    )
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="registrations"
+    )
+
+    class Meta:
+        ordering = ["event__start_date", "pk"]
+        indexes = [
+            models.Index(fields=["tenant", "project", "status"], name="registration_project"),
+            models.Index(fields=["tenant", "event"], name="registration_event"),
+        ]
+
+    def __str__(self):
+        who = self.learner.full_name if self.learner_id else f"{self.places} place(s)"
+        return f"{who} on {self.event.title}"
+
+    @property
+    def is_billable_status(self) -> bool:
+        return self.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.DELIVERED)
+
+
+class Item(PricedRow):
+    """Materials, exam fees, travel: anything sold on the project besides places."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=255, blank=True)
+    date = models.DateField()
+    quantity = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    billable = models.BooleanField(default=True)
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="items"
+    )
+
+    class Meta:
+        ordering = ["date", "pk"]
+        indexes = [models.Index(fields=["tenant", "project"], name="item_project")]
+
+    def __str__(self):
+        return f"{self.quantity.normalize()} × {self.product.name}"

@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class ReportingConfig(AppConfig):
     name = "reporting"
     verbose_name = "Reporting"
+
+    def ready(self):
+        from accounts.tabs import Tab
+        from projects.tabs import project_tabs
+        from reporting import views
+
+        project_tabs.register(
+            Tab(
+                key="profitability",
+                label="Profitability",
+                order=70,
+                icon="bi-graph-up",
+                template_name="reporting/tabs/project_profitability.html",
+                get_context=views.project_profitability_context,
+            )
+        )

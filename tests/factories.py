@@ -193,3 +193,78 @@ class PrepurchaseFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Prepurchase {n}")
     start_date = datetime.date(2025, 1, 1)
     end_date = datetime.date(2030, 12, 31)
+
+
+# --- projects -------------------------------------------------------------------------------
+
+from projects.models import (  # noqa: E402
+    Item,
+    PrivateEvent,
+    Project,
+    ProjectDocument,
+    Registration,
+)
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    tenant = factory.LazyAttribute(lambda p: p.account.tenant)
+    account = factory.SubFactory(AccountFactory)
+    billing_account = factory.SelfAttribute("account")
+    code = factory.Sequence(lambda n: f"PR-{5000 + n}")
+    name = factory.Sequence(lambda n: f"Project {n}")
+    start_date = datetime.date(2026, 1, 1)
+    end_date = datetime.date(2027, 12, 31)
+    currency = "EUR"
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PrivateEvent
+
+    tenant = factory.LazyAttribute(lambda e: e.project.tenant)
+    project = factory.SubFactory(ProjectFactory)
+    product = factory.SubFactory(ProductFactory, tenant=factory.SelfAttribute("..tenant"))
+    title = factory.Sequence(lambda n: f"Course run {n}")
+    start_date = datetime.date(2026, 3, 1)
+    end_date = datetime.date(2026, 3, 2)
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    tenant = factory.LazyAttribute(lambda r: r.event.tenant)
+    event = factory.SubFactory(EventFactory)
+    project = factory.LazyAttribute(lambda r: r.event.project)
+    requested_date = datetime.date(2026, 2, 1)
+    unit_price = Decimal("1000.00")
+    net_amount = Decimal("1000.00")
+    places = 1
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Item
+
+    tenant = factory.LazyAttribute(lambda i: i.project.tenant)
+    project = factory.SubFactory(ProjectFactory)
+    product = factory.SubFactory(ProductFactory, tenant=factory.SelfAttribute("..tenant"))
+    date = datetime.date(2026, 3, 1)
+    quantity = Decimal("1")
+    unit_price = Decimal("50.00")
+    net_amount = Decimal("50.00")
+
+
+class ProjectDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectDocument
+
+    tenant = factory.LazyAttribute(lambda d: d.project.tenant)
+    project = factory.SubFactory(ProjectFactory)
+    file = factory.django.FileField(filename="plan.pdf", data=b"%PDF-1.4 plan")
+    original_name = "plan.pdf"
+    content_type = "application/pdf"
+    size = 13

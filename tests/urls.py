@@ -72,6 +72,27 @@ def tenant_urls(rows) -> dict[str, dict]:
         "agreements:prepurchase-create": {},
         "agreements:prepurchase-detail": {"pk": rows["prepurchase"].pk},
         "agreements:prepurchase-edit": {"pk": rows["prepurchase"].pk},
+        "projects:project-list": {},
+        "projects:project-create": {},
+        "projects:project-detail": {"pk": rows["project"].pk},
+        "projects:project-edit": {"pk": rows["project"].pk},
+        "projects:project-status": {"pk": rows["project"].pk},
+        "projects:project-copy": {"pk": rows["project"].pk},
+        "projects:project-tab": {"pk": rows["project"].pk, "tab": "registrations"},
+        "projects:document-upload": {"pk": rows["project"].pk},
+        "projects:registration-import": {"pk": rows["project"].pk},
+        "projects:event-create": {"project_pk": rows["project"].pk},
+        "projects:event-edit": {"project_pk": rows["project"].pk, "pk": rows["event"].pk},
+        "projects:registration-add": {"project_pk": rows["project"].pk},
+        "projects:registration-bulk-status": {"project_pk": rows["project"].pk},
+        "projects:registration-edit": {
+            "project_pk": rows["project"].pk,
+            "pk": rows["registration"].pk,
+        },
+        "projects:item-add": {"project_pk": rows["project"].pk},
+        "projects:purchase-order-create": {"project_pk": rows["project"].pk},
+        "projects:document-download": {"pk": rows["project_document"].pk},
+        "projects:document-delete": {"pk": rows["project_document"].pk},
     }
 
 
@@ -82,6 +103,11 @@ POST_ONLY = {
     "agreements:booking-interests",
     "agreements:document-upload",
     "agreements:document-delete",
+    "projects:project-status",
+    "projects:project-copy",
+    "projects:document-upload",
+    "projects:registration-bulk-status",
+    "projects:document-delete",
 }
 
 
@@ -101,6 +127,10 @@ READ_ONLY = {
     "agreements:document-download",
     "agreements:discount-list",
     "agreements:prepurchase-list",
+    "projects:project-list",
+    "projects:project-detail",
+    "projects:project-tab",
+    "projects:document-download",
 }
 
 
@@ -114,9 +144,13 @@ def tenant_rows(world):
         ContactFactory,
         DiscountFactory,
         DocumentFactory,
+        EventFactory,
         PrepurchaseFactory,
         PriceListFactory,
         ProductFactory,
+        ProjectDocumentFactory,
+        ProjectFactory,
+        RegistrationFactory,
     )
 
     tenant = world.tenant
@@ -124,7 +158,13 @@ def tenant_rows(world):
     with activate(tenant):
         membership = Membership.objects.get(user=world.staff)
     booking = BookingFactory(account=account)
+    project = ProjectFactory(account=account, booking=booking)
+    event = EventFactory(project=project)
     return {
+        "project": project,
+        "event": event,
+        "registration": RegistrationFactory(event=event),
+        "project_document": ProjectDocumentFactory(project=project),
         "account": account,
         "contact": ContactFactory(account=account, is_primary=True),
         "membership": membership,

@@ -10,3 +10,13 @@ document.addEventListener("htmx:afterSwap", function (event) {
     link.setAttribute("aria-selected", active ? "true" : "false");
   });
 });
+
+// "Select all" checkbox of a table: ticks every row checkbox with the same name.
+document.addEventListener("change", function (event) {
+  const master = event.target.closest("[data-select-all]");
+  if (!master) return;
+  const table = master.closest("table");
+  table.querySelectorAll('input[name="' + master.dataset.selectAll + '"]').forEach(function (box) {
+    box.checked = master.checked;
+  });
+});

@@ -1,0 +1,48 @@
+"""Fetch projects' rows named in a URL: 404 across tenants, 403 for a role that may only read."""
+
+from django.shortcuts import get_object_or_404
+
+from accounts import permissions
+from accounts.access import require
+from projects.models import Item, PrivateEvent, Project, ProjectDocument, Registration
+from projects.selectors import project_detail
+
+
+def get_project_for_user(request, pk) -> Project:
+    require(request, permissions.VIEW)
+    return get_object_or_404(project_detail(pk), pk=pk)
+
+
+def get_project_for_write(request, pk) -> Project:
+    require(request, permissions.EDIT_PROJECTS)
+    return get_object_or_404(project_detail(pk), pk=pk)
+
+
+def get_event_for_write(request, project, pk) -> PrivateEvent:
+    require(request, permissions.EDIT_PROJECTS)
+    return get_object_or_404(PrivateEvent.objects.filter(project=project), pk=pk)
+
+
+def get_registration_for_write(request, project, pk) -> Registration:
+    require(request, permissions.EDIT_PROJECTS)
+    return get_object_or_404(
+        Registration.objects.filter(project=project).select_related(
+            "event", "learner", "project", "project__account"
+        ),
+        pk=pk,
+    )
+
+
+def get_item_for_write(request, project, pk) -> Item:
+    require(request, permissions.EDIT_PROJECTS)
+    return get_object_or_404(Item.objects.filter(project=project).select_related("product"), pk=pk)
+
+
+def get_document_for_user(request, pk) -> ProjectDocument:
+    require(request, permissions.VIEW)
+    return get_object_or_404(ProjectDocument.objects, pk=pk)
+
+
+def get_document_for_write(request, pk) -> ProjectDocument:
+    require(request, permissions.EDIT_PROJECTS)
+    return get_object_or_404(ProjectDocument.objects, pk=pk)

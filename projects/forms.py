@@ -1,0 +1,352 @@
+from crispy_forms.layout import Column, Fieldset, Row
+from django import forms
+from django.contrib.auth import get_user_model
+
+from accounts.forms import TenantFormMixin
+from accounts.models import Account, AccountKind, Contact, Membership, Region
+from accounts.money import currency_choices
+from agreements.forms import DATE, helper
+from agreements.models import (
+    Booking,
+    DiscountAgreement,
+    DiscountScope,
+    PrepurchaseAgreement,
+    PrepurchaseStatus,
+    Product,
+    ProductKind,
+)
+from projects.models import PrivateEvent, Project, PurchaseOrder, RegistrationStatus
+
+
+def member_users():
+    return (
+        get_user_model()
+        .objects.filter(pk__in=Membership.objects.values("user_id"))
+        .order_by("first_name", "last_name")
+    )
+
+
+class ProjectForm(TenantFormMixin, forms.ModelForm):
+    currency = forms.ChoiceField(
+        required=False, help_text="Leave empty to take the customer's or the booking's currency."
+    )
+    products = forms.ModelMultipleChoiceField(
+        queryset=Product.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Filled from the booking's agreed prices when left empty.",
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "account",
+            "booking",
+            "parent",
+            "start_date",
+            "end_date",
+            "billing_account",
+            "main_contact",
+            "invoice_email",
+            "region",
+            "currency",
+            "manager",
+            "project_type",
+            "do_not_invoice",
+            "budget_policy",
+            "handling_fee_percent",
+            "max_billing_amount",
+            "revenue_recognition",
+            "invoice_confirmed",
+            "require_purchase_order",
+            "tags",
+            "internal_notes",
+            "external_notes",
+        ]
+        widgets = {
+            "start_date": DATE,
+            "end_date": DATE,
+            "internal_notes": forms.Textarea(attrs={"rows": 3}),
+            "external_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"account": "Customer (organisation)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        account_id = (
+            self.instance.account_id
+            or self.initial.get("account")
+            or (self.data.get("account") if self.data else None)
+        )
+        self.fields["account"].queryset = Account.objects.filter(
+            kind=AccountKind.ORGANISATION
+        ).order_by("name")
+        self.fields["billing_account"].queryset = Account.objects.order_by("name")
+        self.fields["billing_account"].required = False
+        bookings = Booking.objects.select_related("account").order_by("-start_date")
+        contacts = Contact.objects.select_related("account").order_by("last_name")
+        if account_id and str(account_id).isdigit():
+            account = Account.objects.filter(pk=account_id).first()
+            if account is not None:
+                bookings = bookings.filter(account_id__in=[account.pk, account.parent_id])
+                contacts = contacts.filter(account=account)
+        self.fields["booking"].queryset = bookings
+        self.fields["main_contact"].queryset = contacts
+        self.fields["parent"].queryset = Project.objects.exclude(pk=self.instance.pk).order_by(
+            "code"
+        )
+        self.fields["region"].queryset = Region.objects.order_by("name")
+        self.fields["manager"].queryset = member_users()
+        self.fields["manager"].label_from_instance = lambda u: u.get_full_name() or u.email
+        self.fields["currency"].choices = [("", "—"), *currency_choices()]
+        self.fields["products"].queryset = (
+            Product.objects.exclude(kind=ProductKind.LEARNING_PATH)
+            .filter(is_active=True)
+            .order_by("code")
+        )
+        if self.instance.pk:
+            self.initial["products"] = list(
+                self.instance.products.values_list("product_id", flat=True)
+            )
+        self.helper = helper(
+            Fieldset(
+                "Project",
+                Row(Column("name", css_class="col-md-6"), Column("account"), Column("booking")),
+                Row(Column("start_date"), Column("end_date"), Column("parent"), Column("manager")),
+            ),
+            Fieldset(
+                "Customer and invoicing",
+                Row(Column("billing_account"), Column("main_contact"), Column("invoice_email")),
+                Row(
+                    Column("region"),
+                    Column("currency"),
+                    Column("project_type"),
+                    Column("revenue_recognition"),
+                ),
+                Row(
+                    Column("budget_policy"),
+                    Column("handling_fee_percent"),
+                    Column("max_billing_amount"),
+                ),
+                Row(
+                    Column("do_not_invoice"),
+                    Column("invoice_confirmed"),
+                    Column("require_purchase_order"),
+                ),
+            ),
+            Fieldset(
+                "Products and notes",
+                "products",
+                "tags",
+                Row(Column("internal_notes"), Column("external_notes")),
+            ),
+        )
+
+
+class EventForm(TenantFormMixin, forms.ModelForm):
+    class Meta:
+        model = PrivateEvent
+        fields = [
+            "product",
+            "title",
+            "start_date",
+            "end_date",
+            "venue",
+            "trainer",
+            "capacity",
+            "status",
+            "trainer_fee",
+            "venue_cost",
+            "other_cost",
+            "discount_agreement",
+        ]
+        widgets = {"start_date": DATE, "end_date": DATE}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.project = project
+        offered = project.products.values("product_id")
+        courses = Product.objects.filter(kind=ProductKind.COURSE, is_active=True)
+        self.fields["product"].queryset = (
+            courses.filter(pk__in=offered) if project.products.exists() else courses
+        ).order_by("code")
+        self.fields["discount_agreement"].queryset = DiscountAgreement.objects.filter(
+            scope=DiscountScope.EVENT, is_active=True
+        ).order_by("name")
+        self.fields["title"].required = False
+        self.fields["title"].help_text = "Leave empty to use the course name."
+        self.helper = helper(
+            Row(Column("product"), Column("title")),
+            Row(Column("start_date"), Column("end_date"), Column("status"), Column("capacity")),
+            Row(Column("venue"), Column("trainer"), Column("discount_agreement")),
+            Row(Column("trainer_fee"), Column("venue_cost"), Column("other_cost")),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("title") and data.get("product"):
+            data["title"] = data["product"].name
+            self.instance.title = data["title"]
+        return data
+
+
+DISCOUNT_AUTO, DISCOUNT_NONE = "auto", "none"
+
+
+class RegistrationAddForm(forms.Form):
+    event = forms.ModelChoiceField(queryset=PrivateEvent.objects.none())
+    learners = forms.ModelMultipleChoiceField(
+        queryset=Contact.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="One place each. Leave empty to book a block of places without names.",
+    )
+    places = forms.IntegerField(
+        min_value=1, initial=1, help_text="Only for a block of places without names."
+    )
+    requested_date = forms.DateField(widget=DATE)
+    purchase_order = forms.ModelChoiceField(queryset=PurchaseOrder.objects.none(), required=False)
+    po_reference = forms.CharField(
+        max_length=60, required=False, label="or the customer's reference"
+    )
+    discount = forms.ChoiceField(required=False)
+    prepurchase = forms.ModelChoiceField(
+        queryset=PrepurchaseAgreement.objects.none(),
+        required=False,
+        label="Pay from prepurchase agreement",
+    )
+    notes = forms.CharField(max_length=255, required=False)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["event"].queryset = (
+            PrivateEvent.objects.filter(project=project)
+            .exclude(status="cancelled")
+            .order_by("start_date")
+        )
+        self.fields["learners"].queryset = Contact.objects.filter(
+            account__in=[project.account_id, *project.account.children.values_list("pk", flat=True)]
+        ).order_by("last_name", "first_name")
+        self.fields["purchase_order"].queryset = PurchaseOrder.objects.filter(project=project)
+        discounts = DiscountAgreement.objects.filter(is_active=True).filter(
+            account__isnull=True
+        ) | DiscountAgreement.objects.filter(is_active=True, account=project.account)
+        self.fields["discount"].choices = [
+            (DISCOUNT_AUTO, "Best eligible discount (automatic)"),
+            (DISCOUNT_NONE, "No discount"),
+            *((str(d.pk), str(d)) for d in discounts.order_by("name")),
+        ]
+        self.fields["prepurchase"].queryset = PrepurchaseAgreement.objects.filter(
+            account=project.account, status=PrepurchaseStatus.ACTIVE
+        )
+        self.helper = helper(
+            Row(Column("event"), Column("requested_date"), Column("places")),
+            "learners",
+            Row(
+                Column("purchase_order"),
+                Column("po_reference"),
+                Column("discount"),
+                Column("prepurchase"),
+            ),
+            "notes",
+            "confirm",
+        )
+
+    def discount_choice(self):
+        value = self.cleaned_data.get("discount") or DISCOUNT_AUTO
+        if value == DISCOUNT_AUTO:
+            return "auto"
+        if value == DISCOUNT_NONE:
+            return None
+        return DiscountAgreement.objects.filter(pk=value).first()
+
+
+class RegistrationEditForm(forms.Form):
+    status = forms.ChoiceField(choices=RegistrationStatus.choices)
+    learner = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
+    purchase_order = forms.ModelChoiceField(queryset=PurchaseOrder.objects.none(), required=False)
+    po_reference = forms.CharField(max_length=60, required=False)
+    notes = forms.CharField(max_length=255, required=False)
+
+    def __init__(self, *args, registration, **kwargs):
+        super().__init__(*args, **kwargs)
+        project = registration.project
+        self.fields["learner"].queryset = Contact.objects.filter(account=project.account)
+        self.fields["purchase_order"].queryset = PurchaseOrder.objects.filter(project=project)
+        self.helper = helper(
+            Row(Column("status"), Column("learner")),
+            Row(Column("purchase_order"), Column("po_reference")),
+            "notes",
+        )
+
+
+class PriceOverrideForm(forms.Form):
+    unit_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=3)
+    reason = forms.CharField(max_length=255)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(Row(Column("unit_price"), Column("reason", css_class="col-md-8")))
+
+
+class ItemForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.none())
+    date = forms.DateField(widget=DATE)
+    quantity = forms.DecimalField(min_value=0.01, max_digits=10, decimal_places=2, initial=1)
+    description = forms.CharField(
+        max_length=255, required=False, help_text="Leave empty to use the product name."
+    )
+    purchase_order = forms.ModelChoiceField(queryset=PurchaseOrder.objects.none(), required=False)
+    po_reference = forms.CharField(
+        max_length=60, required=False, label="or the customer's reference"
+    )
+    billable = forms.BooleanField(required=False, initial=True)
+    notes = forms.CharField(max_length=255, required=False)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = (
+            Product.objects.exclude(kind=ProductKind.LEARNING_PATH)
+            .filter(is_active=True)
+            .order_by("code")
+        )
+        self.fields["purchase_order"].queryset = PurchaseOrder.objects.filter(project=project)
+        self.helper = helper(
+            Row(Column("product", css_class="col-md-5"), Column("date"), Column("quantity")),
+            Row(Column("description"), Column("purchase_order"), Column("po_reference")),
+            Row(Column("notes"), Column("billable")),
+            "confirm",
+        )
+
+
+class PurchaseOrderForm(TenantFormMixin, forms.ModelForm):
+    class Meta:
+        model = PurchaseOrder
+        fields = ["number", "value_cap", "valid_from", "valid_to", "notes"]
+        widgets = {"valid_from": DATE, "valid_to": DATE}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.project = project
+        self.helper = helper(
+            Row(Column("number"), Column("value_cap"), Column("valid_from"), Column("valid_to")),
+            "notes",
+        )
+
+
+class BulkStatusForm(forms.Form):
+    selected = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
+    status = forms.ChoiceField(choices=RegistrationStatus.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        raw = self.data.getlist("selected") if hasattr(self.data, "getlist") else []
+        self.fields["selected"].choices = [(value, value) for value in raw]
+
+
+class CopyProjectForm(forms.Form):
+    name = forms.CharField(max_length=200)

@@ -1,0 +1,203 @@
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from accounts.templatetags.money import money, percent
+from projects.models import Item, Project, Registration
+
+RIGHT = {"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}}
+BADGES = {
+    "active": "text-bg-success",
+    "no_more_transactions": "text-bg-warning",
+    "finished": "text-bg-secondary",
+    "requested": "text-bg-light border",
+    "confirmed": "text-bg-info",
+    "delivered": "text-bg-success",
+    "cancelled": "text-bg-danger",
+    "no_show": "text-bg-warning",
+    "planned": "text-bg-light border",
+}
+
+
+def status_badge(record):
+    return format_html(
+        '<span class="badge {}">{}</span>',
+        BADGES.get(record.status, ""),
+        record.get_status_display(),
+    )
+
+
+class ProjectTable(tables.Table):
+    code = tables.Column(linkify=True)
+    name = tables.Column(linkify=True)
+    account = tables.Column(verbose_name="Customer", order_by="account__name")
+    start_date = tables.DateColumn(verbose_name="Start")
+    end_date = tables.DateColumn(verbose_name="End")
+    status = tables.Column()
+    places = tables.Column(verbose_name="Places", attrs=RIGHT)
+    invoiced_value = tables.Column(verbose_name="Invoiced", attrs=RIGHT)
+    uninvoiced_value = tables.Column(verbose_name="Not invoiced", attrs=RIGHT)
+
+    class Meta:
+        model = Project
+        fields = [
+            "code",
+            "name",
+            "account",
+            "start_date",
+            "end_date",
+            "status",
+            "places",
+            "invoiced_value",
+            "uninvoiced_value",
+        ]
+        empty_text = "No projects match these filters."
+
+    def render_account(self, value):
+        return value.name
+
+    def render_status(self, record):
+        return status_badge(record)
+
+    def render_invoiced_value(self, value, record):
+        return money(value, record.currency)
+
+    def render_uninvoiced_value(self, value, record):
+        return money(value, record.currency)
+
+
+class AccountProjectTable(ProjectTable):
+    class Meta(ProjectTable.Meta):
+        exclude = ["account"]
+        orderable = False
+
+
+class RegistrationTable(tables.Table):
+    selected = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "th__input": {
+                "aria-label": "Select all",
+                "data-select-all": "selected",
+                "form": "bulk-form",
+            },
+            "td__input": {"name": "selected", "form": "bulk-form"},
+        },
+        orderable=False,
+    )
+    learner = tables.Column(order_by=("learner__last_name",), default="(no name yet)")
+    event = tables.Column(order_by=("event__start_date",))
+    places = tables.Column(attrs=RIGHT)
+    status = tables.Column()
+    unit_price = tables.Column(attrs=RIGHT)
+    discount_percent = tables.Column(verbose_name="Discount", attrs=RIGHT)
+    net_amount = tables.Column(verbose_name="Net", attrs=RIGHT)
+    purchase_order = tables.Column(verbose_name="PO", empty_values=(), orderable=False)
+    invoiced = tables.BooleanColumn()
+    edit = tables.TemplateColumn(
+        template_name="projects/partials/registration_edit_link.html",
+        verbose_name="",
+        orderable=False,
+    )
+
+    class Meta:
+        model = Registration
+        fields = [
+            "selected",
+            "learner",
+            "event",
+            "places",
+            "status",
+            "unit_price",
+            "discount_percent",
+            "net_amount",
+            "purchase_order",
+            "invoiced",
+        ]
+        empty_text = "No registrations match these filters."
+        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Registrations"}
+
+    def __init__(self, *args, currency, **kwargs):
+        self.currency = currency
+        super().__init__(*args, **kwargs)
+
+    def render_learner(self, value):
+        return value.full_name
+
+    def render_event(self, value):
+        return format_html(
+            "{}<br><small class='text-muted'>{}</small>",
+            value.title,
+            value.start_date.strftime("%d %b %Y"),
+        )
+
+    def render_status(self, record):
+        return status_badge(record)
+
+    def render_unit_price(self, value, record):
+        if record.price_overridden:
+            return format_html(
+                '{} <i class="bi bi-pencil-square" title="Overridden: {}"></i>',
+                money(value, self.currency),
+                record.override_reason,
+            )
+        return money(value, self.currency)
+
+    def render_discount_percent(self, value):
+        return percent(value) if value else "—"
+
+    def render_net_amount(self, value):
+        return money(value, self.currency)
+
+    def render_purchase_order(self, record):
+        return (
+            record.purchase_order.number if record.purchase_order else (record.po_reference or "—")
+        )
+
+
+class ItemTable(tables.Table):
+    date = tables.DateColumn()
+    product = tables.Column(order_by=("product__code",))
+    description = tables.Column()
+    quantity = tables.Column(attrs=RIGHT)
+    unit_price = tables.Column(attrs=RIGHT)
+    net_amount = tables.Column(verbose_name="Net", attrs=RIGHT)
+    purchase_order = tables.Column(verbose_name="PO", empty_values=(), orderable=False)
+    billable = tables.BooleanColumn()
+    invoiced = tables.BooleanColumn()
+
+    class Meta:
+        model = Item
+        fields = [
+            "date",
+            "product",
+            "description",
+            "quantity",
+            "unit_price",
+            "net_amount",
+            "purchase_order",
+            "billable",
+            "invoiced",
+        ]
+        empty_text = "No items match these filters."
+        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Items"}
+
+    def __init__(self, *args, currency, **kwargs):
+        self.currency = currency
+        super().__init__(*args, **kwargs)
+
+    def render_product(self, value):
+        return value.code
+
+    def render_quantity(self, value):
+        return f"{value.normalize():f}"
+
+    def render_unit_price(self, value):
+        return money(value, self.currency)
+
+    def render_net_amount(self, value):
+        return money(value, self.currency)
+
+    def render_purchase_order(self, record):
+        return (
+            record.purchase_order.number if record.purchase_order else (record.po_reference or "—")
+        )

@@ -1,0 +1,64 @@
+from django.urls import path
+
+from projects import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("projects/", views.ProjectListView.as_view(), name="project-list"),
+    path("projects/new/", views.ProjectFormView.as_view(), name="project-create"),
+    path("projects/<int:pk>/", views.ProjectDetailView.as_view(), name="project-detail"),
+    path("projects/<int:pk>/edit/", views.ProjectFormView.as_view(), name="project-edit"),
+    path("projects/<int:pk>/status/", views.ProjectStatusView.as_view(), name="project-status"),
+    path("projects/<int:pk>/copy/", views.ProjectCopyView.as_view(), name="project-copy"),
+    path(
+        "projects/<int:pk>/documents/upload/",
+        views.ProjectDocumentUploadView.as_view(),
+        name="document-upload",
+    ),
+    path(
+        "projects/<int:pk>/registrations/import/",
+        views.RegistrationImportView.as_view(),
+        name="registration-import",
+    ),
+    path(
+        "projects/<int:project_pk>/events/new/", views.EventFormView.as_view(), name="event-create"
+    ),
+    path(
+        "projects/<int:project_pk>/events/<int:pk>/edit/",
+        views.EventFormView.as_view(),
+        name="event-edit",
+    ),
+    path(
+        "projects/<int:project_pk>/registrations/new/",
+        views.RegistrationAddView.as_view(),
+        name="registration-add",
+    ),
+    path(
+        "projects/<int:project_pk>/registrations/status/",
+        views.RegistrationBulkStatusView.as_view(),
+        name="registration-bulk-status",
+    ),
+    path(
+        "projects/<int:project_pk>/registrations/<int:pk>/edit/",
+        views.RegistrationEditView.as_view(),
+        name="registration-edit",
+    ),
+    path("projects/<int:project_pk>/items/new/", views.ItemAddView.as_view(), name="item-add"),
+    path(
+        "projects/<int:project_pk>/purchase-orders/new/",
+        views.PurchaseOrderFormView.as_view(),
+        name="purchase-order-create",
+    ),
+    path("projects/<int:pk>/<slug:tab>/", views.ProjectDetailView.as_view(), name="project-tab"),
+    path(
+        "project-documents/<int:pk>/download/",
+        views.ProjectDocumentDownloadView.as_view(),
+        name="document-download",
+    ),
+    path(
+        "project-documents/<int:pk>/delete/",
+        views.ProjectDocumentDeleteView.as_view(),
+        name="document-delete",
+    ),
+]
