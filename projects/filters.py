@@ -1,7 +1,8 @@
 import django_filters
 from django import forms
+from django.db.models import Q
 
-from accounts.models import Account, AccountKind, Contact
+from accounts.models import Account, AccountKind
 from agreements.filters import search
 from projects.models import (
     PrivateEvent,
@@ -37,8 +38,11 @@ class RegistrationFilter(django_filters.FilterSet):
     event = django_filters.ModelChoiceFilter(
         queryset=PrivateEvent.objects.none(), empty_label="Any event"
     )
-    learner = django_filters.ModelChoiceFilter(
-        queryset=Contact.objects.none(), empty_label="Any learner"
+    # A search box, not a list: a framework project has hundreds of learners.
+    learner = django_filters.CharFilter(
+        method="search_learner",
+        label="Learner",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or e-mail"}),
     )
     invoiced = django_filters.BooleanFilter(widget=forms.Select(choices=INVOICED), label="Invoiced")
     date_from = django_filters.DateFilter(
@@ -57,9 +61,15 @@ class RegistrationFilter(django_filters.FilterSet):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["event"].queryset = PrivateEvent.objects.filter(project=project)
-        self.filters["learner"].queryset = (
-            Contact.objects.filter(registrations__project=project).distinct().order_by("last_name")
-        )
+
+    def search_learner(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(learner__first_name__icontains=word)
+                | Q(learner__last_name__icontains=word)
+                | Q(learner__email__icontains=word)
+            )
+        return queryset
 
 
 class ItemFilter(django_filters.FilterSet):

@@ -402,6 +402,7 @@ class Registration(PricedRow):
         ordering = ["event__start_date", "pk"]
         indexes = [
             models.Index(fields=["tenant", "project", "status"], name="registration_project"),
+            models.Index(fields=["tenant", "project", "-id"], name="registration_newest"),
             models.Index(fields=["tenant", "event"], name="registration_event"),
         ]
 

@@ -265,10 +265,10 @@ def event_save(*, tenant, by, event: PrivateEvent) -> PrivateEvent:
     _require_active(tenant)
     event.tenant = tenant
     _check_tenant(tenant, event.project, event.product, event.discount_agreement)
-    if not event.pk and not event.project.is_active:
+    project = Project.objects.get(pk=event.project_id)  # its status now, not as loaded
+    if not event.pk and not project.is_active:
         raise ValidationError(
-            f"{event.project} is {event.project.get_status_display().lower()}: "
-            "no new events can be added."
+            f"{project} is {project.get_status_display().lower()}: no new events can be added."
         )
     for field in ("trainer_fee", "venue_cost", "other_cost"):
         setattr(event, field, round_money(getattr(event, field), event.project.currency))

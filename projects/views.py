@@ -38,7 +38,7 @@ from projects.resources import registrations_import
 from projects.tables import AccountProjectTable, ItemTable, ProjectTable, RegistrationTable
 from projects.tabs import project_tabs
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 def _tab(request, project, tab):
@@ -143,7 +143,13 @@ def registrations_context(request, project):
     filterset = RegistrationFilter(
         request.GET or None, queryset=registrations, project=project, request=request
     )
-    table = RegistrationTable(filterset.qs, currency=project.currency)
+    edit_url = None
+    if can(request, permissions.EDIT_PROJECTS):
+        edit_url = reverse(
+            "projects:registration-edit",
+            kwargs={"tenant_slug": request.tenant.slug, "project_pk": project.pk, "pk": 0},
+        )
+    table = RegistrationTable(filterset.qs, currency=project.currency, edit_url=edit_url)
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     return {"filter": filterset, "table": table, "bulk_form": BulkStatusForm()}
 

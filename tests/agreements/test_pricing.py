@@ -150,6 +150,7 @@ def test_discounts_round_half_up_to_the_currencys_minor_unit(price, percent, cur
 
 def test_the_place_check_warns_past_the_maximum(setup):
     used = {}
+    registered = pricing._places_counter
     pricing.register_places_counter(lambda agreement, account, event_id: used.get(event_id, 0))
     try:
         per_event = DiscountFactory(
@@ -166,12 +167,14 @@ def test_the_place_check_warns_past_the_maximum(setup):
         total = check_places(agreement=across, account=setup["account"], places=1, event_id=7)
         assert total.used == 9 and total.exceeds
     finally:
-        pricing.register_places_counter(None)
+        pricing.register_places_counter(registered)
 
 
 def test_without_a_maximum_nothing_is_ever_exceeded(setup):
     unlimited = DiscountFactory(tenant=setup["tenant"], max_places=None)
-    assert not check_places(agreement=unlimited, account=setup["account"], places=999).exceeds
+    with activate(setup["tenant"]):
+        check = check_places(agreement=unlimited, account=setup["account"], places=999)
+    assert not check.exceeds
 
 
 @pytest.mark.parametrize(
