@@ -129,3 +129,21 @@ def test_seed_demo_builds_the_agreements_demo(db):
         prepurchases = list(selectors.prepurchase_list())
         assert {p.unit for p in prepurchases} == set(PrepurchaseUnit.values)
         assert all(p.prepurchased > 0 and p.balance < p.prepurchased for p in prepurchases)
+
+
+def test_seed_demo_builds_the_projects_demo(db):
+    from projects import selectors
+    from projects.models import Item, Project, ProjectStatus, Registration
+
+    call_command("seed_demo", stdout=StringIO())
+    with activate(Tenant.objects.get(slug="northwind")):
+        assert set(Project.objects.values_list("status", flat=True)) == set(ProjectStatus.values)
+        assert Registration.objects.count() >= 200
+        assert Item.objects.exists()
+        assert Project.objects.filter(sub_projects__isnull=False).exists()
+        over_budget = [
+            p
+            for p in Project.objects.exclude(booking=None)
+            if any(row["over"] for row in selectors.burn_down(p))
+        ]
+        assert over_budget, "one project shows a booking past its committed volume"
