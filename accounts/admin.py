@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from accounts import services
 from accounts.admin_mixins import TenantInline, TenantModelAdmin
-from accounts.models import Account, Contact, Membership, Region, Sequence, Tenant
+from accounts.models import Account, AuditEntry, Contact, Membership, Region, Sequence, Tenant
 
 
 class PlatformOnlyAdmin(admin.ModelAdmin):
@@ -140,6 +140,25 @@ class SequenceAdmin(TenantModelAdmin):
     """Counters are read-only: editing one by hand could reuse or skip a number."""
 
     list_display = ["key", "last_value"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(TenantModelAdmin):
+    """The audit trail is append-only: readable here, never changed."""
+
+    list_display = ["at", "action", "subject", "actor"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["subject"]
+    list_select_related = ["actor"]
 
     def has_add_permission(self, request, *args):
         return False

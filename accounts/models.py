@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 
 from accounts.money import validate_country, validate_currency
-from accounts.tenancy import TenantOwned, tenant_reverse
+from accounts.tenancy import TenantManager, TenantOwned, tenant_reverse
 
 
 class Role(models.TextChoices):
@@ -278,3 +278,48 @@ class Contact(TenantOwned):
     def clean(self):
         if self.account_id and self.tenant_id and self.account.tenant_id != self.tenant_id:
             raise ValidationError({"account": "Choose an account of your own company."})
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError("The audit trail is append-only.")
+
+    def delete(self):
+        raise ValidationError("The audit trail is append-only.")
+
+
+class AuditEntry(TenantOwned):
+    """Who did what to which row, when, with the values before and after. Append-only.
+
+    Written by the services in the transaction of the change itself (see `services.audit`);
+    invoices show theirs as a history, and price overrides of registrations are recorded too.
+    """
+
+    objects = TenantManager.from_queryset(AuditQuerySet)()
+
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=60, help_text="app_label.model of the row.")
+    object_id = models.PositiveBigIntegerField()
+    subject = models.CharField(max_length=255, help_text="The row as people name it.")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["tenant", "object_type", "object_id"], name="audit_object")]
+
+    def __str__(self):
+        return f"{self.action}: {self.subject}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The audit trail is append-only.")

@@ -8,7 +8,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import Account, Contact, Membership, Region, Role, Sequence, Tenant
+from accounts.models import (
+    Account,
+    AuditEntry,
+    Contact,
+    Membership,
+    Region,
+    Role,
+    Sequence,
+    Tenant,
+)
 from accounts.tenancy import activate, current_tenant
 
 User = get_user_model()
@@ -223,3 +232,27 @@ def contact_delete(*, tenant: Tenant, by: User, contact: Contact) -> None:
         if successor is not None:
             successor.is_primary = True
             successor.save(update_fields=["is_primary"])
+
+
+def audit(*, tenant, actor, action: str, obj, before=None, after=None) -> AuditEntry:
+    """Append an audit entry; call it inside the transaction of the change it records."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit() belongs inside the transaction of the change it records.")
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        tenant=tenant,
+        actor=user,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=obj.pk,
+        subject=str(obj)[:255],
+        before=_jsonable(before or {}),
+        after=_jsonable(after or {}),
+    )
+
+
+def _jsonable(values: dict) -> dict:
+    return {
+        key: value if isinstance(value, (int, float, bool, type(None))) else str(value)
+        for key, value in values.items()
+    }

@@ -10,6 +10,7 @@ tenant_patterns = [
     path("", include("accounts.urls")),
     path("", include("agreements.urls")),
     path("", include("projects.urls")),
+    path("", include("invoicing.urls")),
 ]
 
 urlpatterns = [

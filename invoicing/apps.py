@@ -6,8 +6,19 @@ class InvoicingConfig(AppConfig):
     verbose_name = "Invoicing"
 
     def ready(self):
+        from accounts import permissions
         from accounts.tabs import Tab, account_tabs
-        from projects.tabs import project_tabs
+        from invoicing import views
+        from projects.tabs import RowAction, item_actions, project_tabs, registration_actions
+
+        create = RowAction(
+            label="Create draft invoice",
+            icon="bi-receipt",
+            url_name="invoicing:invoice-from-selection",
+            permission=permissions.INVOICE,
+        )
+        registration_actions.append(create)
+        item_actions.append(create)
 
         account_tabs.register(
             Tab(
@@ -16,6 +27,7 @@ class InvoicingConfig(AppConfig):
                 order=40,
                 icon="bi-receipt",
                 template_name="invoicing/tabs/account_invoices.html",
+                get_context=views.account_invoices_context,
             )
         )
         project_tabs.register(
@@ -25,5 +37,6 @@ class InvoicingConfig(AppConfig):
                 order=60,
                 icon="bi-receipt",
                 template_name="invoicing/tabs/project_invoices.html",
+                get_context=views.project_invoices_context,
             )
         )

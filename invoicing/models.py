@@ -1,0 +1,281 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from accounts.models import Account
+from accounts.money import validate_currency
+from accounts.tenancy import TenantOwned, tenant_reverse
+from agreements.models import PrepurchaseEntry, money_field
+from projects.models import Item, Project, Registration
+
+
+class ExchangeRate(TenantOwned):
+    """How much one unit of `currency` is worth in the tenant's base currency on a day."""
+
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    date = models.DateField()
+    rate = models.DecimalField(
+        max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))]
+    )
+
+    class Meta:
+        ordering = ["-date", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "currency", "date"],
+                name="rate_unique_per_day",
+                violation_error_message="There is a rate for this currency and day already.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.currency} {self.date}: {self.rate}"
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", "Invoice"
+    CREDIT_NOTE = "credit_note", "Credit note"
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ISSUED = "issued", "Issued"
+    PAID = "paid", "Paid"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Grouping(models.TextChoices):
+    ALL = "all", "One invoice for all selected"
+    PROJECT = "project", "One per project"
+    BILLING_PO = "billing_po", "One per billing account and purchase order"
+    EVENT = "event", "One per event"
+    REGISTRATION = "registration", "One per registration"
+    PURCHASE_ORDER = "purchase_order", "One per purchase-order reference"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    DRAFTING = "drafting", "Creating drafts"
+    DRAFTED = "drafted", "Drafts ready"
+    ISSUING = "issuing", "Issuing"
+    DONE = "done", "Issued"
+    FAILED = "failed", "Stopped with errors"
+
+
+class InvoiceRun(TenantOwned):
+    """A bulk invoicing run: who started it, what it selected, how far it got."""
+
+    key = models.CharField(
+        max_length=64,
+        help_text="Same key, same run: a double submit or a "
+        "replayed form never starts a second run.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    selection = models.JSONField(default=dict)
+    grouping = models.CharField(max_length=20, choices=Grouping.choices, default=Grouping.PROJECT)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0, help_text="Rows to invoice.")
+    processed = models.PositiveIntegerField(default=0)
+    invoices_created = models.PositiveIntegerField(default=0)
+    invoices_issued = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="run_unique_key")]
+
+    def __str__(self):
+        return f"Run {self.pk} ({self.get_status_display().lower()})"
+
+    def get_absolute_url(self):
+        return tenant_reverse(
+            "invoicing:run-detail", tenant_id=self.tenant_id, kwargs={"pk": self.pk}
+        )
+
+    @property
+    def percent_done(self) -> int:
+        if self.status in (RunStatus.ISSUING, RunStatus.DONE):
+            done, total = self.invoices_issued, max(1, self.invoices_created)
+        else:
+            done, total = self.processed, max(1, self.total)
+        return min(100, round(done * 20 / total) * 5)  # steps of 5: the bar's CSS classes
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.DRAFTING, RunStatus.ISSUING)
+
+
+class Invoice(TenantOwned):
+    """A draft, invoice or credit note. From issue on, a frozen document: nothing changes."""
+
+    kind = models.CharField(max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    number = models.CharField(max_length=30, blank=True, editable=False)
+    sequence_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    status = models.CharField(
+        max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="invoices")
+    billing_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="invoices")
+    run = models.ForeignKey(
+        InvoiceRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
+    )
+    credits = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        help_text="The invoice this credit note credits.",
+    )
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    exchange_rate = models.DecimalField(
+        max_digits=18,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        help_text="Base currency per unit, on the issue date.",
+    )
+    issue_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    po_reference = models.CharField("purchase-order reference", max_length=60, blank=True)
+    tags = models.CharField(max_length=255, blank=True)
+    external_notes = models.TextField(blank=True)
+    # Snapshot taken at issue: the PDF and every export read these, never the live rows.
+    seller_name = models.CharField(max_length=200, blank=True)
+    seller_address = models.TextField(blank=True)
+    seller_vat_number = models.CharField(max_length=40, blank=True)
+    billing_name = models.CharField(max_length=200, blank=True)
+    billing_address = models.TextField(blank=True)
+    billing_tax_id = models.CharField(max_length=40, blank=True)
+    billing_account_number = models.PositiveIntegerField(null=True, blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    net_total = money_field(default=Decimal("0"))
+    tax_total = money_field(default=Decimal("0"))
+    gross_total = money_field(default=Decimal("0"))
+    pdf = models.FileField(upload_to="invoices/", max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-sequence_number", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "sequence_number"], name="invoice_unique_sequence_number"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "number"],
+                condition=~models.Q(number=""),
+                name="invoice_unique_number",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft", number="")
+                | (~models.Q(status="draft") & ~models.Q(number="")),
+                name="invoice_number_iff_issued",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "status", "issue_date"], name="invoice_tenant_status")
+        ]
+
+    def __str__(self):
+        label = self.get_kind_display()
+        return f"{label} {self.number}" if self.number else f"Draft {label.lower()} #{self.pk}"
+
+    def get_absolute_url(self):
+        return tenant_reverse(
+            "invoicing:invoice-detail", tenant_id=self.tenant_id, kwargs={"pk": self.pk}
+        )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == InvoiceStatus.DRAFT
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == InvoiceKind.CREDIT_NOTE
+
+    def delete(self, *args, **kwargs):
+        if not self.is_draft:
+            raise ValidationError(f"{self} is issued: it cannot be deleted, only credited.")
+        return super().delete(*args, **kwargs)
+
+
+class LineKind(models.TextChoices):
+    REGISTRATION = "registration", "Registration"
+    ITEM = "item", "Item"
+    HANDLING_FEE = "handling_fee", "Handling fee"
+    PREPURCHASE = "prepurchase", "Paid from prepurchase"
+
+
+class InvoiceLine(TenantOwned):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=14, choices=LineKind.choices)
+    registration = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines"
+    )
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines"
+    )
+    prepurchase_entry = models.ForeignKey(
+        PrepurchaseEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    credited_line = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credited_by"
+    )
+    position = models.PositiveIntegerField(default=0)
+    event_title = models.CharField(max_length=200, blank=True)
+    event_date = models.DateField(null=True, blank=True)
+    product_code = models.CharField(max_length=40, blank=True)
+    description = models.TextField()
+    quantity = models.DecimalField(max_digits=10, decimal_places=2)
+    unit_price = money_field()
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
+    net = money_field()
+    prepaid_value = money_field(
+        default=Decimal("0"), help_text="Paid from a prepurchase agreement, not due."
+    )
+    tax_code = models.CharField(max_length=20)
+    tax_percent = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["tenant", "invoice"], name="line_tenant_invoice")]
+
+    def __str__(self):
+        return f"{self.description[:40]} ({self.net})"
+
+
+class BillingClaim(TenantOwned):
+    """While a registration or item is on a live invoice line, it has exactly one claim.
+
+    The unique constraints are what make double invoicing impossible, whatever two people or two
+    bulk runs do at the same moment; a credit note or a deleted draft removes the claim.
+    """
+
+    line = models.OneToOneField(InvoiceLine, on_delete=models.CASCADE, related_name="claim")
+    registration = models.OneToOneField(
+        Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="billing_claim"
+    )
+    item = models.OneToOneField(
+        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="billing_claim"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(registration__isnull=False, item__isnull=True)
+                | models.Q(registration__isnull=True, item__isnull=False),
+                name="claim_one_source",
+            )
+        ]

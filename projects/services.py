@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 from accounts.money import round_money
-from accounts.services import _check_tenant, _normalise_tags, _require_active, next_number
+from accounts.services import (
+    _check_tenant,
+    _normalise_tags,
+    _require_active,
+    audit,
+    next_number,
+)
 from accounts.uploads import check_document
 from agreements.models import DiscountAgreement, Interest, ProductKind
 from agreements.pricing import check_places, resolve_price
@@ -564,6 +570,7 @@ def price_override(*, tenant, by, row: Registration | Item, unit_price, reason: 
         raise ValidationError("Enter the price as a number, e.g. 950.00.") from None
     if price < 0:
         raise ValidationError("A price cannot be negative.")
+    before = {"unit_price": row.unit_price, "net_amount": row.net_amount}
     row.unit_price = price
     row.price_overridden = True
     row.override_reason = reason.strip()
@@ -572,6 +579,18 @@ def price_override(*, tenant, by, row: Registration | Item, unit_price, reason: 
     else:
         row.net_amount = net_amount(price, row.quantity, 0, row.project.currency)
     row.save(update_fields=["unit_price", "price_overridden", "override_reason", "net_amount"])
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="price overridden",
+        obj=row,
+        before=before,
+        after={
+            "unit_price": row.unit_price,
+            "net_amount": row.net_amount,
+            "reason": row.override_reason,
+        },
+    )
     return row
 
 

@@ -168,6 +168,14 @@ class RegistrationTable(tables.Table):
 
 
 class ItemTable(tables.Table):
+    selected_items = tables.CheckBoxColumn(
+        accessor="pk",
+        orderable=False,
+        attrs={
+            "th__input": {"aria-label": "Select all items", "data-select-all": "selected_items"},
+            "td__input": {"name": "selected_items", "form": "items-form"},
+        },
+    )
     date = tables.DateColumn()
     product = tables.Column(order_by=("product__code",))
     description = tables.Column()

@@ -1,5 +1,40 @@
 """Tabs of the project page; `invoicing` and `reporting` add theirs in AppConfig.ready()."""
 
+from dataclasses import dataclass
+
 from accounts.tabs import TabRegistry
 
 project_tabs = TabRegistry()
+
+
+@dataclass(frozen=True)
+class RowAction:
+    """A button under the registrations or items table that POSTs the ticked rows elsewhere
+    (invoicing registers "Create draft invoice"), so `projects` never names its URLs."""
+
+    label: str
+    url_name: str
+    permission: str
+    icon: str = "bi-arrow-right"
+
+
+registration_actions: list[RowAction] = []
+item_actions: list[RowAction] = []
+
+
+def actions_for(request, project, actions: list[RowAction]) -> list[tuple[RowAction, str]]:
+    from django.urls import reverse
+
+    from accounts.access import can
+
+    return [
+        (
+            action,
+            reverse(
+                action.url_name,
+                kwargs={"tenant_slug": request.tenant.slug, "project_pk": project.pk},
+            ),
+        )
+        for action in actions
+        if can(request, action.permission)
+    ]

@@ -36,7 +36,7 @@ from projects.forms import (
 from projects.models import PrivateEvent, Project, ProjectStatus, PurchaseOrder
 from projects.resources import registrations_import
 from projects.tables import AccountProjectTable, ItemTable, ProjectTable, RegistrationTable
-from projects.tabs import project_tabs
+from projects.tabs import actions_for, item_actions, project_tabs, registration_actions
 
 PAGE_SIZE = 25
 
@@ -151,7 +151,12 @@ def registrations_context(request, project):
         )
     table = RegistrationTable(filterset.qs, currency=project.currency, edit_url=edit_url)
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
-    return {"filter": filterset, "table": table, "bulk_form": BulkStatusForm()}
+    return {
+        "filter": filterset,
+        "table": table,
+        "bulk_form": BulkStatusForm(),
+        "row_actions": actions_for(request, project, registration_actions),
+    }
 
 
 def items_context(request, project):
@@ -160,7 +165,11 @@ def items_context(request, project):
     )
     table = ItemTable(filterset.qs, currency=project.currency)
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
-    return {"filter": filterset, "table": table}
+    return {
+        "filter": filterset,
+        "table": table,
+        "row_actions": actions_for(request, project, item_actions),
+    }
 
 
 def documents_context(request, project):

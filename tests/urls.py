@@ -93,6 +93,14 @@ def tenant_urls(rows) -> dict[str, dict]:
         "projects:purchase-order-create": {"project_pk": rows["project"].pk},
         "projects:document-download": {"pk": rows["project_document"].pk},
         "projects:document-delete": {"pk": rows["project_document"].pk},
+        "invoicing:invoice-list": {},
+        "invoicing:invoice-zip": {},
+        "invoicing:invoice-detail": {"pk": rows["invoice"].pk},
+        "invoicing:invoice-pdf": {"pk": rows["invoice"].pk},
+        "invoicing:exchange-rates": {},
+        "invoicing:run-list": {},
+        "invoicing:run-detail": {"pk": rows["run"].pk},
+        "invoicing:invoice-from-selection": {"project_pk": rows["project"].pk},
     }
 
 
@@ -108,6 +116,7 @@ POST_ONLY = {
     "projects:document-upload",
     "projects:registration-bulk-status",
     "projects:document-delete",
+    "invoicing:invoice-from-selection",
 }
 
 
@@ -131,6 +140,9 @@ READ_ONLY = {
     "projects:project-detail",
     "projects:project-tab",
     "projects:document-download",
+    "invoicing:invoice-list",
+    "invoicing:invoice-pdf",
+    "invoicing:invoice-zip",
 }
 
 
@@ -160,7 +172,22 @@ def tenant_rows(world):
     booking = BookingFactory(account=account)
     project = ProjectFactory(account=account, booking=booking)
     event = EventFactory(project=project)
+    from invoicing.models import Invoice, InvoiceRun
+
+    invoice = Invoice.objects.create(
+        tenant=tenant,
+        project=project,
+        billing_account=account,
+        currency="EUR",
+        status="issued",
+        number="INV-00001",
+        sequence_number=1,
+        issue_date=datetime.date(2026, 1, 1),
+    )
+    run = InvoiceRun.objects.create(tenant=tenant, key=f"run-{tenant.pk}")
     return {
+        "invoice": invoice,
+        "run": run,
         "project": project,
         "event": event,
         "registration": RegistrationFactory(event=event),

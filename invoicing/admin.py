@@ -1,0 +1,74 @@
+from django.contrib import admin
+
+from accounts.admin_mixins import ServiceSaveAdmin, TenantModelAdmin
+from invoicing import services
+from invoicing.models import BillingClaim, ExchangeRate, Invoice, InvoiceLine, InvoiceRun
+
+
+class ReadOnlyAdmin(TenantModelAdmin):
+    """Invoices are written by the services only; the admin reads them (and never deletes an
+    issued one: `Invoice.delete` refuses, and so does the permission here)."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    can_delete = False
+    fields = ["description", "quantity", "unit_price", "discount_percent", "net", "tax_code"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__",
+        "status",
+        "billing_account",
+        "project",
+        "issue_date",
+        "gross_total",
+        "currency",
+    ]
+    list_filter = ["kind", "status"]
+    search_fields = ["number", "billing_name", "project__code"]
+    list_select_related = ["billing_account", "project"]
+    inlines = [InvoiceLineInline]
+
+
+@admin.register(InvoiceRun)
+class InvoiceRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "status",
+        "created_by",
+        "created_at",
+        "invoices_created",
+        "invoices_issued",
+    ]
+
+
+@admin.register(BillingClaim)
+class BillingClaimAdmin(ReadOnlyAdmin):
+    list_display = ["line", "registration", "item"]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(ServiceSaveAdmin):
+    list_display = ["currency", "date", "rate"]
+    list_filter = ["currency"]
+    service, service_argument = services.exchange_rate_save, "rate"

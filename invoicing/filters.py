@@ -1,0 +1,49 @@
+import django_filters
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Account
+from invoicing.models import InvoiceKind, InvoiceStatus
+from projects.models import Project
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _accounts(request):
+    return Account.objects.order_by("name")
+
+
+def _projects(request):
+    return Project.objects.order_by("-start_date")
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    number = django_filters.CharFilter(
+        lookup_expr="icontains", label="Number", widget=forms.TextInput(attrs={"type": "search"})
+    )
+    status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, empty_label="Any status")
+    kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices, empty_label="Any kind")
+    billing_account = django_filters.ModelChoiceFilter(
+        queryset=_accounts, label="Bill to", empty_label="Any account"
+    )
+    project = django_filters.ModelChoiceFilter(queryset=_projects, empty_label="Any project")
+    issued_from = django_filters.DateFilter(
+        field_name="issue_date", lookup_expr="gte", label="Issued from", widget=DATE
+    )
+    issued_to = django_filters.DateFilter(
+        field_name="issue_date", lookup_expr="lte", label="Issued to", widget=DATE
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        label="Overdue",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Overdue")]),
+    )
+
+    def filter_overdue(self, queryset, name, value):
+        if value:
+            return queryset.filter(
+                status=InvoiceStatus.ISSUED,
+                kind=InvoiceKind.INVOICE,
+                due_date__lt=timezone.localdate(),
+            )
+        return queryset

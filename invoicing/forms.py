@@ -1,0 +1,99 @@
+from crispy_forms.layout import Column, Row
+from django import forms
+
+from accounts.forms import TenantFormMixin
+from accounts.models import Account, Region
+from accounts.money import currency_choices
+from agreements.forms import DATE, helper
+from invoicing.models import ExchangeRate, Grouping
+from projects.models import Project
+
+
+class GroupingForm(forms.Form):
+    grouping = forms.ChoiceField(
+        choices=[
+            (Grouping.ALL, Grouping.ALL.label),
+            (Grouping.REGISTRATION, Grouping.REGISTRATION.label),
+            (Grouping.EVENT, Grouping.EVENT.label),
+            (Grouping.PURCHASE_ORDER, Grouping.PURCHASE_ORDER.label),
+        ],
+        initial=Grouping.ALL,
+    )
+
+
+class RunForm(forms.Form):
+    date_from = forms.DateField(required=False, widget=DATE, label="Delivered from")
+    date_to = forms.DateField(required=False, widget=DATE, label="Delivered until")
+    account = forms.ModelChoiceField(
+        queryset=Account.objects.none(), required=False, label="Customer or billing account"
+    )
+    region = forms.ModelChoiceField(queryset=Region.objects.none(), required=False)
+    project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False)
+    include_internal = forms.BooleanField(required=False, label="Include internal projects")
+    grouping = forms.ChoiceField(
+        choices=[
+            (Grouping.PROJECT, Grouping.PROJECT.label),
+            (Grouping.BILLING_PO, Grouping.BILLING_PO.label),
+            (Grouping.EVENT, Grouping.EVENT.label),
+            (Grouping.REGISTRATION, Grouping.REGISTRATION.label),
+        ],
+        initial=Grouping.PROJECT,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.order_by("name")
+        self.fields["region"].queryset = Region.objects.order_by("name")
+        self.fields["project"].queryset = Project.objects.order_by("-start_date")
+        self.helper = helper(
+            Row(
+                Column("date_from"),
+                Column("date_to"),
+                Column("account"),
+                Column("region"),
+                Column("project"),
+            ),
+            Row(Column("grouping"), Column("include_internal")),
+        )
+
+    def selection(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "date_from": data["date_from"].isoformat() if data["date_from"] else None,
+            "date_to": data["date_to"].isoformat() if data["date_to"] else None,
+            "account": data["account"].pk if data["account"] else None,
+            "region": data["region"].pk if data["region"] else None,
+            "project": data["project"].pk if data["project"] else None,
+            "include_internal": data["include_internal"],
+        }
+
+
+class ExchangeRateForm(TenantFormMixin, forms.ModelForm):
+    currency = forms.ChoiceField()
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["currency", "date", "rate"]
+        widgets = {"date": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = currency_choices()
+        self.fields["rate"].help_text = (
+            f"How many {self.tenant.base_currency} one unit of the currency is worth."
+        )
+        self.helper = helper(Row(Column("currency"), Column("date"), Column("rate")))
+
+
+class CreditForm(forms.Form):
+    reason = forms.CharField(max_length=255)
+    lines = forms.TypedMultipleChoiceField(coerce=int, required=False)
+
+    def __init__(self, *args, invoice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].choices = [(line.pk, line.pk) for line in invoice.lines.all()]
+
+
+class LineForm(forms.Form):
+    quantity = forms.DecimalField(min_value=0.01, max_digits=10, decimal_places=2)
+    unit_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=3)

@@ -1,0 +1,87 @@
+"""Invoice PDFs with WeasyPrint, rendered from the invoice's frozen snapshot alone.
+
+WeasyPrint's default URL fetcher reads file:// URLs and follows redirects, so a note or an
+account name with HTML in it could pull a local file into the PDF. Every URL goes through
+`SafeFetcher`, which allows only `data:` URIs; the stylesheet and fonts are loaded once per
+worker process, not per invoice.
+"""
+
+import functools
+
+from django.template.loader import render_to_string
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from invoicing import totals as money
+
+STYLESHEET = """
+@page { size: A4; margin: 18mm 16mm 20mm 16mm;
+  font-family: "DejaVu Sans", sans-serif; font-size: 8pt;
+  @bottom-right { content: "Page " counter(page) " of " counter(pages);
+                  font-family: "DejaVu Sans", sans-serif; font-size: 7.5pt; color: #555; }
+  @bottom-left { content: string(doc-number); font-family: "DejaVu Sans", sans-serif;
+                 font-size: 7.5pt; color: #555; } }
+body { font-family: "DejaVu Sans", sans-serif; font-size: 8.5pt; color: #1d2433; }
+h1 { font-size: 16pt; margin: 0 0 2mm; string-set: doc-number content(); }
+.seller { float: right; text-align: right; width: 70mm; font-size: 8pt; }
+.seller strong { font-size: 10pt; }
+.logo { max-height: 16mm; max-width: 50mm; }
+.recipient { margin-top: 8mm; width: 90mm; min-height: 28mm; }
+.meta { margin: 6mm 0 4mm; border-collapse: collapse; }
+.meta td { padding: 0.6mm 6mm 0.6mm 0; }
+.meta td:first-child { color: #555; }
+table.lines { width: 100%; border-collapse: collapse; margin-top: 2mm; }
+table.lines th { text-align: left; font-weight: bold; border-bottom: 0.6pt solid #1d2433;
+                 padding: 1.2mm 1mm; }
+table.lines td { padding: 1.1mm 1mm; border-bottom: 0.3pt solid #ccd; vertical-align: top; }
+table.lines tr.group td { font-weight: bold; background: #f0f2f6; border-bottom: none; }
+table.lines thead { display: table-header-group; }
+tr { page-break-inside: avoid; }
+.num { text-align: right; white-space: nowrap; }
+.totals { margin-left: auto; margin-top: 4mm; border-collapse: collapse; }
+.totals td { padding: 0.8mm 0 0.8mm 8mm; }
+.totals tr.gross td { font-weight: bold; border-top: 0.6pt solid #1d2433; font-size: 10pt; }
+.notes { margin-top: 6mm; }
+.small { color: #555; font-size: 7.5pt; }
+"""
+
+
+class SafeFetcher(URLFetcher):
+    """Loads `data:` URIs only: no files, no network, no redirects. Remembers what it refused."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=2)
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        if not url.startswith("data:"):
+            self.refused.append(url)
+            raise ValueError(f"Invoice PDFs load nothing from outside: refused {url[:80]!r}")
+        return super().fetch(url, headers)
+
+
+@functools.cache
+def _resources():
+    fonts = FontConfiguration()
+    return fonts, CSS(string=STYLESHEET, font_config=fonts, url_fetcher=SafeFetcher())
+
+
+def render_invoice_pdf(
+    invoice, lines=None, logo_data_uri: str = "", fetcher: SafeFetcher | None = None
+) -> bytes:
+    fonts, stylesheet = _resources()
+    lines = list(lines if lines is not None else invoice.lines.all())
+    groups = []
+    for line in lines:
+        title = line.event_title or ("Items and fees" if line.kind != "handling_fee" else "")
+        if not groups or groups[-1][0] != title:
+            groups.append((title, []))
+        groups[-1][1].append(line)
+    result = money.compute(lines, invoice.currency)
+    html = render_to_string(
+        "invoicing/pdf/invoice.html",
+        {"invoice": invoice, "groups": groups, "bands": result.bands, "logo": logo_data_uri},
+    )
+    document = HTML(string=html, url_fetcher=fetcher or SafeFetcher(), base_url=None)
+    return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)

@@ -1,0 +1,840 @@
+"""Every write of invoicing (DESIGN.md, "Invoices"): drafts, issuing, credit notes, payment."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from itertools import groupby
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from accounts.money import round_money
+from accounts.services import _check_tenant, _require_active, audit, next_number
+from agreements import services as agreement_services
+from agreements.models import LedgerKind, PrepurchaseUnit
+from invoicing import totals as money
+from invoicing.models import (
+    BillingClaim,
+    ExchangeRate,
+    Grouping,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceRun,
+    InvoiceStatus,
+    LineKind,
+)
+from projects.models import Item, Project, ProjectStatus, Registration, RegistrationStatus
+
+HANDLING_FEE_CODE = "HANDLING"
+SEQUENCE_KEYS = {InvoiceKind.INVOICE: "invoice", InvoiceKind.CREDIT_NOTE: "credit_note"}
+
+
+# --- What may be invoiced -----------------------------------------------------------------------
+
+
+def project_problem(project: Project, *, include_internal: bool = True) -> str | None:
+    if project.do_not_invoice:
+        return "the project is marked “do not invoice”"
+    if project.status == ProjectStatus.FINISHED:
+        return "the project is finished"
+    if project.project_type == "internal" and not include_internal:
+        return "the project is internal"
+    return None
+
+
+def row_problem(row: Registration | Item, project: Project) -> str | None:
+    """Why a registration or item cannot be invoiced now, or None if it can."""
+    problem = project_problem(project)
+    if problem:
+        return problem
+    if row.invoiced:
+        return "it is on an invoice already"
+    if isinstance(row, Registration):
+        allowed = [RegistrationStatus.DELIVERED]
+        if project.invoice_confirmed:
+            allowed.append(RegistrationStatus.CONFIRMED)
+        if row.status not in allowed:
+            wanted = "delivered or confirmed" if project.invoice_confirmed else "delivered"
+            return f"it is {row.get_status_display().lower()}; only {wanted} places are invoiced"
+    elif not row.billable:
+        return "the item is not billable"
+    return None
+
+
+def billed_total(project: Project, *, exclude: Invoice | None = None) -> Decimal:
+    """Net billed on the project: issued invoices less credit notes, plus open drafts."""
+    invoices = Invoice.objects.filter(project=project).exclude(status=InvoiceStatus.CANCELLED)
+    if exclude is not None:
+        invoices = invoices.exclude(pk=exclude.pk)
+    return invoices.aggregate(total=Sum("net_total"))["total"] or Decimal(0)
+
+
+def _check_max_billing(project: Project, adding: Decimal, *, exclude=None) -> None:
+    if project.max_billing_amount is None:
+        return
+    billed = billed_total(project, exclude=exclude)
+    left = project.max_billing_amount - billed
+    if adding > left:
+        raise ValidationError(
+            f"{project.code} may be billed at most {project.max_billing_amount:,.2f} "
+            f"{project.currency}; {max(left, Decimal(0)):,.2f} is left and this invoice comes to "
+            f"{adding:,.2f}."
+        )
+
+
+# --- Lines --------------------------------------------------------------------------------------
+
+
+def _tax_of(product, tenant) -> tuple[str, Decimal]:
+    if product is not None and product.tax_rate_id:
+        return product.tax_rate.code, product.tax_rate.percent
+    return "STD", tenant.default_tax_rate
+
+
+def _registration_line(registration: Registration, tenant, currency: str) -> InvoiceLine:
+    event = registration.event
+    who = (
+        registration.learner.full_name
+        if registration.learner_id
+        else (f"{registration.places} place{'s' if registration.places != 1 else ''}")
+    )
+    dates = f"{event.start_date:%d %b %Y}" + (
+        f" – {event.end_date:%d %b %Y}" if event.end_date != event.start_date else ""
+    )
+    title = (
+        event.title
+        if event.title == event.product.name
+        else (f"{event.product.name}: {event.title}")
+    )
+    description = f"{title}, {dates}. {who}"
+    if registration.po_reference and not registration.purchase_order_id:
+        description += f" (ref. {registration.po_reference})"
+    code, percent = _tax_of(event.product, tenant)
+    net = money.line_net(
+        registration.places, registration.unit_price, registration.discount_percent, currency
+    )
+    line = InvoiceLine(
+        tenant=tenant,
+        kind=LineKind.REGISTRATION,
+        registration=registration,
+        event_title=event.title,
+        event_date=event.start_date,
+        product_code=event.product.code,
+        description=description,
+        quantity=registration.places,
+        unit_price=registration.unit_price,
+        discount_percent=registration.discount_percent,
+        net=net,
+        tax_code=code,
+        tax_percent=percent,
+    )
+    if registration.prepurchase_id:
+        line.kind = LineKind.PREPURCHASE
+        line.prepaid_value = net
+        line.net = round_money(Decimal(0), currency)
+        line.description += f" Paid from prepurchase agreement {registration.prepurchase}."
+    return line
+
+
+def _item_line(item: Item, tenant, currency: str) -> InvoiceLine:
+    code, percent = _tax_of(item.product, tenant)
+    return InvoiceLine(
+        tenant=tenant,
+        kind=LineKind.ITEM,
+        item=item,
+        event_date=item.date,
+        product_code=item.product.code,
+        description=item.description or item.product.name,
+        quantity=item.quantity,
+        unit_price=item.unit_price,
+        discount_percent=Decimal(0),
+        net=money.line_net(item.quantity, item.unit_price, 0, currency),
+        tax_code=code,
+        tax_percent=percent,
+    )
+
+
+def _handling_fee_line(project: Project, tenant, lines: Sequence[InvoiceLine]):
+    if not project.handling_fee_percent:
+        return None
+    base = sum(
+        (line.net + line.prepaid_value for line in lines if line.kind != LineKind.HANDLING_FEE),
+        Decimal(0),
+    )
+    fee = round_money(base * project.handling_fee_percent / Decimal(100), project.currency)
+    return InvoiceLine(
+        tenant=tenant,
+        kind=LineKind.HANDLING_FEE,
+        product_code=HANDLING_FEE_CODE,
+        description=f"Handling fee {project.handling_fee_percent.normalize():f} % of "
+        f"{base:,.2f} {project.currency}",
+        quantity=Decimal(1),
+        unit_price=fee,
+        net=fee,
+        tax_code="STD",
+        tax_percent=tenant.default_tax_rate,
+    )
+
+
+def _store_totals(invoice: Invoice, lines: Iterable[InvoiceLine]) -> None:
+    result = money.compute(lines, invoice.currency)
+    invoice.net_total, invoice.tax_total, invoice.gross_total = (
+        result.net,
+        result.tax,
+        result.gross,
+    )
+
+
+# --- Drafts -------------------------------------------------------------------------------------
+
+
+def _group_key(grouping: str, row):
+    registration = row if isinstance(row, Registration) else None
+    po = (row.purchase_order.number if row.purchase_order_id else row.po_reference) or ""
+    if grouping in (Grouping.ALL, Grouping.PROJECT):
+        return ("",)
+    if grouping == Grouping.BILLING_PO or grouping == Grouping.PURCHASE_ORDER:
+        return (po,)
+    if grouping == Grouping.EVENT:
+        return ("event", registration.event_id) if registration else ("items", 0)
+    if grouping == Grouping.REGISTRATION:
+        return (type(row).__name__, row.pk)
+    raise ValidationError("Choose how to group the invoices.")
+
+
+def _sort_key(row):
+    """A fixed order, so the result never depends on the order in which rows were picked."""
+    if isinstance(row, Registration):
+        return (0, row.event.start_date, row.event_id, row.pk)
+    return (1, row.date, 0, row.pk)
+
+
+def _draft_one(
+    *, tenant, by, project: Project, rows: list, run: InvoiceRun | None, po_reference: str = ""
+) -> Invoice:
+    invoice = Invoice(
+        tenant=tenant,
+        project=project,
+        billing_account=project.billing_account,
+        currency=project.currency,
+        po_reference=po_reference[:60],
+        tags=project.tags,
+        external_notes=project.external_notes,
+        run=run,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    lines = [
+        _registration_line(row, tenant, project.currency)
+        if isinstance(row, Registration)
+        else _item_line(row, tenant, project.currency)
+        for row in rows
+    ]
+    fee = _handling_fee_line(project, tenant, lines)
+    if fee is not None:
+        lines.append(fee)
+    _store_totals(invoice, lines)
+    _check_max_billing(project, invoice.net_total)
+    invoice.save()
+    for position, line in enumerate(lines):
+        line.invoice = invoice
+        line.position = position
+    InvoiceLine.objects.bulk_create(lines)
+    _claim(tenant, lines)
+    return invoice
+
+
+def _claim(tenant, lines: Iterable[InvoiceLine]) -> None:
+    """Claim the lines' sources; the unique constraints refuse a second live claim."""
+    claims = [
+        BillingClaim(tenant=tenant, line=line, registration=line.registration, item=line.item)
+        for line in lines
+        if line.registration_id or line.item_id
+    ]
+    try:
+        with transaction.atomic():
+            BillingClaim.objects.bulk_create(claims)
+    except IntegrityError:
+        raise ValidationError(
+            "Some of these rows were invoiced by someone else a moment ago; "
+            "reload the page and select again."
+        ) from None
+    registration_ids = [c.registration_id for c in claims if c.registration_id]
+    item_ids = [c.item_id for c in claims if c.item_id]
+    if registration_ids:
+        Registration.objects.filter(pk__in=registration_ids).update(invoiced=True)
+    if item_ids:
+        Item.objects.filter(pk__in=item_ids).update(invoiced=True)
+
+
+def _release(lines: Iterable[InvoiceLine]) -> None:
+    lines = list(lines)
+    BillingClaim.objects.filter(line__in=lines).delete()
+    registration_ids = [line.registration_id for line in lines if line.registration_id]
+    item_ids = [line.item_id for line in lines if line.item_id]
+    if registration_ids:
+        Registration.objects.filter(pk__in=registration_ids).update(invoiced=False)
+    if item_ids:
+        Item.objects.filter(pk__in=item_ids).update(invoiced=False)
+
+
+def _load_rows(project: Project, registration_ids, item_ids):
+    registrations = list(
+        Registration.objects.filter(project=project, pk__in=list(registration_ids)).select_related(
+            "event", "event__product__tax_rate", "learner", "purchase_order", "prepurchase"
+        )
+    )
+    items = list(
+        Item.objects.filter(project=project, pk__in=list(item_ids)).select_related(
+            "product__tax_rate", "purchase_order"
+        )
+    )
+    if len(registrations) != len(set(registration_ids)) or len(items) != len(set(item_ids)):
+        raise ValidationError("Some of the selected rows do not belong to this project.")
+    return registrations, items
+
+
+@transaction.atomic
+def drafts_create(
+    *,
+    tenant,
+    by,
+    project: Project,
+    registration_ids: Iterable[int] = (),
+    item_ids: Iterable[int] = (),
+    grouping: str = Grouping.ALL,
+    run: InvoiceRun | None = None,
+) -> list[Invoice]:
+    """Draft invoices for the selected registrations and items of one project: all or none."""
+    _require_active(tenant)
+    _check_tenant(tenant, project)
+    project = (
+        Project.objects.select_for_update().select_related("billing_account").get(pk=project.pk)
+    )
+    registrations, items = _load_rows(project, set(registration_ids), set(item_ids))
+    rows = registrations + items
+    if not rows:
+        raise ValidationError("Select at least one registration or item to invoice.")
+    problems = [f"{row}: {problem}" for row in rows if (problem := row_problem(row, project))]
+    if problems:
+        raise ValidationError(problems)
+    invoices = []
+    rows.sort(key=lambda row: (_group_key(grouping, row), _sort_key(row)))
+    for key, group in groupby(rows, key=lambda row: _group_key(grouping, row)):
+        group = list(group)
+        po = (
+            key[0]
+            if grouping in (Grouping.BILLING_PO, Grouping.PURCHASE_ORDER)
+            else (_common_po(group))
+        )
+        invoice = _draft_one(
+            tenant=tenant, by=by, project=project, rows=group, run=run, po_reference=po
+        )
+        audit(
+            tenant=tenant,
+            actor=by,
+            action="draft created",
+            obj=invoice,
+            after={"lines": len(group), "net": invoice.net_total},
+        )
+        invoices.append(invoice)
+    return invoices
+
+
+def _common_po(rows) -> str:
+    references = {
+        (row.purchase_order.number if row.purchase_order_id else row.po_reference) for row in rows
+    }
+    return references.pop() if len(references) == 1 else ""
+
+
+def _lock_draft(invoice: Invoice) -> Invoice:
+    invoice = Invoice.objects.select_for_update().select_related("project").get(pk=invoice.pk)
+    if not invoice.is_draft:
+        raise ValidationError(f"{invoice} is issued: it cannot be changed, only credited.")
+    return invoice
+
+
+@transaction.atomic
+def draft_line_update(*, tenant, by, line: InvoiceLine, quantity, unit_price) -> InvoiceLine:
+    """Adjust what a draft invoices of one row: quantity (at most the row's) and unit price."""
+    _require_active(tenant)
+    _check_tenant(tenant, line)
+    invoice = _lock_draft(line.invoice)
+    line = InvoiceLine.objects.select_related("registration", "item").get(pk=line.pk)
+    if line.kind == LineKind.HANDLING_FEE:
+        raise ValidationError("The handling fee follows the other lines; change those instead.")
+    source_quantity = line.registration.places if line.registration_id else line.item.quantity
+    quantity, unit_price = Decimal(quantity), Decimal(unit_price)
+    if quantity <= 0 or quantity > source_quantity:
+        raise ValidationError(
+            f"Invoice between 1 and {Decimal(source_quantity).normalize():f} of this row."
+        )
+    if unit_price < 0:
+        raise ValidationError("A unit price cannot be negative.")
+    before = {"quantity": line.quantity, "unit_price": line.unit_price}
+    line.quantity = quantity
+    line.unit_price = round_money(unit_price, invoice.currency)
+    net = money.line_net(quantity, line.unit_price, line.discount_percent, invoice.currency)
+    if line.kind == LineKind.PREPURCHASE:
+        line.prepaid_value = net
+    else:
+        line.net = net
+    line.save()
+    _refresh_draft(tenant, invoice)
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="draft line changed",
+        obj=invoice,
+        before=before,
+        after={"quantity": line.quantity, "unit_price": line.unit_price},
+    )
+    return line
+
+
+def _refresh_draft(tenant, invoice: Invoice) -> None:
+    lines = list(invoice.lines.all())
+    fee_lines = [line for line in lines if line.kind == LineKind.HANDLING_FEE]
+    others = [line for line in lines if line.kind != LineKind.HANDLING_FEE]
+    fee = _handling_fee_line(invoice.project, tenant, others)
+    for old in fee_lines:
+        old.delete()
+    if fee is not None:
+        fee.invoice = invoice
+        fee.position = len(others)
+        fee.save()
+        others.append(fee)
+    _store_totals(invoice, others)
+    _check_max_billing(invoice.project, invoice.net_total, exclude=invoice)
+    invoice.save(update_fields=["net_total", "tax_total", "gross_total"])
+
+
+@transaction.atomic
+def draft_delete(*, tenant, by, invoice: Invoice) -> None:
+    """Delete a draft; its registrations and items can be invoiced again."""
+    _require_active(tenant)
+    _check_tenant(tenant, invoice)
+    invoice = _lock_draft(invoice)
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="draft deleted",
+        obj=invoice,
+        before={"net": invoice.net_total, "lines": invoice.lines.count()},
+    )
+    _release(invoice.lines.all())
+    invoice.delete()
+
+
+# --- Issuing ------------------------------------------------------------------------------------
+
+
+def rate_for(tenant, currency: str, day: datetime.date) -> Decimal:
+    if currency == tenant.base_currency:
+        return Decimal(1)
+    rate = ExchangeRate.objects.filter(currency=currency, date__lte=day).order_by("-date").first()
+    if rate is None:
+        raise ValidationError(
+            f"There is no {currency} → {tenant.base_currency} exchange rate for "
+            f"{day:%d %b %Y}: enter it under Invoicing → Exchange rates, then issue again."
+        )
+    return rate.rate
+
+
+def _snapshot(invoice: Invoice, tenant) -> None:
+    account = invoice.billing_account
+    invoice.seller_name = tenant.name
+    invoice.seller_address = tenant.address
+    invoice.seller_vat_number = tenant.vat_number
+    invoice.billing_name = account.name
+    invoice.billing_account_number = account.number
+    invoice.billing_address = "\n".join(
+        part
+        for part in (
+            account.address,
+            f"{account.postal_code} {account.city}".strip(),
+            account.country,
+        )
+        if part
+    )
+    invoice.billing_tax_id = account.tax_id
+    invoice.payment_terms_days = tenant.payment_terms_days
+
+
+def _number(tenant, invoice: Invoice) -> None:
+    prefix = (
+        tenant.invoice_prefix if invoice.kind == InvoiceKind.INVOICE else tenant.credit_note_prefix
+    )
+    invoice.sequence_number = next_number(tenant=tenant, key=SEQUENCE_KEYS[invoice.kind])
+    invoice.number = f"{prefix}{invoice.sequence_number:05d}"
+
+
+@transaction.atomic
+def invoice_issue(
+    *, tenant, by, invoice: Invoice, on_date: datetime.date | None = None, render_pdf: bool = True
+) -> Invoice:
+    """Number, freeze and issue a draft. The number comes from the tenant's counter row, locked
+    until this transaction ends, so numbers are gapless (a rollback gives the number back)."""
+    _require_active(tenant)
+    _check_tenant(tenant, invoice)
+    invoice = _lock_draft(invoice)
+    lines = list(
+        invoice.lines.select_related(
+            "registration", "registration__prepurchase", "registration__event__product"
+        )
+    )
+    if not lines:
+        raise ValidationError("A draft without lines cannot be issued.")
+    day = on_date or timezone.localdate()
+    if invoice.kind == InvoiceKind.INVOICE:
+        _check_max_billing(invoice.project, invoice.net_total, exclude=invoice)
+        invoice.exchange_rate = rate_for(tenant, invoice.currency, day)
+        for line in lines:
+            if line.kind == LineKind.PREPURCHASE:
+                _use_prepurchase(tenant, by, invoice, line, day)
+    _snapshot(invoice, tenant)
+    _store_totals(invoice, lines)
+    _number(tenant, invoice)
+    invoice.status = InvoiceStatus.ISSUED
+    invoice.issue_date = day
+    invoice.due_date = day + datetime.timedelta(days=tenant.payment_terms_days)
+    invoice.issued_at = timezone.now()
+    invoice.save()
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="issued",
+        obj=invoice,
+        before={"status": "draft"},
+        after={"number": invoice.number, "net": invoice.net_total, "gross": invoice.gross_total},
+    )
+    if render_pdf:
+        from accounts.tasking import enqueue_on_commit
+        from invoicing.tasks import render_invoice_pdf
+
+        enqueue_on_commit(render_invoice_pdf, tenant=tenant, invoice_id=invoice.pk)
+    return invoice
+
+
+def _use_prepurchase(tenant, by, invoice, line: InvoiceLine, day) -> None:
+    registration = line.registration
+    agreement = registration.prepurchase
+    if agreement.unit == PrepurchaseUnit.TRAINING_UNITS:
+        per_place = registration.event.product.training_units_price or Decimal(0)
+        amount = per_place * line.quantity
+    else:
+        amount = line.prepaid_value
+    if amount <= 0:
+        return
+    entry = agreement_services.prepurchase_use(
+        tenant=tenant,
+        by=by,
+        agreement=agreement,
+        amount=amount,
+        reference=f"{registration} on invoice",
+        on_date=min(day, agreement.end_date),
+    )
+    line.prepurchase_entry = entry
+    line.save(update_fields=["prepurchase_entry"])
+
+
+# --- Credit notes and payment -------------------------------------------------------------------
+
+
+@transaction.atomic
+def invoice_credit(
+    *, tenant, by, invoice: Invoice, line_ids: Iterable[int] | None = None, reason: str = ""
+) -> Invoice:
+    """Credit an issued invoice in full or by lines: a new numbered credit note with the lines
+    negated. Its registrations and items are released, so they can be invoiced again."""
+    _require_active(tenant)
+    _check_tenant(tenant, invoice)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.is_credit_note:
+        raise ValidationError("A credit note cannot be credited.")
+    if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
+        raise ValidationError(
+            f"{invoice} is {invoice.get_status_display().lower()}: only "
+            "issued invoices are credited (a draft is simply deleted)."
+        )
+    open_lines = list(
+        invoice.lines.filter(credited_by__isnull=True).select_related("prepurchase_entry")
+    )
+    if line_ids is not None:
+        wanted = set(line_ids)
+        chosen = [line for line in open_lines if line.pk in wanted]
+        if len(chosen) != len(wanted):
+            raise ValidationError(
+                "Some of those lines are credited already or not on this invoice."
+            )
+    else:
+        chosen = open_lines
+    if not chosen:
+        raise ValidationError("Every line of this invoice is credited already.")
+    note = Invoice(
+        tenant=tenant,
+        kind=InvoiceKind.CREDIT_NOTE,
+        credits=invoice,
+        project=invoice.project,
+        billing_account=invoice.billing_account,
+        currency=invoice.currency,
+        exchange_rate=invoice.exchange_rate,
+        po_reference=invoice.po_reference,
+        tags=invoice.tags,
+        external_notes=reason or f"Credit for {invoice.number}.",
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    note.save()
+    credit_lines = [
+        InvoiceLine(
+            tenant=tenant,
+            invoice=note,
+            kind=line.kind,
+            registration=line.registration,
+            item=line.item,
+            credited_line=line,
+            position=position,
+            event_title=line.event_title,
+            event_date=line.event_date,
+            product_code=line.product_code,
+            description=f"Credit: {line.description}",
+            quantity=line.quantity,
+            unit_price=-line.unit_price,
+            discount_percent=line.discount_percent,
+            net=-line.net,
+            prepaid_value=-line.prepaid_value,
+            tax_code=line.tax_code,
+            tax_percent=line.tax_percent,
+        )
+        for position, line in enumerate(chosen)
+    ]
+    InvoiceLine.objects.bulk_create(credit_lines)
+    for line in chosen:
+        if line.prepurchase_entry_id and line.prepurchase_entry.kind == LedgerKind.USE:
+            agreement_services.prepurchase_reverse(
+                tenant=tenant,
+                by=by,
+                entry=line.prepurchase_entry,
+                reason=f"Credited on {invoice.number}",
+            )
+    _release(chosen)
+    _store_totals(note, credit_lines)
+    _snapshot(note, tenant)
+    _number(tenant, note)
+    day = timezone.localdate()
+    note.status = InvoiceStatus.ISSUED
+    note.issue_date = note.due_date = day
+    note.issued_at = timezone.now()
+    note.save()
+    if len(chosen) == len(open_lines):
+        invoice.status = InvoiceStatus.CANCELLED
+        invoice.save(update_fields=["status"])
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="credited",
+        obj=invoice,
+        after={
+            "credit_note": note.number,
+            "lines": len(chosen),
+            "net": note.net_total,
+            "reason": reason,
+        },
+    )
+    from accounts.tasking import enqueue_on_commit
+    from invoicing.tasks import render_invoice_pdf
+
+    enqueue_on_commit(render_invoice_pdf, tenant=tenant, invoice_id=note.pk)
+    return note
+
+
+@transaction.atomic
+def invoice_mark_paid(
+    *, tenant, by, invoice: Invoice, paid_on: datetime.date | None = None
+) -> Invoice:
+    _require_active(tenant)
+    _check_tenant(tenant, invoice)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.ISSUED or invoice.is_credit_note:
+        raise ValidationError(
+            f"{invoice} is {invoice.get_status_display().lower()}: only an "
+            "issued invoice can be marked paid."
+        )
+    invoice.status = InvoiceStatus.PAID
+    invoice.paid_on = paid_on or timezone.localdate()
+    invoice.save(update_fields=["status", "paid_on"])
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="marked paid",
+        obj=invoice,
+        before={"status": "issued"},
+        after={"status": "paid", "paid_on": invoice.paid_on},
+    )
+    return invoice
+
+
+@transaction.atomic
+def exchange_rate_save(*, tenant, by, rate: ExchangeRate) -> ExchangeRate:
+    _require_active(tenant)
+    rate.tenant = tenant
+    rate.currency = rate.currency.upper()
+    if rate.currency == tenant.base_currency:
+        raise ValidationError(
+            {"currency": f"{tenant.base_currency} is your base currency: it needs no rate."}
+        )
+    rate.full_clean()
+    rate.save()
+    return rate
+
+
+def invoices_of_project(project: Project):
+    return Invoice.objects.filter(project=project).select_related("billing_account")
+
+
+def open_balance(account_id) -> Decimal:
+    """What the billing account owes: issued and paid invoices less credit notes (gross)."""
+    return Invoice.objects.filter(billing_account_id=account_id).exclude(
+        Q(status=InvoiceStatus.DRAFT)
+    ).aggregate(total=Sum("gross_total"))["total"] or Decimal(0)
+
+
+# --- Bulk runs ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def run_start(*, tenant, by, key: str, selection: dict, grouping: str) -> tuple[InvoiceRun, bool]:
+    """Start a bulk run, or return the run this key started already (a double click, a replayed
+    form). The drafting task is queued once the run row is committed."""
+    _require_active(tenant)
+    if grouping not in Grouping.values or grouping == Grouping.ALL:
+        raise ValidationError("Choose how to group the invoices.")
+    run, created = InvoiceRun.objects.get_or_create(
+        tenant=tenant,
+        key=key[:64],
+        defaults={
+            "created_by": by if getattr(by, "is_authenticated", False) else None,
+            "selection": selection,
+            "grouping": grouping,
+        },
+    )
+    if created:
+        from accounts.tasking import enqueue_on_commit
+        from invoicing.tasks import draft_run
+
+        enqueue_on_commit(draft_run, tenant=tenant, run_id=run.pk)
+    return run, created
+
+
+def _update_run(run: InvoiceRun, **fields) -> None:
+    for name, value in fields.items():
+        setattr(run, name, value)
+    InvoiceRun.objects.filter(pk=run.pk).update(**fields)
+
+
+def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
+    """Create the run's drafts, one transaction per invoice (called by the task). Rows that are
+    invoiced meanwhile are skipped, so running it again finishes the rest without duplicates."""
+    from accounts.models import Account, Region
+    from invoicing.selectors import parse_date, run_candidates
+
+    selection = run.selection
+    included, _excluded = run_candidates(
+        date_from=parse_date(selection.get("date_from")),
+        date_to=parse_date(selection.get("date_to")),
+        account=Account.objects.filter(pk=selection.get("account")).first()
+        if selection.get("account")
+        else None,
+        region=Region.objects.filter(pk=selection.get("region")).first()
+        if selection.get("region")
+        else None,
+        project=Project.objects.filter(pk=selection.get("project")).first()
+        if selection.get("project")
+        else None,
+        include_internal=bool(selection.get("include_internal")),
+    )
+    total = sum(len(e["registrations"]) + len(e["items"]) for e in included.values())
+    _update_run(run, status="drafting", total=run.processed + total)
+    errors = list(run.errors)
+    for entry in included.values():
+        project = entry["project"]
+        registrations, items = _load_rows(project, entry["registrations"], entry["items"])
+        rows = registrations + items
+        grouping = run.grouping
+        if grouping == Grouping.PROJECT:
+            grouping = Grouping.ALL
+        rows.sort(key=lambda row: (_group_key(grouping, row), _sort_key(row)))
+        for key, group in groupby(rows, key=lambda row: _group_key(grouping, row)):
+            group = list(group)
+            po = (
+                key[0]
+                if grouping in (Grouping.BILLING_PO, Grouping.PURCHASE_ORDER)
+                else (_common_po(group))
+            )
+            try:
+                with transaction.atomic():
+                    _draft_one(
+                        tenant=tenant,
+                        by=run.created_by,
+                        project=project,
+                        rows=group,
+                        run=run,
+                        po_reference=po,
+                    )
+                created = 1
+            except ValidationError as error:
+                errors.append(f"{project.code}: {' '.join(error.messages)}")
+                created = 0
+            _update_run(
+                run,
+                processed=run.processed + len(group),
+                invoices_created=run.invoices_created + created,
+                errors=errors,
+            )
+    _update_run(
+        run,
+        status="drafted" if run.invoices_created else "failed",
+        errors=errors
+        or ([] if run.invoices_created else ["Nothing in this selection is ready to invoice."]),
+    )
+    return run
+
+
+@transaction.atomic
+def run_issue_start(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
+    _require_active(tenant)
+    run = InvoiceRun.objects.select_for_update().get(pk=run.pk)
+    if (
+        run.status not in ("drafted", "failed")
+        or not run.invoices.filter(status=InvoiceStatus.DRAFT).exists()
+    ):
+        raise ValidationError("This run has no drafts waiting to be issued.")
+    _update_run(run, status="issuing")
+    from accounts.tasking import enqueue_on_commit
+    from invoicing.tasks import issue_run
+
+    enqueue_on_commit(issue_run, tenant=tenant, run_id=run.pk)
+    return run
+
+
+def run_issue(*, tenant, run: InvoiceRun, render_pdfs: bool = True) -> InvoiceRun:
+    """Issue every draft of the run, each in its own transaction (called by the task)."""
+    errors = list(run.errors)
+    for invoice in run.invoices.filter(status=InvoiceStatus.DRAFT).order_by("pk"):
+        try:
+            invoice_issue(tenant=tenant, by=run.created_by, invoice=invoice, render_pdf=render_pdfs)
+            _update_run(run, invoices_issued=run.invoices_issued + 1)
+        except ValidationError as error:
+            errors.append(f"{invoice}: {' '.join(error.messages)}")
+            _update_run(run, errors=errors)
+    _update_run(
+        run,
+        status="done" if not run.invoices.filter(status=InvoiceStatus.DRAFT).exists() else "failed",
+        finished_at=timezone.now(),
+    )
+    return run

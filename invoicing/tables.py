@@ -1,0 +1,84 @@
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from accounts.templatetags.money import money
+from invoicing.models import Invoice
+
+RIGHT = {"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}}
+BADGES = {
+    "draft": "text-bg-light border",
+    "issued": "text-bg-primary",
+    "paid": "text-bg-success",
+    "cancelled": "text-bg-secondary",
+}
+
+
+def invoice_badge(record):
+    return format_html(
+        '<span class="badge {}">{}</span>',
+        BADGES.get(record.status, ""),
+        record.get_status_display(),
+    )
+
+
+class InvoiceTable(tables.Table):
+    selected = tables.CheckBoxColumn(
+        accessor="pk",
+        orderable=False,
+        attrs={
+            "th__input": {"aria-label": "Select all", "data-select-all": "selected"},
+            "td__input": {"name": "selected", "form": "zip-form"},
+        },
+    )
+    number = tables.Column(
+        linkify=True, verbose_name="Number", empty_values=(), order_by=("sequence_number",)
+    )
+    kind = tables.Column()
+    status = tables.Column()
+    billing_account = tables.Column(verbose_name="Bill to", order_by="billing_account__name")
+    project = tables.Column(order_by="project__code")
+    issue_date = tables.DateColumn(verbose_name="Issued")
+    due_date = tables.DateColumn(verbose_name="Due")
+    net_total = tables.Column(verbose_name="Net", attrs=RIGHT)
+    gross_total = tables.Column(verbose_name="Gross", attrs=RIGHT)
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "selected",
+            "number",
+            "kind",
+            "status",
+            "billing_account",
+            "project",
+            "issue_date",
+            "due_date",
+            "net_total",
+            "gross_total",
+        ]
+        empty_text = "No invoices match these filters."
+        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Invoices"}
+
+    def render_number(self, record):
+        return record.number or f"Draft #{record.pk}"
+
+    def render_status(self, record):
+        return invoice_badge(record)
+
+    def render_billing_account(self, value):
+        return value.name
+
+    def render_project(self, value):
+        return value.code
+
+    def render_net_total(self, value, record):
+        return money(value, record.currency)
+
+    def render_gross_total(self, value, record):
+        return money(value, record.currency)
+
+
+class CompactInvoiceTable(InvoiceTable):
+    class Meta(InvoiceTable.Meta):
+        exclude = ["selected", "project"]
+        orderable = False

@@ -1,0 +1,58 @@
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from accounts.tasking import tenant_task
+from invoicing.models import Invoice
+
+
+@tenant_task()
+def render_invoice_pdf(*, tenant_id: int, invoice_id: int) -> str:
+    """Render an issued invoice's PDF once and store it; it is served unchanged afterwards."""
+    from invoicing.pdf import render_invoice_pdf as render
+
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update()
+            .select_related("project", "credits")
+            .get(pk=invoice_id)
+        )
+        if invoice.pdf or invoice.is_draft:
+            return invoice.pdf.name
+        content = render(invoice)
+        invoice.pdf.save(
+            f"{invoice.tenant_id}/{invoice.number}.pdf", ContentFile(content), save=False
+        )
+        Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name)
+    return invoice.pdf.name
+
+
+@tenant_task()
+def draft_run(*, tenant_id: int, run_id: int) -> int:
+    from invoicing import services
+    from invoicing.models import InvoiceRun
+
+    run = InvoiceRun.objects.get(pk=run_id)
+    try:
+        services.run_draft(tenant=run.tenant, run=run)
+    except Exception as error:  # the page must say the run stopped, not spin for ever
+        InvoiceRun.objects.filter(pk=run_id).update(
+            status="failed", errors=[*run.errors, f"Stopped: {error}"]
+        )
+        raise
+    return run.invoices_created
+
+
+@tenant_task()
+def issue_run(*, tenant_id: int, run_id: int) -> int:
+    from invoicing import services
+    from invoicing.models import InvoiceRun
+
+    run = InvoiceRun.objects.get(pk=run_id)
+    try:
+        services.run_issue(tenant=run.tenant, run=run)
+    except Exception as error:
+        InvoiceRun.objects.filter(pk=run_id).update(
+            status="failed", errors=[*run.errors, f"Stopped: {error}"]
+        )
+        raise
+    return run.invoices_issued

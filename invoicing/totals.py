@@ -1,0 +1,54 @@
+"""The money rules of an invoice (DESIGN.md, "Invoices").
+
+Each line's net is rounded half-up to the currency's minor unit; tax is computed per tax rate on
+the sum of that rate's line nets; totals are sums of rounded figures. So every export reconciles
+to the cent with the PDFs.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from accounts.money import round_money
+
+
+def line_net(quantity, unit_price, discount_percent, currency: str) -> Decimal:
+    gross = Decimal(quantity) * Decimal(unit_price)
+    return round_money(gross * (Decimal(100) - Decimal(discount_percent)) / Decimal(100), currency)
+
+
+@dataclass(frozen=True)
+class TaxBand:
+    code: str
+    percent: Decimal
+    net: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+    bands: tuple[TaxBand, ...]
+
+
+def compute(lines: Iterable, currency: str) -> Totals:
+    """`lines` have `net`, `tax_code` and `tax_percent` (rounded nets, as stored)."""
+    by_rate: dict[tuple[str, Decimal], Decimal] = {}
+    for line in lines:
+        key = (line.tax_code, Decimal(line.tax_percent))
+        by_rate[key] = by_rate.get(key, Decimal(0)) + Decimal(line.net)
+    bands = tuple(
+        TaxBand(
+            code=code,
+            percent=percent,
+            net=net,
+            tax=round_money(net * percent / Decimal(100), currency),
+        )
+        for (code, percent), net in sorted(by_rate.items())
+    )
+    net = sum((band.net for band in bands), Decimal(0))
+    tax = sum((band.tax for band in bands), Decimal(0))
+    zero = round_money(Decimal(0), currency)
+    return Totals(net=net + zero, tax=tax + zero, gross=net + tax + zero, bands=bands)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from invoicing import views
+
+app_name = "invoicing"
+
+urlpatterns = [
+    path("invoices/", views.InvoiceListView.as_view(), name="invoice-list"),
+    path("invoices/zip/", views.InvoiceZipView.as_view(), name="invoice-zip"),
+    path("invoices/<int:pk>/", views.InvoiceDetailView.as_view(), name="invoice-detail"),
+    path("invoices/<int:pk>/pdf/", views.InvoicePdfView.as_view(), name="invoice-pdf"),
+    path("invoices/exchange-rates/", views.ExchangeRateView.as_view(), name="exchange-rates"),
+    path("invoices/runs/", views.RunListView.as_view(), name="run-list"),
+    path("invoices/runs/<int:pk>/", views.RunDetailView.as_view(), name="run-detail"),
+    path(
+        "invoices/from-project/<int:project_pk>/",
+        views.InvoiceFromSelectionView.as_view(),
+        name="invoice-from-selection",
+    ),
+]

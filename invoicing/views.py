@@ -1,0 +1,355 @@
+import io
+import uuid
+import zipfile
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from accounts import permissions
+from accounts.access import can
+from accounts.models import AuditEntry
+from accounts.views import save_with_service
+from accounts.views_base import TenantListView, TenantViewMixin
+from invoicing import access, selectors, services
+from invoicing.filters import InvoiceFilter
+from invoicing.forms import CreditForm, ExchangeRateForm, GroupingForm, LineForm, RunForm
+from invoicing.models import ExchangeRate, Invoice, InvoiceLine, InvoiceRun
+from invoicing.tables import CompactInvoiceTable, InvoiceTable
+from projects.access import get_project_for_user
+from projects.models import Item, Registration
+
+
+def _url(request, name, **kwargs):
+    return reverse(name, kwargs={"tenant_slug": request.tenant.slug, **kwargs})
+
+
+class InvoiceListView(TenantListView, SingleTableMixin, FilterView):
+    title = "Invoices"
+    subtitle = "Invoices, credit notes and drafts"
+    table_class = InvoiceTable
+    filterset_class = InvoiceFilter
+    template_name = "invoicing/invoice_list.html"
+
+    def get_queryset(self):
+        return selectors.invoice_list()
+
+
+class InvoiceDetailView(TenantViewMixin, View):
+    write_permission = permissions.INVOICE
+    template_name = "invoicing/invoice_detail.html"
+
+    def get(self, request, pk):
+        invoice = access.get_invoice_for_user(request, pk)
+        lines = list(
+            invoice.lines.select_related("registration", "item", "credited_line").prefetch_related(
+                "credited_by"
+            )
+        )
+        from invoicing import totals as money
+
+        history = AuditEntry.objects.filter(
+            object_type="invoicing.invoice", object_id=invoice.pk
+        ).select_related("actor")
+        previous = {}
+        if invoice.is_draft:
+            sources = [line.registration_id for line in lines if line.registration_id]
+            for line in (
+                InvoiceLine.objects.filter(
+                    registration_id__in=sources, invoice__status__in=["issued", "paid", "cancelled"]
+                )
+                .exclude(invoice=invoice)
+                .select_related("invoice")
+            ):
+                previous.setdefault(line.registration_id, []).append(line.invoice)
+        for line in lines:
+            line.previous = previous.get(line.registration_id, [])
+            line.is_credited = bool(line.credited_by.all())
+        return render(
+            request,
+            self.template_name,
+            {
+                "invoice": invoice,
+                "lines": lines,
+                "bands": money.compute(lines, invoice.currency).bands,
+                "credit_notes": invoice.credit_notes.all(),
+                "history": history,
+                "can_invoice": can(request, permissions.INVOICE),
+            },
+        )
+
+    def post(self, request, pk):
+        invoice = access.get_invoice_for_write(request, pk)
+        action = request.POST.get("action")
+        tenant, user = request.tenant, request.user
+        try:
+            if action == "issue":
+                invoice = services.invoice_issue(tenant=tenant, by=user, invoice=invoice)
+                messages.success(request, f"{invoice.number} issued.")
+            elif action == "delete":
+                services.draft_delete(tenant=tenant, by=user, invoice=invoice)
+                messages.success(request, "Draft deleted; its rows can be invoiced again.")
+                return redirect(invoice.project.get_absolute_url() + "invoices/")
+            elif action == "paid":
+                services.invoice_mark_paid(tenant=tenant, by=user, invoice=invoice)
+                messages.success(request, f"{invoice.number} marked paid.")
+            elif action == "credit":
+                form = CreditForm(request.POST, invoice=invoice)
+                if not form.is_valid():
+                    raise ValidationError("Say why the invoice is credited.")
+                note = services.invoice_credit(
+                    tenant=tenant,
+                    by=user,
+                    invoice=invoice,
+                    line_ids=form.cleaned_data["lines"] or None,
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, f"Credit note {note.number} issued.")
+                return redirect(note)
+            elif action == "line":
+                line = invoice.lines.filter(pk=request.POST.get("line")).first()
+                form = LineForm(request.POST)
+                if line is None or not form.is_valid():
+                    raise ValidationError("Enter a quantity and a unit price.")
+                services.draft_line_update(tenant=tenant, by=user, line=line, **form.cleaned_data)
+                messages.success(request, "Line updated.")
+            else:
+                raise Http404("Unknown action.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(invoice)
+
+
+class InvoicePdfView(TenantViewMixin, View):
+    """The stored PDF, unchanged; rendered now if the background task has not run yet."""
+
+    def get(self, request, pk):
+        invoice = access.get_invoice_for_user(request, pk)
+        if invoice.is_draft:
+            raise Http404("Drafts have no PDF: issue the invoice first.")
+        if not invoice.pdf:
+            from invoicing.tasks import render_invoice_pdf
+
+            render_invoice_pdf.func(tenant_id=request.tenant.pk, invoice_id=invoice.pk)
+            invoice.refresh_from_db()
+        response = FileResponse(
+            invoice.pdf.open("rb"),
+            content_type="application/pdf",
+            filename=f"{invoice.number}.pdf",
+            as_attachment=request.GET.get("download") == "1",
+        )
+        return response
+
+
+class InvoiceZipView(TenantViewMixin, View):
+    """The ticked issued invoices' PDFs in one ZIP (a read: GET with ?selected=…)."""
+
+    def get(self, request):
+        ids = [int(value) for value in request.GET.getlist("selected") if value.isdigit()]
+        invoices = list(Invoice.objects.filter(pk__in=ids).exclude(status="draft"))
+        if not invoices:
+            messages.error(request, "Tick one or more issued invoices to download.")
+            return redirect(_url(request, "invoicing:invoice-list"))
+        from invoicing.tasks import render_invoice_pdf
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for invoice in invoices:
+                if not invoice.pdf:
+                    render_invoice_pdf.func(tenant_id=request.tenant.pk, invoice_id=invoice.pk)
+                    invoice.refresh_from_db()
+                with invoice.pdf.open("rb") as handle:
+                    archive.writestr(f"{invoice.number}.pdf", handle.read())
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="invoices.zip"'
+        return response
+
+
+class InvoiceFromSelectionView(TenantViewMixin, View):
+    """Review the ticked registrations and items (with why any cannot be invoiced), choose the
+    grouping, and create the drafts."""
+
+    permission = permissions.INVOICE
+    write_permission = permissions.INVOICE
+    template_name = "invoicing/invoice_from_selection.html"
+
+    def post(self, request, project_pk):
+        project = get_project_for_user(request, project_pk)
+        registration_ids = [int(v) for v in request.POST.getlist("selected") if v.isdigit()]
+        item_ids = [int(v) for v in request.POST.getlist("selected_items") if v.isdigit()]
+        registrations = list(
+            Registration.objects.filter(project=project, pk__in=registration_ids).select_related(
+                "event", "learner"
+            )
+        )
+        items = list(
+            Item.objects.filter(project=project, pk__in=item_ids).select_related("product")
+        )
+        rows = [(row, services.row_problem(row, project)) for row in [*registrations, *items]]
+        form = GroupingForm(request.POST if "grouping" in request.POST else None)
+        if "create" in request.POST and form.is_valid():
+            try:
+                invoices = services.drafts_create(
+                    tenant=request.tenant,
+                    by=request.user,
+                    project=project,
+                    registration_ids=[
+                        r.pk for r, problem in rows if isinstance(r, Registration) and not problem
+                    ],
+                    item_ids=[r.pk for r, problem in rows if isinstance(r, Item) and not problem],
+                    grouping=form.cleaned_data["grouping"],
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request,
+                    f"{len(invoices)} draft invoice{'s' if len(invoices) != 1 else ''} created.",
+                )
+                return redirect(
+                    invoices[0] if len(invoices) == 1 else project.get_absolute_url() + "invoices/"
+                )
+        return render(
+            request,
+            self.template_name,
+            {
+                "project": project,
+                "rows": rows,
+                "form": form or GroupingForm(),
+                "ok_count": sum(1 for _, problem in rows if not problem),
+            },
+        )
+
+
+class ExchangeRateView(TenantViewMixin, View):
+    write_permission = permissions.INVOICE
+    template_name = "invoicing/exchange_rates.html"
+
+    def render_page(self, form, status=200):
+        return render(
+            self.request,
+            self.template_name,
+            {"rates": ExchangeRate.objects.all()[:200], "form": form},
+            status=status,
+        )
+
+    def get(self, request):
+        return self.render_page(ExchangeRateForm(tenant=request.tenant))
+
+    def post(self, request):
+        form = ExchangeRateForm(request.POST, tenant=request.tenant)
+        if not save_with_service(
+            form,
+            lambda: services.exchange_rate_save(
+                tenant=request.tenant, by=request.user, rate=form.instance
+            ),
+        ):
+            return self.render_page(form, status=422)
+        messages.success(request, f"{form.instance} saved.")
+        return redirect(_url(request, "invoicing:exchange-rates"))
+
+
+class RunListView(TenantViewMixin, View):
+    """Start a bulk run: filters → preview (count, totals per currency, what is left out)."""
+
+    write_permission = permissions.INVOICE
+    template_name = "invoicing/run_new.html"
+
+    def get(self, request):
+        form = RunForm(request.GET or None)
+        context = {"form": form, "runs": InvoiceRun.objects.select_related("created_by")[:20]}
+        if request.GET and form.is_valid():
+            data = form.cleaned_data
+            included, excluded = selectors.run_candidates(
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+                account=data["account"],
+                region=data["region"],
+                project=data["project"],
+                include_internal=data["include_internal"],
+            )
+            context.update(
+                preview=selectors.run_preview(included, data["grouping"]),
+                excluded=excluded,
+                key=uuid.uuid4().hex,
+                selection=form.selection(),
+            )
+        return render(request, self.template_name, context)
+
+    def post(self, request):
+        form = RunForm(request.POST)
+        if not form.is_valid() or not request.POST.get("key"):
+            messages.error(request, "Check the filters and preview the run again.")
+            return redirect(_url(request, "invoicing:run-list"))
+        try:
+            run, _created = services.run_start(
+                tenant=request.tenant,
+                by=request.user,
+                key=request.POST["key"],
+                selection=form.selection(),
+                grouping=form.cleaned_data["grouping"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(_url(request, "invoicing:run-list"))
+        return redirect(run)
+
+
+class RunDetailView(TenantViewMixin, View):
+    write_permission = permissions.INVOICE
+
+    def get(self, request, pk):
+        run = access.get_run_for_user(request, pk)
+        invoices = run.invoices.select_related("billing_account", "project")
+        template = (
+            "invoicing/partials/run_progress.html"
+            if getattr(request, "htmx", None)
+            else "invoicing/run_detail.html"
+        )
+        return render(
+            request,
+            template,
+            {
+                "run": run,
+                "table": CompactInvoiceTable(invoices[:200]),
+                "drafts": invoices.filter(status="draft").count(),
+            },
+        )
+
+    def post(self, request, pk):
+        run = access.get_run_for_write(request, pk)
+        try:
+            if request.POST.get("action") == "issue":
+                services.run_issue_start(tenant=request.tenant, by=request.user, run=run)
+                messages.success(request, "Issuing started.")
+            elif request.POST.get("action") == "resume":
+                from accounts.tasking import enqueue_on_commit
+                from invoicing.tasks import draft_run
+
+                enqueue_on_commit(draft_run, tenant=request.tenant, run_id=run.pk)
+                messages.success(request, "The run continues with what is left.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(run)
+
+
+def project_invoices_context(request, project):
+    invoices = services.invoices_of_project(project)
+    return {
+        "invoice_table": CompactInvoiceTable(invoices),
+        "billed": services.billed_total(project),
+    }
+
+
+def account_invoices_context(request, account):
+    from django.db.models import Q
+
+    invoices = selectors.invoice_list().filter(
+        Q(billing_account=account) | Q(project__account=account)
+    )
+    return {"invoice_table": CompactInvoiceTable(invoices[:100])}
