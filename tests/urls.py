@@ -4,6 +4,8 @@
 so a new view cannot be added without its cross-tenant test. Later apps add their URLs here.
 """
 
+import datetime
+
 from django.urls import URLPattern, URLResolver, get_resolver
 
 
