@@ -1,0 +1,239 @@
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import TestCase
+
+from accounts.tenancy import activate
+from invoicing import selectors, services
+from invoicing.models import (
+    BillingClaim,
+    ExchangeRate,
+    Grouping,
+    Invoice,
+    InvoiceRun,
+    InvoiceStatus,
+)
+from projects.models import Registration, RegistrationStatus
+from tests.factories import AccountFactory, EventFactory, ProjectFactory
+
+
+def delivered(project, count, day=datetime.date(2026, 3, 1)):
+    event = EventFactory(project=project, start_date=day, end_date=day)
+    Registration.objects.bulk_create(
+        [
+            Registration(
+                tenant=project.tenant,
+                project=project,
+                event=event,
+                places=1,
+                requested_date=day,
+                status=RegistrationStatus.DELIVERED,
+                unit_price=Decimal("100"),
+                net_amount=Decimal("100"),
+            )
+            for _ in range(count)
+        ]
+    )
+
+
+@pytest.fixture
+def estate(world_a):
+    tenant = world_a.tenant
+    account = AccountFactory(tenant=tenant)
+    projects = {
+        "a": ProjectFactory(account=account, code="PR-A"),
+        "b": ProjectFactory(account=account, code="PR-B", currency="GBP"),
+        "finished": ProjectFactory(account=account, code="PR-F", status="finished"),
+        "dni": ProjectFactory(account=account, code="PR-D", do_not_invoice=True),
+        "internal": ProjectFactory(account=account, code="PR-I", project_type="internal"),
+    }
+    for project in projects.values():
+        delivered(project, 3)
+    delivered(projects["a"], 2, day=datetime.date(2025, 6, 1))
+    return {"tenant": tenant, "world": world_a, "projects": projects}
+
+
+def start(estate, key="k1", grouping=Grouping.PROJECT, **selection):
+    """Start a run; the on-commit task runs at once, as after a real commit."""
+    with activate(estate["tenant"]), TestCase.captureOnCommitCallbacks(execute=True):
+        return services.run_start(
+            tenant=estate["tenant"],
+            by=estate["world"].finance,
+            key=key,
+            selection={"include_internal": False, **selection},
+            grouping=grouping,
+        )
+
+
+def test_the_preview_counts_totals_per_currency_and_says_what_is_left_out(estate):
+    with activate(estate["tenant"]):
+        included, excluded = selectors.run_candidates()
+        preview = selectors.run_preview(included, Grouping.PROJECT)
+    assert preview["rows"] == 8 and preview["projects"] == 2
+    assert preview["per_currency"] == [("EUR", Decimal("500.000")), ("GBP", Decimal("300.000"))]
+    reasons = {project.code: reason for project, reason in excluded}
+    assert reasons == {
+        "PR-F": "the project is finished",
+        "PR-D": "the project is marked “do not invoice”",
+        "PR-I": "the project is internal",
+    }
+
+
+def test_a_run_drafts_then_issues_with_progress(estate):
+    ExchangeRate.objects.create(
+        tenant=estate["tenant"],
+        currency="GBP",
+        date=datetime.date(2020, 1, 1),
+        rate=Decimal("1.15"),
+    )
+    run, created = start(estate)  # the immediate backend runs the task on commit in tests
+    run.refresh_from_db()
+    assert created and run.status == "drafted" and run.invoices_created == 2
+    assert (run.processed, run.total, run.percent_done) == (8, 8, 100)
+    with activate(estate["tenant"]), TestCase.captureOnCommitCallbacks(execute=True):
+        services.run_issue_start(tenant=estate["tenant"], by=None, run=run)
+    run.refresh_from_db()
+    assert run.status == "done" and run.invoices_issued == 2
+    with activate(estate["tenant"]):
+        assert sorted(Invoice.objects.values_list("number", flat=True)) == [
+            "INV-00001",
+            "INV-00002",
+        ]
+
+
+def test_submitting_the_same_run_twice_gives_the_same_run(estate):
+    first, created_first = start(estate, key="same")
+    second, created_second = start(estate, key="same")
+    assert first.pk == second.pk and created_first and not created_second
+    with activate(estate["tenant"]):
+        assert Invoice.objects.count() == 2
+
+
+def test_a_window_with_nothing_to_invoice_says_so(estate):
+    run, _ = start(estate, date_from="2030-01-01")
+    run.refresh_from_db()
+    assert run.status == "failed" and run.invoices_created == 0
+    assert run.errors == ["Nothing in this selection is ready to invoice."]
+
+
+def test_the_date_window_selects_by_delivery_date(estate):
+    with activate(estate["tenant"]):
+        included, _ = selectors.run_candidates(date_to=datetime.date(2025, 12, 31))
+    assert [len(e["registrations"]) for e in included.values()] == [2]
+
+
+def test_a_failure_half_way_leaves_no_half_invoice_and_a_rerun_finishes_the_rest(
+    estate, monkeypatch
+):
+    real = services._draft_one
+    calls = {"n": 0}
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "_draft_one", flaky)
+    start(estate, key="flaky")  # the task fails; the immediate backend records it
+    with activate(estate["tenant"]):
+        run = InvoiceRun.objects.get(key="flaky")
+        assert run.status == "failed" and "Stopped: database went away" in run.errors[-1]
+        assert Invoice.objects.count() == 1
+        assert BillingClaim.objects.count() == Invoice.objects.get().lines.count()
+        monkeypatch.setattr(services, "_draft_one", real)
+        services.run_draft(tenant=estate["tenant"], run=run)
+        assert Invoice.objects.count() == 2
+        claimed = list(BillingClaim.objects.values_list("registration_id", flat=True))
+        assert len(claimed) == len(set(claimed)) == 8
+
+
+def test_an_invalid_grouping_is_refused(estate):
+    with pytest.raises(ValidationError, match="how to group"):
+        start(estate, grouping="nonsense")
+
+
+def test_two_runs_at_the_same_moment_never_invoice_anything_twice(postgres_only, estate):
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run(key):
+        try:
+            barrier.wait()
+            start(estate, key=key)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(f"race-{n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with activate(estate["tenant"]):
+        claimed = list(BillingClaim.objects.values_list("registration_id", flat=True))
+        lines = Invoice.objects.filter(status=InvoiceStatus.DRAFT).values_list(
+            "lines__registration_id", flat=True
+        )
+    assert len(claimed) == len(set(claimed)) == 8
+    assert sorted(filter(None, lines)) == sorted(claimed)
+
+
+def test_concurrent_issuing_gives_gapless_unique_numbers(postgres_only, estate):
+    ExchangeRate.objects.create(
+        tenant=estate["tenant"],
+        currency="GBP",
+        date=datetime.date(2020, 1, 1),
+        rate=Decimal("1.15"),
+    )
+    with activate(estate["tenant"]):
+        for project in (estate["projects"]["a"], estate["projects"]["b"]):
+            services.drafts_create(
+                tenant=estate["tenant"],
+                by=None,
+                project=project,
+                registration_ids=list(
+                    Registration.objects.filter(project=project).values_list("pk", flat=True)
+                ),
+                grouping=Grouping.REGISTRATION,
+            )
+        drafts = list(Invoice.objects.filter(status="draft").order_by("pk"))
+    barrier = threading.Barrier(4)
+    failures = []
+
+    def issue(chunk):
+        try:
+            barrier.wait()
+            with activate(estate["tenant"]):
+                for invoice in chunk:
+                    services.invoice_issue(
+                        tenant=estate["tenant"], by=None, invoice=invoice, render_pdf=False
+                    )
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue, args=(drafts[n::4],)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with activate(estate["tenant"]):
+        numbers = sorted(Invoice.objects.values_list("sequence_number", flat=True))
+    assert failures == []
+    assert numbers == list(range(1, len(drafts) + 1))
+
+
+def test_a_foreign_currency_without_a_rate_stops_the_issue_with_the_reason(estate):
+    run, _ = start(estate, key="no-rate")
+    with activate(estate["tenant"]), TestCase.captureOnCommitCallbacks(execute=True):
+        services.run_issue_start(tenant=estate["tenant"], by=None, run=run)
+    run.refresh_from_db()
+    assert run.status == "failed" and run.invoices_issued == 1
+    assert "no GBP → EUR exchange rate" in run.errors[0]

@@ -1,0 +1,77 @@
+"""Property-based checks of the money rules (hypothesis)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accounts.money import round_money
+from invoicing.totals import compute, line_net
+
+RATES = [
+    ("STD", Decimal("20")),
+    ("RED", Decimal("5")),
+    ("EXM", Decimal("0")),
+    ("ODD", Decimal("7.75")),
+]
+
+
+@dataclass
+class Line:
+    net: Decimal
+    tax_code: str
+    tax_percent: Decimal
+
+
+lines_strategy = st.lists(
+    st.tuples(
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2),
+        st.decimals(min_value=Decimal("0"), max_value=Decimal("9999.999"), places=3),
+        st.decimals(min_value=Decimal("0"), max_value=Decimal("100"), places=2),
+        st.sampled_from(RATES),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+def build(rows, currency):
+    return [
+        Line(net=line_net(quantity, price, discount, currency), tax_code=code, tax_percent=percent)
+        for quantity, price, discount, (code, percent) in rows
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=lines_strategy, currency=st.sampled_from(["EUR", "GBP", "JPY", "KWD"]))
+def test_totals_are_sums_of_their_rounded_parts(rows, currency):
+    lines = build(rows, currency)
+    totals = compute(lines, currency)
+    assert totals.net == sum(line.net for line in lines)
+    assert totals.tax == sum(band.tax for band in totals.bands)
+    assert totals.gross == totals.net + totals.tax
+    for line in lines:
+        assert line.net == round_money(line.net, currency)
+    for band in totals.bands:
+        in_band = [
+            line.net
+            for line in lines
+            if (line.tax_code, line.tax_percent) == (band.code, band.percent)
+        ]
+        assert band.net == sum(in_band)
+        assert band.tax == round_money(band.net * band.percent / 100, currency)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=lines_strategy, currency=st.sampled_from(["EUR", "GBP", "JPY", "KWD"]))
+def test_a_full_credit_note_brings_the_balance_back_to_zero(rows, currency):
+    invoice = build(rows, currency)
+    credit = [
+        Line(net=-line.net, tax_code=line.tax_code, tax_percent=line.tax_percent)
+        for line in invoice
+    ]
+    issued, credited = compute(invoice, currency), compute(credit, currency)
+    assert issued.gross + credited.gross == 0
+    assert issued.tax + credited.tax == 0
+    assert issued.net + credited.net == 0

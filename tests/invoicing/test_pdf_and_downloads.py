@@ -1,0 +1,105 @@
+import io
+import zipfile
+
+import pytest
+from weasyprint import HTML
+
+from invoicing import services
+from invoicing.models import Grouping, Invoice
+from invoicing.pdf import SafeFetcher, render_invoice_pdf
+
+
+def issue_all(act, billing, grouping=Grouping.ALL):
+    drafts = act(
+        services.drafts_create,
+        project=billing["project"],
+        registration_ids=[r.pk for r in billing["registrations"]],
+        grouping=grouping,
+    )
+    return [act(services.invoice_issue, invoice=invoice) for invoice in drafts]
+
+
+def test_the_pdf_is_stored_at_issue_and_served_unchanged(
+    act, billing, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        (invoice,) = issue_all(act, billing)
+    invoice.refresh_from_db()
+    assert invoice.pdf.name.endswith("INV-00001.pdf")
+    client = client_for(billing["world"].viewer)
+    first = b"".join(client.get(f"/alpha/invoices/{invoice.pk}/pdf/").streaming_content)
+    billing["account"].name = "Renamed after issue"
+    billing["account"].save()
+    second = b"".join(client.get(f"/alpha/invoices/{invoice.pk}/pdf/").streaming_content)
+    assert first.startswith(b"%PDF") and first == second
+
+
+def test_a_draft_has_no_pdf(act, billing, client_for):
+    (draft,) = act(
+        services.drafts_create,
+        project=billing["project"],
+        registration_ids=[billing["registrations"][0].pk],
+    )
+    response = client_for(billing["world"].viewer).get(f"/alpha/invoices/{draft.pk}/pdf/")
+    assert response.status_code == 404
+
+
+HOSTILE = (
+    '<img src="file:///etc/passwd"><link rel="attachment" href="file:///etc/hostname">'
+    '<img src="http://127.0.0.1:9/x.png"><style>@import url(http://evil.example/a.css);'
+    "</style>"
+)
+
+
+def test_html_in_notes_or_names_is_printed_as_text_and_fetches_nothing(act, billing):
+    billing["account"].name = "Evil <img src='file:///etc/passwd'> Ltd"
+    billing["account"].save()
+    billing["project"].external_notes = HOSTILE
+    billing["project"].save()
+    (invoice,) = issue_all(act, billing)
+    fetcher = SafeFetcher()
+    pdf = render_invoice_pdf(Invoice.objects.get(pk=invoice.pk), fetcher=fetcher)
+    assert pdf.startswith(b"%PDF")
+    assert fetcher.refused == []  # escaped: there was no tag to fetch for
+
+
+def test_the_fetcher_refuses_files_and_network_even_if_html_gets_through():
+    fetcher = SafeFetcher()
+    HTML(string=f"<p>x</p>{HOSTILE}", url_fetcher=fetcher, base_url=None).write_pdf()
+    assert "file:///etc/passwd" in fetcher.refused
+    assert any(url.startswith("http://") for url in fetcher.refused)
+
+
+def test_data_uris_still_work():
+    pixel = (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42"
+        "mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
+    fetcher = SafeFetcher()
+    HTML(string=f'<img src="{pixel}">', url_fetcher=fetcher, base_url=None).write_pdf()
+    assert fetcher.refused == []
+
+
+def test_several_pdfs_download_as_one_zip(act, billing, client_for):
+    invoices = issue_all(act, billing, grouping=Grouping.EVENT)
+    response = client_for(billing["world"].viewer).get(
+        "/alpha/invoices/zip/", {"selected": [i.pk for i in invoices]}
+    )
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert sorted(archive.namelist()) == ["INV-00001.pdf", "INV-00002.pdf"]
+    assert all(archive.read(name).startswith(b"%PDF") for name in archive.namelist())
+
+
+@pytest.mark.parametrize("role", ["staff", "viewer"])
+def test_only_finance_and_admin_issue_credit_and_mark_paid(act, billing, client_for, role):
+    (draft,) = act(
+        services.drafts_create,
+        project=billing["project"],
+        registration_ids=[billing["registrations"][0].pk],
+    )
+    response = client_for(billing["world"].user(role)).post(
+        f"/alpha/invoices/{draft.pk}/", {"action": "issue"}
+    )
+    assert response.status_code == 403
+    draft.refresh_from_db()
+    assert draft.is_draft
