@@ -47,8 +47,10 @@ def next_number(*, tenant: Tenant, key: str, start: int = 1) -> int:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number must run inside the transaction that uses the number.")
-    Sequence.objects.get_or_create(tenant=tenant, key=key, defaults={"last_value": start - 1})
-    counter = Sequence.objects.select_for_update().get(tenant=tenant, key=key)
+    counter = Sequence.objects.select_for_update().filter(tenant=tenant, key=key).first()
+    if counter is None:  # the tenant's first number of this kind
+        Sequence.objects.get_or_create(tenant=tenant, key=key, defaults={"last_value": start - 1})
+        counter = Sequence.objects.select_for_update().get(tenant=tenant, key=key)
     counter.last_value += 1
     counter.save(update_fields=["last_value"])
     return counter.last_value

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from itertools import groupby
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
 from accounts.money import round_money
@@ -28,9 +29,20 @@ from invoicing.models import (
     InvoiceStatus,
     LineKind,
 )
-from projects.models import Item, Project, ProjectStatus, Registration, RegistrationStatus
+from projects.models import (
+    Item,
+    PrivateEvent,
+    Project,
+    ProjectStatus,
+    Registration,
+    RegistrationStatus,
+)
 
 HANDLING_FEE_CODE = "HANDLING"
+CLAIM_CONFLICT = (
+    "Some of these rows were invoiced by someone else a moment ago; reload the page "
+    "and select again."
+)
 SEQUENCE_KEYS = {InvoiceKind.INVOICE: "invoice", InvoiceKind.CREDIT_NOTE: "credit_note"}
 
 
@@ -119,9 +131,9 @@ def _registration_line(registration: Registration, tenant, currency: str) -> Inv
         registration.places, registration.unit_price, registration.discount_percent, currency
     )
     line = InvoiceLine(
-        tenant=tenant,
+        tenant_id=tenant.pk,
         kind=LineKind.REGISTRATION,
-        registration=registration,
+        registration_id=registration.pk,
         event_title=event.title,
         event_date=event.start_date,
         product_code=event.product.code,
@@ -144,9 +156,9 @@ def _registration_line(registration: Registration, tenant, currency: str) -> Inv
 def _item_line(item: Item, tenant, currency: str) -> InvoiceLine:
     code, percent = _tax_of(item.product, tenant)
     return InvoiceLine(
-        tenant=tenant,
+        tenant_id=tenant.pk,
         kind=LineKind.ITEM,
-        item=item,
+        item_id=item.pk,
         event_date=item.date,
         product_code=item.product.code,
         description=item.description or item.product.name,
@@ -251,18 +263,18 @@ def _draft_one(
 def _claim(tenant, lines: Iterable[InvoiceLine]) -> None:
     """Claim the lines' sources; the unique constraints refuse a second live claim."""
     claims = [
-        BillingClaim(tenant=tenant, line=line, registration=line.registration, item=line.item)
+        BillingClaim(
+            tenant_id=tenant.pk,
+            line_id=line.pk,
+            registration_id=line.registration_id,
+            item_id=line.item_id,
+        )
         for line in lines
         if line.registration_id or line.item_id
     ]
-    try:
-        with transaction.atomic():
-            BillingClaim.objects.bulk_create(claims)
-    except IntegrityError:
-        raise ValidationError(
-            "Some of these rows were invoiced by someone else a moment ago; "
-            "reload the page and select again."
-        ) from None
+    # A second live claim violates a unique constraint: the IntegrityError ends the caller's
+    # transaction and is turned into CLAIM_CONFLICT where that transaction is opened.
+    BillingClaim.objects.bulk_create(claims)
     registration_ids = [c.registration_id for c in claims if c.registration_id]
     item_ids = [c.item_id for c in claims if c.item_id]
     if registration_ids:
@@ -283,9 +295,13 @@ def _release(lines: Iterable[InvoiceLine]) -> None:
 
 
 def _load_rows(project: Project, registration_ids, item_ids):
+    # Events, products and tax rates are shared by many rows: prefetched once, not joined into
+    # (and instantiated for) every registration.
     registrations = list(
-        Registration.objects.filter(project=project, pk__in=list(registration_ids)).select_related(
-            "event", "event__product__tax_rate", "learner", "purchase_order", "prepurchase"
+        Registration.objects.filter(project=project, pk__in=list(registration_ids))
+        .select_related("learner", "purchase_order", "prepurchase")
+        .prefetch_related(
+            Prefetch("event", queryset=PrivateEvent.objects.select_related("product__tax_rate"))
         )
     )
     items = list(
@@ -298,8 +314,16 @@ def _load_rows(project: Project, registration_ids, item_ids):
     return registrations, items
 
 
+def drafts_create(**kwargs) -> list[Invoice]:
+    """Draft invoices for the selected registrations and items of one project: all or none."""
+    try:
+        return _drafts_create(**kwargs)
+    except IntegrityError:
+        raise ValidationError(CLAIM_CONFLICT) from None
+
+
 @transaction.atomic
-def drafts_create(
+def _drafts_create(
     *,
     tenant,
     by,
@@ -353,7 +377,11 @@ def _common_po(rows) -> str:
 
 
 def _lock_draft(invoice: Invoice) -> Invoice:
-    invoice = Invoice.objects.select_for_update().select_related("project").get(pk=invoice.pk)
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("project", "billing_account")
+        .get(pk=invoice.pk)
+    )
     if not invoice.is_draft:
         raise ValidationError(f"{invoice} is issued: it cannot be changed, only credited.")
     return invoice
@@ -483,11 +511,9 @@ def invoice_issue(
     _require_active(tenant)
     _check_tenant(tenant, invoice)
     invoice = _lock_draft(invoice)
-    lines = list(
-        invoice.lines.select_related(
-            "registration", "registration__prepurchase", "registration__event__product"
-        )
-    )
+    # Plain lines: only a prepurchase line needs its registration (fetched in _use_prepurchase);
+    # joining it for every line was most of the issuing time of a bulk run.
+    lines = list(invoice.lines.all())
     if not lines:
         raise ValidationError("A draft without lines cannot be issued.")
     day = on_date or timezone.localdate()
@@ -522,7 +548,9 @@ def invoice_issue(
 
 
 def _use_prepurchase(tenant, by, invoice, line: InvoiceLine, day) -> None:
-    registration = line.registration
+    registration = Registration.objects.select_related("prepurchase", "event__product").get(
+        pk=line.registration_id
+    )
     agreement = registration.prepurchase
     if agreement.unit == PrepurchaseUnit.TRAINING_UNITS:
         per_place = registration.event.product.training_units_price or Decimal(0)
@@ -637,6 +665,18 @@ def invoice_credit(
     audit(
         tenant=tenant,
         actor=by,
+        action="issued",
+        obj=note,
+        after={
+            "number": note.number,
+            "credits": invoice.number,
+            "net": note.net_total,
+            "reason": reason,
+        },
+    )
+    audit(
+        tenant=tenant,
+        actor=by,
         action="credited",
         obj=invoice,
         after={
@@ -731,10 +771,22 @@ def run_start(*, tenant, by, key: str, selection: dict, grouping: str) -> tuple[
     return run, created
 
 
-def _update_run(run: InvoiceRun, **fields) -> None:
+PROGRESS_EVERY_SECONDS = 0.3
+COUNTERS = ("processed", "invoices_created", "invoices_issued", "errors")
+
+
+def _update_run(run: InvoiceRun, *, progress: bool = False, **fields) -> None:
+    """Record a run's state. Progress ticks are written at most every PROGRESS_EVERY_SECONDS
+    (the page polls every second); any other update writes every counter at once."""
     for name, value in fields.items():
         setattr(run, name, value)
-    InvoiceRun.objects.filter(pk=run.pk).update(**fields)
+    now = time.monotonic()
+    if progress and now - getattr(run, "_written_at", 0.0) < PROGRESS_EVERY_SECONDS:
+        return
+    run._written_at = now
+    InvoiceRun.objects.filter(pk=run.pk).update(
+        **{name: getattr(run, name) for name in {*COUNTERS, *fields}}
+    )
 
 
 def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
@@ -790,8 +842,12 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
             except ValidationError as error:
                 errors.append(f"{project.code}: {' '.join(error.messages)}")
                 created = 0
+            except IntegrityError:
+                errors.append(f"{project.code}: {CLAIM_CONFLICT}")
+                created = 0
             _update_run(
                 run,
+                progress=True,
                 processed=run.processed + len(group),
                 invoices_created=run.invoices_created + created,
                 errors=errors,
@@ -828,7 +884,7 @@ def run_issue(*, tenant, run: InvoiceRun, render_pdfs: bool = True) -> InvoiceRu
     for invoice in run.invoices.filter(status=InvoiceStatus.DRAFT).order_by("pk"):
         try:
             invoice_issue(tenant=tenant, by=run.created_by, invoice=invoice, render_pdf=render_pdfs)
-            _update_run(run, invoices_issued=run.invoices_issued + 1)
+            _update_run(run, progress=True, invoices_issued=run.invoices_issued + 1)
         except ValidationError as error:
             errors.append(f"{invoice}: {' '.join(error.messages)}")
             _update_run(run, errors=errors)

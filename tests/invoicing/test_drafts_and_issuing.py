@@ -261,7 +261,7 @@ def test_every_step_leaves_an_append_only_audit_entry(act, billing):
         assert {"draft created", "issued", "marked paid", "credited", "draft deleted"} <= set(
             actions
         )
-        entry = AuditEntry.objects.filter(action="issued").get()
+        entry = AuditEntry.objects.get(action="issued", object_id=issued.pk)
         assert entry.actor == billing["world"].finance and entry.after["number"] == "INV-00001"
         with pytest.raises(ValidationError):
             entry.save()

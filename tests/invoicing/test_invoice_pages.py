@@ -1,0 +1,152 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from invoicing import services
+from invoicing.models import Grouping, Invoice
+from projects.models import Registration
+
+
+def test_the_selection_review_explains_what_cannot_be_invoiced(billing, client_for):
+    first, second = billing["registrations"][:2]
+    Registration.objects.filter(pk=second.pk).update(status="requested")
+    url = f"/alpha/invoices/from-project/{billing['project'].pk}/"
+    client = client_for(billing["world"].finance)
+    review = client.post(
+        url, {"selected": [first.pk, second.pk], "selected_items": [billing["item"].pk]}
+    )
+    body = review.content.decode()
+    assert review.status_code == 200
+    assert "No: it is requested; only delivered places are invoiced" in body
+    assert "Create drafts (2 rows)" in body
+    created = client.post(
+        url,
+        {
+            "selected": [first.pk],
+            "selected_items": [billing["item"].pk],
+            "grouping": Grouping.ALL,
+            "create": "1",
+        },
+    )
+    invoice = Invoice.objects.get()
+    assert created.status_code == 302 and created["Location"] == invoice.get_absolute_url()
+    assert invoice.lines.count() == 2
+
+
+def test_staff_cannot_create_drafts(billing, client_for):
+    url = f"/alpha/invoices/from-project/{billing['project'].pk}/"
+    response = client_for(billing["world"].staff).post(
+        url, {"selected": [billing["registrations"][0].pk]}
+    )
+    assert response.status_code == 403
+
+
+def test_the_invoice_page_adjusts_issues_and_credits(act, billing, client_for):
+    (draft,) = act(
+        services.drafts_create,
+        project=billing["project"],
+        registration_ids=[r.pk for r in billing["registrations"]],
+    )
+    client = client_for(billing["world"].finance)
+    page = client.get(f"/alpha/invoices/{draft.pk}/")
+    assert "Adjust" in page.content.decode() and "Issue" in page.content.decode()
+    line = draft.lines.first()
+    client.post(
+        f"/alpha/invoices/{draft.pk}/",
+        {"action": "line", "line": line.pk, "quantity": "1", "unit_price": "500"},
+    )
+    client.post(f"/alpha/invoices/{draft.pk}/", {"action": "issue"})
+    draft.refresh_from_db()
+    assert draft.number == "INV-00001" and draft.net_total == 3 * 900 + 450
+    response = client.post(
+        f"/alpha/invoices/{draft.pk}/",
+        {"action": "credit", "lines": [line.pk], "reason": "Wrong price"},
+    )
+    note = Invoice.objects.get(kind="credit_note")
+    assert response["Location"] == note.get_absolute_url() and note.net_total == -450
+    history = client.get(f"/alpha/invoices/{draft.pk}/").content.decode()
+    for action in ("Draft created", "Draft line changed", "Issued", "Credited"):
+        assert action in history
+
+
+def test_an_error_is_shown_not_raised(act, billing, client_for):
+    (draft,) = act(
+        services.drafts_create,
+        project=billing["project"],
+        registration_ids=[billing["registrations"][0].pk],
+    )
+    client = client_for(billing["world"].finance)
+    response = client.post(f"/alpha/invoices/{draft.pk}/", {"action": "paid"}, follow=True)
+    assert "only an issued invoice can be marked paid" in response.content.decode()
+
+
+@pytest.mark.parametrize("tab", ["projects/{project}/invoices/", "accounts/{account}/invoices/"])
+def test_the_project_and_account_tabs_list_invoices(act, billing, client_for, tab):
+    (draft,) = act(
+        services.drafts_create,
+        project=billing["project"],
+        registration_ids=[billing["registrations"][0].pk],
+    )
+    act(services.invoice_issue, invoice=draft)
+    path = "/alpha/" + tab.format(project=billing["project"].pk, account=billing["account"].pk)
+    assert "INV-00001" in client_for(billing["world"].viewer).get(path).content.decode()
+
+
+def test_the_invoice_list_filters_overdue(act, billing, client_for):
+    (draft,) = act(
+        services.drafts_create,
+        project=billing["project"],
+        registration_ids=[billing["registrations"][0].pk],
+    )
+    act(services.invoice_issue, invoice=draft, on_date=datetime.date(2020, 1, 1))
+    overdue = client_for(billing["world"].viewer).get("/alpha/invoices/", {"overdue": "true"})
+    assert [r.record.number for r in overdue.context["table"].page.object_list] == ["INV-00001"]
+
+
+def test_the_invoice_list_runs_the_same_queries_for_few_or_many(act, billing, client_for):
+    client = client_for(billing["world"].viewer)
+    act(
+        services.drafts_create,
+        project=billing["project"],
+        registration_ids=[billing["registrations"][0].pk],
+    )
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/alpha/invoices/").status_code == 200
+        return len(queries)
+
+    few = count()
+    act(
+        services.drafts_create,
+        project=billing["project"],
+        registration_ids=[r.pk for r in billing["registrations"][1:]],
+        grouping=Grouping.REGISTRATION,
+    )
+    assert count() == few
+
+
+def test_exchange_rates_are_entered_by_finance(billing, client_for):
+    client = client_for(billing["world"].finance)
+    response = client.post(
+        "/alpha/invoices/exchange-rates/", {"currency": "EUR", "date": "2026-01-01", "rate": "1.2"}
+    )
+    assert response.status_code == 422 and "your base currency" in response.content.decode()
+    response = client.post(
+        "/alpha/invoices/exchange-rates/", {"currency": "USD", "date": "2026-01-01", "rate": "0.92"}
+    )
+    assert response.status_code == 302
+
+
+def test_the_bulk_page_previews_and_starts_a_run_once(billing, client_for):
+    client = client_for(billing["world"].finance)
+    preview = client.get("/alpha/invoices/runs/", {"grouping": "project"})
+    assert "5 rows in 1 project" in preview.content.decode()
+    key = preview.context["key"]
+    response = client.post("/alpha/invoices/runs/", {"grouping": "project", "key": key})
+    again = client.post("/alpha/invoices/runs/", {"grouping": "project", "key": key})
+    assert response["Location"] == again["Location"]
+    progress = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert progress.status_code == 200 and b"<html" not in progress.content

@@ -1,0 +1,125 @@
+"""Benchmarks of invoicing, run on purpose: `DATABASE_URL=postgres://… make bench`.
+
+1. A bulk run that invoices 10,000 delivered registrations across 200 projects (drafting plus
+   issuing, PDFs apart): registrations per second. Target: at least 2,000/s.
+2. PDF render time (median) for a one-page and a ten-page invoice. Targets: at most 80 ms for
+   one page, 100 ms per page for ten.
+Figures are printed; nothing asserts on time (the machine is shared and noisy).
+"""
+
+import datetime
+import statistics
+import time
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from accounts.tenancy import activate
+from invoicing import services
+from invoicing.models import Grouping, Invoice, InvoiceRun
+from invoicing.pdf import render_document, render_invoice_pdf
+from projects.models import PrivateEvent, Project, Registration, RegistrationStatus
+from tests.factories import AccountFactory, ContactFactory, ProductFactory, TaxRateFactory
+
+PROJECTS, PER_PROJECT = 200, 50
+
+
+def build_estate(tenant):
+    tax = TaxRateFactory(tenant=tenant, code="STD", percent=Decimal("20"))
+    course = ProductFactory(tenant=tenant, tax_rate=tax, name="Leadership essentials")
+    account = AccountFactory(tenant=tenant)
+    learners = ContactFactory.create_batch(PER_PROJECT, account=account)
+    projects = Project.objects.bulk_create(
+        [
+            Project(
+                tenant=tenant,
+                code=f"PR-{n}",
+                name=f"Project {n}",
+                account=account,
+                billing_account=account,
+                currency="EUR",
+                start_date=datetime.date(2026, 1, 1),
+                end_date=datetime.date(2026, 12, 31),
+            )
+            for n in range(PROJECTS)
+        ]
+    )
+    events = PrivateEvent.objects.bulk_create(
+        [
+            PrivateEvent(
+                tenant=tenant,
+                project=p,
+                product=course,
+                title=f"Cohort {p.code}",
+                start_date=datetime.date(2026, 3, 2),
+                end_date=datetime.date(2026, 3, 3),
+            )
+            for p in projects
+        ]
+    )
+    Registration.objects.bulk_create(
+        [
+            Registration(
+                tenant=tenant,
+                project=event.project,
+                event=event,
+                learner=learner,
+                requested_date=datetime.date(2026, 2, 1),
+                status=RegistrationStatus.DELIVERED,
+                unit_price=Decimal("1234.50"),
+                discount_percent=Decimal("5"),
+                net_amount=Decimal("1172.78"),
+            )
+            for event in events
+            for learner in learners
+        ],
+        batch_size=2000,
+    )
+
+
+def median_ms(callable_, runs=9):
+    callable_()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        callable_()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+@pytest.mark.perf
+def test_bulk_run_of_10000_registrations_and_pdf_times(world_a, capsys):
+    tenant = world_a.tenant
+    build_estate(tenant)
+    with activate(tenant):
+        run = InvoiceRun.objects.create(
+            tenant=tenant, key="bench", grouping=Grouping.PROJECT, selection={}
+        )
+        started = time.perf_counter()
+        services.run_draft(tenant=tenant, run=run)
+        drafted = time.perf_counter()
+        services.run_issue(tenant=tenant, run=run, render_pdfs=False)
+        issued = time.perf_counter()
+        run.refresh_from_db()
+        assert run.invoices_issued == PROJECTS and run.processed == PROJECTS * PER_PROJECT
+        one_page = Invoice.objects.filter(run=run).order_by("pk").first()
+        short_lines = list(one_page.lines.all()[:12])
+        long_lines = list(one_page.lines.all()) * 5  # 250 lines: about ten pages
+        one = median_ms(lambda: render_invoice_pdf(one_page, lines=short_lines))
+        ten = median_ms(lambda: render_invoice_pdf(one_page, lines=long_lines), runs=5)
+        pages = len(render_document(one_page, lines=long_lines).pages)
+    rows = PROJECTS * PER_PROJECT
+    total = issued - started
+    with capsys.disabled():
+        print(f"\nInvoicing benchmark on {connection.vendor}:")
+        print(
+            f"  drafting {rows} registrations into {PROJECTS} invoices: {drafted - started:.2f} s"
+        )
+        print(f"  issuing {PROJECTS} invoices: {issued - drafted:.2f} s")
+        print(f"  drafting + issuing: {rows / total:,.0f} registrations/s (target >= 2,000)")
+        print(f"  PDF, one page (12 lines): median {one:.0f} ms (target <= 80)")
+        print(
+            f"  PDF, ~ten pages ({len(long_lines)} lines, {pages or '?'} pages): median "
+            f"{ten:.0f} ms, {ten / (pages or 10):.0f} ms per page (target <= 100)"
+        )
