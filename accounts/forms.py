@@ -107,6 +107,22 @@ class RegionForm(TenantFormMixin, forms.ModelForm):
 
 
 class TenantSettingsForm(forms.ModelForm):
+    LOGO_MAX_BYTES = 1024 * 1024
+
+    def clean_logo(self):
+        """Only a real PNG or JPEG, checked by its content, is printed on invoices."""
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "content_type"):
+            import filetype
+
+            if logo.size > self.LOGO_MAX_BYTES:
+                raise forms.ValidationError("The logo may be at most 1 MB.")
+            head = logo.read(2048)
+            logo.seek(0)
+            if filetype.guess_mime(head) not in ("image/png", "image/jpeg"):
+                raise forms.ValidationError("Upload the logo as a PNG or JPEG image.")
+        return logo
+
     base_currency = forms.ChoiceField()
     country = forms.ChoiceField(required=False)
 
@@ -122,6 +138,7 @@ class TenantSettingsForm(forms.ModelForm):
             "credit_note_prefix",
             "payment_terms_days",
             "default_tax_rate",
+            "logo",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 4})}
 
@@ -132,7 +149,9 @@ class TenantSettingsForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset("Company", "name", Row(Column("country"), Column("vat_number")), "address"),
+            Fieldset(
+                "Company", "name", Row(Column("country"), Column("vat_number")), "address", "logo"
+            ),
             Fieldset(
                 "Invoicing",
                 Row(

@@ -17,6 +17,15 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+def tenant_logo_path(instance, filename):
+    import uuid
+    from pathlib import PurePosixPath
+
+    return (
+        f"tenants/{instance.pk}/logo-{uuid.uuid4().hex[:8]}{PurePosixPath(filename).suffix.lower()}"
+    )
+
+
 class Tenant(models.Model):
     """A training company. Global: it is the scope itself."""
 
@@ -49,6 +58,12 @@ class Tenant(models.Model):
         decimal_places=2,
         default=Decimal("20.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    logo = models.FileField(
+        upload_to=tenant_logo_path,
+        blank=True,
+        max_length=255,
+        help_text="PNG or JPEG, at most 1 MB; printed on invoices.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

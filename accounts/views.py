@@ -332,13 +332,14 @@ class TenantSettingsView(TenantViewMixin, View):
         return render(request, self.template_name, {"form": form})
 
     def post(self, request):
-        form = TenantSettingsForm(request.POST, instance=request.tenant)
+        form = TenantSettingsForm(request.POST, request.FILES, instance=request.tenant)
         saved = save_with_service(
             form,
             lambda: services.tenant_update(
                 tenant=request.tenant,
                 by=request.user,
-                **{name: form.cleaned_data[name] for name in form.Meta.fields},
+                # The form has put the new logo (or its removal) on the instance already.
+                **{name: form.cleaned_data[name] for name in form.Meta.fields if name != "logo"},
             ),
         )
         if not saved:

@@ -98,3 +98,13 @@ def parse_date(value):
     if isinstance(value, datetime.date):
         return value
     return datetime.date.fromisoformat(value)
+
+
+def invoiced_net(project) -> Decimal:
+    """Net invoiced on a project: issued (and paid, and cancelled) invoices plus their credit
+    notes, whose totals are negative. Drafts do not count."""
+    from django.db.models import Sum
+
+    return Invoice.objects.filter(project=project).exclude(status=InvoiceStatus.DRAFT).aggregate(
+        total=Sum("net_total")
+    )["total"] or Decimal(0)

@@ -150,3 +150,24 @@ def test_the_bulk_page_previews_and_starts_a_run_once(billing, client_for):
     assert response["Location"] == again["Location"]
     progress = client.get(response["Location"], headers={"HX-Request": "true"})
     assert progress.status_code == 200 and b"<html" not in progress.content
+
+
+def test_the_profitability_tab_shows_invoiced_revenue_net_of_credit_notes(act, billing, client_for):
+    (draft,) = act(
+        services.drafts_create,
+        project=billing["project"],
+        registration_ids=[r.pk for r in billing["registrations"]],
+    )
+    issued = act(services.invoice_issue, invoice=draft)
+    act(
+        services.invoice_credit,
+        invoice=issued,
+        line_ids=[issued.lines.first().pk],
+        reason="No-show",
+    )
+    page = client_for(billing["world"].viewer).get(
+        f"/alpha/projects/{billing['project'].pk}/profitability/"
+    )
+    assert page.context["invoiced_revenue"] == 3 * 900
+    assert page.context["recognised"] == 3 * 900  # the project recognises revenue on invoice
+    assert page.context["profit"] == 3 * 900 - page.context["totals"]["cost_total"]

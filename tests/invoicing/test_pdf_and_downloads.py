@@ -103,3 +103,39 @@ def test_only_finance_and_admin_issue_credit_and_mark_paid(act, billing, client_
     assert response.status_code == 403
     draft.refresh_from_db()
     assert draft.is_draft
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8cfc0f01f0005010201a4e5f9170000000049454e44ae426082"
+)
+
+
+def test_the_tenants_logo_is_printed_from_the_settings_page(act, billing, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from invoicing.tasks import logo_data_uri
+
+    client = client_for(billing["world"].admin)
+    data = {
+        "name": "Alpha Training",
+        "base_currency": "EUR",
+        "invoice_prefix": "INV-",
+        "credit_note_prefix": "CN-",
+        "payment_terms_days": "30",
+        "default_tax_rate": "20",
+    }
+    refused = client.post(
+        "/alpha/settings/",
+        {**data, "logo": SimpleUploadedFile("logo.png", b"<svg onload=alert(1)>")},
+    )
+    assert refused.status_code == 422 and "PNG or JPEG" in refused.content.decode()
+    saved = client.post("/alpha/settings/", {**data, "logo": SimpleUploadedFile("logo.png", PNG)})
+    assert saved.status_code == 302
+    billing["tenant"].refresh_from_db()
+    uri = logo_data_uri(billing["tenant"])
+    assert uri.startswith("data:image/png;base64,")
+    (invoice,) = issue_all(act, billing)
+    fetcher = SafeFetcher()
+    assert render_invoice_pdf(invoice, logo_data_uri=uri, fetcher=fetcher).startswith(b"%PDF")
+    assert fetcher.refused == []
