@@ -147,3 +147,19 @@ def test_seed_demo_builds_the_projects_demo(db):
             if any(row["over"] for row in selectors.burn_down(p))
         ]
         assert over_budget, "one project shows a booking past its committed volume"
+
+
+def test_seed_demo_builds_the_invoicing_demo(db):
+    from invoicing.models import Invoice
+
+    call_command("seed_demo", stdout=StringIO())
+    with activate(Tenant.objects.get(slug="northwind")):
+        statuses = set(Invoice.objects.values_list("status", flat=True))
+        assert {"issued", "paid", "draft"} <= statuses
+        assert Invoice.objects.filter(kind="credit_note").exists()
+        numbers = sorted(
+            Invoice.objects.filter(kind="invoice")
+            .exclude(status="draft")
+            .values_list("sequence_number", flat=True)
+        )
+        assert numbers == list(range(1, len(numbers) + 1)), "gapless"
