@@ -79,9 +79,8 @@ class ExchangeRateForm(TenantFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["currency"].choices = currency_choices()
-        self.fields["rate"].help_text = (
-            f"How many {self.tenant.base_currency} one unit of the currency is worth."
-        )
+        base = self.tenant.base_currency
+        self.fields["rate"].help_text = f"How many {base} one unit of the currency is worth."
         self.helper = helper(Row(Column("currency"), Column("date"), Column("rate")))
 
 
