@@ -1,12 +1,11 @@
-import uuid
 from decimal import Decimal
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from accounts.documents import StoredDocument
 from accounts.models import Account
 from accounts.money import format_percent, validate_currency
 from accounts.tenancy import TenantManager, TenantOwned, tenant_reverse
@@ -293,29 +292,11 @@ class Interest(TenantOwned):
         return self.unit_price * self.committed_quantity
 
 
-def document_path(instance, filename):
-    """A generated name: the uploader's file name is kept in the database only."""
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"tenants/{instance.tenant_id}/documents/{uuid.uuid4().hex}{suffix}"
-
-
-class BookingDocument(TenantOwned):
+class BookingDocument(StoredDocument):
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField(upload_to=document_path, max_length=255)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    description = models.CharField(max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-uploaded_at"]
-
-    def __str__(self):
-        return self.original_name
+    class Meta(StoredDocument.Meta):
+        pass
 
     def get_absolute_url(self):
         return tenant_reverse(

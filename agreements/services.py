@@ -10,10 +10,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts import documents
 from accounts.importing import ImportReport
 from accounts.money import round_money
 from accounts.services import _check_tenant, _require_active, next_number
-from accounts.uploads import check_document
 from agreements.models import (
     Booking,
     BookingDocument,
@@ -128,33 +128,16 @@ def document_upload(*, tenant, by, booking: Booking, upload, description="") -> 
     """Store an uploaded file under a generated name after checking its size, type and content."""
     _require_active(tenant)
     _check_tenant(tenant, booking)
-    checked = check_document(upload)
-    document = BookingDocument(
-        tenant=tenant,
-        booking=booking,
-        original_name=checked.original_name,
-        content_type=checked.content_type,
-        size=checked.size,
-        description=description,
-        uploaded_by=by,
+    return documents.store(
+        BookingDocument(tenant=tenant, booking=booking), upload, by=by, description=description
     )
-    document.file.save(checked.original_name, upload, save=False)
-    try:
-        document.full_clean(exclude=["file"])
-        document.save()
-    except Exception:
-        document.file.delete(save=False)
-        raise
-    return document
 
 
 @transaction.atomic
 def document_delete(*, tenant, by, document: BookingDocument) -> None:
     _require_active(tenant)
     _check_tenant(tenant, document)
-    stored = document.file.name
-    document.delete()
-    transaction.on_commit(lambda: document.file.storage.delete(stored))
+    documents.discard(document)
 
 
 # --- Discount agreements ------------------------------------------------------------------------

@@ -2,14 +2,14 @@ import tablib
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts import permissions
+from accounts import documents, permissions
 from accounts.access import can
 from accounts.importing import neutralise
 from accounts.tenancy import tenant_reverse
@@ -426,19 +426,7 @@ class DocumentDownloadView(TenantViewMixin, View):
     """Files are served only here: the scoped lookup checks the tenant, the mixin the role."""
 
     def get(self, request, pk):
-        document = access.get_document_for_user(request, pk)
-        try:
-            handle = document.file.open("rb")
-        except FileNotFoundError:
-            raise Http404("The file is missing from storage.") from None
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=document.original_name,
-            content_type=document.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return documents.serve(access.get_document_for_user(request, pk))
 
 
 class DocumentDeleteView(TenantViewMixin, View):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from accounts.documents import StoredDocument
 from accounts.models import Account, Contact, Region
 from accounts.money import validate_currency
 from accounts.tenancy import TenantOwned, tenant_reverse
@@ -13,7 +14,6 @@ from agreements.models import (
     DiscountAgreement,
     PrepurchaseAgreement,
     Product,
-    document_path,
     money_field,
 )
 
@@ -216,23 +216,11 @@ class ProjectProduct(TenantOwned):
         return str(self.product)
 
 
-class ProjectDocument(TenantOwned):
+class ProjectDocument(StoredDocument):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField(upload_to=document_path, max_length=255)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    description = models.CharField(max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-uploaded_at"]
-
-    def __str__(self):
-        return self.original_name
+    class Meta(StoredDocument.Meta):
+        pass
 
 
 class PurchaseOrder(TenantOwned):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from accounts import documents
 from accounts.models import Account, Contact
 from accounts.money import round_money
 from accounts.services import (
@@ -20,7 +21,6 @@ from accounts.services import (
     audit,
     next_number,
 )
-from accounts.uploads import check_document
 from agreements.models import DiscountAgreement, Interest, ProductKind
 from agreements.pricing import check_places, resolve_price
 from projects.models import (
@@ -222,33 +222,16 @@ def project_document_upload(
 ) -> ProjectDocument:
     _require_active(tenant)
     _check_tenant(tenant, project)
-    checked = check_document(upload)
-    document = ProjectDocument(
-        tenant=tenant,
-        project=project,
-        original_name=checked.original_name,
-        content_type=checked.content_type,
-        size=checked.size,
-        description=description,
-        uploaded_by=by,
+    return documents.store(
+        ProjectDocument(tenant=tenant, project=project), upload, by=by, description=description
     )
-    document.file.save(checked.original_name, upload, save=False)
-    try:
-        document.full_clean(exclude=["file"])
-        document.save()
-    except Exception:
-        document.file.delete(save=False)
-        raise
-    return document
 
 
 @transaction.atomic
 def project_document_delete(*, tenant, by, document: ProjectDocument) -> None:
     _require_active(tenant)
     _check_tenant(tenant, document)
-    stored = document.file.name
-    document.delete()
-    transaction.on_commit(lambda: document.file.storage.delete(stored))
+    documents.discard(document)
 
 
 @transaction.atomic

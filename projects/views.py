@@ -1,13 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from accounts import permissions
+from accounts import documents, permissions
 from accounts.access import can
 from accounts.models import Account
 from accounts.views import save_with_service
@@ -564,18 +563,10 @@ class ProjectDocumentUploadView(TenantViewMixin, View):
 
 
 class ProjectDocumentDownloadView(TenantViewMixin, View):
+    """Files are served only here: the scoped lookup checks the tenant, the mixin the role."""
+
     def get(self, request, pk):
-        document = access.get_document_for_user(request, pk)
-        try:
-            handle = document.file.open("rb")
-        except FileNotFoundError:
-            raise Http404("The file is missing from storage.") from None
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=document.original_name,
-            content_type=document.content_type,
-        )
+        return documents.serve(access.get_document_for_user(request, pk))
 
 
 class ProjectDocumentDeleteView(TenantViewMixin, View):

@@ -1,0 +1,83 @@
+"""Uploaded documents (signed contracts, project documents): one model shape, one way to store,
+delete and serve them, shared by every app that keeps files.
+
+Files are checked by size, extension and content before anything is stored (accounts.uploads),
+kept under a generated name (the uploader's name is in the database only), and served only
+through views that fetched the row inside the tenant's scope.
+"""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models, transaction
+from django.http import FileResponse, Http404
+
+from accounts.tenancy import TenantOwned
+from accounts.uploads import check_document
+
+
+def document_path(instance, filename):
+    """A generated name: the uploader's file name is kept in the database only."""
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"tenants/{instance.tenant_id}/documents/{uuid.uuid4().hex}{suffix}"
+
+
+class StoredDocument(TenantOwned):
+    file = models.FileField(upload_to=document_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    description = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+def store(document: StoredDocument, upload, *, by, description: str = "") -> StoredDocument:
+    """Check the upload, then save the file and the row together (the caller's transaction)."""
+    checked = check_document(upload)
+    document.original_name = checked.original_name
+    document.content_type = checked.content_type
+    document.size = checked.size
+    document.description = description
+    document.uploaded_by = by if getattr(by, "is_authenticated", False) else None
+    document.file.save(checked.original_name, upload, save=False)
+    try:
+        document.full_clean(exclude=["file"])
+        document.save()
+    except Exception:
+        document.file.delete(save=False)
+        raise
+    return document
+
+
+def discard(document: StoredDocument) -> None:
+    """Delete the row now and the file once the transaction has committed."""
+    stored, storage = document.file.name, document.file.storage
+    document.delete()
+    transaction.on_commit(lambda: storage.delete(stored))
+
+
+def serve(document: StoredDocument) -> FileResponse:
+    """The file as an attachment with its original (correctly encoded) name."""
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
