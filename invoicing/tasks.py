@@ -12,7 +12,7 @@ def render_invoice_pdf(*, tenant_id: int, invoice_id: int) -> str:
 
     with transaction.atomic():
         invoice = (
-            Invoice.objects.select_for_update()
+            Invoice.objects.select_for_update(of=("self",))
             .select_related("project", "credits")
             .get(pk=invoice_id)
         )
