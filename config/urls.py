@@ -11,6 +11,7 @@ tenant_patterns = [
     path("", include("agreements.urls")),
     path("", include("projects.urls")),
     path("", include("invoicing.urls")),
+    path("", include("reporting.urls")),
 ]
 
 urlpatterns = [

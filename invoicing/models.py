@@ -247,6 +247,8 @@ class InvoiceLine(TenantOwned):
     )
     tax_code = models.CharField(max_length=20)
     tax_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    # Set at issue: this line's share of its rate's tax, so exports reconcile line by line.
+    tax_amount = money_field(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "pk"]

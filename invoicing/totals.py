@@ -52,3 +52,30 @@ def compute(lines: Iterable, currency: str) -> Totals:
     tax = sum((band.tax for band in bands), Decimal(0))
     zero = round_money(Decimal(0), currency)
     return Totals(net=net + zero, tax=tax + zero, gross=net + tax + zero, bands=bands)
+
+
+def allocate_tax(lines: list, bands: tuple[TaxBand, ...], currency: str) -> list[Decimal]:
+    """Each line's share of its rate's tax, so that the lines of a rate add up to the band's tax
+    exactly (largest-remainder rounding). Exports then reconcile to the cent, line by line."""
+    from accounts.money import minor_unit
+
+    quantum = Decimal(1).scaleb(-minor_unit(currency))
+    shares: list[Decimal] = [Decimal(0)] * len(lines)
+    for band in bands:
+        members = [
+            i
+            for i, line in enumerate(lines)
+            if (line.tax_code, Decimal(line.tax_percent)) == (band.code, band.percent)
+        ]
+        exact = [Decimal(lines[i].net) * band.percent / Decimal(100) for i in members]
+        floors = [
+            (value / quantum).to_integral_value(rounding="ROUND_FLOOR") * quantum for value in exact
+        ]
+        leftover = int(((band.tax - sum(floors, Decimal(0))) / quantum).to_integral_value())
+        order = sorted(range(len(members)), key=lambda k: (exact[k] - floors[k], -k), reverse=True)
+        step = quantum if leftover >= 0 else -quantum
+        for k in order[: abs(leftover)]:
+            floors[k] += step
+        for k, i in enumerate(members):
+            shares[i] = floors[k]
+    return shares

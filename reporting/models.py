@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.db import models
+
+from accounts.tenancy import TenantOwned, tenant_reverse
+from invoicing.models import Invoice
+
+
+class ExportBatch(TenantOwned):
+    """A numbered reconciliation file: the invoices and credit notes issued since the last batch.
+
+    The file is written once and stored, so downloading a past batch gives the same bytes."""
+
+    number = models.PositiveIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    file = models.FileField(upload_to="exports/", max_length=255)
+    invoice_count = models.PositiveIntegerField(default=0)
+    line_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="batch_unique_number")
+        ]
+
+    def __str__(self):
+        return f"Batch {self.number}"
+
+    def get_absolute_url(self):
+        return tenant_reverse(
+            "reporting:batch-download", tenant_id=self.tenant_id, kwargs={"pk": self.pk}
+        )
+
+
+class ExportedInvoice(TenantOwned):
+    """Which batch exported an invoice: each invoice or credit note is exported once."""
+
+    batch = models.ForeignKey(ExportBatch, on_delete=models.PROTECT, related_name="entries")
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="export")
+
+    def __str__(self):
+        return f"{self.invoice} in {self.batch}"

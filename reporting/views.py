@@ -1,9 +1,23 @@
 """Reporting views. The project's profitability tab is shown on the project page (projects
 never imports this app: the tab is registered in ReportingConfig.ready)."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from accounts import permissions
+from accounts.views_base import TenantViewMixin
+from invoicing.models import Invoice
 from invoicing.selectors import invoiced_net
 from projects.models import RevenueRecognition
 from projects.selectors import project_totals
+from reporting import services
+from reporting.exports import reconciliation_sql, stream_csv
+from reporting.models import ExportBatch
 
 
 def project_profitability_context(request, project):
@@ -22,3 +36,74 @@ def project_profitability_context(request, project):
         "profit": profit,
         "margin": (profit / recognised * 100) if recognised else None,
     }
+
+
+class ExportsView(TenantViewMixin, View):
+    """Finance exports: the reconciliation file (filtered like the invoice list) and batches."""
+
+    permission = permissions.EXPORT
+    write_permission = permissions.EXPORT
+    template_name = "reporting/exports.html"
+
+    def get(self, request):
+        from invoicing.filters import InvoiceFilter
+
+        return render(
+            request,
+            self.template_name,
+            {
+                "filter": InvoiceFilter(
+                    request.GET or None, queryset=Invoice.objects.none(), request=request
+                ),
+                "batches": ExportBatch.objects.select_related("created_by")[:50],
+                "pending": Invoice.objects.exclude(status="draft")
+                .filter(export__isnull=True)
+                .count(),
+            },
+        )
+
+    def post(self, request):
+        try:
+            batch = services.export_batch_create(tenant=request.tenant, by=request.user)
+            messages.success(
+                request,
+                f"{batch} holds {batch.invoice_count} invoices and credit "
+                f"notes ({batch.line_count} lines).",
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(reverse("reporting:exports", kwargs={"tenant_slug": request.tenant.slug}))
+
+
+class ReconciliationView(TenantViewMixin, View):
+    """Streams at once; the query carries its own tenant filter (see reporting.exports)."""
+
+    permission = permissions.EXPORT
+
+    def get(self, request):
+        from invoicing.filters import InvoiceFilter
+
+        filtered = InvoiceFilter(request.GET, queryset=Invoice.objects.all(), request=request)
+        ids_sql, ids_params = filtered.qs.order_by().values("pk").query.sql_with_params()
+        sql, params = reconciliation_sql(
+            tenant_id=request.tenant.pk, invoice_ids_sql=ids_sql, invoice_ids_params=ids_params
+        )
+        response = StreamingHttpResponse(
+            stream_csv(sql, params), content_type="text/csv; charset=utf-8"
+        )
+        name = f"reconciliation-{request.tenant.slug}-{timezone.localdate():%Y%m%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class BatchDownloadView(TenantViewMixin, View):
+    permission = permissions.EXPORT
+
+    def get(self, request, pk):
+        batch = get_object_or_404(ExportBatch.objects, pk=pk)
+        return FileResponse(
+            batch.file.open("rb"),
+            as_attachment=True,
+            filename=f"reconciliation-batch-{batch.number:05d}.csv",
+            content_type="text/csv; charset=utf-8",
+        )

@@ -103,6 +103,9 @@ def tenant_urls(rows) -> dict[str, dict]:
         "invoicing:run-list": {},
         "invoicing:run-detail": {"pk": rows["run"].pk},
         "invoicing:invoice-from-selection": {"project_pk": rows["project"].pk},
+        "reporting:exports": {},
+        "reporting:reconciliation": {},
+        "reporting:batch-download": {"pk": rows["batch"].pk},
     }
 
 
@@ -145,6 +148,8 @@ READ_ONLY = {
     "invoicing:invoice-list",
     "invoicing:invoice-pdf",
     "invoicing:invoice-zip",
+    "reporting:reconciliation",
+    "reporting:batch-download",
 }
 
 
@@ -187,7 +192,14 @@ def tenant_rows(world):
         issue_date=datetime.date(2026, 1, 1),
     )
     run = InvoiceRun.objects.create(tenant=tenant, key=f"run-{tenant.pk}")
+    from django.core.files.base import ContentFile
+
+    from reporting.models import ExportBatch
+
+    batch = ExportBatch(tenant=tenant, number=1)
+    batch.file.save(f"{tenant.pk}/batch.csv", ContentFile(b"invoice_number\n"), save=True)
     return {
+        "batch": batch,
         "invoice": invoice,
         "run": run,
         "project": project,

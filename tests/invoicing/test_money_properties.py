@@ -75,3 +75,23 @@ def test_a_full_credit_note_brings_the_balance_back_to_zero(rows, currency):
     assert issued.gross + credited.gross == 0
     assert issued.tax + credited.tax == 0
     assert issued.net + credited.net == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=lines_strategy, currency=st.sampled_from(["EUR", "GBP", "JPY", "KWD"]))
+def test_line_tax_shares_add_up_to_each_rates_tax_exactly(rows, currency):
+    from invoicing.totals import allocate_tax
+
+    lines = build(rows, currency)
+    totals = compute(lines, currency)
+    shares = allocate_tax(lines, totals.bands, currency)
+    assert sum(shares, Decimal(0)) == totals.tax
+    for band in totals.bands:
+        in_band = [
+            share
+            for share, line in zip(shares, lines, strict=True)
+            if (line.tax_code, line.tax_percent) == (band.code, band.percent)
+        ]
+        assert sum(in_band, Decimal(0)) == band.tax
+    for share in shares:
+        assert share == round_money(share, currency)

@@ -1,0 +1,47 @@
+"""Finance exports: reconciliation batches."""
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from accounts.services import _require_active, next_number
+from invoicing.models import Invoice, InvoiceLine, InvoiceStatus
+from reporting.exports import reconciliation_sql, stream_csv
+from reporting.models import ExportBatch, ExportedInvoice
+
+
+@transaction.atomic
+def export_batch_create(*, tenant, by) -> ExportBatch:
+    """Everything issued and not exported yet becomes the next numbered batch, written once."""
+    _require_active(tenant)
+    number = next_number(tenant=tenant, key="export_batch")  # also serialises batch creation
+    pending = list(
+        Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
+        .filter(export__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    if not pending:
+        raise ValidationError(
+            "Nothing has been issued since the last batch: there is nothing new to export."
+        )
+    sql, params = reconciliation_sql(
+        tenant_id=tenant.pk,
+        invoice_ids_sql=", ".join(["%s"] * len(pending)),
+        invoice_ids_params=pending,
+    )
+    content = b"".join(stream_csv(sql, params))
+    batch = ExportBatch(
+        tenant=tenant,
+        number=number,
+        invoice_count=len(pending),
+        line_count=InvoiceLine.objects.filter(invoice_id__in=pending).count(),
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    batch.file.save(
+        f"{tenant.pk}/reconciliation-batch-{number:05d}.csv", ContentFile(content), save=False
+    )
+    batch.save()
+    ExportedInvoice.objects.bulk_create(
+        [ExportedInvoice(tenant=tenant, batch=batch, invoice_id=pk) for pk in pending]
+    )
+    return batch

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from reporting import views
+
+app_name = "reporting"
+
+urlpatterns = [
+    path("exports/", views.ExportsView.as_view(), name="exports"),
+    path("exports/reconciliation.csv", views.ReconciliationView.as_view(), name="reconciliation"),
+    path("exports/batches/<int:pk>/", views.BatchDownloadView.as_view(), name="batch-download"),
+]
