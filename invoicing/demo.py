@@ -1,5 +1,5 @@
-"""Demo data of invoicing: issued invoices on finished and running projects, one paid, one
-credit note, open drafts, and a EUR invoice with its exchange rate."""
+"""Demo data of invoicing: two years of invoices issued after their events, one paid, a credit
+note, open drafts, and EUR invoices with the exchange rate of their issue date."""
 
 import datetime
 import random
@@ -7,7 +7,10 @@ from decimal import Decimal
 
 from invoicing import services
 from invoicing.models import ExchangeRate, Grouping
+from projects import services as project_services
 from projects.models import Item, Project, Registration, RegistrationStatus
+
+LAST_DAY = datetime.date(2026, 11, 20)
 
 
 def build(tenant, *, user, rng: random.Random) -> None:
@@ -15,9 +18,11 @@ def build(tenant, *, user, rng: random.Random) -> None:
         ExchangeRate.objects.create(
             tenant=tenant, currency=currency, date=datetime.date(2025, 1, 1), rate=Decimal(rate)
         )
-    projects = list(Project.objects.exclude(do_not_invoice=True).order_by("code"))
-    issued = []
-    for project in projects:
+    ExchangeRate.objects.create(
+        tenant=tenant, currency="EUR", date=datetime.date(2026, 1, 1), rate=Decimal("0.8701")
+    )
+    to_issue = []
+    for project in Project.objects.exclude(do_not_invoice=True).order_by("code"):
         registrations = list(
             Registration.objects.filter(
                 project=project, status=RegistrationStatus.DELIVERED, invoiced=False
@@ -33,9 +38,10 @@ def build(tenant, *, user, rng: random.Random) -> None:
         if not registrations:
             continue
         finished = project.status == "finished"
-        if finished:
-            # A finished project was invoiced while it ran; reopen to invoice, finish again.
-            services_finished(tenant, user, project, reopen=True)
+        if finished:  # invoiced while it ran: reopen to draft, finish again afterwards
+            project_services.project_set_status(
+                tenant=tenant, by=user, project=project, status="active"
+            )
         take = registrations if finished else registrations[: len(registrations) * 2 // 3]
         drafts = services.drafts_create(
             tenant=tenant,
@@ -45,28 +51,40 @@ def build(tenant, *, user, rng: random.Random) -> None:
             item_ids=items,
             grouping=Grouping.EVENT,
         )
-        for draft in drafts[:-1] if not finished else drafts:
-            issued.append(
-                services.invoice_issue(tenant=tenant, by=user, invoice=draft, render_pdf=False)
-            )
         if finished:
-            services_finished(tenant, user, project, reopen=False)
-    if issued:
-        services.invoice_mark_paid(tenant=tenant, by=user, invoice=issued[0])
-        first_line = issued[1].lines.first() if len(issued) > 1 else None
-        if first_line is not None:
-            services.invoice_credit(
-                tenant=tenant,
-                by=user,
-                invoice=issued[1],
-                line_ids=[first_line.pk],
-                reason="Learner did not attend; place credited.",
+            project_services.project_set_status(
+                tenant=tenant, by=user, project=project, status="finished"
             )
-
-
-def services_finished(tenant, user, project, *, reopen):
-    from projects import services as project_services
-
-    project_services.project_set_status(
-        tenant=tenant, by=user, project=project, status="active" if reopen else "finished"
-    )
+        keep_open = [] if finished else drafts[-1:]  # some drafts stay for finance to issue
+        for draft in drafts:
+            if draft in keep_open:
+                continue
+            event_day = max(
+                (line.event_date for line in draft.lines.all() if line.event_date), default=LAST_DAY
+            )
+            to_issue.append(
+                (min(event_day + datetime.timedelta(days=10), LAST_DAY), draft.pk, draft)
+            )
+    issued = []
+    for day, _pk, draft in sorted(to_issue, key=lambda entry: entry[:2]):  # numbers follow dates
+        issued.append(
+            services.invoice_issue(
+                tenant=tenant, by=user, invoice=draft, on_date=day, render_pdf=False
+            )
+        )
+    for invoice in issued[: len(issued) // 2]:
+        services.invoice_mark_paid(
+            tenant=tenant,
+            by=user,
+            invoice=invoice,
+            paid_on=min(invoice.due_date - datetime.timedelta(days=5), LAST_DAY),
+        )
+    if len(issued) > 1:
+        credited = issued[1]
+        services.invoice_credit(
+            tenant=tenant,
+            by=user,
+            invoice=credited,
+            line_ids=[credited.lines.first().pk],
+            reason="Learner did not attend; place credited.",
+        )

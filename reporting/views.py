@@ -107,3 +107,95 @@ class BatchDownloadView(TenantViewMixin, View):
             filename=f"reconciliation-batch-{batch.number:05d}.csv",
             content_type="text/csv; charset=utf-8",
         )
+
+
+class ProfitabilityView(TenantViewMixin, View):
+    """Revenue, cost and profit per project, or rolled up by customer, region, manager or
+    month; CSV of the same table with ?format=csv."""
+
+    template_name = "reporting/profitability.html"
+
+    def get(self, request):
+        from reporting.selectors import DIMENSIONS, profitability
+
+        group_by = request.GET.get("group", "project")
+        if group_by not in DIMENSIONS:
+            group_by = "project"
+        date_from, date_to = (
+            _month_param(request.GET.get("from")),
+            _month_param(request.GET.get("to"), end=True),
+        )
+        rows, base = profitability(
+            group_by, date_from, date_to, base_currency=request.tenant.base_currency
+        )
+        if request.GET.get("format") == "csv":
+            return _profitability_csv(rows, DIMENSIONS[group_by])
+        return render(
+            request,
+            self.template_name,
+            {
+                "rows": rows,
+                "base": base,
+                "group_by": group_by,
+                "dimensions": DIMENSIONS,
+                "date_from": request.GET.get("from", ""),
+                "date_to": request.GET.get("to", ""),
+            },
+        )
+
+
+def _month_param(value, end=False):
+    import datetime
+
+    try:
+        day = datetime.date.fromisoformat(f"{value}-01") if value else None
+    except ValueError:
+        return None
+    if day and end:
+        day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - (
+            datetime.timedelta(days=1)
+        )
+    return day
+
+
+def _profitability_csv(rows, dimension_label):
+    import csv
+    import io
+
+    from accounts.importing import neutralise
+
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(
+        [
+            dimension_label,
+            "currency",
+            "places_delivered",
+            "revenue_invoiced",
+            "revenue_recognised",
+            "work_in_progress",
+            "cost",
+            "profit",
+            "margin_percent",
+        ]
+    )
+    for row in rows:
+        figures = row.figures
+        writer.writerow(
+            [
+                neutralise(row.label),
+                row.currency,
+                figures.places,
+                figures.invoiced,
+                figures.recognised,
+                figures.wip,
+                figures.cost,
+                figures.profit,
+                f"{figures.margin:.1f}" if figures.margin is not None else "",
+            ]
+        )
+    from django.http import HttpResponse
+
+    response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="profitability.csv"'
+    return response

@@ -104,6 +104,7 @@ def tenant_urls(rows) -> dict[str, dict]:
         "invoicing:run-detail": {"pk": rows["run"].pk},
         "invoicing:invoice-from-selection": {"project_pk": rows["project"].pk},
         "reporting:exports": {},
+        "reporting:profitability": {},
         "reporting:reconciliation": {},
         "reporting:batch-download": {"pk": rows["batch"].pk},
     }
@@ -150,6 +151,7 @@ READ_ONLY = {
     "invoicing:invoice-zip",
     "reporting:reconciliation",
     "reporting:batch-download",
+    "reporting:profitability",
 }
 
 

@@ -1,0 +1,182 @@
+"""Profitability figures checked against values computed by hand on a small fixture."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from accounts.tenancy import activate
+from agreements import services as agreement_services
+from invoicing import services
+from invoicing.models import ExchangeRate
+from projects.models import Registration
+from reporting.selectors import profitability
+from tests.factories import (
+    AccountFactory,
+    EventFactory,
+    ItemFactory,
+    PrepurchaseFactory,
+    PriceListFactory,
+    ProjectFactory,
+)
+
+MARCH, APRIL = datetime.date(2026, 3, 10), datetime.date(2026, 4, 10)
+
+
+def registration(project, event, **fields):
+    values = {
+        "tenant": project.tenant,
+        "project": project,
+        "event": event,
+        "places": 1,
+        "requested_date": event.start_date,
+        "status": "delivered",
+    }
+    values.update(fields)
+    return Registration.objects.create(**values)
+
+
+@pytest.fixture
+def books(world_a):
+    tenant = world_a.tenant  # base currency EUR
+    customer = AccountFactory(tenant=tenant, name="Kestrel Aerospace")
+    euro = ProjectFactory(
+        account=customer,
+        code="PR-EUR",
+        currency="EUR",
+        revenue_recognition="on_invoice",
+        handling_fee_percent=Decimal("10"),
+    )
+    pound = ProjectFactory(
+        account=customer, code="PR-GBP", currency="GBP", revenue_recognition="on_delivery"
+    )
+    march = EventFactory(
+        project=euro,
+        start_date=MARCH,
+        end_date=MARCH,
+        status="delivered",
+        trainer_fee=Decimal("500"),
+        venue_cost=Decimal("100"),
+    )
+    april = EventFactory(
+        project=pound,
+        start_date=APRIL,
+        end_date=APRIL,
+        status="delivered",
+        trainer_fee=Decimal("300"),
+    )
+    EventFactory(
+        project=euro, start_date=APRIL, end_date=APRIL, status="planned", trainer_fee=Decimal("999")
+    )  # planned: no cost yet
+    # Two places at 1,000 less 10 %: net 900 each, unit cost 200 each.
+    first, second = (
+        registration(
+            euro,
+            march,
+            unit_price=Decimal("1000"),
+            discount_percent=Decimal("10"),
+            net_amount=Decimal("900"),
+            unit_cost=Decimal("200"),
+        )
+        for _ in range(2)
+    )
+    # One place at 500 paid from a prepurchase agreement, unit cost 100; an item of 50, cost 10.
+    fund = PrepurchaseFactory(
+        account=customer, price_list=PriceListFactory(tenant=tenant, currency="GBP")
+    )
+    with activate(tenant):
+        agreement_services.prepurchase_charge(
+            tenant=tenant, by=None, agreement=fund, amount="2000", on_date=MARCH
+        )
+    prepaid = registration(
+        pound,
+        april,
+        unit_price=Decimal("500"),
+        net_amount=Decimal("500"),
+        unit_cost=Decimal("100"),
+        prepurchase=fund,
+    )
+    ItemFactory(
+        project=pound,
+        date=APRIL,
+        quantity=Decimal("1"),
+        unit_price=Decimal("50"),
+        net_amount=Decimal("50"),
+        unit_cost=Decimal("10"),
+    )
+    ExchangeRate.objects.create(
+        tenant=tenant, currency="GBP", date=datetime.date(2026, 1, 1), rate=Decimal("1.2")
+    )
+    with activate(tenant):
+        (invoice,) = services.drafts_create(
+            tenant=tenant, by=None, project=euro, registration_ids=[first.pk, second.pk]
+        )
+        invoice = services.invoice_issue(
+            tenant=tenant, by=None, invoice=invoice, on_date=datetime.date(2026, 3, 15)
+        )
+        line = invoice.lines.get(registration=second)
+        services.invoice_credit(
+            tenant=tenant, by=None, invoice=invoice, line_ids=[line.pk], reason="No-show"
+        )
+        (prepaid_invoice,) = services.drafts_create(
+            tenant=tenant, by=None, project=pound, registration_ids=[prepaid.pk]
+        )
+        services.invoice_issue(
+            tenant=tenant, by=None, invoice=prepaid_invoice, on_date=datetime.date(2026, 4, 20)
+        )
+    return tenant
+
+
+def test_per_project_figures_match_the_hand_computation(books):
+    with activate(books):
+        rows, base = profitability("project", base_currency="EUR")
+    by_code = {row.label.split()[0]: row for row in rows}
+    euro, pound = by_code["PR-EUR"].figures, by_code["PR-GBP"].figures
+    # EUR: invoiced 1,800 + 10 % fee 180 = 1,980, less the credited 900 = 1,080 (on invoice).
+    assert (euro.places, euro.invoiced, euro.recognised) == (2, Decimal("1080"), Decimal("1080"))
+    assert euro.wip == Decimal("900")  # the credited place is delivered and not invoiced again
+    assert euro.cost == Decimal("1000")  # event 600 + 2 × 200
+    assert euro.profit == Decimal("80")
+    # GBP: the prepaid place is a zero-due line; revenue is recognised on delivery: 500 + 50.
+    assert (pound.invoiced, pound.recognised, pound.wip) == (0, Decimal("550"), Decimal("50"))
+    assert pound.cost == Decimal("410") and pound.profit == Decimal("140")
+    assert by_code["PR-GBP"].currency == "GBP"
+    # Base currency: GBP at 1.2 from the rate table; EUR invoices at their stored rate of 1.
+    assert base.invoiced == Decimal("1080")
+    assert base.recognised == Decimal("1080") + Decimal("660")
+    assert base.cost == Decimal("1000") + Decimal("492")
+    assert base.profit == Decimal("248")
+
+
+def test_rolled_up_by_customer_currencies_stay_apart(books):
+    with activate(books):
+        rows, _ = profitability("account", base_currency="EUR")
+    assert [(row.label, row.currency) for row in rows] == [
+        ("Kestrel Aerospace", "EUR"),
+        ("Kestrel Aerospace", "GBP"),
+    ]
+
+
+def test_by_month_and_a_date_window(books):
+    with activate(books):
+        rows, _ = profitability(
+            "month",
+            date_from=datetime.date(2026, 4, 1),
+            date_to=datetime.date(2026, 4, 30),
+            base_currency="EUR",
+        )
+    assert [(row.label, row.currency) for row in rows] == [("2026-04", "GBP")]
+    assert rows[0].figures.recognised == Decimal("550")
+
+
+def test_the_page_and_its_csv(books, client_for, world_a):
+    client = client_for(world_a.viewer)
+    page = client.get("/alpha/reports/profitability/", {"group": "account"})
+    assert page.status_code == 200 and "Kestrel Aerospace" in page.content.decode()
+    csv = client.get("/alpha/reports/profitability/", {"group": "project", "format": "csv"})
+    assert csv["Content-Type"].startswith("text/csv") and b"PR-EUR" in csv.content
+
+
+def test_another_tenant_sees_none_of_it(books, client_for, world_b):
+    page = client_for(world_b.viewer).get("/bravo/reports/profitability/")
+    assert "Kestrel" not in page.content.decode()
