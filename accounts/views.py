@@ -63,6 +63,11 @@ class DashboardView(TenantViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["counts"] = selectors.tenant_overview()
+        from accounts.dashboard import panels
+
+        context["panels"] = [
+            (panel.template_name, panel.get_context(self.request)) for panel in panels
+        ]
         context["recent_accounts"] = Account.objects.select_related("region").order_by(
             "-created_at"
         )[:8]

@@ -6,6 +6,7 @@ class ReportingConfig(AppConfig):
     verbose_name = "Reporting"
 
     def ready(self):
+        from accounts.dashboard import Panel, register
         from accounts.tabs import Tab
         from projects.tabs import project_tabs
         from reporting import views
@@ -18,5 +19,12 @@ class ReportingConfig(AppConfig):
                 icon="bi-graph-up",
                 template_name="reporting/tabs/project_profitability.html",
                 get_context=views.project_profitability_context,
+            )
+        )
+        register(
+            Panel(
+                order=10,
+                template_name="reporting/dashboard_panel.html",
+                get_context=views.dashboard_context,
             )
         )

@@ -210,3 +210,68 @@ def _rate(rates, currency, month):
     )
     candidates = [rate for day, rate in rates.get(currency, []) if day <= end]
     return candidates[-1] if candidates else None
+
+
+def dashboard(*, base_currency: str, today=None) -> dict:
+    """This month's invoiced revenue, work not yet invoiced, overdue invoices, projects to
+    watch (ending within 30 days, or past 80 % of their maximum billing amount)."""
+    from django.db.models import DecimalField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    month_start = today.replace(day=1)
+    this_month = Invoice.objects.exclude(status="draft").filter(issue_date__gte=month_start)
+    revenue = this_month.aggregate(total=Sum(F("net_total") * F("exchange_rate")))["total"]
+    wip = defaultdict(Decimal)
+    for currency, value in (
+        Registration.objects.filter(status="delivered", invoiced=False)
+        .values_list("project__currency")
+        .annotate(v=Sum("net_amount"))
+    ):
+        wip[currency] += value or 0
+    for currency, value in (
+        Item.objects.filter(billable=True, invoiced=False)
+        .values_list("project__currency")
+        .annotate(v=Sum("net_amount"))
+    ):
+        wip[currency] += value or 0
+    overdue = Invoice.objects.filter(status="issued", kind="invoice", due_date__lt=today)
+    overdue_by_currency = list(
+        overdue.values_list("currency").annotate(total=Sum("gross_total")).order_by("currency")
+    )
+    billed = Coalesce(
+        Subquery(
+            Invoice.objects.filter(project=OuterRef("pk"))
+            .exclude(status="draft")
+            .order_by()
+            .values("project")
+            .annotate(total=Sum("net_total"))
+            .values("total")[:1],
+            output_field=DecimalField(max_digits=16, decimal_places=3),
+        ),
+        Value(Decimal(0), output_field=DecimalField(max_digits=16, decimal_places=3)),
+    )
+    active = (
+        Project.objects.filter(status="active").select_related("account").annotate(billed=billed)
+    )
+    ending = list(
+        active.filter(
+            end_date__gte=today, end_date__lte=today + datetime.timedelta(days=30)
+        ).order_by("end_date")[:10]
+    )
+    near_cap = list(
+        active.filter(max_billing_amount__isnull=False)
+        .filter(billed__gte=F("max_billing_amount") * Decimal("0.8"))
+        .order_by("code")[:10]
+    )
+    return {
+        "month": month_start,
+        "revenue": revenue or Decimal(0),
+        "base_currency": base_currency,
+        "wip": sorted(wip.items()),
+        "overdue_count": overdue.count(),
+        "overdue_by_currency": overdue_by_currency,
+        "ending": ending,
+        "near_cap": near_cap,
+    }

@@ -199,3 +199,9 @@ def _profitability_csv(rows, dimension_label):
     response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="profitability.csv"'
     return response
+
+
+def dashboard_context(request) -> dict:
+    from reporting.selectors import dashboard
+
+    return dashboard(base_currency=request.tenant.base_currency)

@@ -180,3 +180,35 @@ def test_the_page_and_its_csv(books, client_for, world_a):
 def test_another_tenant_sees_none_of_it(books, client_for, world_b):
     page = client_for(world_b.viewer).get("/bravo/reports/profitability/")
     assert "Kestrel" not in page.content.decode()
+
+
+def test_the_dashboard_figures(books):
+    from reporting.selectors import dashboard
+
+    with activate(books):
+        credit_day = datetime.date.today()
+        figures = dashboard(base_currency="EUR", today=credit_day)
+        # This month holds only the credit note of −900 (EUR, rate 1).
+        assert figures["revenue"] == Decimal("-900")
+        assert dict(figures["wip"]) == {"EUR": Decimal("900"), "GBP": Decimal("50")}
+        # Both invoices are issued (not paid) and past their due dates by now.
+        assert figures["overdue_count"] == 2
+
+
+def test_projects_nearing_their_end_or_billing_cap_are_listed(books):
+    from projects.models import Project
+    from reporting.selectors import dashboard
+
+    today = datetime.date(2026, 5, 1)
+    with activate(books):
+        Project.objects.filter(code="PR-GBP").update(end_date=today + datetime.timedelta(days=10))
+        Project.objects.filter(code="PR-EUR").update(max_billing_amount=Decimal("1200"))
+        figures = dashboard(base_currency="EUR", today=today)
+    assert [p.code for p in figures["ending"]] == ["PR-GBP"]
+    assert [p.code for p in figures["near_cap"]] == ["PR-EUR"]  # 1,080 billed of 1,200
+
+
+def test_the_dashboard_page_shows_the_panel(books, client_for, world_a):
+    page = client_for(world_a.viewer).get("/alpha/")
+    body = page.content.decode()
+    assert 'data-figure="overdue"' in body and "Delivered, not yet invoiced" in body

@@ -1,0 +1,22 @@
+"""Panels of the tenant dashboard, registered by the apps whose figures they show (reporting
+adds revenue, work not yet invoiced, overdue invoices and projects to watch)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class Panel:
+    order: int
+    template_name: str
+    get_context: Callable[[HttpRequest], dict]
+
+
+panels: list[Panel] = []
+
+
+def register(panel: Panel) -> None:
+    panels.append(panel)
+    panels.sort(key=lambda item: item.order)
