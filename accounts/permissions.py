@@ -10,6 +10,7 @@ MANAGE_CATALOGUE = "manage_catalogue"  # products, tax rates
 INVOICE = "invoice"  # draft, issue, credit, mark paid
 EXPORT = "export"  # finance exports and batches
 MANAGE_TENANT = "manage_tenant"  # members and company settings
+SAVE_REPORTS = "save_reports"  # keep custom report definitions
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -22,10 +23,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             INVOICE,
             EXPORT,
             MANAGE_TENANT,
+            SAVE_REPORTS,
         }
     ),
-    Role.STAFF: frozenset({VIEW, EDIT_CUSTOMERS, EDIT_AGREEMENTS, EDIT_PROJECTS}),
-    Role.FINANCE: frozenset({VIEW, INVOICE, EXPORT}),
+    Role.STAFF: frozenset({VIEW, EDIT_CUSTOMERS, EDIT_AGREEMENTS, EDIT_PROJECTS, SAVE_REPORTS}),
+    Role.FINANCE: frozenset({VIEW, INVOICE, EXPORT, SAVE_REPORTS}),
     Role.VIEWER: frozenset({VIEW}),
 }
 

@@ -42,3 +42,31 @@ class ExportedInvoice(TenantOwned):
 
     def __str__(self):
         return f"{self.invoice} in {self.batch}"
+
+
+class SavedReport(TenantOwned):
+    """A custom report definition a user saved to open again (per tenant)."""
+
+    name = models.CharField(max_length=150)
+    definition = models.JSONField(default=dict)
+    chart = models.CharField(max_length=10, default="bar")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"],
+                name="saved_report_unique_name",
+                violation_error_message="A saved report with this name exists already.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return tenant_reverse("reporting:custom", tenant_id=self.tenant_id) + f"?saved={self.pk}"

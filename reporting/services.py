@@ -45,3 +45,21 @@ def export_batch_create(*, tenant, by) -> ExportBatch:
         [ExportedInvoice(tenant=tenant, batch=batch, invoice_id=pk) for pk in pending]
     )
     return batch
+
+
+@transaction.atomic
+def saved_report_create(*, tenant, by, name: str, definition: dict, chart: str = "bar"):
+    from reporting.custom import Definition
+    from reporting.models import SavedReport
+
+    _require_active(tenant)
+    report = SavedReport(
+        tenant=tenant,
+        name=name.strip(),
+        definition=Definition.from_data(definition).to_data(),
+        chart=chart if chart in ("bar", "line") else "bar",
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    report.full_clean()
+    report.save()
+    return report

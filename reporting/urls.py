@@ -5,6 +5,7 @@ from reporting import views
 app_name = "reporting"
 
 urlpatterns = [
+    path("reports/custom/", views.CustomReportView.as_view(), name="custom"),
     path("reports/profitability/", views.ProfitabilityView.as_view(), name="profitability"),
     path("exports/", views.ExportsView.as_view(), name="exports"),
     path("exports/reconciliation.csv", views.ReconciliationView.as_view(), name="reconciliation"),

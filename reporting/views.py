@@ -205,3 +205,108 @@ def dashboard_context(request) -> dict:
     from reporting.selectors import dashboard
 
     return dashboard(base_currency=request.tenant.base_currency)
+
+
+class CustomReportView(TenantViewMixin, View):
+    """Pick dimensions, measures and filters; see the table and a chart; export it to CSV or
+    XLSX; save the definition to open it again."""
+
+    write_permission = permissions.SAVE_REPORTS
+    template_name = "reporting/custom.html"
+
+    def get(self, request):
+        from reporting.custom import MEASURES, MONEY_MEASURES, Definition, chart, run
+        from reporting.forms import CustomReportForm, SaveReportForm
+        from reporting.models import SavedReport
+
+        params = request.GET.copy()
+        saved = None
+        if params.get("saved", "").isdigit():
+            saved = get_object_or_404(SavedReport.objects, pk=params["saved"])
+            definition = saved.definition
+            params.setlist("dimensions", definition.get("dimensions", []))
+            params.setlist("measures", definition.get("measures", []))
+            for name in ("date_from", "date_to", "status", "tag"):
+                params[name] = definition.get(name) or ""
+            params["account"] = definition.get("account_id") or ""
+            params["chart"] = saved.chart
+        form = CustomReportForm(params if params.get("dimensions") else None)
+        result = chart_data = None
+        if form.is_bound and form.is_valid():
+            definition = Definition.from_data(form.definition_data())
+            result = run(definition)
+            if request.GET.get("format") in ("csv", "xlsx"):
+                return _custom_export(result, definition, request.GET["format"])
+            chart_data = chart(result, definition.measures[0], form.cleaned_data["chart"])
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "result": result,
+                "chart": chart_data,
+                "saved": saved,
+                "saved_reports": SavedReport.objects.all()[:50],
+                "save_form": SaveReportForm(),
+                "measure_labels": MEASURES,
+                "money_measures": MONEY_MEASURES,
+                "query": params.urlencode(),
+                "chart_measure": (MEASURES[form.cleaned_data["measures"][0]] if result else ""),
+            },
+        )
+
+    def post(self, request):
+        from reporting.forms import CustomReportForm, SaveReportForm
+
+        form, save_form = CustomReportForm(request.POST), SaveReportForm(request.POST)
+        if not (form.is_valid() and save_form.is_valid()):
+            messages.error(
+                request, "Give the report a name and pick at least one dimension and one measure."
+            )
+            return redirect(
+                reverse("reporting:custom", kwargs={"tenant_slug": request.tenant.slug})
+            )
+        try:
+            report = services.saved_report_create(
+                tenant=request.tenant,
+                by=request.user,
+                name=save_form.cleaned_data["name"],
+                definition=form.definition_data(),
+                chart=form.cleaned_data["chart"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(
+                reverse("reporting:custom", kwargs={"tenant_slug": request.tenant.slug})
+            )
+        messages.success(request, f"Report “{report.name}” saved.")
+        return redirect(report.get_absolute_url())
+
+
+def _custom_export(result, definition, file_format):
+    import tablib
+    from django.http import HttpResponse
+
+    from accounts.importing import neutralise
+    from reporting.custom import MEASURES
+
+    headers = [*result.columns, "Currency", *(MEASURES[m] for m in definition.measures)]
+    dataset = tablib.Dataset(headers=headers)
+    for labels, currency, cell in result.rows:
+        values = [getattr(cell, measure) for measure in definition.measures]
+        dataset.append(
+            [
+                *(neutralise(label) for label in labels),
+                currency,
+                *("" if value is None else value for value in values),
+            ]
+        )
+    if file_format == "csv":
+        response = HttpResponse(dataset.export("csv"), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            dataset.export("xlsx"),
+            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
+    response["Content-Disposition"] = f'attachment; filename="report.{file_format}"'
+    return response

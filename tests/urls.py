@@ -105,6 +105,7 @@ def tenant_urls(rows) -> dict[str, dict]:
         "invoicing:invoice-from-selection": {"project_pk": rows["project"].pk},
         "reporting:exports": {},
         "reporting:profitability": {},
+        "reporting:custom": {},
         "reporting:reconciliation": {},
         "reporting:batch-download": {"pk": rows["batch"].pk},
     }

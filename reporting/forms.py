@@ -1,0 +1,56 @@
+from django import forms
+
+from accounts.models import Account
+from projects.models import ProjectStatus
+from reporting.custom import DIMENSIONS, MEASURES
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CustomReportForm(forms.Form):
+    dimensions = forms.MultipleChoiceField(
+        choices=DIMENSIONS.items(),
+        initial=["product"],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Rows per combination of these.",
+    )
+    measures = forms.MultipleChoiceField(
+        choices=MEASURES.items(),
+        initial=["places", "invoiced"],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    date_from = forms.DateField(required=False, widget=DATE, label="From")
+    date_to = forms.DateField(required=False, widget=DATE, label="To")
+    status = forms.ChoiceField(
+        required=False, label="Project status", choices=[("", "Any"), *ProjectStatus.choices]
+    )
+    account = forms.ModelChoiceField(
+        queryset=Account.objects.none(), required=False, label="Customer"
+    )
+    tag = forms.CharField(required=False, max_length=50)
+    chart = forms.ChoiceField(
+        choices=[("bar", "Bar chart"), ("line", "Line chart")], initial="bar", required=False
+    )
+
+    def clean_chart(self):
+        return self.cleaned_data.get("chart") or "bar"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.order_by("name")
+
+    def definition_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "dimensions": data["dimensions"],
+            "measures": data["measures"],
+            "date_from": data["date_from"].isoformat() if data["date_from"] else "",
+            "date_to": data["date_to"].isoformat() if data["date_to"] else "",
+            "status": data["status"],
+            "account_id": data["account"].pk if data["account"] else None,
+            "tag": data["tag"],
+        }
+
+
+class SaveReportForm(forms.Form):
+    name = forms.CharField(max_length=150)

@@ -1,0 +1,106 @@
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+
+from accounts.tenancy import activate
+from reporting.custom import Definition, chart, run
+from reporting.models import SavedReport
+
+
+def cells_by_label(result):
+    return {(tuple(labels), currency): cell for labels, currency, cell in result.rows}
+
+
+def test_by_month_the_figures_match_the_hand_computation(books):
+    with activate(books):
+        result = run(
+            Definition(
+                dimensions=["month"],
+                measures=["places", "invoiced", "recognised", "cost", "profit"],
+            )
+        )
+    cells = cells_by_label(result)
+    march = cells[(("2026-03",), "EUR")]
+    assert (march.places, march.invoiced, march.cost) == (2, Decimal("1980"), Decimal("1000"))
+    april = cells[(("2026-04",), "GBP")]
+    assert (april.recognised, april.cost, april.profit) == (
+        Decimal("550"),
+        Decimal("410"),
+        Decimal("140"),
+    )
+    credit_month = f"{datetime.date.today():%Y-%m}"
+    assert cells[((credit_month,), "EUR")].invoiced == Decimal("-900")
+
+
+def test_currencies_are_never_added_together(books):
+    with activate(books):
+        result = run(Definition(dimensions=["account"], measures=["recognised"]))
+    assert sorted(currency for _, currency, _ in result.rows) == ["EUR", "GBP"]
+
+
+def test_filters_and_quarters(books):
+    with activate(books):
+        result = run(
+            Definition(
+                dimensions=["quarter"],
+                measures=["places"],
+                date_from=datetime.date(2026, 4, 1),
+                date_to=datetime.date(2026, 6, 30),
+            )
+        )
+    assert [(labels, currency) for labels, currency, _ in result.rows] == [(["2026-Q2"], "GBP")]
+
+
+def test_charts_carry_their_values_and_never_mix_currencies(books):
+    with activate(books):
+        result = run(Definition(dimensions=["month"], measures=["recognised"]))
+    bars = chart(result, "recognised", "bar")
+    assert bars["bars"][0]["value"] == "1,980"  # March: the whole invoice; the credit is later
+    lines = chart(result, "recognised", "line")
+    assert sorted(line["currency"] for line in lines["series"]) == ["EUR", "GBP"]
+    assert {line["dash"] for line in lines["series"]} == {"", "6 4"}
+
+
+def test_the_page_exports_csv_and_xlsx(books, client_for, world_a):
+    client = client_for(world_a.viewer)
+    query = {"dimensions": ["product"], "measures": ["places", "invoiced"]}
+    page = client.get("/alpha/reports/custom/", query)
+    assert page.status_code == 200 and b"<svg" in page.content
+    csv = client.get("/alpha/reports/custom/", {**query, "format": "csv"}).content.decode()
+    assert csv.splitlines()[0] == "Product,Currency,Places delivered,Revenue invoiced"
+    xlsx = client.get("/alpha/reports/custom/", {**query, "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.cell(1, 1).value == "Product"
+
+
+def test_a_report_is_saved_and_opened_again(books, client_for, world_a):
+    client = client_for(world_a.finance)
+    response = client.post(
+        "/alpha/reports/custom/",
+        {
+            "name": "Places per quarter",
+            "dimensions": ["quarter"],
+            "measures": ["places"],
+            "chart": "line",
+        },
+    )
+    with activate(books):
+        report = SavedReport.objects.get()
+    assert response["Location"].endswith(f"?saved={report.pk}")
+    assert report.definition["dimensions"] == ["quarter"] and report.chart == "line"
+    opened = client.get(response["Location"])
+    assert "Places per quarter" in opened.content.decode()
+    assert opened.context["result"].columns == ["Quarter"]
+
+
+def test_a_viewer_cannot_save_and_another_tenant_sees_nothing(books, client_for, world_a, world_b):
+    response = client_for(world_a.viewer).post(
+        "/alpha/reports/custom/", {"name": "X", "dimensions": ["month"], "measures": ["places"]}
+    )
+    assert response.status_code == 403
+    page = client_for(world_b.viewer).get(
+        "/bravo/reports/custom/", {"dimensions": ["account"], "measures": ["places"]}
+    )
+    assert "Kestrel" not in page.content.decode()
