@@ -16,6 +16,7 @@ from accounts.access import (
     get_contact_for_write,
     get_membership_for_admin,
 )
+from accounts.exporting import ListExportMixin
 from accounts.filters import AccountFilter
 from accounts.forms import (
     AccountForm,
@@ -27,6 +28,7 @@ from accounts.forms import (
 )
 from accounts.middleware import ADMIN_TENANT_SESSION_KEY
 from accounts.models import Account, Contact, Region
+from accounts.resources import AccountResource
 from accounts.tables import AccountTable, ContactTable, MemberTable
 from accounts.tabs import account_tabs
 from accounts.tasking import enqueue_on_commit
@@ -74,7 +76,9 @@ class DashboardView(TenantViewMixin, TemplateView):
         return context
 
 
-class AccountListView(TenantViewMixin, SingleTableMixin, FilterView):
+class AccountListView(ListExportMixin, TenantViewMixin, SingleTableMixin, FilterView):
+    export_resource_class = AccountResource
+    export_name = "accounts"
     table_class = AccountTable
     filterset_class = AccountFilter
     template_name = "accounts/account_list.html"

@@ -60,7 +60,12 @@ class TenantListView(TenantViewMixin):
         from accounts.access import can
 
         context = super().get_context_data(**kwargs)
-        context.update(title=self.title, subtitle=self.subtitle, create_label=self.create_label)
+        context.update(
+            title=self.title,
+            subtitle=self.subtitle,
+            create_label=self.create_label,
+            exportable=getattr(self, "export_resource_class", None) is not None,
+        )
         if self.create_url_name and can(self.request, self.create_permission):
             from django.urls import reverse
 

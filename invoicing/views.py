@@ -13,6 +13,7 @@ from django_tables2 import SingleTableMixin
 
 from accounts import permissions
 from accounts.access import can
+from accounts.exporting import ListExportMixin
 from accounts.models import AuditEntry
 from accounts.views import save_with_service
 from accounts.views_base import TenantListView, TenantViewMixin
@@ -20,6 +21,7 @@ from invoicing import access, selectors, services
 from invoicing.filters import InvoiceFilter
 from invoicing.forms import CreditForm, ExchangeRateForm, GroupingForm, LineForm, RunForm
 from invoicing.models import ExchangeRate, Invoice, InvoiceLine, InvoiceRun
+from invoicing.resources import InvoiceResource
 from invoicing.tables import CompactInvoiceTable, InvoiceTable
 from projects.access import get_project_for_user
 from projects.models import Item, Registration
@@ -29,7 +31,9 @@ def _url(request, name, **kwargs):
     return reverse(name, kwargs={"tenant_slug": request.tenant.slug, **kwargs})
 
 
-class InvoiceListView(TenantListView, SingleTableMixin, FilterView):
+class InvoiceListView(ListExportMixin, TenantListView, SingleTableMixin, FilterView):
+    export_resource_class = InvoiceResource
+    export_name = "invoices"
     title = "Invoices"
     subtitle = "Invoices, credit notes and drafts"
     table_class = InvoiceTable
@@ -46,6 +50,18 @@ class InvoiceDetailView(TenantViewMixin, View):
 
     def get(self, request, pk):
         invoice = access.get_invoice_for_user(request, pk)
+        if request.GET.get("export") in ("csv", "xlsx"):
+            from accounts.access import require
+            from accounts.exporting import export_response
+            from invoicing.resources import InvoiceLineResource
+
+            require(request, permissions.EXPORT)
+            return export_response(
+                InvoiceLineResource(),
+                invoice.lines.select_related("invoice"),
+                request.GET["export"],
+                f"lines-{invoice.number or invoice.pk}",
+            )
         lines = list(
             invoice.lines.select_related("registration", "item", "credited_line").prefetch_related(
                 "credited_by"

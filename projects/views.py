@@ -7,7 +7,8 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from accounts import documents, permissions
-from accounts.access import can
+from accounts.access import can, require
+from accounts.exporting import ListExportMixin
 from accounts.models import Account
 from accounts.views import save_with_service
 from accounts.views_base import (
@@ -33,7 +34,7 @@ from projects.forms import (
     RegistrationEditForm,
 )
 from projects.models import PrivateEvent, Project, ProjectStatus, PurchaseOrder
-from projects.resources import registrations_import
+from projects.resources import ProjectResource, registrations_import
 from projects.tables import AccountProjectTable, ItemTable, ProjectTable, RegistrationTable
 from projects.tabs import actions_for, item_actions, project_tabs, registration_actions
 
@@ -47,7 +48,9 @@ def _tab(request, project, tab):
     )
 
 
-class ProjectListView(TenantListView, SingleTableMixin, FilterView):
+class ProjectListView(ListExportMixin, TenantListView, SingleTableMixin, FilterView):
+    export_resource_class = ProjectResource
+    export_name = "projects"
     title = "Projects"
     table_class = ProjectTable
     filterset_class = ProjectFilter
@@ -118,6 +121,28 @@ class ProjectDetailView(TabbedDetailView, View):
 
     def get_object(self, pk):
         return access.get_project_for_user(self.request, pk)
+
+    def get(self, request, pk, tab="overview"):
+        from accounts.exporting import CONTENT_TYPES, export_response
+        from projects.resources import RegistrationExportResource
+
+        file_format = request.GET.get("export")
+        if tab == "registrations" and file_format in CONTENT_TYPES:
+            require(request, permissions.EXPORT)
+            project = self.get_object(pk)
+            filterset = RegistrationFilter(
+                request.GET,
+                queryset=selectors.registrations_of(project),
+                project=project,
+                request=request,
+            )
+            return export_response(
+                RegistrationExportResource(),
+                filterset.qs,
+                file_format,
+                f"registrations-{project.code}",
+            )
+        return super().get(request, pk, tab)
 
     def get_extra_context(self, project):
         return {"statuses": ProjectStatus.choices, "copy_form": CopyProjectForm()}

@@ -68,3 +68,6 @@ def screenshot(page):
         return path
 
     return take
+
+
+from tests.reporting.conftest import books  # noqa: E402,F401  (the reporting fixture)

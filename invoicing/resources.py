@@ -1,0 +1,52 @@
+from import_export import fields
+
+from accounts.exporting import SafeResource
+from invoicing.models import Invoice, InvoiceLine
+
+
+class InvoiceResource(SafeResource):
+    project = fields.Field(attribute="project__code", column_name="project")
+
+    class Meta:
+        model = Invoice
+        fields = (
+            "number",
+            "kind",
+            "status",
+            "issue_date",
+            "due_date",
+            "billing_account_number",
+            "billing_name",
+            "project",
+            "po_reference",
+            "currency",
+            "exchange_rate",
+            "net_total",
+            "tax_total",
+            "gross_total",
+            "paid_on",
+            "tags",
+        )
+        export_order = fields
+
+
+class InvoiceLineResource(SafeResource):
+    invoice = fields.Field(attribute="invoice__number", column_name="invoice")
+
+    class Meta:
+        model = InvoiceLine
+        fields = (
+            "invoice",
+            "kind",
+            "product_code",
+            "description",
+            "event_date",
+            "quantity",
+            "unit_price",
+            "discount_percent",
+            "net",
+            "tax_code",
+            "tax_percent",
+            "tax_amount",
+        )
+        export_order = fields

@@ -1,0 +1,48 @@
+import csv
+import io
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.tenancy import activate
+from reporting.models import SavedReport
+from tests.e2e.test_accounts_journey import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_build_a_custom_report_see_its_chart_save_it_and_export_csv(
+    page, screenshot, books, world_a
+):
+    log_in(page, world_a.finance.username)
+    page.goto("/alpha/reports/custom/")
+    page.get_by_label("Product", exact=True).uncheck()
+    page.get_by_label("Month", exact=True).check()
+    page.get_by_label("Revenue recognised").check()
+    page.get_by_label("Chart").select_option("bar")
+    page.get_by_role("button", name="Show").click()
+    chart = page.get_by_role("img", name="Bar chart of Places delivered")
+    expect(chart).to_be_visible()
+    expect(chart).to_contain_text("2026-03 (EUR)")
+    expect(page.get_by_role("table", name="Report")).to_contain_text("2026-04")
+    screenshot("custom-report")
+
+    page.get_by_label("Report name").fill("Monthly delivery")
+    page.get_by_role("button", name="Save report").click()
+    expect(page.get_by_role("heading", name="Monthly delivery")).to_be_visible()
+    expect(page.get_by_role("link", name="Monthly delivery")).to_be_visible()
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    with open(download.value.path(), encoding="utf-8") as handle:
+        rows = list(csv.reader(io.StringIO(handle.read())))
+    assert rows[0] == [
+        "Month",
+        "Currency",
+        "Places delivered",
+        "Revenue invoiced",
+        "Revenue recognised",
+    ]
+    assert ["2026-04", "GBP"] in [row[:2] for row in rows[1:]]
+    with activate(world_a.tenant):
+        assert SavedReport.objects.get().definition["dimensions"] == ["month"]
