@@ -163,3 +163,17 @@ def test_seed_demo_builds_the_invoicing_demo(db):
             .values_list("sequence_number", flat=True)
         )
         assert numbers == list(range(1, len(numbers) + 1)), "gapless"
+
+
+def test_seed_demo_gives_every_report_two_years_of_history(db):
+    from reporting.custom import Definition, run
+    from reporting.selectors import profitability
+
+    call_command("seed_demo", stdout=StringIO())
+    with activate(Tenant.objects.get(slug="northwind")):
+        rows, base = profitability("month", base_currency="GBP")
+        months = {row.label for row in rows}
+        assert len(months) >= 18 and min(months) <= "2025-03" and max(months) >= "2026-09"
+        assert base.invoiced > 0 and base.cost > 0
+        sold = run(Definition(dimensions=["package", "quarter"], measures=["places", "invoiced"]))
+        assert len({labels[0] for labels, _, _ in sold.rows}) >= 3
