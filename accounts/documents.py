@@ -81,3 +81,22 @@ def serve(document: StoredDocument) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def upload_from_request(request, form, save) -> None:
+    """Validate an upload form and store the file through `save(upload, description)`; the
+    outcome, or what to change, is told as a message."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    if not form.is_valid():
+        messages.error(
+            request, " ".join(message for errors in form.errors.values() for message in errors)
+        )
+        return
+    try:
+        document = save(form.cleaned_data["file"], form.cleaned_data["description"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return
+    messages.success(request, f"{document.original_name} uploaded.")

@@ -400,23 +400,17 @@ class DocumentUploadView(TenantViewMixin, View):
 
     def post(self, request, pk):
         booking = access.get_booking_for_write(request, pk)
-        form = DocumentForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                document = services.document_upload(
-                    tenant=request.tenant,
-                    by=request.user,
-                    booking=booking,
-                    upload=form.cleaned_data["file"],
-                    description=form.cleaned_data["description"],
-                )
-                messages.success(request, f"{document.original_name} uploaded.")
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-        else:
-            messages.error(
-                request, " ".join(message for errors in form.errors.values() for message in errors)
-            )
+        documents.upload_from_request(
+            request,
+            DocumentForm(request.POST, request.FILES),
+            lambda upload, description: services.document_upload(
+                tenant=request.tenant,
+                by=request.user,
+                booking=booking,
+                upload=upload,
+                description=description,
+            ),
+        )
         return redirect(
             tenant_reverse("agreements:booking-tab", kwargs={"pk": booking.pk, "tab": "documents"})
         )

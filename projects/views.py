@@ -567,23 +567,17 @@ class ProjectDocumentUploadView(TenantViewMixin, View):
 
     def post(self, request, pk):
         project = access.get_project_for_write(request, pk)
-        form = DocumentForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                document = services.project_document_upload(
-                    tenant=request.tenant,
-                    by=request.user,
-                    project=project,
-                    upload=form.cleaned_data["file"],
-                    description=form.cleaned_data["description"],
-                )
-                messages.success(request, f"{document.original_name} uploaded.")
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-        else:
-            messages.error(
-                request, " ".join(message for errors in form.errors.values() for message in errors)
-            )
+        documents.upload_from_request(
+            request,
+            DocumentForm(request.POST, request.FILES),
+            lambda upload, description: services.project_document_upload(
+                tenant=request.tenant,
+                by=request.user,
+                project=project,
+                upload=upload,
+                description=description,
+            ),
+        )
         return redirect(_tab(request, project, "documents"))
 
 
