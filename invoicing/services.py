@@ -193,12 +193,18 @@ def _handling_fee_line(project: Project, tenant, lines: Sequence[InvoiceLine]):
     )
 
 
-def _freeze_line_taxes(invoice: Invoice, lines: list[InvoiceLine], result) -> None:
-    """At issue: each line's share of its rate's tax, stored (one query) for the exports."""
+def _share_taxes(invoice: Invoice, lines: list[InvoiceLine], result) -> None:
+    """Each line's share of its rate's tax (for the exports), set in memory: lines are written
+    with it, so a bulk run pays no extra query for it."""
     for line, tax in zip(
         lines, money.allocate_tax(lines, result.bands, invoice.currency), strict=True
     ):
         line.tax_amount = tax
+
+
+def _freeze_line_taxes(invoice: Invoice, lines: list[InvoiceLine], result) -> None:
+    """Store the shares of lines already written (a changed draft; one query)."""
+    _share_taxes(invoice, lines, result)
     InvoiceLine.objects.bulk_update(lines, ["tax_amount"])
 
 
@@ -260,7 +266,7 @@ def _draft_one(
     fee = _handling_fee_line(project, tenant, lines)
     if fee is not None:
         lines.append(fee)
-    _store_totals(invoice, lines)
+    _share_taxes(invoice, lines, _store_totals(invoice, lines))
     _check_max_billing(project, invoice.net_total)
     invoice.save()
     for position, line in enumerate(lines):
@@ -448,7 +454,7 @@ def _refresh_draft(tenant, invoice: Invoice) -> None:
         fee.position = len(others)
         fee.save()
         others.append(fee)
-    _store_totals(invoice, others)
+    _freeze_line_taxes(invoice, others, _store_totals(invoice, others))
     _check_max_billing(invoice.project, invoice.net_total, exclude=invoice)
     invoice.save(update_fields=["net_total", "tax_total", "gross_total"])
 
@@ -535,7 +541,9 @@ def invoice_issue(
             if line.kind == LineKind.PREPURCHASE:
                 _use_prepurchase(tenant, by, invoice, line, day)
     _snapshot(invoice, tenant)
-    _freeze_line_taxes(invoice, lines, _store_totals(invoice, lines))
+    totals = _store_totals(invoice, lines)
+    if any(line.tax_amount is None for line in lines):  # drafts keep their shares up to date
+        _freeze_line_taxes(invoice, lines, totals)
     _number(tenant, invoice)
     invoice.status = InvoiceStatus.ISSUED
     invoice.issue_date = day
@@ -652,6 +660,7 @@ def invoice_credit(
         )
         for position, line in enumerate(chosen)
     ]
+    _share_taxes(note, credit_lines, _store_totals(note, credit_lines))
     InvoiceLine.objects.bulk_create(credit_lines)
     for line in chosen:
         if line.prepurchase_entry_id and line.prepurchase_entry.kind == LedgerKind.USE:
@@ -662,7 +671,6 @@ def invoice_credit(
                 reason=f"Credited on {invoice.number}",
             )
     _release(chosen)
-    _freeze_line_taxes(note, credit_lines, _store_totals(note, credit_lines))
     _snapshot(note, tenant)
     _number(tenant, note)
     day = timezone.localdate()
