@@ -6,7 +6,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Customers and tenancy"
 
     def ready(self):
-        from accounts import views
+        from accounts import (
+            checks,  # noqa: F401 - registers the system checks
+            views,
+        )
         from accounts.tabs import AccountTab, account_tabs
 
         account_tabs.register(

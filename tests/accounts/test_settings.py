@@ -55,9 +55,18 @@ def test_check_deploy_reports_nothing_with_only_the_three_settings():
 
 
 def test_without_debug_a_secret_key_is_required():
-    result = run_manage("check", DEBUG="0")
+    result = run_manage("check", "--deploy", DEBUG="0", ALLOWED_HOSTS="example.com")
     assert result.returncode != 0
-    assert "Set SECRET_KEY" in result.stderr
+    assert "Set SECRET_KEY" in result.stderr + result.stdout
+    # Commands that sign nothing still run (the key is empty, never a default one).
+    assert run_manage("makemigrations", "--check", "--dry-run", DEBUG="0").returncode == 0
+    printed = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(repr(settings._wrapped.SECRET_KEY))",
+        DEBUG="0",
+    )
+    assert "''" in printed.stdout
 
 
 def test_a_malformed_boolean_fails_loudly(monkeypatch):
