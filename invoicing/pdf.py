@@ -33,7 +33,8 @@ h1 { font-size: 16pt; margin: 0 0 2mm; }
 table.lines { width: 100%; table-layout: fixed; border-spacing: 0; margin-top: 2mm; }
 table.lines th { text-align: left; font-weight: bold; border-bottom: 0.6pt solid #1d2433;
                  padding: 1.2mm 1mm; }
-table.lines td { padding: 1.1mm 1mm; border-bottom: 0.3pt solid #ccd; vertical-align: top; }
+table.lines td { padding: 1.1mm 1mm; vertical-align: top; }
+table.lines tr { break-inside: avoid; }
 table.lines tr.group td { font-weight: bold; background: #f0f2f6; border-bottom: none; }
 .num { text-align: right; white-space: nowrap; }
 .totals { margin-left: auto; margin-top: 4mm; border-spacing: 0; }
