@@ -175,6 +175,25 @@ def test_issuing_freezes_a_snapshot_that_later_edits_do_not_change(act, billing)
     )
 
 
+@pytest.mark.parametrize("stale_share", [None, Decimal("1.00")])
+def test_issuing_recomputes_totals_and_tax_shares_from_the_lines(act, billing, stale_share):
+    (invoice,) = draft(act, billing, items=[billing["item"]])
+    with activate(billing["tenant"]):  # a draft whose stored figures went stale
+        Invoice.objects.filter(pk=invoice.pk).update(net_total=0, tax_total=0, gross_total=0)
+        invoice.lines.filter(position=1).update(tax_amount=stale_share)
+    issued = act(services.invoice_issue, invoice=invoice)
+    assert (issued.net_total, issued.tax_total, issued.gross_total) == (
+        Decimal("3790.00"),
+        Decimal("720.00"),
+        Decimal("4510.00"),
+    )
+    with activate(billing["tenant"]):
+        shares = {line.tax_code: Decimal(0) for line in issued.lines.all()}
+        for line in issued.lines.all():
+            shares[line.tax_code] += line.tax_amount
+    assert shares == {"STD": Decimal("720.00"), "EXM": Decimal("0.00")}
+
+
 def test_an_issued_invoice_cannot_be_edited_or_deleted(act, billing):
     (invoice,) = draft(act, billing)
     issued = act(services.invoice_issue, invoice=invoice)
