@@ -10,6 +10,31 @@ from collections.abc import Sequence
 
 from django.db import models, router, transaction
 
+# Field classes whose Python value the driver writes as it is: Django's preparation of them
+# (most of bulk_create's time) would return the value unchanged. Exact classes only, so that
+# a subclass that converts its value keeps Django's preparation.
+PLAIN_FIELDS = {
+    models.CharField,
+    models.SlugField,
+    models.TextField,
+    models.IntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.DecimalField,
+    models.DateField,
+}
+INTEGER_KEYS = {models.AutoField, models.BigAutoField, models.IntegerField, models.BigIntegerField}
+
+
+def _is_plain(field: models.Field) -> bool:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return False
+    if type(field) in (models.ForeignKey, models.OneToOneField):
+        return type(field.target_field) in INTEGER_KEYS
+    return type(field) in PLAIN_FIELDS
+
 
 def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
     if not rows:
@@ -20,13 +45,18 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
         return
     # The primary key is left to the database's identity column, as bulk_create does.
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    plain = [field for field in fields if _is_plain(field)]
+    prepared = [field for field in fields if not _is_plain(field)]
     quote = connection.ops.quote_name
     statement = (
         f"COPY {quote(model._meta.db_table)} "
-        f"({', '.join(quote(field.column) for field in fields)}) FROM STDIN"
+        f"({', '.join(quote(field.column) for field in plain + prepared)}) FROM STDIN"
     )
+    plain_names = [field.attname for field in plain]
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row(
-                [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-            )
+            values = [getattr(row, name) for name in plain_names]
+            values += [
+                field.get_db_prep_save(field.pre_save(row, True), connection) for field in prepared
+            ]
+            copy.write_row(values)

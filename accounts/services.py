@@ -47,13 +47,28 @@ def next_number(*, tenant: Tenant, key: str, start: int = 1) -> int:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number must run inside the transaction that uses the number.")
-    counter = Sequence.objects.select_for_update().filter(tenant=tenant, key=key).first()
-    if counter is None:  # the tenant's first number of this kind
+    value = _advance(tenant, key)
+    if value is None:  # the tenant's first number of this kind
         Sequence.objects.get_or_create(tenant=tenant, key=key, defaults={"last_value": start - 1})
-        counter = Sequence.objects.select_for_update().get(tenant=tenant, key=key)
-    counter.last_value += 1
-    counter.save(update_fields=["last_value"])
-    return counter.last_value
+        value = _advance(tenant, key)
+    return value
+
+
+def _advance(tenant: Tenant, key: str) -> int | None:
+    """Add one to the counter and return it, in one statement that locks the row."""
+    meta = Sequence._meta
+    quote = transaction.get_connection().ops.quote_name
+    last_value, tenant_column, key_column = (
+        quote(meta.get_field(name).column) for name in ("last_value", "tenant", "key")
+    )
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {last_value} = {last_value} + 1 "
+            f"WHERE {tenant_column} = %s AND {key_column} = %s RETURNING {last_value}",
+            [tenant.pk, key],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 # --- Tenants and members ------------------------------------------------------------------------

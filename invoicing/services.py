@@ -321,12 +321,34 @@ def _release(lines: Iterable[InvoiceLine]) -> None:
         Item.objects.filter(pk__in=item_ids).update(invoiced=False)
 
 
+# What drafting reads of a registration (a bulk run loads thousands): the rest stays deferred.
+LINE_SOURCE_FIELDS = (
+    "tenant",
+    "project",
+    "event",
+    "places",
+    "status",
+    "unit_price",
+    "discount_percent",
+    "net_amount",
+    "invoiced",
+    "po_reference",
+    "learner__first_name",
+    "learner__last_name",
+    "purchase_order__number",
+    "prepurchase__number",
+    "prepurchase__name",
+)
+
+
 def _load_rows(project: Project, registration_ids, item_ids):
     # Events, products and tax rates are shared by many rows: prefetched once, not joined into
     # (and instantiated for) every registration.
     registrations = list(
         Registration.objects.filter(project=project, pk__in=list(registration_ids))
+        .order_by()  # sorted in Python (_sort_key): no join to events for the default order
         .select_related("learner", "purchase_order", "prepurchase")
+        .only(*LINE_SOURCE_FIELDS)
         .prefetch_related(
             Prefetch("event", queryset=PrivateEvent.objects.select_related("product__tax_rate"))
         )
