@@ -1,4 +1,4 @@
-"""accounts.bulk.insert_rows: COPY on PostgreSQL, bulk_create elsewhere, the same rows either way."""
+"""accounts.bulk.insert_rows: COPY on PostgreSQL, bulk_create elsewhere; the same rows."""
 
 from decimal import Decimal
 
