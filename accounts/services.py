@@ -39,23 +39,28 @@ def _require_active(tenant: Tenant) -> None:
 
 
 def next_number(*, tenant: Tenant, key: str, start: int = 1) -> int:
-    """The next number of a per-tenant counter, gapless.
+    """The next number of a per-tenant counter, gapless (see `next_numbers`)."""
+    return next_numbers(tenant=tenant, key=key, count=1, start=start)[0]
+
+
+def next_numbers(*, tenant: Tenant, key: str, count: int, start: int = 1) -> range:
+    """The next `count` numbers of a per-tenant counter, gapless.
 
     The counter row is locked until the caller's transaction ends (on SQLite the IMMEDIATE
-    transaction holds the write lock), so concurrent callers queue; a rollback gives the number
-    back. Call it inside the transaction that stores the number.
+    transaction holds the write lock), so concurrent callers queue; a rollback gives the numbers
+    back. Call it inside the transaction that stores the numbers, and use every one of them.
     """
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("next_number must run inside the transaction that uses the number.")
-    value = _advance(tenant, key)
-    if value is None:  # the tenant's first number of this kind
+        raise RuntimeError("next_numbers must run inside the transaction that uses them.")
+    last = _advance(tenant, key, count)
+    if last is None:  # the tenant's first number of this kind
         Sequence.objects.get_or_create(tenant=tenant, key=key, defaults={"last_value": start - 1})
-        value = _advance(tenant, key)
-    return value
+        last = _advance(tenant, key, count)
+    return range(last - count + 1, last + 1)
 
 
-def _advance(tenant: Tenant, key: str) -> int | None:
-    """Add one to the counter and return it, in one statement that locks the row."""
+def _advance(tenant: Tenant, key: str, count: int) -> int | None:
+    """Add `count` to the counter and return it, in one statement that locks the row."""
     meta = Sequence._meta
     quote = transaction.get_connection().ops.quote_name
     last_value, tenant_column, key_column = (
@@ -63,9 +68,9 @@ def _advance(tenant: Tenant, key: str) -> int | None:
     )
     with transaction.get_connection().cursor() as cursor:
         cursor.execute(
-            f"UPDATE {quote(meta.db_table)} SET {last_value} = {last_value} + 1 "
+            f"UPDATE {quote(meta.db_table)} SET {last_value} = {last_value} + %s "
             f"WHERE {tenant_column} = %s AND {key_column} = %s RETURNING {last_value}",
-            [tenant.pk, key],
+            [count, tenant.pk, key],
         )
         row = cursor.fetchone()
     return row[0] if row else None
@@ -253,18 +258,29 @@ def contact_delete(*, tenant: Tenant, by: User, contact: Contact) -> None:
 
 def audit(*, tenant, actor, action: str, obj, before=None, after=None) -> AuditEntry:
     """Append an audit entry; call it inside the transaction of the change it records."""
+    return audit_many(tenant=tenant, actor=actor, action=action, changes=[(obj, before, after)])[0]
+
+
+def audit_many(*, tenant, actor, action: str, changes) -> list[AuditEntry]:
+    """Append one entry per (row, before, after) of `changes`, in one statement; call it inside
+    the transaction of the changes it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit() belongs inside the transaction of the change it records.")
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
-        tenant=tenant,
-        actor=user,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=obj.pk,
-        subject=str(obj)[:255],
-        before=_jsonable(before or {}),
-        after=_jsonable(after or {}),
+    return AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                tenant=tenant,
+                actor=user,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=obj.pk,
+                subject=str(obj)[:255],
+                before=_jsonable(before or {}),
+                after=_jsonable(after or {}),
+            )
+            for obj, before, after in changes
+        ]
     )
 
 

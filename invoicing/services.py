@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
 from types import SimpleNamespace
@@ -16,7 +18,7 @@ from django.utils import timezone
 
 from accounts.bulk import insert_rows
 from accounts.money import round_money
-from accounts.services import _check_tenant, _require_active, audit, next_number
+from accounts.services import _check_tenant, _require_active, audit, audit_many, next_numbers
 from agreements import services as agreement_services
 from agreements.models import LedgerKind, PrepurchaseUnit
 from invoicing import totals as money
@@ -88,10 +90,13 @@ def billed_total(project: Project, *, exclude: Invoice | None = None) -> Decimal
     return invoices.aggregate(total=Sum("net_total"))["total"] or Decimal(0)
 
 
-def _check_max_billing(project: Project, adding: Decimal, *, exclude=None) -> None:
+def _check_max_billing(
+    project: Project, adding: Decimal, *, exclude=None, pending: Decimal = Decimal(0)
+) -> None:
+    """`pending`: drafted in the same batch, not yet written."""
     if project.max_billing_amount is None:
         return
-    billed = billed_total(project, exclude=exclude)
+    billed = billed_total(project, exclude=exclude) + pending
     left = project.max_billing_amount - billed
     if adding > left:
         raise ValidationError(
@@ -245,15 +250,38 @@ def _sort_key(row):
     return (1, row.date, 0, row.pk)
 
 
-def _draft_one(
-    *, tenant, by, project: Project, rows: list, run: InvoiceRun | None, po_reference: str = ""
-) -> Invoice:
+@dataclass
+class DraftGroup:
+    """The rows of one invoice to be: a project's registrations and items, grouped."""
+
+    project: Project
+    rows: list
+    po_reference: str = ""
+
+
+def _grouped(project: Project, rows: list, grouping: str) -> list[DraftGroup]:
+    """The invoices a selection makes, in an order that never depends on the selection's."""
+    rows = sorted(rows, key=lambda row: (_group_key(grouping, row), _sort_key(row)))
+    groups = []
+    for key, group in groupby(rows, key=lambda row: _group_key(grouping, row)):
+        group = list(group)
+        po = (
+            key[0]
+            if grouping in (Grouping.BILLING_PO, Grouping.PURCHASE_ORDER)
+            else _common_po(group)
+        )
+        groups.append(DraftGroup(project=project, rows=group, po_reference=po))
+    return groups
+
+
+def _draft_in_memory(tenant, by, group: DraftGroup, run) -> tuple[Invoice, list[InvoiceLine]]:
+    project = group.project
     invoice = Invoice(
         tenant=tenant,
         project=project,
         billing_account=project.billing_account,
         currency=project.currency,
-        po_reference=po_reference[:60],
+        po_reference=group.po_reference[:60],
         tags=project.tags,
         external_notes=project.external_notes,
         run=run,
@@ -263,24 +291,53 @@ def _draft_one(
         _registration_line(row, tenant, project.currency)
         if isinstance(row, Registration)
         else _item_line(row, tenant, project.currency)
-        for row in rows
+        for row in group.rows
     ]
     fee = _handling_fee_line(project, tenant, lines)
     if fee is not None:
         lines.append(fee)
     _share_taxes(invoice, lines, _store_totals(invoice, lines))
-    _check_max_billing(project, invoice.net_total)
-    invoice.save()
     for position, line in enumerate(lines):
-        line.invoice = invoice
         line.position = position
+    return invoice, lines
+
+
+def _write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[Invoice]:
+    """Draft one invoice per group, all in the caller's transaction: a few statements for the
+    lot (invoices, lines, claims, flags, audit), however many invoices and lines there are.
+
+    The groups' projects are locked first (in one order, so two writers cannot deadlock), so
+    the maximum billing amount is checked against what is really billed.
+    """
+    project_ids = sorted({group.project.pk for group in groups})
+    list(Project.objects.select_for_update().filter(pk__in=project_ids).order_by("pk"))
+    drafts = [_draft_in_memory(tenant, by, group, run) for group in groups]
+    drafting: dict[int, Decimal] = defaultdict(Decimal)  # drafted in this batch, per project
+    for group, (invoice, _lines) in zip(groups, drafts, strict=True):
+        _check_max_billing(group.project, invoice.net_total, pending=drafting[group.project.pk])
+        drafting[group.project.pk] += invoice.net_total
+    invoices = Invoice.objects.bulk_create([invoice for invoice, _lines in drafts])
+    lines = []
+    for invoice, invoice_lines in drafts:
+        for line in invoice_lines:
+            line.invoice = invoice
+        lines.extend(invoice_lines)
     insert_rows(InvoiceLine, lines)
-    _claim(invoice, lines)
-    return invoice
+    _claim(invoices, lines)
+    audit_many(
+        tenant=tenant,
+        actor=by,
+        action="draft created",
+        changes=[
+            (invoice, None, {"lines": len(invoice_lines), "net": invoice.net_total})
+            for invoice, invoice_lines in drafts
+        ],
+    )
+    return invoices
 
 
-def _claim(invoice: Invoice, lines: Sequence[InvoiceLine]) -> None:
-    """Claim the sources of the invoice's lines; the unique constraints refuse a second live claim.
+def _claim(invoices: Sequence[Invoice], lines: Sequence[InvoiceLine]) -> None:
+    """Claim the sources of the invoices' lines; unique constraints refuse a second live claim.
 
     The claims are copied from the lines just written by one INSERT … SELECT: a bulk run then
     builds no claim objects in Python.
@@ -298,9 +355,9 @@ def _claim(invoice: Invoice, lines: Sequence[InvoiceLine]) -> None:
         cursor.execute(
             f"INSERT INTO {qn(claim.db_table)} ({', '.join(map(qn, columns))}) "
             f"SELECT {', '.join(map(qn, sources))} FROM {qn(line.db_table)} "
-            f"WHERE {qn(invoice_column)} = %s "
+            f"WHERE {qn(invoice_column)} IN ({', '.join(['%s'] * len(invoices))}) "
             f"AND ({qn(registration_column)} IS NOT NULL OR {qn(item_column)} IS NOT NULL)",
-            [invoice.pk],
+            [invoice.pk for invoice in invoices],
         )
     registration_ids = [line.registration_id for line in lines if line.registration_id]
     item_ids = [line.item_id for line in lines if line.item_id]
@@ -395,27 +452,7 @@ def _drafts_create(
     problems = [f"{row}: {problem}" for row in rows if (problem := row_problem(row, project))]
     if problems:
         raise ValidationError(problems)
-    invoices = []
-    rows.sort(key=lambda row: (_group_key(grouping, row), _sort_key(row)))
-    for key, group in groupby(rows, key=lambda row: _group_key(grouping, row)):
-        group = list(group)
-        po = (
-            key[0]
-            if grouping in (Grouping.BILLING_PO, Grouping.PURCHASE_ORDER)
-            else (_common_po(group))
-        )
-        invoice = _draft_one(
-            tenant=tenant, by=by, project=project, rows=group, run=run, po_reference=po
-        )
-        audit(
-            tenant=tenant,
-            actor=by,
-            action="draft created",
-            obj=invoice,
-            after={"lines": len(group), "net": invoice.net_total},
-        )
-        invoices.append(invoice)
-    return invoices
+    return _write_drafts(tenant=tenant, by=by, groups=_grouped(project, rows, grouping), run=run)
 
 
 def _common_po(rows) -> str:
@@ -523,6 +560,18 @@ def rate_for(tenant, currency: str, day: datetime.date) -> Decimal:
     return rate.rate
 
 
+SNAPSHOT_FIELDS = [
+    "seller_name",
+    "seller_address",
+    "seller_vat_number",
+    "billing_name",
+    "billing_account_number",
+    "billing_address",
+    "billing_tax_id",
+    "payment_terms_days",
+]
+
+
 def _snapshot(invoice: Invoice, tenant) -> None:
     account = invoice.billing_account
     invoice.seller_name = tenant.name
@@ -543,81 +592,142 @@ def _snapshot(invoice: Invoice, tenant) -> None:
     invoice.payment_terms_days = tenant.payment_terms_days
 
 
-def _number(tenant, invoice: Invoice) -> None:
-    prefix = (
-        tenant.invoice_prefix if invoice.kind == InvoiceKind.INVOICE else tenant.credit_note_prefix
-    )
-    invoice.sequence_number = next_number(tenant=tenant, key=SEQUENCE_KEYS[invoice.kind])
-    invoice.number = f"{prefix}{invoice.sequence_number:05d}"
+def _number(tenant, invoices: Sequence[Invoice]) -> None:
+    """Give each document the next number of its kind, in the given order, gapless."""
+    for kind, prefix in (
+        (InvoiceKind.INVOICE, tenant.invoice_prefix),
+        (InvoiceKind.CREDIT_NOTE, tenant.credit_note_prefix),
+    ):
+        documents = [invoice for invoice in invoices if invoice.kind == kind]
+        if not documents:
+            continue
+        numbers = next_numbers(tenant=tenant, key=SEQUENCE_KEYS[kind], count=len(documents))
+        for invoice, number in zip(documents, numbers, strict=True):
+            invoice.sequence_number = number
+            invoice.number = f"{prefix}{number:05d}"
 
 
-def _stored_bands(invoice: Invoice) -> list[SimpleNamespace]:
-    """The invoice's lines summed per tax rate by the database: what issuing needs of them,
+def _stored_bands(invoices: Sequence[Invoice]) -> dict[int, list[SimpleNamespace]]:
+    """Each invoice's lines summed per tax rate by the database: what issuing needs of them,
     without loading every line of a large invoice."""
-    return [
-        SimpleNamespace(**row)
-        for row in invoice.lines.order_by()
-        .values("tax_code", "tax_percent")
+    bands = defaultdict(list)
+    rows = (
+        InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices])
+        .order_by()
+        .values("invoice_id", "tax_code", "tax_percent")
         .annotate(
             net=Sum("net"),
             tax_shares=Sum("tax_amount"),
             unshared_lines=Count("pk", filter=Q(tax_amount__isnull=True)),
             prepurchase_lines=Count("pk", filter=Q(kind=LineKind.PREPURCHASE)),
         )
-    ]
+    )
+    for row in rows:
+        bands[row.pop("invoice_id")].append(SimpleNamespace(**row))
+    return bands
+
+
+ISSUE_FIELDS = [
+    "number",
+    "sequence_number",
+    "status",
+    "exchange_rate",
+    "issue_date",
+    "due_date",
+    "issued_at",
+    "net_total",
+    "tax_total",
+    "gross_total",
+    *SNAPSHOT_FIELDS,
+]
 
 
 @transaction.atomic
 def invoice_issue(
     *, tenant, by, invoice: Invoice, on_date: datetime.date | None = None, render_pdf: bool = True
 ) -> Invoice:
-    """Number, freeze and issue a draft. The number comes from the tenant's counter row, locked
-    until this transaction ends, so numbers are gapless (a rollback gives the number back)."""
+    """Number, freeze and issue a draft (see `_issue_drafts`)."""
     _require_active(tenant)
     _check_tenant(tenant, invoice)
-    invoice = _lock_draft(invoice)
-    bands = _stored_bands(invoice)
-    if not bands:
-        raise ValidationError("A draft without lines cannot be issued.")
-    day = on_date or timezone.localdate()
-    if invoice.kind == InvoiceKind.INVOICE:
-        _check_max_billing(invoice.project, invoice.net_total, exclude=invoice)
-        invoice.exchange_rate = rate_for(tenant, invoice.currency, day)
-        if any(band.prepurchase_lines for band in bands):
-            for line in invoice.lines.filter(kind=LineKind.PREPURCHASE):
-                _use_prepurchase(tenant, by, invoice, line, day)
-    _snapshot(invoice, tenant)
-    totals = money.compute(bands, invoice.currency)
-    invoice.net_total, invoice.tax_total, invoice.gross_total = (
-        totals.net,
-        totals.tax,
-        totals.gross,
+    (issued,) = _issue_drafts(
+        tenant=tenant, by=by, invoice_ids=[invoice.pk], on_date=on_date, render_pdf=render_pdf
     )
-    stored_shares = {(band.tax_code, band.tax_percent): band.tax_shares for band in bands}
-    if any(band.unshared_lines for band in bands) or any(
-        stored_shares[(band.code, band.percent)] != band.tax for band in totals.bands
-    ):  # drafts keep their shares up to date; this is the safety net
-        _freeze_line_taxes(invoice, list(invoice.lines.all()), totals)
-    _number(tenant, invoice)
-    invoice.status = InvoiceStatus.ISSUED
-    invoice.issue_date = day
-    invoice.due_date = day + datetime.timedelta(days=tenant.payment_terms_days)
-    invoice.issued_at = timezone.now()
-    invoice.save()
-    audit(
+    return issued
+
+
+def _issue_drafts(
+    *, tenant, by, invoice_ids: Sequence[int], on_date=None, render_pdf: bool = True
+) -> list[Invoice]:
+    """Number, freeze and issue drafts, all in the caller's transaction, numbered in the order
+    of their ids. The numbers come from the tenant's counter row, locked until the transaction
+    ends, so they are gapless (a rollback gives them back). Any draft that cannot be issued
+    refuses the lot."""
+    invoices = list(
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("project", "billing_account")
+        .filter(pk__in=invoice_ids)
+        .order_by("pk")
+    )
+    if len(invoices) != len(set(invoice_ids)):
+        raise ValidationError("Some of these drafts were deleted meanwhile; reload the page.")
+    for invoice in invoices:
+        if not invoice.is_draft:
+            raise ValidationError(f"{invoice} is issued: it cannot be changed, only credited.")
+    bands = _stored_bands(invoices)
+    day = on_date or timezone.localdate()
+    rates: dict[str, Decimal] = {}
+    for invoice in invoices:
+        invoice_bands = bands.get(invoice.pk)
+        if not invoice_bands:
+            raise ValidationError(f"{invoice}: a draft without lines cannot be issued.")
+        if invoice.kind == InvoiceKind.INVOICE:
+            _check_max_billing(invoice.project, invoice.net_total, exclude=invoice)
+            if invoice.currency not in rates:
+                rates[invoice.currency] = rate_for(tenant, invoice.currency, day)
+            invoice.exchange_rate = rates[invoice.currency]
+            if any(band.prepurchase_lines for band in invoice_bands):
+                for line in invoice.lines.filter(kind=LineKind.PREPURCHASE):
+                    _use_prepurchase(tenant, by, invoice, line, day)
+        _snapshot(invoice, tenant)
+        totals = money.compute(invoice_bands, invoice.currency)
+        invoice.net_total, invoice.tax_total, invoice.gross_total = (
+            totals.net,
+            totals.tax,
+            totals.gross,
+        )
+        stored_shares = {
+            (band.tax_code, band.tax_percent): band.tax_shares for band in invoice_bands
+        }
+        if any(band.unshared_lines for band in invoice_bands) or any(
+            stored_shares[(band.code, band.percent)] != band.tax for band in totals.bands
+        ):  # drafts keep their shares up to date; this is the safety net
+            _freeze_line_taxes(invoice, list(invoice.lines.all()), totals)
+        invoice.status = InvoiceStatus.ISSUED
+        invoice.issue_date = day
+        invoice.due_date = day + datetime.timedelta(days=tenant.payment_terms_days)
+        invoice.issued_at = timezone.now()
+    _number(tenant, invoices)
+    Invoice.objects.bulk_update(invoices, ISSUE_FIELDS)
+    audit_many(
         tenant=tenant,
         actor=by,
         action="issued",
-        obj=invoice,
-        before={"status": "draft"},
-        after={"number": invoice.number, "net": invoice.net_total, "gross": invoice.gross_total},
+        changes=[
+            (
+                invoice,
+                {"status": "draft"},
+                {"number": invoice.number, "net": invoice.net_total, "gross": invoice.gross_total},
+            )
+            for invoice in invoices
+        ],
     )
     if render_pdf:
         from accounts.tasking import enqueue_on_commit
         from invoicing.tasks import render_invoice_pdf
 
-        enqueue_on_commit(render_invoice_pdf, tenant=tenant, invoice_id=invoice.pk)
-    return invoice
+        for invoice in invoices:
+            enqueue_on_commit(render_invoice_pdf, tenant=tenant, invoice_id=invoice.pk)
+    return invoices
 
 
 def _use_prepurchase(tenant, by, invoice, line: InvoiceLine, day) -> None:
@@ -726,7 +836,7 @@ def invoice_credit(
             )
     _release(chosen)
     _snapshot(note, tenant)
-    _number(tenant, note)
+    _number(tenant, [note])
     day = timezone.localdate()
     note.status = InvoiceStatus.ISSUED
     note.issue_date = note.due_date = day
@@ -862,9 +972,40 @@ def _update_run(run: InvoiceRun, *, progress: bool = False, **fields) -> None:
     )
 
 
+# Invoices per transaction in a bulk run: each batch is written whole or not at all, in a few
+# statements (most of a run's time was the fixed cost of a transaction per invoice).
+RUN_BATCH = 25
+
+
+def _draft_batch(tenant, run: InvoiceRun, groups: list[DraftGroup], errors: list[str]) -> None:
+    """Draft a batch in one transaction; if anything in it is refused, draft its invoices one
+    by one, so that only the refused ones are left out, each with its reason."""
+    try:
+        with transaction.atomic():
+            _write_drafts(tenant=tenant, by=run.created_by, groups=groups, run=run)
+        created = len(groups)
+    except (ValidationError, IntegrityError) as error:
+        if len(groups) > 1:
+            for group in groups:
+                _draft_batch(tenant, run, [group], errors)
+            return
+        project = groups[0].project
+        reason = CLAIM_CONFLICT if isinstance(error, IntegrityError) else " ".join(error.messages)
+        errors.append(f"{project.code}: {reason}")
+        created = 0
+    _update_run(
+        run,
+        progress=True,
+        processed=run.processed + sum(len(group.rows) for group in groups),
+        invoices_created=run.invoices_created + created,
+        errors=errors,
+    )
+
+
 def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
-    """Create the run's drafts, one transaction per invoice (called by the task). Rows that are
-    invoiced meanwhile are skipped, so running it again finishes the rest without duplicates."""
+    """Create the run's drafts, RUN_BATCH invoices per transaction (called by the task). Rows
+    that are invoiced meanwhile are skipped, so running it again finishes the rest without
+    duplicates."""
     from accounts.models import Account, Region
     from invoicing.selectors import parse_date, run_candidates
 
@@ -886,45 +1027,16 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
     total = sum(len(e["registrations"]) + len(e["items"]) for e in included.values())
     _update_run(run, status="drafting", total=run.processed + total)
     errors = list(run.errors)
+    grouping = Grouping.ALL if run.grouping == Grouping.PROJECT else run.grouping
+    batch: list[DraftGroup] = []
     for entry in included.values():
-        project = entry["project"]
-        registrations, items = _load_rows(project, entry["registrations"], entry["items"])
-        rows = registrations + items
-        grouping = run.grouping
-        if grouping == Grouping.PROJECT:
-            grouping = Grouping.ALL
-        rows.sort(key=lambda row: (_group_key(grouping, row), _sort_key(row)))
-        for key, group in groupby(rows, key=lambda row: _group_key(grouping, row)):
-            group = list(group)
-            po = (
-                key[0]
-                if grouping in (Grouping.BILLING_PO, Grouping.PURCHASE_ORDER)
-                else (_common_po(group))
-            )
-            try:
-                with transaction.atomic():
-                    _draft_one(
-                        tenant=tenant,
-                        by=run.created_by,
-                        project=project,
-                        rows=group,
-                        run=run,
-                        po_reference=po,
-                    )
-                created = 1
-            except ValidationError as error:
-                errors.append(f"{project.code}: {' '.join(error.messages)}")
-                created = 0
-            except IntegrityError:
-                errors.append(f"{project.code}: {CLAIM_CONFLICT}")
-                created = 0
-            _update_run(
-                run,
-                progress=True,
-                processed=run.processed + len(group),
-                invoices_created=run.invoices_created + created,
-                errors=errors,
-            )
+        registrations, items = _load_rows(entry["project"], entry["registrations"], entry["items"])
+        batch += _grouped(entry["project"], registrations + items, grouping)
+        if len(batch) >= RUN_BATCH:
+            _draft_batch(tenant, run, batch, errors)
+            batch = []
+    if batch:
+        _draft_batch(tenant, run, batch, errors)
     _update_run(
         run,
         status="drafted" if run.invoices_created else "failed",
@@ -952,18 +1064,35 @@ def run_issue_start(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
 
 
 def run_issue(*, tenant, run: InvoiceRun, render_pdfs: bool = True) -> InvoiceRun:
-    """Issue every draft of the run, each in its own transaction (called by the task)."""
+    """Issue every draft of the run, RUN_BATCH per transaction (called by the task)."""
     errors = list(run.errors)
-    for invoice in run.invoices.filter(status=InvoiceStatus.DRAFT).order_by("pk"):
-        try:
-            invoice_issue(tenant=tenant, by=run.created_by, invoice=invoice, render_pdf=render_pdfs)
-            _update_run(run, progress=True, invoices_issued=run.invoices_issued + 1)
-        except ValidationError as error:
-            errors.append(f"{invoice}: {' '.join(error.messages)}")
-            _update_run(run, errors=errors)
+    drafts = list(
+        run.invoices.filter(status=InvoiceStatus.DRAFT).order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(drafts), RUN_BATCH):
+        _issue_batch(tenant, run, drafts[start : start + RUN_BATCH], errors, render_pdfs)
     _update_run(
         run,
         status="done" if not run.invoices.filter(status=InvoiceStatus.DRAFT).exists() else "failed",
         finished_at=timezone.now(),
     )
     return run
+
+
+def _issue_batch(tenant, run, invoice_ids: list[int], errors: list[str], render_pdfs) -> None:
+    """Issue a batch in one transaction; if any draft in it is refused, issue them one by one,
+    so that only the refused ones stay drafts, each with its reason."""
+    try:
+        with transaction.atomic():
+            _issue_drafts(
+                tenant=tenant, by=run.created_by, invoice_ids=invoice_ids, render_pdf=render_pdfs
+            )
+    except ValidationError as error:
+        if len(invoice_ids) > 1:
+            for invoice_id in invoice_ids:
+                _issue_batch(tenant, run, [invoice_id], errors, render_pdfs)
+            return
+        errors.append(f"Draft invoice #{invoice_ids[0]}: {' '.join(error.messages)}")
+        _update_run(run, errors=errors)
+        return
+    _update_run(run, progress=True, invoices_issued=run.invoices_issued + len(invoice_ids))

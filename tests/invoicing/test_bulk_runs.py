@@ -126,30 +126,64 @@ def test_the_date_window_selects_by_delivery_date(estate):
     assert [len(e["registrations"]) for e in included.values()] == [2]
 
 
+@pytest.mark.parametrize("batch", [1, services.RUN_BATCH])
 def test_a_failure_half_way_leaves_no_half_invoice_and_a_rerun_finishes_the_rest(
-    estate, monkeypatch
+    estate, monkeypatch, batch
 ):
-    real = services._draft_one
+    """With one invoice per transaction the first invoice survives the failure; with both in
+    one batch neither does. Either way nothing is half-written and a rerun finishes the rest."""
+    monkeypatch.setattr(services, "RUN_BATCH", batch)
+    real = services.insert_rows
     calls = {"n": 0}
 
-    def flaky(**kwargs):
+    def flaky(model, rows):
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == 2 or batch > 1:
             raise RuntimeError("database went away")
-        return real(**kwargs)
+        return real(model, rows)
 
-    monkeypatch.setattr(services, "_draft_one", flaky)
+    monkeypatch.setattr(services, "insert_rows", flaky)
     start(estate, key="flaky")  # the task fails; the immediate backend records it
     with activate(estate["tenant"]):
         run = InvoiceRun.objects.get(key="flaky")
         assert run.status == "failed" and "Stopped: database went away" in run.errors[-1]
-        assert Invoice.objects.count() == 1
-        assert BillingClaim.objects.count() == Invoice.objects.get().lines.count()
-        monkeypatch.setattr(services, "_draft_one", real)
+        survivors = 1 if batch == 1 else 0
+        assert Invoice.objects.count() == survivors
+        assert BillingClaim.objects.count() == sum(
+            invoice.lines.count() for invoice in Invoice.objects.all()
+        )
+        assert Registration.objects.filter(invoiced=True).count() == BillingClaim.objects.count()
+        monkeypatch.setattr(services, "insert_rows", real)
         services.run_draft(tenant=estate["tenant"], run=run)
         assert Invoice.objects.count() == 2
         claimed = list(BillingClaim.objects.values_list("registration_id", flat=True))
         assert len(claimed) == len(set(claimed)) == 8
+
+
+def test_a_refused_invoice_leaves_the_rest_of_its_batch_drafted(estate):
+    project = estate["projects"]["a"]
+    project.max_billing_amount = Decimal("100")
+    project.save()
+    run, _ = start(estate, key="capped")
+    run.refresh_from_db()
+    assert run.status == "drafted" and run.invoices_created == 1
+    assert len(run.errors) == 1 and run.errors[0].startswith("PR-A: PR-A may be billed at most")
+    with activate(estate["tenant"]):
+        assert list(Invoice.objects.values_list("project__code", flat=True)) == ["PR-B"]
+        assert not Registration.objects.filter(project=project, invoiced=True).exists()
+
+
+def test_a_draft_that_cannot_be_issued_stays_a_draft_and_the_others_are_numbered(estate):
+    run, _ = start(estate, key="no-rate")  # PR-B is in GBP and there is no GBP rate
+    with activate(estate["tenant"]), TestCase.captureOnCommitCallbacks(execute=True):
+        services.run_issue_start(tenant=estate["tenant"], by=None, run=run)
+    run.refresh_from_db()
+    assert run.status == "failed" and run.invoices_issued == 1
+    assert "There is no GBP" in run.errors[-1]
+    with activate(estate["tenant"]):
+        issued = Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
+        assert [(i.project.code, i.number) for i in issued] == [("PR-A", "INV-00001")]
+        assert Invoice.objects.get(project__code="PR-B").status == InvoiceStatus.DRAFT
 
 
 def test_an_invalid_grouping_is_refused(estate):
