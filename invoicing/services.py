@@ -398,11 +398,17 @@ LINE_SOURCE_FIELDS = (
 )
 
 
-def _load_rows(project: Project, registration_ids, item_ids):
+def _load_rows(
+    projects: Sequence[Project], registration_ids, item_ids, *, strict: bool = True
+) -> dict[int, list]:
+    """The selected registrations and items of the projects, per project id, in a few queries
+    however many projects there are. `strict`: refused if any of them is not found in those
+    projects (a bulk run skips rows deleted since it found them)."""
+    registration_ids, item_ids = set(registration_ids), set(item_ids)
     # Events, products and tax rates are shared by many rows: prefetched once, not joined into
     # (and instantiated for) every registration.
     registrations = list(
-        Registration.objects.filter(project=project, pk__in=list(registration_ids))
+        Registration.objects.filter(project__in=projects, pk__in=list(registration_ids))
         .order_by()  # sorted in Python (_sort_key): no join to events for the default order
         .select_related("learner", "purchase_order", "prepurchase")
         .only(*LINE_SOURCE_FIELDS)
@@ -411,13 +417,16 @@ def _load_rows(project: Project, registration_ids, item_ids):
         )
     )
     items = list(
-        Item.objects.filter(project=project, pk__in=list(item_ids)).select_related(
+        Item.objects.filter(project__in=projects, pk__in=list(item_ids)).select_related(
             "product__tax_rate", "purchase_order"
         )
     )
-    if len(registrations) != len(set(registration_ids)) or len(items) != len(set(item_ids)):
+    if strict and (len(registrations) != len(registration_ids) or len(items) != len(item_ids)):
         raise ValidationError("Some of the selected rows do not belong to this project.")
-    return registrations, items
+    rows = {project.pk: [] for project in projects}
+    for row in registrations + items:
+        rows[row.project_id].append(row)
+    return rows
 
 
 def drafts_create(**kwargs) -> list[Invoice]:
@@ -445,8 +454,7 @@ def _drafts_create(
     project = (
         Project.objects.select_for_update().select_related("billing_account").get(pk=project.pk)
     )
-    registrations, items = _load_rows(project, set(registration_ids), set(item_ids))
-    rows = registrations + items
+    rows = _load_rows([project], registration_ids, item_ids)[project.pk]
     if not rows:
         raise ValidationError("Select at least one registration or item to invoice.")
     problems = [f"{row}: {problem}" for row in rows if (problem := row_problem(row, project))]
@@ -1028,13 +1036,21 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
     _update_run(run, status="drafting", total=run.processed + total)
     errors = list(run.errors)
     grouping = Grouping.ALL if run.grouping == Grouping.PROJECT else run.grouping
+    entries = list(included.values())
     batch: list[DraftGroup] = []
-    for entry in included.values():
-        registrations, items = _load_rows(entry["project"], entry["registrations"], entry["items"])
-        batch += _grouped(entry["project"], registrations + items, grouping)
-        if len(batch) >= RUN_BATCH:
-            _draft_batch(tenant, run, batch, errors)
-            batch = []
+    for start in range(0, len(entries), RUN_BATCH):
+        chunk = entries[start : start + RUN_BATCH]
+        rows = _load_rows(
+            [entry["project"] for entry in chunk],
+            [pk for entry in chunk for pk in entry["registrations"]],
+            [pk for entry in chunk for pk in entry["items"]],
+            strict=False,
+        )
+        for entry in chunk:
+            batch += _grouped(entry["project"], rows[entry["project"].pk], grouping)
+        while len(batch) >= RUN_BATCH:
+            _draft_batch(tenant, run, batch[:RUN_BATCH], errors)
+            batch = batch[RUN_BATCH:]
     if batch:
         _draft_batch(tenant, run, batch, errors)
     _update_run(

@@ -179,7 +179,7 @@ def test_a_draft_that_cannot_be_issued_stays_a_draft_and_the_others_are_numbered
         services.run_issue_start(tenant=estate["tenant"], by=None, run=run)
     run.refresh_from_db()
     assert run.status == "failed" and run.invoices_issued == 1
-    assert "There is no GBP" in run.errors[-1]
+    assert "There is no GBP → EUR exchange rate" in run.errors[-1]
     with activate(estate["tenant"]):
         issued = Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
         assert [(i.project.code, i.number) for i in issued] == [("PR-A", "INV-00001")]
@@ -264,10 +264,34 @@ def test_concurrent_issuing_gives_gapless_unique_numbers(postgres_only, estate):
     assert numbers == list(range(1, len(drafts) + 1))
 
 
-def test_a_foreign_currency_without_a_rate_stops_the_issue_with_the_reason(estate):
-    run, _ = start(estate, key="no-rate")
-    with activate(estate["tenant"]), TestCase.captureOnCommitCallbacks(execute=True):
-        services.run_issue_start(tenant=estate["tenant"], by=None, run=run)
-    run.refresh_from_db()
-    assert run.status == "failed" and run.invoices_issued == 1
-    assert "no GBP → EUR exchange rate" in run.errors[0]
+def queries_of_a_run(world, projects: int, registrations_each: int) -> int:
+    """Queries a bulk run takes to draft and issue `registrations_each` rows on each of
+    `projects` projects, the writing of lines apart."""
+    from django.test.utils import CaptureQueriesContext
+
+    account = AccountFactory(tenant=world.tenant)
+    for n in range(projects):
+        delivered(ProjectFactory(account=account, code=f"PR-{n}"), registrations_each)
+    with activate(world.tenant):
+        run = InvoiceRun.objects.create(
+            tenant=world.tenant, key="count", grouping=Grouping.PROJECT, selection={}
+        )
+        with CaptureQueriesContext(connection) as queries:
+            services.run_draft(tenant=world.tenant, run=run)
+            services.run_issue(tenant=world.tenant, run=run, render_pdfs=False)
+        run.refresh_from_db()
+        assert run.invoices_issued == projects
+    # SQLite's bulk_create splits the lines by its parameter limit; PostgreSQL streams them.
+    return sum(
+        1
+        for query in queries.captured_queries
+        if not query["sql"].startswith('INSERT INTO "invoicing_invoiceline"')
+    )
+
+
+def test_a_bulk_run_takes_as_many_queries_for_many_rows_as_for_few(world_a, world_b):
+    """Writes are batched per RUN_BATCH invoices: up to that, more projects and more rows per
+    project cost no extra query (sequence rows aside: the first invoice creates its counter)."""
+    few = queries_of_a_run(world_a, projects=2, registrations_each=2)
+    many = queries_of_a_run(world_b, projects=services.RUN_BATCH, registrations_each=6)
+    assert many == few
