@@ -25,20 +25,23 @@ h1 { font-size: 16pt; margin: 0 0 2mm; }
 .seller strong { font-size: 10pt; }
 .logo { max-height: 16mm; max-width: 50mm; }
 .recipient { margin-top: 8mm; width: 90mm; min-height: 28mm; }
-.meta { margin: 6mm 0 4mm; }
+/* Every table has a fixed layout and set widths: WeasyPrint then lays each row out once
+   instead of measuring every cell first (a ten-page table got 3x faster, one page 10 %). */
+.meta { margin: 6mm 0 4mm; table-layout: fixed; width: 110mm; border-spacing: 0; }
 .meta td { padding: 0.6mm 6mm 0.6mm 0; }
-.meta td:first-child { color: #555; }
-/* Fixed layout with set column widths and separate borders: WeasyPrint then lays each row out
-   once instead of measuring every cell of the table (a ten-page table got 3x faster). */
+.meta td:first-child { color: #555; width: 32mm; }
 table.lines { width: 100%; table-layout: fixed; border-spacing: 0; margin-top: 2mm; }
 table.lines th { text-align: left; font-weight: bold; border-bottom: 0.6pt solid #1d2433;
                  padding: 1.2mm 1mm; }
+table.lines th.num { text-align: right; }
 table.lines td { padding: 1.1mm 1mm; vertical-align: top; }
 table.lines tr { break-inside: avoid; }
 table.lines tr.group td { font-weight: bold; background: #f0f2f6; border-bottom: none; }
 .num { text-align: right; white-space: nowrap; }
-.totals { margin-left: auto; margin-top: 4mm; border-spacing: 0; }
+.totals { margin-left: auto; margin-top: 4mm; border-spacing: 0; table-layout: fixed;
+          width: 100mm; }
 .totals td { padding: 0.8mm 0 0.8mm 8mm; }
+.totals td.num { width: 30mm; }
 .totals tr.gross td { font-weight: bold; border-top: 0.6pt solid #1d2433; font-size: 10pt; }
 .notes { margin-top: 6mm; }
 .small { color: #555; font-size: 7.5pt; }
@@ -76,6 +79,13 @@ def render_document(
 ):
     """The laid-out WeasyPrint document (its `.pages`), before it is written as PDF."""
     fonts, stylesheet = _resources()
+    html = invoice_html(invoice, lines, logo_data_uri)
+    document = HTML(string=html, url_fetcher=fetcher or SafeFetcher(), base_url=None)
+    return document.render(stylesheets=[stylesheet], font_config=fonts)
+
+
+def invoice_html(invoice, lines=None, logo_data_uri: str = "") -> str:
+    """The invoice as the HTML that WeasyPrint lays out: lines grouped by event."""
     lines = list(lines if lines is not None else invoice.lines.all())
     groups = []
     for line in lines:
@@ -84,9 +94,15 @@ def render_document(
             groups.append((title, []))
         groups[-1][1].append(line)
     result = money.compute(lines, invoice.currency)
-    html = render_to_string(
+    return render_to_string(
         "invoicing/pdf/invoice.html",
-        {"invoice": invoice, "groups": groups, "bands": result.bands, "logo": logo_data_uri},
+        {
+            "invoice": invoice,
+            "groups": groups,
+            "bands": result.bands,
+            # One rate: the tax summary says it all, and a column of the same code on every
+            # line costs a text box per line to lay out and draw.
+            "per_line_tax": len(result.bands) > 1,
+            "logo": logo_data_uri,
+        },
     )
-    document = HTML(string=html, url_fetcher=fetcher or SafeFetcher(), base_url=None)
-    return document.render(stylesheets=[stylesheet], font_config=fonts)

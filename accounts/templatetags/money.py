@@ -1,6 +1,8 @@
+import functools
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_currency, format_decimal
+from babel import Locale
+from babel.numbers import format_currency, format_decimal, parse_pattern
 from django import template
 
 from accounts.money import minor_unit
@@ -28,9 +30,16 @@ def amount(value, currency):
     if value is None or value == "":
         return "—"
     digits = minor_unit(currency) if currency else 2
-    return format_decimal(
-        Decimal(value), format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale="en_GB"
-    )
+    return _pattern(digits).apply(Decimal(value), _LOCALE)
+
+
+_LOCALE = Locale.parse("en_GB")
+
+
+@functools.cache
+def _pattern(digits: int):
+    """Parsed once per number of decimals: an invoice PDF formats hundreds of amounts."""
+    return parse_pattern(f"#,##0.{'0' * digits}" if digits else "#,##0")
 
 
 @register.filter

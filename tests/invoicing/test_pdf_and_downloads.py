@@ -6,7 +6,7 @@ from weasyprint import HTML
 
 from invoicing import services
 from invoicing.models import Grouping, Invoice
-from invoicing.pdf import SafeFetcher, render_invoice_pdf
+from invoicing.pdf import SafeFetcher, invoice_html, render_invoice_pdf
 
 
 def issue_all(act, billing, grouping=Grouping.ALL):
@@ -139,3 +139,21 @@ def test_the_tenants_logo_is_printed_from_the_settings_page(act, billing, client
     fetcher = SafeFetcher()
     assert render_invoice_pdf(invoice, logo_data_uri=uri, fetcher=fetcher).startswith(b"%PDF")
     assert fetcher.refused == []
+
+
+def test_lines_show_their_tax_rate_only_when_the_invoice_has_several(act, billing):
+    def issue(registrations, items=()):
+        (draft,) = act(
+            services.drafts_create,
+            project=billing["project"],
+            registration_ids=[r.pk for r in registrations],
+            item_ids=[i.pk for i in items],
+        )
+        return act(services.invoice_issue, invoice=draft)
+
+    single = invoice_html(issue(billing["registrations"][:2]))  # all at STD 20 %
+    assert ">Tax</th>" not in single and '<td class="num">STD</td>' not in single
+    assert "Tax STD 20 % on 1,800.00" in single
+    mixed = invoice_html(issue(billing["registrations"][2:], items=[billing["item"]]))
+    assert ">Tax</th>" in mixed
+    assert '<td class="num">STD</td>' in mixed and '<td class="num">EXM</td>' in mixed
