@@ -329,8 +329,8 @@ def _write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list
         actor=by,
         action="draft created",
         changes=[
-            (invoice, None, {"lines": len(invoice_lines), "net": invoice.net_total})
-            for invoice, invoice_lines in drafts
+            (invoice, None, {"lines": len(group.rows), "net": invoice.net_total})
+            for group, invoice in zip(groups, invoices, strict=True)
         ],
     )
     return invoices
