@@ -157,3 +157,14 @@ def test_lines_show_their_tax_rate_only_when_the_invoice_has_several(act, billin
     mixed = invoice_html(issue(billing["registrations"][2:], items=[billing["item"]]))
     assert ">Tax</th>" in mixed
     assert '<td class="num">STD</td>' in mixed and '<td class="num">EXM</td>' in mixed
+
+
+def test_rendering_leaves_the_garbage_collector_as_it_found_it(act, billing):
+    import gc
+
+    (invoice,) = issue_all(act, billing)
+    before = gc.get_threshold()
+    assert render_invoice_pdf(invoice).startswith(b"%PDF")
+    with pytest.raises(AttributeError):
+        render_invoice_pdf(invoice, lines=[object()])  # a broken line: the render fails
+    assert gc.get_threshold() == before
