@@ -1015,6 +1015,8 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
     that are invoiced meanwhile are skipped, so running it again finishes the rest without
     duplicates."""
     from accounts.models import Account, Region
+
+    _require_active(tenant)
     from invoicing.selectors import parse_date, run_candidates
 
     selection = run.selection
@@ -1081,6 +1083,7 @@ def run_issue_start(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
 
 def run_issue(*, tenant, run: InvoiceRun, render_pdfs: bool = True) -> InvoiceRun:
     """Issue every draft of the run, RUN_BATCH per transaction (called by the task)."""
+    _require_active(tenant)
     errors = list(run.errors)
     drafts = list(
         run.invoices.filter(status=InvoiceStatus.DRAFT).order_by("pk").values_list("pk", flat=True)

@@ -298,3 +298,16 @@ def test_a_bulk_run_takes_as_many_queries_for_many_rows_as_for_few(world_a, worl
     few = queries_of_a_run(world_a, projects=2, registrations_each=2)
     many = queries_of_a_run(world_b, projects=services.RUN_BATCH, registrations_each=6)
     assert many == few
+
+
+def test_a_run_is_worked_only_inside_its_own_companys_scope(estate, world_b):
+    with activate(estate["tenant"]):
+        run = InvoiceRun.objects.create(
+            tenant=estate["tenant"], key="scope", grouping=Grouping.PROJECT, selection={}
+        )
+    with activate(world_b.tenant):
+        for work in (services.run_draft, services.run_issue):
+            with pytest.raises(RuntimeError, match="Activate the scope of Alpha Training"):
+                work(tenant=estate["tenant"], run=run)
+    with activate(estate["tenant"]):
+        assert not Invoice.objects.exists()
