@@ -34,6 +34,14 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return Decimal(amount).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
+def line_net(quantity, unit_price, discount_percent, currency: str) -> Decimal:
+    """The one line-net formula: quantity times unit price, less the discount percentage, rounded
+    half-up to the currency's minor unit (DESIGN.md, "Invoices"). A registration's or item's
+    stored net amount and an invoice line's net are both this."""
+    gross = Decimal(quantity) * Decimal(unit_price)
+    return round_money(gross * (Decimal(100) - Decimal(discount_percent)) / Decimal(100), currency)
+
+
 def country_choices() -> list[tuple[str, str]]:
     return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
 

@@ -8,7 +8,10 @@ EDIT_AGREEMENTS = "edit_agreements"  # bookings, price lists, discount and prepu
 EDIT_PROJECTS = "edit_projects"  # projects, events, registrations, items
 MANAGE_CATALOGUE = "manage_catalogue"  # products, tax rates
 INVOICE = "invoice"  # draft, issue, credit, mark paid
-EXPORT = "export"  # finance exports and batches
+EXPORT = "export"  # finance's bookkeeping hand-off: the reconciliation file and export batches
+# See money figures: invoice lists, profitability, reports and their downloads (every list's
+# CSV/XLSX too). One gate, so that a role without it loses the pages and their files together.
+SEE_MONEY = "see_money"
 MANAGE_TENANT = "manage_tenant"  # members and company settings
 SAVE_REPORTS = "save_reports"  # keep custom report definitions
 
@@ -22,13 +25,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             MANAGE_CATALOGUE,
             INVOICE,
             EXPORT,
+            SEE_MONEY,
             MANAGE_TENANT,
             SAVE_REPORTS,
         }
     ),
-    Role.STAFF: frozenset({VIEW, EDIT_CUSTOMERS, EDIT_AGREEMENTS, EDIT_PROJECTS, SAVE_REPORTS}),
-    Role.FINANCE: frozenset({VIEW, INVOICE, EXPORT, SAVE_REPORTS}),
-    Role.VIEWER: frozenset({VIEW}),
+    Role.STAFF: frozenset(
+        {VIEW, SEE_MONEY, EDIT_CUSTOMERS, EDIT_AGREEMENTS, EDIT_PROJECTS, SAVE_REPORTS}
+    ),
+    Role.FINANCE: frozenset({VIEW, SEE_MONEY, INVOICE, EXPORT, SAVE_REPORTS}),
+    Role.VIEWER: frozenset({VIEW, SEE_MONEY}),
 }
 
 

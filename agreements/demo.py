@@ -269,7 +269,8 @@ def build(tenant, *, user, rng: random.Random) -> None:
             price_list=public_sector,
             name="Staff development fund 2026",
             unit=PrepurchaseUnit.MONEY,
-            discount_percent=Decimal("5"),
+            # Places paid from the fund are priced from its list less this (projects/demo.py).
+            discount_percent=Decimal("8"),
             start_date=datetime.date(2026, 1, 1),
             end_date=datetime.date(2026, 12, 31),
             overdraft_limit=Decimal("2000"),
@@ -280,7 +281,7 @@ def build(tenant, *, user, rng: random.Random) -> None:
         by=user,
         agreement=PrepurchaseAgreement(
             account=by_name["Elbe Pharma GmbH"],
-            price_list=corporate,
+            price_list=euro,  # Elbe buys in EUR: a prepurchase pays in its list's currency only
             name="Training units 2025–2027",
             unit=PrepurchaseUnit.TRAINING_UNITS,
             start_date=datetime.date(2025, 4, 1),

@@ -4,6 +4,10 @@ A unit price comes from, in this order: the booking's interest for the product, 
 price list, the product's default price. A discount agreement then takes off its percentage.
 Amounts are never converted between currencies: a mismatch is an error that says what to add.
 
+A registration paid from a prepurchase agreement is priced by the agreement instead
+(`resolve_prepurchase_price`): its price list at its prices, less its own discount; registering
+(`projects`) and issuing (`invoicing`) both read it here.
+
 Places used under a discount agreement are counted by registrations, which live in `projects`;
 that app registers the counter with `register_places_counter` so this module never imports it.
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -26,6 +30,9 @@ from agreements.models import (
     DiscountScope,
     Interest,
     PlaceCounting,
+    PrepurchaseAgreement,
+    PrepurchaseStatus,
+    PrepurchaseUnit,
     PriceListEntry,
     Product,
 )
@@ -35,10 +42,12 @@ class PriceSource:
     INTEREST = "interest"
     PRICE_LIST = "price_list"
     PRODUCT_DEFAULT = "product_default"
+    PREPURCHASE = "prepurchase"
     LABELS = {
         INTEREST: "agreed price of the booking",
         PRICE_LIST: "booking's price list",
         PRODUCT_DEFAULT: "product's default price",
+        PREPURCHASE: "prepurchase agreement's price list",
     }
 
 
@@ -119,6 +128,118 @@ def resolve_price(
         source=quote[1],
         discounts=discounts,
     )
+
+
+UNITS_QUANTUM = Decimal("0.01")  # training units are counted to two decimals, like the ledger
+
+
+@dataclass(frozen=True)
+class PrepurchasePrice:
+    """What a place costs when it is paid from a prepurchase agreement.
+
+    `quote` is the money price of the agreement's price list (source "prepurchase"), stored on
+    the registration as its unit price; `discount_percent` the agreement's own discount, stored
+    as the registration's discount; `units_per_place` the list's price in training units (units
+    agreements only), before the discount.
+    """
+
+    agreement: PrepurchaseAgreement
+    quote: PriceQuote
+    discount_percent: Decimal
+    units_per_place: Decimal | None
+
+    def units_for(self, places) -> Decimal:
+        """Training units `places` places take from a units agreement: the list's units price
+        less the agreement's discount (the discount applies to units as it does to money)."""
+        if self.units_per_place is None:
+            raise ValueError(f"{self.agreement} is not counted in training units.")
+        gross = self.units_per_place * Decimal(places)
+        return (gross * (Decimal(100) - self.discount_percent) / Decimal(100)).quantize(
+            UNITS_QUANTUM, rounding=ROUND_HALF_UP
+        )
+
+
+def resolve_prepurchase_price(
+    *,
+    agreement: PrepurchaseAgreement,
+    product: Product,
+    on_date: datetime.date,
+    currency: str | None = None,
+) -> PrepurchasePrice:
+    """The price of a place of `product` requested on `on_date` and paid from `agreement`.
+
+    The agreement fixes the prices: its price list's entry for the product (whatever the list's
+    own validity dates: the agreement pins the list), less the agreement's discount. Refused,
+    with what to change, when the agreement is not active or does not run on `on_date`, when
+    `currency` (the project's) is not the list's, when the product is not on the list, when a
+    units agreement's list gives the product no price in training units, or when nothing at all
+    would be paid from the agreement. Never a silent zero: a registration paid from an agreement
+    always uses some of it.
+    """
+    price_list = agreement.price_list
+    if agreement.tenant_id != product.tenant_id:
+        raise ValidationError("The prepurchase agreement belongs to another company.")
+    if agreement.status != PrepurchaseStatus.ACTIVE:
+        raise ValidationError(
+            f"{agreement} is {agreement.get_status_display().lower()}: choose an active "
+            "prepurchase agreement, or register without one."
+        )
+    if not agreement.start_date <= on_date <= agreement.end_date:
+        raise ValidationError(
+            f"{agreement} runs from {agreement.start_date:%d %b %Y} to "
+            f"{agreement.end_date:%d %b %Y}, so a place requested on {on_date:%d %b %Y} cannot "
+            "be paid from it: change the requested date, extend the agreement, or register "
+            "without it."
+        )
+    if currency is not None and currency != price_list.currency:
+        raise ValidationError(
+            f"{agreement} is in {price_list.currency} (its price list {price_list.name}) but the "
+            f"project is in {currency}: pay from a {currency} prepurchase agreement, or register "
+            "without one. Prices are never converted between currencies."
+        )
+    entry = PriceListEntry.objects.filter(price_list_id=price_list.pk, product=product).first()
+    if entry is None:
+        raise ValidationError(
+            f"{product} is not on {price_list.name}, the price list of {agreement}: add it to "
+            "that list, or register without the prepurchase agreement."
+        )
+    discount_percent = Decimal(agreement.discount_percent)
+    units_per_place = None
+    if agreement.unit == PrepurchaseUnit.TRAINING_UNITS:
+        units_per_place = entry.training_units_price
+        if not units_per_place:  # missing, or 0: a place would be free
+            raise ValidationError(
+                f"{product} has no price in training units on {price_list.name}, and {agreement} "
+                "pays in training units: enter the course's training-units price on that list, "
+                "or register without the prepurchase agreement."
+            )
+    quote = PriceQuote(
+        unit_price=round_money(entry.unit_price, price_list.currency),
+        currency=price_list.currency,
+        source=PriceSource.PREPURCHASE,
+    )
+    price = PrepurchasePrice(
+        agreement=agreement,
+        quote=quote,
+        discount_percent=discount_percent,
+        units_per_place=units_per_place,
+    )
+    if (
+        agreement.unit == PrepurchaseUnit.MONEY
+        and apply_discount(quote.unit_price, discount_percent, quote.currency) <= 0
+    ):
+        raise ValidationError(
+            f"{product} costs nothing on {price_list.name} after the agreement's discount, so "
+            f"nothing would be paid from {agreement}: correct the list's price, or register "
+            "without the prepurchase agreement."
+        )
+    if units_per_place is not None and price.units_for(1) <= 0:
+        raise ValidationError(
+            f"After the agreement's discount a place of {product} takes no training units from "
+            f"{agreement}: correct the list's training-units price or the discount, or register "
+            "without the prepurchase agreement."
+        )
+    return price
 
 
 def eligible_discounts(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -285,9 +285,42 @@ def prepurchase_use(
     )
 
 
+# (ledger rows) -> {row id: number of the invoice whose line wrote that use}. Invoice lines live
+# in `invoicing`, which registers the lookup in its AppConfig.ready(); this app never imports it.
+# The lookup reads the line's own link to the row (InvoiceLine.prepurchase_entry), so there is
+# no second record of who wrote a row to keep in step, and rows written before it are covered.
+EntryWriters = Callable[[Iterable[PrepurchaseEntry]], dict[int, str]]
+_entry_writers: EntryWriters | None = None
+
+
+def register_entry_writer(lookup: EntryWriters) -> None:
+    global _entry_writers
+    _entry_writers = lookup
+
+
+def invoice_written_uses(entries: Iterable[PrepurchaseEntry]) -> dict[int, str]:
+    """Of these ledger rows, the uses an invoice line wrote, with the invoice's number."""
+    uses = [entry for entry in entries if entry.kind == LedgerKind.USE]
+    if not uses or _entry_writers is None:
+        return {}
+    return _entry_writers(uses)
+
+
 @transaction.atomic
-def prepurchase_reverse(*, tenant, by, entry: PrepurchaseEntry, reason: str) -> PrepurchaseEntry:
-    """Undo a charge or a use with a new row; the original stays as it was."""
+def prepurchase_reverse(
+    *,
+    tenant,
+    by,
+    entry: PrepurchaseEntry,
+    reason: str,
+    crediting_invoice: str | None = None,
+) -> PrepurchaseEntry:
+    """Undo a charge or a use with a new row; the original stays as it was.
+
+    A use written by an invoice line is undone only by crediting that line: the credit note
+    reverses it (and releases the registration). `crediting_invoice` is how the credit path says
+    so: the number of the invoice it credits, which must be the one that wrote the use.
+    """
     _require_active(tenant)
     _check_tenant(tenant, entry)
     agreement = _locked(entry.agreement)
@@ -296,6 +329,13 @@ def prepurchase_reverse(*, tenant, by, entry: PrepurchaseEntry, reason: str) -> 
         raise ValidationError("A reversal cannot be reversed: record a new charge or use.")
     if PrepurchaseEntry.objects.filter(reverses=entry).exists():
         raise ValidationError("This row has been reversed already.")
+    invoice_number = invoice_written_uses([entry]).get(entry.pk)
+    if invoice_number is not None and invoice_number != crediting_invoice:
+        raise ValidationError(
+            f"Row #{entry.pk} was written by a line of invoice {invoice_number}: credit that "
+            f"line of invoice {invoice_number} instead (the credit note reverses this row and "
+            "makes the registration invoiceable again)."
+        )
     if not reason.strip():
         raise ValidationError("Say why the row is reversed.")
     if entry.kind == LedgerKind.CHARGE:

@@ -518,9 +518,15 @@ class PrepurchaseDetailView(TenantViewMixin, View):
     template_name = "agreements/prepurchase_detail.html"
 
     def render_page(self, agreement, form, status=200):
-        entries = PrepurchaseEntry.objects.filter(agreement=agreement).select_related(
-            "created_by", "reversed_by", "agreement__price_list"
+        entries = list(
+            PrepurchaseEntry.objects.filter(agreement=agreement).select_related(
+                "created_by", "reversed_by", "agreement__price_list"
+            )
         )
+        # Uses an invoice wrote are reversed by crediting their line, not here: say which.
+        written = services.invoice_written_uses(entries)
+        for entry in entries:
+            entry.written_by_invoice = written.get(entry.pk)
         return render(
             self.request,
             self.template_name,

@@ -2,7 +2,14 @@ from django.contrib import admin
 
 from accounts.admin_mixins import ServiceSaveAdmin, TenantModelAdmin
 from invoicing import services
-from invoicing.models import BillingClaim, ExchangeRate, Invoice, InvoiceLine, InvoiceRun
+from invoicing.models import (
+    BillingClaim,
+    ExchangeRate,
+    Invoice,
+    InvoiceLine,
+    InvoiceRun,
+    InvoicingSettings,
+)
 
 
 class ReadOnlyAdmin(TenantModelAdmin):
@@ -72,3 +79,9 @@ class ExchangeRateAdmin(ServiceSaveAdmin):
     list_display = ["currency", "date", "rate"]
     list_filter = ["currency"]
     service, service_argument = services.exchange_rate_save, "rate"
+
+
+@admin.register(InvoicingSettings)
+class InvoicingSettingsAdmin(ServiceSaveAdmin):
+    list_display = ["__str__", "handling_fee_product", "fee_on_prepaid_lines", "max_rate_age_days"]
+    service, service_argument = services.invoicing_settings_save, "settings"

@@ -8,8 +8,12 @@ class InvoicingConfig(AppConfig):
     def ready(self):
         from accounts import permissions
         from accounts.tabs import Tab, account_tabs
-        from invoicing import views
+        from agreements.services import register_entry_writer
+        from invoicing import selectors, views
         from projects.tabs import RowAction, item_actions, project_tabs, registration_actions
+
+        # A prepurchase use an invoice line wrote is reversed by crediting that line only.
+        register_entry_writer(selectors.invoices_of_prepurchase_uses)
 
         create = RowAction(
             label="Create draft invoice",

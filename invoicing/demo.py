@@ -13,14 +13,22 @@ from projects.models import Item, Project, Registration, RegistrationStatus
 LAST_DAY = datetime.date(2026, 11, 20)
 
 
+def _weekly_rates(tenant) -> None:
+    """A rate every Monday from 2025 on: invoices take one at most `max_rate_age_days` (7 by
+    default) older than their issue date, so a rate a year old is never used."""
+    day, week, rates = datetime.date(2024, 12, 30), 0, []
+    while day <= LAST_DAY:
+        drift = Decimal((week * 37) % 41 - 20) / Decimal(10000)  # a small, repeatable wobble
+        for currency, base in (("EUR", Decimal("0.8650")), ("USD", Decimal("0.7900"))):
+            rates.append(
+                ExchangeRate(tenant=tenant, currency=currency, date=day, rate=base + drift)
+            )
+        day, week = day + datetime.timedelta(days=7), week + 1
+    ExchangeRate.objects.bulk_create(rates)
+
+
 def build(tenant, *, user, rng: random.Random) -> None:
-    for currency, rate in (("EUR", "0.8612"), ("USD", "0.7903")):
-        ExchangeRate.objects.create(
-            tenant=tenant, currency=currency, date=datetime.date(2025, 1, 1), rate=Decimal(rate)
-        )
-    ExchangeRate.objects.create(
-        tenant=tenant, currency="EUR", date=datetime.date(2026, 1, 1), rate=Decimal("0.8701")
-    )
+    _weekly_rates(tenant)
     to_issue = []
     for project in Project.objects.exclude(do_not_invoice=True).order_by("code"):
         registrations = list(

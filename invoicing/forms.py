@@ -5,7 +5,8 @@ from accounts.forms import TenantFormMixin
 from accounts.models import Account, Region
 from accounts.money import currency_choices
 from agreements.forms import DATE, helper
-from invoicing.models import ExchangeRate, Grouping
+from agreements.models import Product, ProductKind
+from invoicing.models import ExchangeRate, Grouping, InvoicingSettings
 from projects.models import Project
 
 
@@ -96,3 +97,20 @@ class CreditForm(forms.Form):
 class LineForm(forms.Form):
     quantity = forms.DecimalField(min_value=0.01, max_digits=10, decimal_places=2)
     unit_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=3)
+
+
+class InvoicingSettingsForm(TenantFormMixin, forms.ModelForm):
+    class Meta:
+        model = InvoicingSettings
+        fields = ["handling_fee_product", "fee_on_prepaid_lines", "max_rate_age_days"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fees = Product.objects.filter(kind=ProductKind.FEE, is_active=True)
+        if self.instance.handling_fee_product_id:  # keep today's choice even if it was retired
+            fees = fees | Product.objects.filter(pk=self.instance.handling_fee_product_id)
+        self.fields["handling_fee_product"].queryset = fees.order_by("code")
+        self.fields["handling_fee_product"].empty_label = "None: code HANDLING"
+        self.helper = helper(
+            "handling_fee_product", "fee_on_prepaid_lines", Row(Column("max_rate_age_days"))
+        )

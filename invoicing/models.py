@@ -2,13 +2,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.models import Account
 from accounts.money import validate_currency
 from accounts.tenancy import TenantOwned, tenant_reverse
-from agreements.models import PrepurchaseEntry, money_field
+from agreements.models import PrepurchaseEntry, ProductKind, money_field
 from projects.models import Item, Project, Registration
 
 
@@ -33,6 +33,63 @@ class ExchangeRate(TenantOwned):
 
     def __str__(self):
         return f"{self.currency} {self.date}: {self.rate}"
+
+
+class InvoicingSettings(TenantOwned):
+    """A company's invoicing settings that name rows of higher apps than `accounts` (the
+    handling-fee product is a catalogue product), so they cannot sit on `accounts.Tenant`.
+
+    At most one row per tenant; without one, `invoicing.selectors.invoicing_settings` hands out
+    these defaults unsaved.
+    """
+
+    # One row per company: the tenant key itself is one-to-one (and scopes the row as usual).
+    tenant = models.OneToOneField("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
+    handling_fee_product = models.ForeignKey(
+        "agreements.Product",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": ProductKind.FEE},
+        help_text="The fee product whose code and tax rate the handling-fee line takes. Without "
+        "one the line is coded HANDLING and taxed at the rate of the lines it is charged on "
+        "(the default tax rate when they have several).",
+    )
+    fee_on_prepaid_lines = models.BooleanField(
+        "handling fee on prepaid lines",
+        default=False,
+        help_text="Charge the handling fee on lines paid from a prepurchase agreement too.",
+    )
+    max_rate_age_days = models.PositiveSmallIntegerField(
+        "oldest exchange rate accepted (days)",
+        default=7,
+        validators=[MaxValueValidator(366)],
+        help_text="An invoice in another currency is issued only with a rate at most this many "
+        "days older than its issue date.",
+    )
+
+    class Meta:
+        verbose_name = "invoicing settings"
+        verbose_name_plural = "invoicing settings"
+
+    def __str__(self):
+        return "Invoicing settings"
+
+    def get_absolute_url(self):
+        return tenant_reverse("invoicing:settings", tenant_id=self.tenant_id)
+
+    def clean(self):
+        product = self.handling_fee_product
+        if product is not None:
+            if product.tenant_id != self.tenant_id:
+                raise ValidationError(
+                    {"handling_fee_product": "Choose a product of your own company."}
+                )
+            if product.kind != ProductKind.FEE:
+                raise ValidationError(
+                    {"handling_fee_product": f"{product} is not a fee: choose a fee product."}
+                )
 
 
 class InvoiceKind(models.TextChoices):
@@ -155,6 +212,10 @@ class Invoice(TenantOwned):
     billing_address = models.TextField(blank=True)
     billing_tax_id = models.CharField(max_length=40, blank=True)
     billing_account_number = models.PositiveIntegerField(null=True, blank=True)
+    # The customer (the project's account, which may bill through another account) and project.
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_number = models.PositiveIntegerField(null=True, blank=True)
+    project_code = models.CharField(max_length=20, blank=True)
     payment_terms_days = models.PositiveSmallIntegerField(null=True, blank=True)
     net_total = money_field(default=Decimal("0"))
     tax_total = money_field(default=Decimal("0"))
@@ -259,19 +320,23 @@ class InvoiceLine(TenantOwned):
 
 
 class BillingClaim(TenantOwned):
-    """While a registration or item is on a live invoice line, it has exactly one claim.
+    """One unit of a registration or item on a live invoice line: a place of a block, or one unit
+    of an item's quantity (a fraction left over takes a unit of its own).
 
     The unique constraints are what make double invoicing impossible, whatever two people or two
-    bulk runs do at the same moment; a credit note or a deleted draft removes the claim.
+    bulk runs do at the same moment: the same unit of a row can be claimed once. A row can be
+    billed in parts (each part's line claims its own units); a credit note or a deleted draft
+    removes the claims of its lines, which makes exactly those units due again.
     """
 
-    line = models.OneToOneField(InvoiceLine, on_delete=models.CASCADE, related_name="claim")
-    registration = models.OneToOneField(
-        Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="billing_claim"
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="claims")
+    registration = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
     )
-    item = models.OneToOneField(
-        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="billing_claim"
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
     )
+    unit = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [
@@ -279,5 +344,15 @@ class BillingClaim(TenantOwned):
                 condition=models.Q(registration__isnull=False, item__isnull=True)
                 | models.Q(registration__isnull=True, item__isnull=False),
                 name="claim_one_source",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["registration", "unit"],
+                condition=models.Q(registration__isnull=False),
+                name="claim_unique_registration_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "unit"],
+                condition=models.Q(item__isnull=False),
+                name="claim_unique_item_unit",
+            ),
         ]

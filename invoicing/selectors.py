@@ -4,12 +4,27 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from invoicing.models import Invoice, InvoiceStatus
-from invoicing.services import project_problem
-from projects.models import Item, Project, Registration, RegistrationStatus
+from invoicing.models import (
+    ExchangeRate,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    InvoicingSettings,
+)
+from projects.billing import (
+    ITEM_DELIVERY,
+    REGISTRATION_DELIVERY,
+    due_value,
+    invoiceable_items,
+    invoiceable_registrations,
+    project_problem,
+)
+from projects.models import Item, Project, Registration
 
 
 def invoice_list() -> QuerySet[Invoice]:
@@ -35,28 +50,27 @@ def run_candidates(
         projects = projects.filter(region=region)
     if project is not None:
         projects = projects.filter(pk=project.pk)
-    registrations = Registration.objects.filter(invoiced=False).filter(
-        Q(status=RegistrationStatus.DELIVERED)
-        | Q(status=RegistrationStatus.CONFIRMED, project__invoice_confirmed=True)
-    )
-    items = Item.objects.filter(invoiced=False, billable=True)
+    registrations = Registration.objects.filter(invoiceable_registrations())
+    items = Item.objects.filter(invoiceable_items())
     if date_from:
-        registrations = registrations.filter(event__start_date__gte=date_from)
-        items = items.filter(date__gte=date_from)
+        registrations = registrations.filter(**{f"{REGISTRATION_DELIVERY}__gte": date_from})
+        items = items.filter(**{f"{ITEM_DELIVERY}__gte": date_from})
     if date_to:
-        registrations = registrations.filter(event__start_date__lte=date_to)
-        items = items.filter(date__lte=date_to)
+        registrations = registrations.filter(**{f"{REGISTRATION_DELIVERY}__lte": date_to})
+        items = items.filter(**{f"{ITEM_DELIVERY}__lte": date_to})
     wanted = projects.values("pk")
     registrations = registrations.filter(project__in=wanted)
     items = items.filter(project__in=wanted)
     by_project: dict[int, dict] = defaultdict(
         lambda: {"registrations": [], "items": [], "net": Decimal(0)}
     )
-    for pk, project_id, net in registrations.values_list("pk", "project_id", "net_amount"):
+    registrations = registrations.annotate(due=due_value("places"))
+    items = items.annotate(due=due_value("quantity"))
+    for pk, project_id, net in registrations.values_list("pk", "project_id", "due"):
         entry = by_project[project_id]
         entry["registrations"].append(pk)
         entry["net"] += net
-    for pk, project_id, net in items.values_list("pk", "project_id", "net_amount"):
+    for pk, project_id, net in items.values_list("pk", "project_id", "due"):
         entry = by_project[project_id]
         entry["items"].append(pk)
         entry["net"] += net
@@ -100,11 +114,107 @@ def parse_date(value):
     return datetime.date.fromisoformat(value)
 
 
-def invoiced_net(project) -> Decimal:
-    """Net invoiced on a project: issued (and paid, and cancelled) invoices plus their credit
-    notes, whose totals are negative. Drafts do not count."""
-    from django.db.models import Sum
+# --- What is invoiced ---------------------------------------------------------------------------
+#
+# *Invoiced* means issued invoices net of their credit notes: every document that is not a draft,
+# credit notes counting negative (an invoice credited in full and its credit note net to zero).
+# Drafts are *on drafts*, never invoiced. Reports, the project's tabs, the dashboard and the
+# maximum billing amount all read these.
 
-    return Invoice.objects.filter(project=project).exclude(status=InvoiceStatus.DRAFT).aggregate(
-        total=Sum("net_total")
+
+def issued_documents() -> QuerySet[Invoice]:
+    """Issued invoices and credit notes (paid and cancelled ones too): what *invoiced* sums."""
+    return Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
+
+
+def issued_lines() -> QuerySet[InvoiceLine]:
+    return InvoiceLine.objects.exclude(invoice__status=InvoiceStatus.DRAFT)
+
+
+def _net(invoices) -> Decimal:
+    return invoices.aggregate(total=Sum("net_total"))["total"] or Decimal(0)
+
+
+def invoiced_net(project) -> Decimal:
+    """Net invoiced on a project: issued invoices less their credit notes."""
+    return _net(issued_documents().filter(project=project))
+
+
+def drafts_net(project, *, exclude: Invoice | None = None) -> Decimal:
+    """Net of the project's draft invoices (not invoiced until issued)."""
+    drafts = Invoice.objects.filter(
+        project=project, status=InvoiceStatus.DRAFT, kind=InvoiceKind.INVOICE
+    )
+    if exclude is not None:
+        drafts = drafts.exclude(pk=exclude.pk)
+    return _net(drafts)
+
+
+def billing_summary(project) -> dict:
+    """What the project's invoices tab and the maximum billing amount show."""
+    invoiced, on_drafts = invoiced_net(project), drafts_net(project)
+    cap = project.max_billing_amount
+    return {
+        "invoiced": invoiced,
+        "on_drafts": on_drafts,
+        "cap": cap,
+        "cap_left": None if cap is None else cap - invoiced - on_drafts,
+    }
+
+
+def invoices_of_project(project: Project):
+    return Invoice.objects.filter(project=project).select_related("billing_account")
+
+
+def open_balance(account_id) -> Decimal:
+    """What the billing account owes: issued and paid invoices less credit notes (gross)."""
+    return issued_documents().filter(billing_account_id=account_id).aggregate(
+        total=Sum("gross_total")
     )["total"] or Decimal(0)
+
+
+def invoicing_settings(tenant) -> InvoicingSettings:
+    """The company's invoicing settings: its row, or the defaults (unsaved) when it has none."""
+    found = (
+        InvoicingSettings.objects.select_related("handling_fee_product__tax_rate")
+        .filter(tenant=tenant)
+        .first()
+    )
+    return found or InvoicingSettings(tenant=tenant)
+
+
+def rate_for(tenant, currency: str, day: datetime.date) -> Decimal:
+    """Base currency per unit of `currency` on `day`: the latest rate on or before it, and at
+    most the settings' `max_rate_age_days` older (a rate of 2020 never prices a 2026 invoice)."""
+    if currency == tenant.base_currency:
+        return Decimal(1)
+    rate = ExchangeRate.objects.filter(currency=currency, date__lte=day).order_by("-date").first()
+    if rate is None:
+        raise ValidationError(
+            f"There is no {currency} → {tenant.base_currency} exchange rate for "
+            f"{day:%d %b %Y}: enter it under Invoices → Exchange rates, then issue again."
+        )
+    limit = invoicing_settings(tenant).max_rate_age_days
+    if (day - rate.date).days > limit:
+        raise ValidationError(
+            f"The latest {currency} → {tenant.base_currency} exchange rate is of "
+            f"{rate.date:%d %b %Y}, {(day - rate.date).days} days before the issue date "
+            f"{day:%d %b %Y}; rates may be at most {limit} days old. Enter a newer rate under "
+            "Invoices → Exchange rates (or change the limit in the invoicing settings), then "
+            "issue again."
+        )
+    return rate.rate
+
+
+def invoices_of_prepurchase_uses(entries) -> dict[int, str]:
+    """{ledger row id: invoice number} for the prepurchase uses that invoice lines wrote (one
+    query). Registered with `agreements.services.register_entry_writer`, so the ledger refuses
+    to reverse such a use by hand: crediting its line does it."""
+    rows = (
+        InvoiceLine.objects.filter(
+            prepurchase_entry__in=[entry.pk for entry in entries], invoice__kind=InvoiceKind.INVOICE
+        )
+        .order_by()
+        .values_list("prepurchase_entry_id", "invoice__number", "invoice_id")
+    )
+    return {entry_id: number or f"#{invoice_id}" for entry_id, number, invoice_id in rows}

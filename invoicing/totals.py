@@ -12,11 +12,6 @@ from decimal import Decimal
 from accounts.money import round_money
 
 
-def line_net(quantity, unit_price, discount_percent, currency: str) -> Decimal:
-    gross = Decimal(quantity) * Decimal(unit_price)
-    return round_money(gross * (Decimal(100) - Decimal(discount_percent)) / Decimal(100), currency)
-
-
 @dataclass(frozen=True)
 class TaxBand:
     code: str

@@ -10,6 +10,7 @@ urlpatterns = [
     path("invoices/<int:pk>/", views.InvoiceDetailView.as_view(), name="invoice-detail"),
     path("invoices/<int:pk>/pdf/", views.InvoicePdfView.as_view(), name="invoice-pdf"),
     path("invoices/exchange-rates/", views.ExchangeRateView.as_view(), name="exchange-rates"),
+    path("invoices/settings/", views.InvoicingSettingsView.as_view(), name="settings"),
     path("invoices/runs/", views.RunListView.as_view(), name="run-list"),
     path("invoices/runs/<int:pk>/", views.RunDetailView.as_view(), name="run-detail"),
     path(

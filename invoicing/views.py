@@ -19,11 +19,19 @@ from accounts.views import save_with_service
 from accounts.views_base import TenantListView, TenantViewMixin
 from invoicing import access, selectors, services
 from invoicing.filters import InvoiceFilter
-from invoicing.forms import CreditForm, ExchangeRateForm, GroupingForm, LineForm, RunForm
+from invoicing.forms import (
+    CreditForm,
+    ExchangeRateForm,
+    GroupingForm,
+    InvoicingSettingsForm,
+    LineForm,
+    RunForm,
+)
 from invoicing.models import ExchangeRate, Invoice, InvoiceLine, InvoiceRun
 from invoicing.resources import InvoiceResource
 from invoicing.tables import CompactInvoiceTable, InvoiceTable
 from projects.access import get_project_for_user
+from projects.billing import row_problem
 from projects.models import Item, Registration
 
 
@@ -32,6 +40,7 @@ def _url(request, name, **kwargs):
 
 
 class InvoiceListView(ListExportMixin, TenantListView, SingleTableMixin, FilterView):
+    permission = permissions.SEE_MONEY  # the page and its CSV/XLSX, together
     export_resource_class = InvoiceResource
     export_name = "invoices"
     title = "Invoices"
@@ -55,7 +64,7 @@ class InvoiceDetailView(TenantViewMixin, View):
             from accounts.exporting import export_response
             from invoicing.resources import InvoiceLineResource
 
-            require(request, permissions.EXPORT)
+            require(request, permissions.SEE_MONEY)
             return export_response(
                 InvoiceLineResource(),
                 invoice.lines.select_related("invoice"),
@@ -206,7 +215,7 @@ class InvoiceFromSelectionView(TenantViewMixin, View):
         items = list(
             Item.objects.filter(project=project, pk__in=item_ids).select_related("product")
         )
-        rows = [(row, services.row_problem(row, project)) for row in [*registrations, *items]]
+        rows = [(row, row_problem(row, project)) for row in [*registrations, *items]]
         form = GroupingForm(request.POST if "grouping" in request.POST else None)
         if "create" in request.POST and form.is_valid():
             try:
@@ -250,7 +259,13 @@ class ExchangeRateView(TenantViewMixin, View):
         return render(
             self.request,
             self.template_name,
-            {"rates": ExchangeRate.objects.all()[:200], "form": form},
+            {
+                "rates": ExchangeRate.objects.all()[:200],
+                "form": form,
+                "max_rate_age_days": selectors.invoicing_settings(
+                    self.request.tenant
+                ).max_rate_age_days,
+            },
             status=status,
         )
 
@@ -268,6 +283,33 @@ class ExchangeRateView(TenantViewMixin, View):
             return self.render_page(form, status=422)
         messages.success(request, f"{form.instance} saved.")
         return redirect(_url(request, "invoicing:exchange-rates"))
+
+
+class InvoicingSettingsView(TenantViewMixin, View):
+    """The company's invoicing settings (tenant admins): handling fee and exchange-rate age."""
+
+    permission = permissions.MANAGE_TENANT
+    write_permission = permissions.MANAGE_TENANT
+    template_name = "invoicing/settings.html"
+
+    def form(self, data=None):
+        current = selectors.invoicing_settings(self.request.tenant)
+        return InvoicingSettingsForm(data, instance=current, tenant=self.request.tenant)
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": self.form()})
+
+    def post(self, request):
+        form = self.form(request.POST)
+        if not save_with_service(
+            form,
+            lambda: services.invoicing_settings_save(
+                tenant=request.tenant, by=request.user, settings=form.instance
+            ),
+        ):
+            return render(request, self.template_name, {"form": form}, status=422)
+        messages.success(request, "Invoicing settings saved.")
+        return redirect(_url(request, "invoicing:settings"))
 
 
 class RunListView(TenantViewMixin, View):
@@ -355,11 +397,8 @@ class RunDetailView(TenantViewMixin, View):
 
 
 def project_invoices_context(request, project):
-    invoices = services.invoices_of_project(project)
-    return {
-        "invoice_table": CompactInvoiceTable(invoices),
-        "billed": services.billed_total(project),
-    }
+    invoices = selectors.invoices_of_project(project)
+    return {"invoice_table": CompactInvoiceTable(invoices), **selectors.billing_summary(project)}
 
 
 def account_invoices_context(request, account):

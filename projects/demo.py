@@ -6,7 +6,13 @@ import random
 from decimal import Decimal
 
 from accounts.models import Contact
-from agreements.models import Booking, BookingStatus, Product, ProductKind
+from agreements.models import (
+    Booking,
+    BookingStatus,
+    PrepurchaseAgreement,
+    Product,
+    ProductKind,
+)
 from projects import services
 from projects.models import (
     BudgetPolicy,
@@ -124,6 +130,7 @@ def build(tenant, *, user, rng: random.Random) -> None:
             _sub_projects(tenant, user, current, courses, learners, rng)
         if index == 2:
             _past_budget(tenant, user, booking, courses, learners, rng)
+    _paid_from_prepurchase(tenant, user, rng)
 
 
 def _learners(tenant, user, account, rng, count):
@@ -308,3 +315,69 @@ def _past_budget(tenant, user, booking, courses, learners, rng):
         confirm=True,
         requested_date=datetime.date(2026, 11, 10),
     )
+
+
+def _paid_from_prepurchase(tenant, user, rng):
+    """A project without a booking whose places are paid from the customer's prepurchase fund:
+    priced from the fund's price list less its discount (the registrations show "prepurchase"
+    and the discount); invoicing turns them into zero-due lines and ledger uses."""
+    fund = (
+        PrepurchaseAgreement.objects.filter(name="Staff development fund 2026")
+        .select_related("account")
+        .first()
+    )
+    if fund is None:
+        return
+    learners = _learners(tenant, user, fund.account, rng, 12)
+    project = services.project_save(
+        tenant=tenant,
+        by=user,
+        project=Project(
+            name="Staff development 2026",
+            account=fund.account,
+            start_date=datetime.date(2026, 1, 1),
+            end_date=datetime.date(2026, 12, 31),
+            manager=user,
+            budget_policy=BudgetPolicy.WARNING,
+            tags="prepurchase",
+            external_notes="Places paid from the staff development fund.",
+        ),
+    )
+    for code, day in (
+        ("LEAD-101", datetime.date(2026, 3, 10)),
+        ("COMM-100", datetime.date(2026, 5, 12)),
+    ):
+        course = Product.objects.get(code=code)
+        event = services.event_save(
+            tenant=tenant,
+            by=user,
+            event=PrivateEvent(
+                project=project,
+                product=course,
+                title=course.name,
+                start_date=day,
+                end_date=day,
+                venue=rng.choice(VENUES),
+                trainer=rng.choice(TRAINERS),
+                capacity=12,
+                status=EventStatus.DELIVERED,
+                trainer_fee=Decimal(1100),
+            ),
+        )
+        created = services.registrations_add(
+            tenant=tenant,
+            by=user,
+            project=project,
+            event=event,
+            learners=learners[:6],
+            requested_date=day - datetime.timedelta(days=28),
+            prepurchase=fund,
+            confirm=True,
+        )
+        services.registrations_set_status(
+            tenant=tenant,
+            by=user,
+            project=project,
+            ids=[r.pk for r in created],
+            status=RegistrationStatus.DELIVERED,
+        )

@@ -215,6 +215,8 @@ class RegistrationAddForm(forms.Form):
         queryset=PrepurchaseAgreement.objects.none(),
         required=False,
         label="Pay from prepurchase agreement",
+        help_text="Priced from the agreement's price list less its discount, instead of the "
+        "booking's prices and discount agreements.",
     )
     notes = forms.CharField(max_length=255, required=False)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -346,8 +346,13 @@ class PricedRow(TenantOwned):
     override_reason = models.CharField(max_length=255, blank=True)
     unit_cost = money_field(default=Decimal("0"), validators=NOT_NEGATIVE)
     net_amount = money_field(default=Decimal("0"), editable=False)
-    # Set by invoicing while the row is on a live invoice line; prices freeze from then on.
+    # Kept by invoicing: `invoiced` while any of the row is on a live invoice line (its price
+    # freezes from then on), `billed_quantity` how much of it is (projects.billing.due_units).
+    # Neither ever feeds a money figure: what is invoiced comes from issued invoices.
     invoiced = models.BooleanField(default=False, editable=False)
+    billed_quantity = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("0"), editable=False
+    )
     notes = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -16,8 +16,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from agreements.models import Interest
+from projects.billing import ORDERED_STATUSES, delivered_registrations
 from projects.models import (
-    EventStatus,
     Item,
     PrivateEvent,
     Project,
@@ -28,11 +28,6 @@ from projects.models import (
 
 MONEY = DecimalField(max_digits=16, decimal_places=3)
 ZERO = Value(Decimal(0), output_field=MONEY)
-BILLABLE_STATUSES = [
-    RegistrationStatus.REQUESTED,
-    RegistrationStatus.CONFIRMED,
-    RegistrationStatus.DELIVERED,
-]
 
 
 def _sum(queryset, field, output=MONEY):
@@ -51,17 +46,16 @@ def _sum(queryset, field, output=MONEY):
 
 
 def project_list() -> QuerySet[Project]:
-    """Projects with their registrations and invoiced and uninvoiced value, in one query."""
-    open_registrations = Registration.objects.filter(status__in=BILLABLE_STATUSES)
+    """Projects with their ordered places and value, in one query. What is invoiced and the
+    profit of each project are on Reports → Profitability (one definition, in `reporting`)."""
+    ordered_registrations = Registration.objects.filter(status__in=ORDERED_STATUSES)
     billable_items = Item.objects.filter(billable=True)
     return (
         Project.objects.select_related("account", "manager", "booking")
         .annotate(
-            places=_sum(open_registrations, "places", IntegerField()),
-            invoiced_value=_sum(open_registrations.filter(invoiced=True), "net_amount")
-            + _sum(billable_items.filter(invoiced=True), "net_amount"),
-            uninvoiced_value=_sum(open_registrations.filter(invoiced=False), "net_amount")
-            + _sum(billable_items.filter(invoiced=False), "net_amount"),
+            places=_sum(ordered_registrations, "places", IntegerField()),
+            ordered_value=_sum(ordered_registrations, "net_amount")
+            + _sum(billable_items, "net_amount"),
         )
         .order_by("-start_date", "-code")
     )
@@ -113,61 +107,23 @@ def _event_places(queryset):
 
 
 def project_totals(project: Project) -> dict:
-    """Places and money of the project, by state: what the overview and burn-down show."""
+    """What the customer ordered on the project (places and items not cancelled), and how many
+    places are delivered. Delivered value, invoiced, cost and profit come from the one
+    profitability definition (`reporting.selectors.facts`), shown by reporting's panel."""
+    ordered = Q(status__in=ORDERED_STATUSES)
     registrations = Registration.objects.filter(project=project).aggregate(
-        requested_places=Coalesce(Sum("places", filter=Q(status__in=BILLABLE_STATUSES)), 0),
-        delivered_places=Coalesce(Sum("places", filter=Q(status=RegistrationStatus.DELIVERED)), 0),
-        requested_value=Coalesce(Sum("net_amount", filter=Q(status__in=BILLABLE_STATUSES)), ZERO),
-        delivered_value=Coalesce(
-            Sum("net_amount", filter=Q(status=RegistrationStatus.DELIVERED)), ZERO
-        ),
-        invoiced_value=Coalesce(Sum("net_amount", filter=Q(invoiced=True)), ZERO),
-        registration_cost=Coalesce(
-            Sum(
-                _unit_cost_times("places"),
-                filter=Q(status__in=[RegistrationStatus.DELIVERED, RegistrationStatus.NO_SHOW]),
-            ),
-            ZERO,
-        ),
+        requested_places=Coalesce(Sum("places", filter=ordered), 0),
+        delivered_places=Coalesce(Sum("places", filter=delivered_registrations()), 0),
+        requested_value=Coalesce(Sum("net_amount", filter=ordered), ZERO),
         count=Count("pk"),
     )
     items = Item.objects.filter(project=project).aggregate(
         items_value=Coalesce(Sum("net_amount", filter=Q(billable=True)), ZERO),
-        items_invoiced=Coalesce(Sum("net_amount", filter=Q(billable=True, invoiced=True)), ZERO),
-        items_cost=Coalesce(Sum(_unit_cost_times("quantity")), ZERO),
         item_count=Count("pk"),
     )
-    events = (
-        PrivateEvent.objects.filter(project=project)
-        .exclude(status=EventStatus.CANCELLED)
-        .aggregate(
-            event_cost=Coalesce(Sum("trainer_fee"), ZERO)
-            + Coalesce(Sum("venue_cost"), ZERO)
-            + Coalesce(Sum("other_cost"), ZERO),
-            event_count=Count("pk"),
-        )
-    )
-    totals = {**registrations, **items, **events}
-    totals["invoiced_total"] = totals["invoiced_value"] + totals["items_invoiced"]
-    totals["delivered_total"] = totals["delivered_value"] + totals["items_value"]
+    totals = {**registrations, **items}
     totals["ordered_total"] = totals["requested_value"] + totals["items_value"]
-    totals["uninvoiced_total"] = totals["ordered_total"] - totals["invoiced_total"]
-    totals["cost_total"] = totals["registration_cost"] + totals["items_cost"] + totals["event_cost"]
-    recognised = (
-        totals["invoiced_total"]
-        if project.revenue_recognition == "on_invoice"
-        else totals["delivered_total"]
-    )
-    totals["recognised_revenue"] = recognised
-    totals["profit"] = recognised - totals["cost_total"]
-    totals["margin"] = (totals["profit"] / recognised * 100) if recognised else None
     return totals
-
-
-def _unit_cost_times(field):
-    from django.db.models import F
-
-    return F("unit_cost") * F(field)
 
 
 def burn_down(project: Project) -> list[dict]:
@@ -183,15 +139,14 @@ def burn_down(project: Project) -> list[dict]:
     on_booking = Q(project__booking_id=project.booking_id)
     by_product = {}
     registration_rows = (
-        Registration.objects.filter(on_booking, status__in=BILLABLE_STATUSES)
+        Registration.objects.filter(on_booking, status__in=ORDERED_STATUSES)
         .order_by()
         .values("event__product_id")
         .annotate(
             requested=Sum("places"),
             requested_value=Sum("net_amount"),
-            delivered=Sum("places", filter=Q(status=RegistrationStatus.DELIVERED)),
-            invoiced_units=Sum("places", filter=Q(invoiced=True)),
-            invoiced_value=Sum("net_amount", filter=Q(invoiced=True)),
+            delivered=Sum("places", filter=delivered_registrations()),
+            billed_units=Sum("billed_quantity"),
         )
     )
     for row in registration_rows:
@@ -204,8 +159,7 @@ def burn_down(project: Project) -> list[dict]:
             requested=Sum("quantity"),
             requested_value=Sum("net_amount"),
             delivered=Sum("quantity"),
-            invoiced_units=Sum("quantity", filter=Q(invoiced=True)),
-            invoiced_value=Sum("net_amount", filter=Q(invoiced=True)),
+            billed_units=Sum("billed_quantity"),
         )
     )
     for row in item_rows:
@@ -214,8 +168,7 @@ def burn_down(project: Project) -> list[dict]:
             "requested",
             "requested_value",
             "delivered",
-            "invoiced_units",
-            "invoiced_value",
+            "billed_units",
         ):
             merged[key] = (merged.get(key) or 0) + (row[key] or 0)
     rows = []
@@ -232,8 +185,7 @@ def burn_down(project: Project) -> list[dict]:
                 "requested": requested,
                 "requested_value": used.get("requested_value") or Decimal(0),
                 "delivered": used.get("delivered") or 0,
-                "invoiced": used.get("invoiced_units") or 0,
-                "invoiced_value": used.get("invoiced_value") or Decimal(0),
+                "billed": used.get("billed_units") or 0,
                 "remaining": None if committed is None else committed - requested,
                 "remaining_value": None
                 if committed is None

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from accounts import documents
 from accounts.models import Account, Contact
-from accounts.money import round_money
+from accounts.money import format_percent, line_net, round_money
 from accounts.services import (
     _check_tenant,
     _normalise_tags,
@@ -21,10 +22,12 @@ from accounts.services import (
     audit,
     next_number,
 )
-from agreements.models import DiscountAgreement, Interest, ProductKind
-from agreements.pricing import check_places, resolve_price
+from agreements.models import DiscountAgreement, Interest, PrepurchaseAgreement, ProductKind
+from agreements.pricing import check_places, resolve_prepurchase_price, resolve_price
+from projects.billing import COSTED_STATUSES
 from projects.models import (
     BudgetPolicy,
+    EventStatus,
     Item,
     PrivateEvent,
     Project,
@@ -346,11 +349,6 @@ def _apply_budget_policy(project: Project, problems: list[str], warnings: list[s
 # --- Registrations and items --------------------------------------------------------------------
 
 
-def net_amount(unit_price: Decimal, quantity, discount_percent: Decimal, currency: str):
-    gross = Decimal(unit_price) * Decimal(quantity)
-    return round_money(gross * (Decimal(100) - Decimal(discount_percent)) / Decimal(100), currency)
-
-
 def _require_transactions_allowed(project: Project) -> None:
     if not project.is_active:
         raise ValidationError(
@@ -413,26 +411,47 @@ def registrations_add(
     total_places = sum(count for _, count in rows)
     day = requested_date or timezone.localdate()
 
-    quote = resolve_price(
-        account=project.account,
-        product=event.product,
-        on_date=day,
-        booking=project.booking,
-        currency=project.currency,
-        event_discount_ids=[event.discount_agreement_id] if event.discount_agreement_id else [],
-    )
-    if discount_agreement is AUTO:
-        discount = quote.best_discount
-    elif discount_agreement is None:
-        discount = None
-    else:
-        if discount_agreement not in quote.discounts:
+    if prepurchase is not None:
+        prepurchase = PrepurchaseAgreement.objects.select_related("price_list").get(
+            pk=prepurchase.pk
+        )  # as it is now (status, dates), not as the caller loaded it
+        if prepurchase.account_id not in allowed_accounts:
+            raise ValidationError(f"{prepurchase} belongs to another customer.")
+        # Paid from a prepurchase agreement: priced by the agreement (its price list, less its
+        # own discount), the same rule invoicing reads. A discount agreement's percentage does
+        # not stack on it: the agreement's discount is the one taken.
+        paid_from = resolve_prepurchase_price(
+            agreement=prepurchase, product=event.product, on_date=day, currency=project.currency
+        )
+        if discount_agreement not in (AUTO, None):
             raise ValidationError(
-                f"{discount_agreement} does not apply to this customer, course and date."
+                f"A place paid from {prepurchase} takes the agreement's own discount "
+                f"({format_percent(paid_from.discount_percent)} %); {discount_agreement} does "
+                "not add to it: choose the automatic discount or none, or register without the "
+                "prepurchase agreement."
             )
-        discount = discount_agreement
-    if prepurchase is not None and prepurchase.account_id not in allowed_accounts:
-        raise ValidationError(f"{prepurchase} belongs to another customer.")
+        quote, discount = paid_from.quote, None
+        discount_percent = paid_from.discount_percent
+    else:
+        quote = resolve_price(
+            account=project.account,
+            product=event.product,
+            on_date=day,
+            booking=project.booking,
+            currency=project.currency,
+            event_discount_ids=[event.discount_agreement_id] if event.discount_agreement_id else [],
+        )
+        if discount_agreement is AUTO:
+            discount = quote.best_discount
+        elif discount_agreement is None:
+            discount = None
+        else:
+            if discount_agreement not in quote.discounts:
+                raise ValidationError(
+                    f"{discount_agreement} does not apply to this customer, course and date."
+                )
+            discount = discount_agreement
+        discount_percent = discount.percent if discount else Decimal(0)
 
     warnings: list[str] = []
     if event.capacity is not None:
@@ -453,8 +472,7 @@ def registrations_add(
         )
         if check.exceeds:
             warnings.append(check.warning)
-    discount_percent = discount.percent if discount else Decimal(0)
-    value = net_amount(quote.unit_price, total_places, discount_percent, project.currency)
+    value = line_net(total_places, quote.unit_price, discount_percent, project.currency)
     _apply_budget_policy(
         project,
         _budget_problems(project, event.product, Decimal(total_places), value, purchase_order),
@@ -481,7 +499,7 @@ def registrations_add(
             prepurchase=prepurchase,
             unit_cost=round_money(event.product.unit_cost, project.currency),
             notes=notes,
-            net_amount=net_amount(quote.unit_price, count, discount_percent, project.currency),
+            net_amount=line_net(count, quote.unit_price, discount_percent, project.currency),
         )
         registration.full_clean()
         created.append(registration)
@@ -521,8 +539,11 @@ def _check_registration_status(registration: Registration, status: str) -> None:
 @transaction.atomic
 def registrations_set_status(
     *, tenant, by, project: Project, ids: Iterable[int], status: str
-) -> int:
-    """Bulk status change (e.g. mark delivered) of the selected registrations of one project."""
+) -> StatusChange:
+    """Bulk status change (e.g. mark delivered) of the selected registrations of one project.
+
+    When this leaves every place of an event delivered (or a no-show), the event is marked
+    delivered too, so its delivery cost is recognised at once (`projects.billing`)."""
     _require_active(tenant)
     _check_tenant(tenant, project)
     registrations = list(
@@ -533,7 +554,36 @@ def registrations_set_status(
     for registration in registrations:
         _check_registration_status(registration, status)
     Registration.objects.filter(pk__in=[r.pk for r in registrations]).update(status=status)
-    return len(registrations)
+    completed = []
+    if status in COSTED_STATUSES:
+        open_places = Registration.objects.filter(event=OuterRef("pk")).exclude(
+            status__in=[*COSTED_STATUSES, RegistrationStatus.CANCELLED]
+        )
+        completed = list(
+            PrivateEvent.objects.filter(pk__in={r.event_id for r in registrations})
+            .exclude(status__in=[EventStatus.DELIVERED, EventStatus.CANCELLED])
+            .exclude(Exists(open_places))
+            .order_by("start_date", "pk")
+        )
+        PrivateEvent.objects.filter(pk__in=[event.pk for event in completed]).update(
+            status=EventStatus.DELIVERED
+        )
+        for event in completed:
+            audit(
+                tenant=tenant,
+                actor=by,
+                action="event delivered",
+                obj=project,
+                before={"event": event.title, "status": event.status},
+                after={"event": event.title, "status": EventStatus.DELIVERED},
+            )
+    return StatusChange(count=len(registrations), events_delivered=completed)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    count: int
+    events_delivered: list  # events whose last open place this change delivered
 
 
 @transaction.atomic
@@ -558,9 +608,9 @@ def price_override(*, tenant, by, row: Registration | Item, unit_price, reason: 
     row.price_overridden = True
     row.override_reason = reason.strip()
     if isinstance(row, Registration):
-        row.net_amount = net_amount(price, row.places, row.discount_percent, row.project.currency)
+        row.net_amount = line_net(row.places, price, row.discount_percent, row.project.currency)
     else:
-        row.net_amount = net_amount(price, row.quantity, 0, row.project.currency)
+        row.net_amount = line_net(row.quantity, price, 0, row.project.currency)
     row.save(update_fields=["unit_price", "price_overridden", "override_reason", "net_amount"])
     audit(
         tenant=tenant,
@@ -610,7 +660,7 @@ def item_add(
         booking=project.booking,
         currency=project.currency,
     )
-    value = net_amount(quote.unit_price, quantity, 0, project.currency) if billable else 0
+    value = line_net(quantity, quote.unit_price, 0, project.currency) if billable else 0
     warnings: list[str] = []
     _apply_budget_policy(
         project,
@@ -633,7 +683,7 @@ def item_add(
         unit_price=quote.unit_price,
         price_source=quote.source,
         unit_cost=round_money(product.unit_cost, project.currency),
-        net_amount=net_amount(quote.unit_price, quantity, 0, project.currency),
+        net_amount=line_net(quantity, quote.unit_price, 0, project.currency),
     )
     item.full_clean()
     item.save()

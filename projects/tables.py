@@ -34,8 +34,7 @@ class ProjectTable(tables.Table):
     end_date = tables.DateColumn(verbose_name="End")
     status = tables.Column()
     places = tables.Column(verbose_name="Places", attrs=RIGHT)
-    invoiced_value = tables.Column(verbose_name="Invoiced", attrs=RIGHT)
-    uninvoiced_value = tables.Column(verbose_name="Not invoiced", attrs=RIGHT)
+    ordered_value = tables.Column(verbose_name="Ordered", attrs=RIGHT)
 
     class Meta:
         model = Project
@@ -47,8 +46,7 @@ class ProjectTable(tables.Table):
             "end_date",
             "status",
             "places",
-            "invoiced_value",
-            "uninvoiced_value",
+            "ordered_value",
         ]
         empty_text = "No projects match these filters."
 
@@ -58,10 +56,7 @@ class ProjectTable(tables.Table):
     def render_status(self, record):
         return status_badge(record)
 
-    def render_invoiced_value(self, value, record):
-        return money(value, record.currency)
-
-    def render_uninvoiced_value(self, value, record):
+    def render_ordered_value(self, value, record):
         return money(value, record.currency)
 
 

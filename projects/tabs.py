@@ -18,6 +18,17 @@ class RowAction:
     icon: str = "bi-arrow-right"
 
 
+@dataclass(frozen=True)
+class OverviewPanel:
+    """Cards on the project's overview that show a higher app's figures (reporting registers
+    revenue, cost and profit), so `projects` never imports it. `get_context(request, project)`
+    returns what `template_name` reads as `panel`."""
+
+    template_name: str
+    get_context: object
+
+
+overview_panels: list[OverviewPanel] = []
 registration_actions: list[RowAction] = []
 item_actions: list[RowAction] = []
 

@@ -128,7 +128,7 @@ class ProjectDetailView(TabbedDetailView, View):
 
         file_format = request.GET.get("export")
         if tab == "registrations" and file_format in CONTENT_TYPES:
-            require(request, permissions.EXPORT)
+            require(request, permissions.SEE_MONEY)
             project = self.get_object(pk)
             filterset = RegistrationFilter(
                 request.GET,
@@ -149,8 +149,13 @@ class ProjectDetailView(TabbedDetailView, View):
 
 
 def overview_context(request, project):
+    from projects.tabs import overview_panels
+
     return {
         "totals": selectors.project_totals(project),
+        "money_panels": [
+            (panel.template_name, panel.get_context(request, project)) for panel in overview_panels
+        ],
         "burn_down": selectors.burn_down(project),
         "purchase_orders": selectors.purchase_orders_of(project),
         "products": project.products.select_related("product"),
@@ -482,7 +487,7 @@ class RegistrationBulkStatusView(ProjectChildMixin, View):
             messages.error(request, "Tick the registrations to change, then choose a status.")
         else:
             try:
-                count = services.registrations_set_status(
+                change = services.registrations_set_status(
                     tenant=request.tenant,
                     by=request.user,
                     project=project,
@@ -490,10 +495,18 @@ class RegistrationBulkStatusView(ProjectChildMixin, View):
                     status=form.cleaned_data["status"],
                 )
                 label = dict(form.fields["status"].choices)[form.cleaned_data["status"]]
+                count = change.count
                 messages.success(
                     request,
                     f"{count} registration{'s' if count != 1 else ''} marked {label.lower()}.",
                 )
+                if change.events_delivered:
+                    names = ", ".join(str(event) for event in change.events_delivered)
+                    messages.info(
+                        request,
+                        f"Every place of {names} is delivered: the event is marked delivered "
+                        "and its delivery cost counts from now on.",
+                    )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
         return redirect(_tab(request, project, "registrations"))

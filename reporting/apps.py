@@ -8,7 +8,7 @@ class ReportingConfig(AppConfig):
     def ready(self):
         from accounts.dashboard import Panel, register
         from accounts.tabs import Tab
-        from projects.tabs import project_tabs
+        from projects.tabs import OverviewPanel, overview_panels, project_tabs
         from reporting import views
 
         project_tabs.register(
@@ -19,6 +19,12 @@ class ReportingConfig(AppConfig):
                 icon="bi-graph-up",
                 template_name="reporting/tabs/project_profitability.html",
                 get_context=views.project_profitability_context,
+            )
+        )
+        overview_panels.append(
+            OverviewPanel(
+                template_name="reporting/tabs/project_overview_money.html",
+                get_context=views.project_overview_money_context,
             )
         )
         register(

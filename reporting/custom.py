@@ -1,9 +1,9 @@
 """Custom reports: the user picks dimensions, measures and filters; the result is a table (and a
 chart) with one row per combination of dimension values and currency.
 
-Facts are gathered at project, product, event and month grain from a handful of grouped queries,
-then rolled up in Python by the chosen dimensions. Currency is always part of a row's key: amounts
-in different currencies are never added together.
+Facts come from `reporting.selectors.facts` (the one definition of revenue, cost and profit) at
+project, product, event and month grain, then are rolled up in Python by the chosen dimensions.
+Currency is always part of a row's key: amounts in different currencies are never added together.
 """
 
 import datetime
@@ -11,12 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
-from django.db.models.functions import TruncMonth
-
 from agreements.models import Product
-from invoicing.models import InvoiceLine
-from projects.models import EventStatus, Item, PrivateEvent, Project, Registration
+from projects.models import PrivateEvent, Project
+from reporting.selectors import GRAIN, Figures, facts
 
 DIMENSIONS = {
     "project": "Project",
@@ -37,38 +34,6 @@ MEASURES = {
     "margin": "Margin %",
 }
 MONEY_MEASURES = {"invoiced", "recognised", "cost", "profit"}
-
-
-@dataclass
-class Cell:
-    places: int = 0
-    invoiced: Decimal = Decimal(0)
-    delivered: Decimal = Decimal(0)
-    cost: Decimal = Decimal(0)
-    on_invoice: bool = True
-    recognised_value: Decimal = Decimal(0)
-
-    @property
-    def recognised(self) -> Decimal:
-        return self.recognised_value
-
-    @property
-    def profit(self) -> Decimal:
-        return self.recognised - self.cost
-
-    @property
-    def margin(self):
-        return (
-            (self.profit / self.recognised * 100).quantize(Decimal("0.1"))
-            if self.recognised
-            else None
-        )
-
-    def add(self, other: "Cell") -> None:
-        self.places += other.places
-        self.invoiced += other.invoiced
-        self.cost += other.cost
-        self.recognised_value += other.recognised_value
 
 
 @dataclass
@@ -114,7 +79,7 @@ class Definition:
 @dataclass
 class Result:
     columns: list[str]
-    rows: list[tuple[list[str], str, Cell]]
+    rows: list[tuple[list[str], str, Figures]]
 
 
 def _projects(definition: Definition):
@@ -128,95 +93,15 @@ def _projects(definition: Definition):
     return projects
 
 
-def _window(queryset, field_name, definition):
-    if definition.date_from:
-        queryset = queryset.filter(**{f"{field_name}__gte": definition.date_from})
-    if definition.date_to:
-        queryset = queryset.filter(**{f"{field_name}__lte": definition.date_to})
-    return queryset
-
-
-def facts(definition: Definition) -> dict:
-    """{(project_id, product_id, event_id, month): Cell}"""
-    wanted = _projects(definition).values("pk")
-    cells: dict = defaultdict(Cell)
-
-    def key(project, product, event, month):
-        month = month.date() if isinstance(month, datetime.datetime) else month
-        return (project, product, event, month)
-
-    registrations = _window(
-        Registration.objects.filter(project__in=wanted, status__in=["delivered", "no_show"]),
-        "event__start_date",
-        definition,
-    )
-    for row in (
-        registrations.annotate(month=TruncMonth("event__start_date"))
-        .values("project_id", "event__product_id", "event_id", "month")
-        .order_by()
-        .annotate(
-            delivered_places=Sum("places", filter=Q(status="delivered")),
-            value=Sum("net_amount", filter=Q(status="delivered")),
-            unit_costs=Sum(F("unit_cost") * F("places")),
-        )
-    ):
-        cell = cells[
-            key(row["project_id"], row["event__product_id"], row["event_id"], row["month"])
-        ]
-        cell.places += row["delivered_places"] or 0
-        cell.delivered += row["value"] or 0
-        cell.cost += row["unit_costs"] or 0
-
-    items = _window(Item.objects.filter(project__in=wanted), "date", definition)
-    for row in (
-        items.annotate(month=TruncMonth("date"))
-        .values("project_id", "product_id", "month")
-        .order_by()
-        .annotate(
-            value=Sum("net_amount", filter=Q(billable=True)),
-            unit_costs=Sum(F("unit_cost") * F("quantity")),
-        )
-    ):
-        cell = cells[key(row["project_id"], row["product_id"], None, row["month"])]
-        cell.delivered += row["value"] or 0
-        cell.cost += row["unit_costs"] or 0
-
-    events = _window(
-        PrivateEvent.objects.filter(project__in=wanted, status=EventStatus.DELIVERED),
-        "start_date",
-        definition,
-    )
-    for row in (
-        events.annotate(month=TruncMonth("start_date"))
-        .values("project_id", "product_id", "id", "month")
-        .order_by()
-        .annotate(delivery=Sum(F("trainer_fee") + F("venue_cost") + F("other_cost")))
-    ):
-        cells[key(row["project_id"], row["product_id"], row["id"], row["month"])].cost += (
-            row["delivery"] or 0
-        )
-
-    codes = dict(Product.objects.values_list("code", "pk"))
-    lines = _window(
-        InvoiceLine.objects.filter(invoice__project__in=wanted).exclude(invoice__status="draft"),
-        "invoice__issue_date",
-        definition,
-    )
-    for row in (
-        lines.annotate(month=TruncMonth("invoice__issue_date"))
-        .values("invoice__project_id", "product_code", "registration__event_id", "month")
-        .order_by()
-        .annotate(net=Sum("net"))
-    ):
-        product = codes.get(row["product_code"])
-        cells[
-            key(row["invoice__project_id"], product, row["registration__event_id"], row["month"])
-        ].invoiced += row["net"] or 0
-    return cells
-
-
 def run(definition: Definition) -> Result:
-    cells = facts(definition)
+    """The figures of `reporting.selectors.facts` (the one profitability definition) at the
+    finest grain, rolled up by the chosen dimensions."""
+    cells = facts(
+        grain=GRAIN,
+        projects=_projects(definition).values("pk"),
+        date_from=definition.date_from,
+        date_to=definition.date_to,
+    )
     projects = {
         p.pk: p
         for p in Project.objects.select_related("account", "region").filter(
@@ -233,14 +118,11 @@ def run(definition: Definition) -> Result:
     grouped: dict = {}
     for (project_id, product_id, event_id, month), cell in cells.items():
         project = projects[project_id]
-        cell.recognised_value = (
-            cell.invoiced if project.revenue_recognition == "on_invoice" else cell.delivered
-        )
         labels = [
             _label(dimension, project, products.get(product_id), events.get(event_id), month)
             for dimension in definition.dimensions
         ]
-        entry = grouped.setdefault((tuple(labels), project.currency), Cell())
+        entry = grouped.setdefault((tuple(labels), project.currency), Figures())
         entry.add(cell)
     rows = [
         (list(labels), currency, cell)
@@ -271,7 +153,10 @@ def _label(dimension, project, product, event, month) -> str:
     raise ValueError(dimension)
 
 
-def measure_value(cell: Cell, measure: str):
+def measure_value(cell: Figures, measure: str):
+    if measure == "margin":
+        margin = cell.margin
+        return None if margin is None else margin.quantize(Decimal("0.1"))
     return getattr(cell, measure)
 
 

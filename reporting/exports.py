@@ -3,8 +3,10 @@
 A plain SQL select with its own tenant filter (a streamed response outlives the middleware's
 tenant scope), sent through PostgreSQL's COPY when available (a blocking cursor with csv.writer on
 SQLite) in blocks of about 64 KB. Text cells that a spreadsheet would run as a formula are
-neutralised in the SQL itself. Every amount is the stored, rounded figure, and each line's tax is
-its frozen share of its rate's tax, so the lines of an invoice add up to the invoice's totals.
+neutralised in the SQL itself; numbers stay numbers. Names, numbers and codes come from each
+invoice's snapshot frozen at issue (never the live account or project), so a file exported again
+later says the same. Every amount is the stored, rounded figure, and each line's tax is its frozen
+share of its rate's tax, so the lines of an invoice add up to the invoice's totals.
 """
 
 import csv
@@ -22,10 +24,10 @@ COLUMNS = [
     ("issue_date", "i.issue_date", False),
     ("due_date", "i.due_date", False),
     ("status", "i.status", True),
-    ("account_number", "a.number", False),
-    ("account_name", "a.name", True),
+    ("account_number", "i.customer_number", False),
+    ("account_name", "i.customer_name", True),
     ("billing_account", "i.billing_name", True),
-    ("project_code", "p.code", True),
+    ("project_code", "i.project_code", True),
     ("purchase_order", "i.po_reference", True),
     ("product_code", "l.product_code", True),
     ("description", "l.description", True),
@@ -69,8 +71,6 @@ def reconciliation_sql(
     sql = (
         f"SELECT {select} FROM invoicing_invoiceline l "
         "JOIN invoicing_invoice i ON i.id = l.invoice_id "
-        "JOIN projects_project p ON p.id = i.project_id "
-        "JOIN accounts_account a ON a.id = p.account_id "
         "WHERE l.tenant_id = %s AND i.tenant_id = %s AND i.status <> 'draft'"
     )
     params = [tenant_id, tenant_id]

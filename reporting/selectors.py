@@ -1,19 +1,56 @@
-"""Profitability: revenue, cost and profit per project, rolled up by account, region, manager
-or month. Amounts in different currencies are never added together: every row carries its
-currency, and totals in the tenant's base currency convert invoiced revenue at the rate stored on
-each invoice and other figures at the rate table's rate on or before the month's end.
+"""Profitability: the one definition of a project's revenue, cost, profit, margin and work in
+progress (DESIGN.md, "One vocabulary for money"). The project's overview and profitability tabs,
+*Reports → Profitability*, the custom report and the dashboard all read `facts`; the invoices
+tab and the maximum billing amount read the same *invoiced* (`invoicing.selectors`), which
+`facts` is built on.
+
+- **invoiced**: issued invoice lines net of credit-note lines, in the month of issue (drafts
+  never count); in the base currency at each invoice's stored rate;
+- **recognised**: what is invoiced, or, for projects recognising revenue on delivery, the net
+  amount of delivered places and billable items in the month of their delivery date;
+- **work in progress**: the net amount of the part of delivered places and billable items not
+  yet on an issued invoice (`wip_value`; a draft is still work in progress);
+- **cost**: unit costs of delivered places and no-shows and of items, in the month of their
+  delivery date, and the delivery cost of events whose cost is recognised
+  (`projects.billing.event_cost_recognised`), in the month they end;
+- **profit** = recognised - cost; **margin** = profit / recognised.
+
+Amounts in different currencies are never added together: every row carries its currency, and
+totals in the tenant's base currency convert invoiced revenue at the rate stored on each invoice
+and other figures at the rate table's rate on or before the month's end.
 """
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    DateField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 
-from invoicing.models import ExchangeRate, Invoice
-from projects.models import EventStatus, Item, PrivateEvent, Project, Registration
+from agreements.models import Product
+from invoicing.models import ExchangeRate, Invoice, InvoiceKind
+from invoicing.selectors import issued_lines
+from projects.billing import (
+    ITEM_DELIVERY,
+    REGISTRATION_DELIVERY,
+    costed_registrations,
+    delivered_registrations,
+    event_cost_recognised,
+    unit_costs,
+)
+from projects.models import Item, PrivateEvent, Project, Registration, RevenueRecognition
 
 DIMENSIONS = {
     "project": "Project",
@@ -22,16 +59,24 @@ DIMENSIONS = {
     "manager": "Manager",
     "month": "Month",
 }
+MONEY = DecimalField(max_digits=16, decimal_places=3)
+QUANTITY = DecimalField(max_digits=10, decimal_places=2)
 MEASURES = ["places", "invoiced", "recognised", "wip", "cost", "profit"]
+GRAIN = ("project", "product", "event", "month")
 
 
 @dataclass
 class Figures:
     places: int = 0
     invoiced: Decimal = Decimal(0)
+    delivered: Decimal = Decimal(0)  # net amount of what was delivered (recognised on delivery)
     recognised: Decimal = Decimal(0)
     wip: Decimal = Decimal(0)
     cost: Decimal = Decimal(0)
+    # The parts of `cost`: events' delivery costs, unit costs of places and of items.
+    event_cost: Decimal = Decimal(0)
+    place_cost: Decimal = Decimal(0)
+    item_cost: Decimal = Decimal(0)
     invoiced_base: Decimal = Decimal(0)
     months: set = field(default_factory=set)
 
@@ -46,85 +91,170 @@ class Figures:
     def add(self, other: "Figures") -> None:
         self.places += other.places
         self.invoiced += other.invoiced
+        self.delivered += other.delivered
         self.recognised += other.recognised
         self.wip += other.wip
         self.cost += other.cost
+        self.event_cost += other.event_cost
+        self.place_cost += other.place_cost
+        self.item_cost += other.item_cost
         self.invoiced_base += other.invoiced_base
         self.months |= other.months
 
 
-def _month(value):
-    return value.date() if isinstance(value, datetime.datetime) else value
-
-
-def project_month_figures(date_from=None, date_to=None) -> dict:
-    """{(project_id, month): Figures} from a handful of grouped queries."""
-    facts: dict = defaultdict(Figures)
-
-    def window(queryset, field_name):
-        if date_from:
-            queryset = queryset.filter(**{f"{field_name}__gte": date_from})
-        if date_to:
-            queryset = queryset.filter(**{f"{field_name}__lte": date_to})
-        return queryset
-
-    invoices = window(Invoice.objects.exclude(status="draft"), "issue_date")
-    for row in (
-        invoices.annotate(month=TruncMonth("issue_date"))
-        .values("project_id", "month")
-        .annotate(net=Sum("net_total"), base=Sum(F("net_total") * F("exchange_rate")))
+def invoiced_units(kind: str) -> Coalesce:
+    """How much of a registration or item is on issued invoice lines not credited (drafts do
+    not count), for a queryset of `kind` ("registration" or "item")."""
+    lines = (
+        issued_lines()
+        .filter(**{kind: OuterRef("pk")}, invoice__kind=InvoiceKind.INVOICE, credited_by=None)
         .order_by()
-    ):
-        figures = facts[(row["project_id"], _month(row["month"]))]
-        figures.invoiced += row["net"] or 0
-        figures.invoiced_base += row["base"] or 0
-
-    delivered = window(
-        Registration.objects.filter(status__in=["delivered", "no_show"]), "event__start_date"
+        .values(kind)
+        .annotate(total=Sum("quantity"))
+        .values("total")[:1]
     )
-    for row in (
-        delivered.annotate(month=TruncMonth("event__start_date"))
-        .values("project_id", "month")
-        .order_by()
-        .annotate(
-            delivered_places=Sum("places", filter=Q(status="delivered")),
-            value=Sum("net_amount", filter=Q(status="delivered")),
-            wip=Sum("net_amount", filter=Q(status="delivered", invoiced=False)),
-            cost=Sum(F("unit_cost") * F("places")),
-        )
-    ):
-        figures = facts[(row["project_id"], _month(row["month"]))]
-        figures.places += row["delivered_places"] or 0
-        figures.recognised += row["value"] or 0  # replaced by invoiced below where on_invoice
-        figures.wip += row["wip"] or 0
-        figures.cost += row["cost"] or 0
+    return Coalesce(Subquery(lines, output_field=QUANTITY), Value(Decimal(0), QUANTITY))
 
-    items = window(Item.objects.all(), "date")
-    for row in (
-        items.annotate(month=TruncMonth("date"))
-        .values("project_id", "month")
-        .order_by()
-        .annotate(
-            value=Sum("net_amount", filter=Q(billable=True)),
-            wip=Sum("net_amount", filter=Q(billable=True, invoiced=False)),
-            cost=Sum(F("unit_cost") * F("quantity")),
-        )
-    ):
-        figures = facts[(row["project_id"], _month(row["month"]))]
-        figures.recognised += row["value"] or 0
-        figures.wip += row["wip"] or 0
-        figures.cost += row["cost"] or 0
 
-    # Delivered events only: like revenue, cost is what has happened, not what is planned.
-    events = window(PrivateEvent.objects.filter(status=EventStatus.DELIVERED), "start_date")
-    for row in (
-        events.annotate(month=TruncMonth("start_date"))
-        .values("project_id", "month")
-        .order_by()
-        .annotate(cost=Sum(F("trainer_fee") + F("venue_cost") + F("other_cost")))
+def wip_value(kind: str, units_field: str) -> ExpressionWrapper:
+    """Work in progress of a row: the net amount of its part not yet invoiced (drafts are
+    still work in progress: nothing is invoiced until it is issued)."""
+    return ExpressionWrapper(
+        F("net_amount") * (F(units_field) - invoiced_units(kind)) / F(units_field),
+        output_field=MONEY,
+    )
+
+
+def _month(field_name: str) -> TruncMonth:
+    # A date, not a timestamp: DATE_TRUNC on PostgreSQL would return timestamptz.
+    return TruncMonth(field_name, output_field=DateField())
+
+
+def _window(queryset, field_name, date_from, date_to):
+    if date_from:
+        queryset = queryset.filter(**{f"{field_name}__gte": date_from})
+    if date_to:
+        queryset = queryset.filter(**{f"{field_name}__lte": date_to})
+    return queryset
+
+
+def facts(
+    *,
+    grain: Iterable[str] = ("project", "month"),
+    projects=None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> dict[tuple, Figures]:
+    """{(project_id, product_id, event_id, month): Figures}, from four grouped queries. The
+    parts of the key not in `grain` are None (a coarser grain groups less: fewer rows). Dates
+    place each figure (see the module's docstring) and bound it to `date_from` to `date_to`.
+    `projects`: a queryset or ids to limit to; `recognised` follows each project's rule."""
+    grain = set(grain) | {"project"}
+    unknown = grain - set(GRAIN)
+    if unknown:
+        raise ValueError(f"Unknown grain {sorted(unknown)}")
+    cells: dict[tuple, Figures] = defaultdict(Figures)
+
+    def rows(queryset, *, project, product, event, month, product_of=None, **measures):
+        names = {"project": project, "product": product, "event": event, "month": month}
+        keys = {f"k_{part}": F(path) for part, path in names.items() if part in grain and path}
+        if "month" in grain:
+            keys["k_month"] = _month(month)
+        if projects is not None:
+            queryset = queryset.filter(**{f"{project}__in": projects})
+        for row in queryset.annotate(**keys).values(*keys).order_by().annotate(**measures):
+            if product_of is not None and "k_product" in row:
+                row["k_product"] = product_of(row["k_product"])
+            yield cells[tuple(row.get(f"k_{part}") for part in GRAIN)], row
+
+    lines = _window(issued_lines(), "invoice__issue_date", date_from, date_to)
+    codes = dict(Product.objects.values_list("code", "pk")) if "product" in grain else {}
+    for cell, row in rows(
+        lines,
+        project="invoice__project_id",
+        product="product_code",
+        event="registration__event_id",
+        month="invoice__issue_date",
+        product_of=codes.get,  # lines keep the product's code; handling fees have none
+        invoiced_net=Sum("net"),
+        invoiced_base=Sum(F("net") * F("invoice__exchange_rate")),
     ):
-        facts[(row["project_id"], _month(row["month"]))].cost += row["cost"] or 0
-    return facts
+        cell.invoiced += row["invoiced_net"] or 0
+        cell.invoiced_base += row["invoiced_base"] or 0
+
+    delivered = delivered_registrations()
+    registrations = _window(
+        Registration.objects.filter(costed_registrations()),
+        REGISTRATION_DELIVERY,
+        date_from,
+        date_to,
+    )
+    for cell, row in rows(
+        registrations,
+        project="project_id",
+        product="event__product_id",
+        event="event_id",
+        month=REGISTRATION_DELIVERY,
+        delivered_places=Sum("places", filter=delivered),
+        value=Sum("net_amount", filter=delivered),
+        wip=Sum(wip_value("registration", "places"), filter=delivered),
+        cost=Sum(unit_costs("places")),
+    ):
+        cell.places += row["delivered_places"] or 0
+        cell.delivered += row["value"] or 0
+        cell.wip += row["wip"] or 0
+        cell.cost += row["cost"] or 0
+        cell.place_cost += row["cost"] or 0
+
+    items = _window(Item.objects.all(), ITEM_DELIVERY, date_from, date_to)
+    billable = Q(billable=True)
+    for cell, row in rows(
+        items,
+        project="project_id",
+        product="product_id",
+        event=None,
+        month=ITEM_DELIVERY,
+        value=Sum("net_amount", filter=billable),
+        wip=Sum(wip_value("item", "quantity"), filter=billable),
+        cost=Sum(unit_costs("quantity")),
+    ):
+        cell.delivered += row["value"] or 0
+        cell.wip += row["wip"] or 0
+        cell.cost += row["cost"] or 0
+        cell.item_cost += row["cost"] or 0
+
+    events = _window(
+        PrivateEvent.objects.filter(event_cost_recognised(today)), "end_date", date_from, date_to
+    )
+    for cell, row in rows(
+        events,
+        project="project_id",
+        product="product_id",
+        event="id",
+        month="end_date",
+        cost=Sum(F("trainer_fee") + F("venue_cost") + F("other_cost")),
+    ):
+        cell.cost += row["cost"] or 0
+        cell.event_cost += row["cost"] or 0
+
+    on_invoice = set(
+        Project.objects.filter(
+            pk__in={key[0] for key in cells},
+            revenue_recognition=RevenueRecognition.ON_INVOICE,
+        ).values_list("pk", flat=True)
+    )
+    for key, cell in cells.items():
+        cell.recognised = cell.invoiced if key[0] in on_invoice else cell.delivered
+    return dict(cells)
+
+
+def project_figures(project: Project, *, today: datetime.date | None = None) -> Figures:
+    """The whole project's figures: what its overview, profitability and invoices tabs show."""
+    total = Figures()
+    for cell in facts(grain=("project",), projects=[project.pk], today=today).values():
+        total.add(cell)
+    return total
 
 
 @dataclass
@@ -137,22 +267,20 @@ class Row:
 
 def profitability(group_by: str = "project", date_from=None, date_to=None, base_currency="EUR"):
     """Rows per (dimension value, currency), and totals in the base currency."""
-    facts = project_month_figures(date_from, date_to)
+    cells = facts(grain=("project", "month"), date_from=date_from, date_to=date_to)
     projects = {
         p.pk: p
         for p in Project.objects.select_related("account", "region", "manager").filter(
-            pk__in={key[0] for key in facts}
+            pk__in={key[0] for key in cells}
         )
     }
     rates = _rate_table()
     rows: dict = {}
     base_total = Figures()
-    for (project_id, month), figures in sorted(
-        facts.items(), key=lambda item: (item[0][1] or datetime.date.min, item[0][0])
+    for (project_id, _product, _event, month), figures in sorted(
+        cells.items(), key=lambda item: (item[0][3] or datetime.date.min, item[0][0])
     ):
         project = projects[project_id]
-        if project.revenue_recognition == "on_invoice":
-            figures.recognised = figures.invoiced
         label = _label(group_by, project, month)
         key = (label, project.currency)
         row = rows.setdefault(key, Row(label=label, currency=project.currency, figures=Figures()))
@@ -219,38 +347,43 @@ def dashboard(*, base_currency: str, today=None) -> dict:
     from django.db.models.functions import Coalesce
     from django.utils import timezone
 
+    from invoicing.selectors import issued_documents, overdue
+
     today = today or timezone.localdate()
     month_start = today.replace(day=1)
-    this_month = Invoice.objects.exclude(status="draft").filter(issue_date__gte=month_start)
-    revenue = this_month.aggregate(total=Sum(F("net_total") * F("exchange_rate")))["total"]
+    this_month = facts(grain=("project",), date_from=month_start, date_to=today, today=today)
+    revenue = sum((cell.invoiced_base for cell in this_month.values()), Decimal(0))
+    # Work in progress per currency, with facts' definition (delivered, not on a live line),
+    # summed in the database rather than per project.
     wip = defaultdict(Decimal)
-    for currency, value in (
-        Registration.objects.filter(status="delivered", invoiced=False)
-        .values_list("project__currency")
-        .annotate(v=Sum("net_amount"))
+    for queryset, kind, units in (
+        (Registration.objects.filter(delivered_registrations()), "registration", "places"),
+        (Item.objects.filter(billable=True), "item", "quantity"),
     ):
-        wip[currency] += value or 0
-    for currency, value in (
-        Item.objects.filter(billable=True, invoiced=False)
-        .values_list("project__currency")
-        .annotate(v=Sum("net_amount"))
-    ):
-        wip[currency] += value or 0
-    overdue = Invoice.objects.filter(status="issued", kind="invoice", due_date__lt=today)
+        for currency, value in (
+            queryset.values_list("project__currency")
+            .order_by()
+            .annotate(v=Sum(wip_value(kind, units)))
+        ):
+            wip[currency] += value or 0
+    overdue_invoices = overdue(Invoice.objects.all())
     overdue_by_currency = list(
-        overdue.values_list("currency").annotate(total=Sum("gross_total")).order_by("currency")
+        overdue_invoices.values_list("currency")
+        .annotate(total=Sum("gross_total"))
+        .order_by("currency")
     )
+    money = DecimalField(max_digits=16, decimal_places=3)
     billed = Coalesce(
         Subquery(
-            Invoice.objects.filter(project=OuterRef("pk"))
-            .exclude(status="draft")
+            issued_documents()
+            .filter(project=OuterRef("pk"))
             .order_by()
             .values("project")
             .annotate(total=Sum("net_total"))
             .values("total")[:1],
-            output_field=DecimalField(max_digits=16, decimal_places=3),
+            output_field=money,
         ),
-        Value(Decimal(0), output_field=DecimalField(max_digits=16, decimal_places=3)),
+        Value(Decimal(0), output_field=money),
     )
     active = (
         Project.objects.filter(status="active").select_related("account").annotate(billed=billed)
@@ -267,10 +400,10 @@ def dashboard(*, base_currency: str, today=None) -> dict:
     )
     return {
         "month": month_start,
-        "revenue": revenue or Decimal(0),
+        "revenue": revenue,
         "base_currency": base_currency,
-        "wip": sorted(wip.items()),
-        "overdue_count": overdue.count(),
+        "wip": sorted((currency, value) for currency, value in wip.items() if value),
+        "overdue_count": overdue_invoices.count(),
         "overdue_by_currency": overdue_by_currency,
         "ending": ending,
         "near_cap": near_cap,

@@ -12,30 +12,21 @@ from django.views import View
 from accounts import permissions
 from accounts.views_base import TenantViewMixin
 from invoicing.models import Invoice
-from invoicing.selectors import invoiced_net
-from projects.models import RevenueRecognition
-from projects.selectors import project_totals
 from reporting import services
 from reporting.exports import reconciliation_sql, stream_csv
 from reporting.models import ExportBatch
 
 
 def project_profitability_context(request, project):
-    totals = project_totals(project)
-    invoiced = invoiced_net(project)
-    recognised = (
-        invoiced
-        if project.revenue_recognition == RevenueRecognition.ON_INVOICE
-        else totals["delivered_total"]
-    )
-    profit = recognised - totals["cost_total"]
-    return {
-        "totals": totals,
-        "invoiced_revenue": invoiced,
-        "recognised": recognised,
-        "profit": profit,
-        "margin": (profit / recognised * 100) if recognised else None,
-    }
+    from reporting.selectors import project_figures
+
+    return {"figures": project_figures(project)}
+
+
+def project_overview_money_context(request, project):
+    from reporting.selectors import project_figures
+
+    return {"figures": project_figures(project)}
 
 
 class ExportsView(TenantViewMixin, View):
@@ -113,6 +104,7 @@ class ProfitabilityView(TenantViewMixin, View):
     """Revenue, cost and profit per project, or rolled up by customer, region, manager or
     month; CSV of the same table with ?format=csv."""
 
+    permission = permissions.SEE_MONEY
     template_name = "reporting/profitability.html"
 
     def get(self, request):
@@ -159,46 +151,38 @@ def _month_param(value, end=False):
 
 
 def _profitability_csv(rows, dimension_label):
-    import csv
-    import io
+    from decimal import ROUND_HALF_UP, Decimal
 
-    from accounts.importing import neutralise
+    from accounts.exporting import file_response
 
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(
+    headers = [
+        dimension_label,
+        "currency",
+        "places_delivered",
+        "revenue_invoiced",
+        "revenue_recognised",
+        "work_in_progress",
+        "cost",
+        "profit",
+        "margin_percent",
+    ]
+    table = [
         [
-            dimension_label,
-            "currency",
-            "places_delivered",
-            "revenue_invoiced",
-            "revenue_recognised",
-            "work_in_progress",
-            "cost",
-            "profit",
-            "margin_percent",
+            row.label,
+            row.currency,
+            row.figures.places,
+            row.figures.invoiced,
+            row.figures.recognised,
+            row.figures.wip,
+            row.figures.cost,
+            row.figures.profit,
+            None
+            if row.figures.margin is None
+            else Decimal(row.figures.margin).quantize(Decimal("0.1"), ROUND_HALF_UP),
         ]
-    )
-    for row in rows:
-        figures = row.figures
-        writer.writerow(
-            [
-                neutralise(row.label),
-                row.currency,
-                figures.places,
-                figures.invoiced,
-                figures.recognised,
-                figures.wip,
-                figures.cost,
-                figures.profit,
-                f"{figures.margin:.1f}" if figures.margin is not None else "",
-            ]
-        )
-    from django.http import HttpResponse
-
-    response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="profitability.csv"'
-    return response
+        for row in rows
+    ]
+    return file_response(headers, table, "csv", "profitability")
 
 
 def dashboard_context(request) -> dict:
@@ -211,6 +195,7 @@ class CustomReportView(TenantViewMixin, View):
     """Pick dimensions, measures and filters; see the table and a chart; export it to CSV or
     XLSX; save the definition to open it again."""
 
+    permission = permissions.SEE_MONEY
     write_permission = permissions.SAVE_REPORTS
     template_name = "reporting/custom.html"
 
@@ -284,29 +269,12 @@ class CustomReportView(TenantViewMixin, View):
 
 
 def _custom_export(result, definition, file_format):
-    import tablib
-    from django.http import HttpResponse
-
-    from accounts.importing import neutralise
+    from accounts.exporting import file_response
     from reporting.custom import MEASURES
 
     headers = [*result.columns, "Currency", *(MEASURES[m] for m in definition.measures)]
-    dataset = tablib.Dataset(headers=headers)
-    for labels, currency, cell in result.rows:
-        values = [getattr(cell, measure) for measure in definition.measures]
-        dataset.append(
-            [
-                *(neutralise(label) for label in labels),
-                currency,
-                *("" if value is None else value for value in values),
-            ]
-        )
-    if file_format == "csv":
-        response = HttpResponse(dataset.export("csv"), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            dataset.export("xlsx"),
-            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        )
-    response["Content-Disposition"] = f'attachment; filename="report.{file_format}"'
-    return response
+    table = [
+        [*labels, currency, *(getattr(cell, measure) for measure in definition.measures)]
+        for labels, currency, cell in result.rows
+    ]
+    return file_response(headers, table, file_format, "report")

@@ -100,6 +100,7 @@ def tenant_urls(rows) -> dict[str, dict]:
         "invoicing:invoice-detail": {"pk": rows["invoice"].pk},
         "invoicing:invoice-pdf": {"pk": rows["invoice"].pk},
         "invoicing:exchange-rates": {},
+        "invoicing:settings": {},
         "invoicing:run-list": {},
         "invoicing:run-detail": {"pk": rows["run"].pk},
         "invoicing:invoice-from-selection": {"project_pk": rows["project"].pk},

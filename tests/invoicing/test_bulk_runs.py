@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import TestCase
+from django.utils import timezone
 
 from accounts.tenancy import activate
 from invoicing import selectors, services
@@ -17,6 +18,7 @@ from invoicing.models import (
     InvoiceRun,
     InvoiceStatus,
 )
+from invoicing.services import drafts, runs
 from projects.models import Registration, RegistrationStatus
 from tests.factories import AccountFactory, EventFactory, ProjectFactory
 
@@ -87,7 +89,7 @@ def test_a_run_drafts_then_issues_with_progress(estate):
     ExchangeRate.objects.create(
         tenant=estate["tenant"],
         currency="GBP",
-        date=datetime.date(2020, 1, 1),
+        date=timezone.localdate() - datetime.timedelta(days=3),  # within the 7 days accepted
         rate=Decimal("1.15"),
     )
     run, created = start(estate)  # the immediate backend runs the task on commit in tests
@@ -126,14 +128,14 @@ def test_the_date_window_selects_by_delivery_date(estate):
     assert [len(e["registrations"]) for e in included.values()] == [2]
 
 
-@pytest.mark.parametrize("batch", [1, services.RUN_BATCH])
+@pytest.mark.parametrize("batch", [1, runs.RUN_BATCH])
 def test_a_failure_half_way_leaves_no_half_invoice_and_a_rerun_finishes_the_rest(
     estate, monkeypatch, batch
 ):
     """With one invoice per transaction the first invoice survives the failure; with both in
     one batch neither does. Either way nothing is half-written and a rerun finishes the rest."""
-    monkeypatch.setattr(services, "RUN_BATCH", batch)
-    real = services.insert_rows
+    monkeypatch.setattr(runs, "RUN_BATCH", batch)
+    real = drafts.insert_rows  # the lines (claims are written by their own module)
     calls = {"n": 0}
 
     def flaky(model, rows):
@@ -142,7 +144,7 @@ def test_a_failure_half_way_leaves_no_half_invoice_and_a_rerun_finishes_the_rest
             raise RuntimeError("database went away")
         return real(model, rows)
 
-    monkeypatch.setattr(services, "insert_rows", flaky)
+    monkeypatch.setattr(drafts, "insert_rows", flaky)
     start(estate, key="flaky")  # the task fails; the immediate backend records it
     with activate(estate["tenant"]):
         run = InvoiceRun.objects.get(key="flaky")
@@ -153,7 +155,7 @@ def test_a_failure_half_way_leaves_no_half_invoice_and_a_rerun_finishes_the_rest
             invoice.lines.count() for invoice in Invoice.objects.all()
         )
         assert Registration.objects.filter(invoiced=True).count() == BillingClaim.objects.count()
-        monkeypatch.setattr(services, "insert_rows", real)
+        monkeypatch.setattr(drafts, "insert_rows", real)
         services.run_draft(tenant=estate["tenant"], run=run)
         assert Invoice.objects.count() == 2
         claimed = list(BillingClaim.objects.values_list("registration_id", flat=True))
@@ -183,6 +185,24 @@ def test_a_draft_that_cannot_be_issued_stays_a_draft_and_the_others_are_numbered
     with activate(estate["tenant"]):
         issued = Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
         assert [(i.project.code, i.number) for i in issued] == [("PR-A", "INV-00001")]
+        assert Invoice.objects.get(project__code="PR-B").status == InvoiceStatus.DRAFT
+
+
+def test_a_run_reports_an_exchange_rate_too_old_for_the_issue_date(estate):
+    ExchangeRate.objects.create(
+        tenant=estate["tenant"],
+        currency="GBP",
+        date=datetime.date(2020, 1, 1),
+        rate=Decimal("1.15"),
+    )
+    run, _ = start(estate, key="stale-rate")
+    with activate(estate["tenant"]), TestCase.captureOnCommitCallbacks(execute=True):
+        services.run_issue_start(tenant=estate["tenant"], by=None, run=run)
+    run.refresh_from_db()
+    assert run.status == "failed" and run.invoices_issued == 1
+    assert "exchange rate is of 01 Jan 2020" in run.errors[-1]
+    assert "at most 7 days old" in run.errors[-1]
+    with activate(estate["tenant"]):
         assert Invoice.objects.get(project__code="PR-B").status == InvoiceStatus.DRAFT
 
 
@@ -294,9 +314,9 @@ def test_a_bulk_run_takes_as_many_queries_for_many_rows_as_for_few(world_a, worl
     project cost no extra query."""
     # Progress is written at most every so often; here after every batch, so that a slow
     # moment of the machine cannot add a write to one side.
-    monkeypatch.setattr(services, "PROGRESS_EVERY_SECONDS", 0)
+    monkeypatch.setattr(runs, "PROGRESS_EVERY_SECONDS", 0)
     few = queries_of_a_run(world_a, projects=2, registrations_each=2)
-    many = queries_of_a_run(world_b, projects=services.RUN_BATCH, registrations_each=6)
+    many = queries_of_a_run(world_b, projects=runs.RUN_BATCH, registrations_each=6)
     assert many == few
 
 

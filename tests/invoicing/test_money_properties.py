@@ -6,8 +6,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accounts.money import round_money
-from invoicing.totals import compute, line_net
+from accounts.money import line_net, round_money
+from invoicing.totals import compute
 
 RATES = [
     ("STD", Decimal("20")),

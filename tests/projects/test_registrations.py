@@ -265,14 +265,18 @@ def test_marking_delivered_in_bulk_and_an_invoiced_registration_cannot_be_cancel
 ):
     rows = register(deal, project, course_event, learners=deal["learners"][:3])
     with activate(deal["tenant"]):
-        count = services.registrations_set_status(
+        change = services.registrations_set_status(
             tenant=deal["tenant"],
             by=None,
             project=project,
             ids=[r.pk for r in rows],
             status=RegistrationStatus.DELIVERED,
         )
-        assert count == 3
+        assert change.count == 3
+        # Every place of the event is delivered now: so is the event (its cost counts).
+        assert [event.pk for event in change.events_delivered] == [course_event.pk]
+        course_event.refresh_from_db()
+        assert course_event.status == "delivered"
         assert set(Registration.objects.values_list("status", flat=True)) == {"delivered"}
         Registration.objects.filter(pk=rows[0].pk).update(invoiced=True)
         with pytest.raises(ValidationError, match="credit it before cancelling"):

@@ -63,9 +63,14 @@ def books(world_a):
         status="delivered",
         trainer_fee=Decimal("300"),
     )
+    FUTURE = datetime.date(2099, 4, 10)
     EventFactory(
-        project=euro, start_date=APRIL, end_date=APRIL, status="planned", trainer_fee=Decimal("999")
-    )  # planned: no cost yet
+        project=euro,
+        start_date=FUTURE,
+        end_date=FUTURE,
+        status="planned",
+        trainer_fee=Decimal("999"),
+    )  # planned and not yet run: no cost yet
     # Two places at 1,000 less 10 %: net 900 each, unit cost 200 each.
     first, second = (
         registration(
@@ -104,6 +109,10 @@ def books(world_a):
     )
     ExchangeRate.objects.create(
         tenant=tenant, currency="GBP", date=datetime.date(2026, 1, 1), rate=Decimal("1.2")
+    )
+    # Issuing takes a rate at most 7 days old (invoicing settings): the same rate, at the issue.
+    ExchangeRate.objects.create(
+        tenant=tenant, currency="GBP", date=datetime.date(2026, 4, 20), rate=Decimal("1.2")
     )
     with activate(tenant):
         (invoice,) = services.drafts_create(

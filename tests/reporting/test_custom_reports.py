@@ -73,6 +73,7 @@ def test_the_page_exports_csv_and_xlsx(books, client_for, world_a):
     xlsx = client.get("/alpha/reports/custom/", {**query, "format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.cell(1, 1).value == "Product"
+    assert [sheet.cell(2, column).data_type for column in (3, 4)] == ["n", "n"]
 
 
 def test_a_report_is_saved_and_opened_again(books, client_for, world_a):

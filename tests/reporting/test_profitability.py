@@ -1,8 +1,13 @@
 """Profitability figures checked against values computed by hand on a small fixture."""
 
+import csv
 import datetime
+import io
 from decimal import Decimal
 
+from accounts import permissions
+from accounts.models import Role
+from accounts.permissions import ROLE_PERMISSIONS
 from accounts.tenancy import activate
 from reporting.selectors import profitability
 
@@ -55,6 +60,36 @@ def test_the_page_and_its_csv(books, client_for, world_a):
     assert page.status_code == 200 and "Kestrel Aerospace" in page.content.decode()
     csv = client.get("/alpha/reports/profitability/", {"group": "project", "format": "csv"})
     assert csv["Content-Type"].startswith("text/csv") and b"PR-EUR" in csv.content
+
+
+def test_the_csv_keeps_numbers_as_plain_numbers(books, client_for, world_a):
+    """This month holds only the credit note: its revenue is -900, a number, not text."""
+    response = client_for(world_a.viewer).get(
+        "/alpha/reports/profitability/", {"group": "month", "format": "csv"}
+    )
+    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    month = f"{datetime.date.today():%Y-%m}"
+    this_month = next(row for row in table if row["Month"] == month and row["currency"] == "EUR")
+    assert this_month["revenue_invoiced"] == "-900.00"
+    for row in table:
+        for column in ("revenue_invoiced", "revenue_recognised", "cost", "profit"):
+            Decimal(row[column])  # plain digits: no apostrophe, no thousands separator
+
+
+def test_a_role_without_see_money_loses_the_page_and_its_csv(
+    books, client_for, world_a, monkeypatch
+):
+    monkeypatch.setitem(ROLE_PERMISSIONS, Role.VIEWER, frozenset({permissions.VIEW}))
+    client = client_for(world_a.viewer)
+    assert client.get("/alpha/reports/profitability/").status_code == 403
+    csv_file = client.get("/alpha/reports/profitability/", {"format": "csv"})
+    assert csv_file.status_code == 403
+    query = {"dimensions": ["product"], "measures": ["invoiced"]}
+    for file_format in ("", "csv", "xlsx"):
+        response = client.get("/alpha/reports/custom/", {**query, "format": file_format})
+        assert response.status_code == 403, file_format
+    menu = client.get("/alpha/accounts/").content.decode()
+    assert ">Profitability</a>" not in menu and ">Invoices</a>" not in menu
 
 
 def test_another_tenant_sees_none_of_it(books, client_for, world_b):

@@ -1,9 +1,13 @@
 import csv
 import io
 from decimal import Decimal
+from importlib import import_module
 
+from accounts.models import Account
+from accounts.tenancy import activate
 from invoicing import services
 from invoicing.models import Grouping, Invoice
+from projects.models import Project
 from reporting.models import ExportBatch
 
 
@@ -115,3 +119,45 @@ def test_batches_hold_what_was_not_exported_yet_and_download_the_same_bytes(
     assert once == again and once.count(b"\n") == 3
     batch_two = b"".join(client.get(f"/alpha/exports/batches/{second.pk}/").streaming_content)
     assert b"INV-00003" in batch_two and b"INV-00001" not in batch_two
+
+
+def test_rows_show_the_snapshot_taken_at_issue_not_the_live_rows(act, billing, client_for):
+    account, project = billing["account"], billing["project"]
+    (invoice,) = issue(act, billing, billing["registrations"][:1])
+    note = act(services.invoice_credit, invoice=invoice, reason="Cancelled")
+    code, number = project.code, account.number
+    account.name = "Meridian Renamed"
+    account.save()
+    with activate(billing["tenant"]):
+        Account.objects.filter(pk=account.pk).update(number=number + 100)
+        Project.objects.filter(pk=project.pk).update(code="PR-RENAMED")
+    rows = download(client_for(billing["world"].finance))
+    assert {row["invoice_number"] for row in rows} == {invoice.number, note.number}
+    for row in rows:
+        assert (row["account_name"], row["account_number"], row["project_code"]) == (
+            "Meridian Health",
+            str(number),
+            code,
+        )
+
+
+def test_the_migration_fills_the_snapshot_of_issued_invoices_only(billing):
+    from django.apps import apps
+
+    backfill = import_module("invoicing.migrations.0003_invoice_customer_snapshot").backfill
+    tenant, project = billing["tenant"], billing["project"]
+    fields = {"tenant": tenant, "project": project, "billing_account": billing["account"]}
+    issued = Invoice.objects.create(
+        **fields, currency="EUR", status="issued", number="INV-09999", sequence_number=9999
+    )
+    draft = Invoice.objects.create(**fields, currency="EUR")
+    backfill(apps, None)
+    with activate(tenant):
+        issued.refresh_from_db()
+        draft.refresh_from_db()
+    assert (issued.customer_name, issued.customer_number, issued.project_code) == (
+        "Meridian Health",
+        billing["account"].number,
+        project.code,
+    )
+    assert (draft.customer_name, draft.customer_number, draft.project_code) == ("", None, "")

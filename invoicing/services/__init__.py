@@ -1,0 +1,38 @@
+"""Every write of invoicing (DESIGN.md, "Invoices"), one module per concern:
+
+- `lines`: invoice lines built from registrations and items, the handling fee, totals;
+- `grouping`: how a selection is cut into invoices;
+- `claims`: what keeps a row on at most one live invoice line (database constraints);
+- `drafts`: drafts from a selection, adjusted, deleted;
+- `issuing`: numbers, the frozen snapshot, exchange rates, prepurchase uses;
+- `credits`: credit notes and payment;
+- `rates`: exchange rates;
+- `settings`: the company's invoicing settings (handling-fee product, oldest rate accepted);
+- `runs`: bulk runs across projects, as background tasks.
+
+Reads (what is billed, rates, lists) are in `invoicing.selectors`. Callers use the names below.
+"""
+
+from invoicing.services.claims import CLAIM_CONFLICT
+from invoicing.services.credits import invoice_credit, invoice_mark_paid
+from invoicing.services.drafts import draft_delete, draft_line_update, drafts_create
+from invoicing.services.issuing import invoice_issue
+from invoicing.services.rates import exchange_rate_save
+from invoicing.services.runs import run_draft, run_issue, run_issue_start, run_start
+from invoicing.services.settings import invoicing_settings_save
+
+__all__ = [
+    "CLAIM_CONFLICT",
+    "draft_delete",
+    "draft_line_update",
+    "drafts_create",
+    "exchange_rate_save",
+    "invoice_credit",
+    "invoice_issue",
+    "invoice_mark_paid",
+    "invoicing_settings_save",
+    "run_draft",
+    "run_issue",
+    "run_issue_start",
+    "run_start",
+]

@@ -1,0 +1,102 @@
+"""Billing claims: what keeps every unit of a registration or item on at most one live invoice
+line, enforced by the database, and the rows' `billed_quantity` that follows from them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from accounts.bulk import insert_rows
+from invoicing.models import BillingClaim, InvoiceLine
+from projects.models import Item, Registration
+
+CLAIM_CONFLICT = (
+    "Some of these rows were invoiced by someone else a moment ago; reload the page "
+    "and select again."
+)
+QUANTITY = DecimalField(max_digits=10, decimal_places=2)
+
+
+def units_of(quantity) -> int:
+    """Units a line claims: one per place or unit, a fraction left over takes one more."""
+    return max(1, math.ceil(Decimal(quantity)))
+
+
+def claim(lines: Sequence[InvoiceLine]) -> None:
+    """Claim, for each line with a registration or item, as many units of its row as it bills:
+    the lowest units not claimed yet. A unit claimed twice violates a unique constraint: two
+    people or two runs billing the same rest of a row at once both pick the same lowest units,
+    so the second is refused (an IntegrityError, turned into CLAIM_CONFLICT by the caller)."""
+    sources = [line for line in lines if line.registration_id or line.item_id]
+    if not sources:
+        return
+    registration_ids = {line.registration_id for line in sources if line.registration_id}
+    item_ids = {line.item_id for line in sources if line.item_id}
+    taken: dict[tuple[str, int], set[int]] = defaultdict(set)
+    existing = BillingClaim.objects.filter(
+        Q(registration_id__in=registration_ids) | Q(item_id__in=item_ids)
+    ).values_list("registration_id", "item_id", "unit")
+    for registration_id, item_id, unit in existing:
+        taken[("r", registration_id) if registration_id else ("i", item_id)].add(unit)
+    claims = []
+    for line in sources:
+        key = ("r", line.registration_id) if line.registration_id else ("i", line.item_id)
+        used, unit = taken[key], 0
+        for _ in range(units_of(line.quantity)):
+            unit += 1
+            while unit in used:
+                unit += 1
+            used.add(unit)
+            claims.append(
+                BillingClaim(
+                    tenant_id=line.tenant_id,
+                    line_id=line.pk,
+                    registration_id=line.registration_id,
+                    item_id=line.item_id,
+                    unit=unit,
+                )
+            )
+    with connection.wrap_database_errors:  # COPY's UniqueViolation as Django's IntegrityError
+        insert_rows(BillingClaim, claims)
+    _update_billed(registration_ids, item_ids)
+
+
+def release(lines: Iterable[InvoiceLine]) -> None:
+    """Remove the claims of the lines (credited, deleted or changed): their units are due again."""
+    lines = list(lines)
+    BillingClaim.objects.filter(line__in=[line.pk for line in lines]).delete()
+    _update_billed(
+        {line.registration_id for line in lines if line.registration_id},
+        {line.item_id for line in lines if line.item_id},
+    )
+
+
+def _update_billed(registration_ids, item_ids) -> None:
+    """Set the rows' billed quantity (the quantity of their claimed lines) in one UPDATE each."""
+    for model, ids, field in (
+        (Registration, registration_ids, "registration"),
+        (Item, item_ids, "item"),
+    ):
+        if not ids:
+            continue
+        claimed_lines = (
+            InvoiceLine.objects.filter(**{field: OuterRef("pk")})
+            .filter(Exists(BillingClaim.objects.filter(line=OuterRef("pk"))))
+            .order_by()
+            .values(field)
+            .annotate(total=Sum("quantity"))
+            .values("total")[:1]
+        )
+        model.objects.filter(pk__in=list(ids)).update(
+            billed_quantity=Coalesce(
+                Subquery(claimed_lines, output_field=QUANTITY), Value(Decimal(0), QUANTITY)
+            ),
+            invoiced=Exists(BillingClaim.objects.filter(**{field: OuterRef("pk")})),
+        )

@@ -1,0 +1,169 @@
+"""Credit notes (in full or by line, releasing what they credit) and payment."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import _check_tenant, _require_active, audit
+from agreements import services as agreement_services
+from agreements.models import LedgerKind
+from invoicing.models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+)
+from invoicing.services.claims import release
+from invoicing.services.issuing import number, snapshot
+from invoicing.services.lines import share_taxes, store_totals
+
+
+@transaction.atomic
+def invoice_credit(
+    *, tenant, by, invoice: Invoice, line_ids: Iterable[int] | None = None, reason: str = ""
+) -> Invoice:
+    """Credit an issued invoice in full or by lines: a new numbered credit note with the lines
+    negated. Its registrations and items are released, so they can be invoiced again."""
+    _require_active(tenant)
+    _check_tenant(tenant, invoice)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.is_credit_note:
+        raise ValidationError("A credit note cannot be credited.")
+    if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
+        raise ValidationError(
+            f"{invoice} is {invoice.get_status_display().lower()}: only "
+            "issued invoices are credited (a draft is simply deleted)."
+        )
+    open_lines = list(
+        invoice.lines.filter(credited_by__isnull=True).select_related("prepurchase_entry")
+    )
+    if line_ids is not None:
+        wanted = set(line_ids)
+        chosen = [line for line in open_lines if line.pk in wanted]
+        if len(chosen) != len(wanted):
+            raise ValidationError(
+                "Some of those lines are credited already or not on this invoice."
+            )
+    else:
+        chosen = open_lines
+    if not chosen:
+        raise ValidationError("Every line of this invoice is credited already.")
+    note = Invoice(
+        tenant=tenant,
+        kind=InvoiceKind.CREDIT_NOTE,
+        credits=invoice,
+        project=invoice.project,
+        billing_account=invoice.billing_account,
+        currency=invoice.currency,
+        exchange_rate=invoice.exchange_rate,
+        po_reference=invoice.po_reference,
+        tags=invoice.tags,
+        external_notes=reason or f"Credit for {invoice.number}.",
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    note.save()
+    credit_lines = [
+        InvoiceLine(
+            tenant=tenant,
+            invoice=note,
+            kind=line.kind,
+            registration=line.registration,
+            item=line.item,
+            credited_line=line,
+            position=position,
+            event_title=line.event_title,
+            event_date=line.event_date,
+            product_code=line.product_code,
+            description=f"Credit: {line.description}",
+            quantity=line.quantity,
+            unit_price=-line.unit_price,
+            discount_percent=line.discount_percent,
+            net=-line.net,
+            prepaid_value=-line.prepaid_value,
+            tax_code=line.tax_code,
+            tax_percent=line.tax_percent,
+        )
+        for position, line in enumerate(chosen)
+    ]
+    share_taxes(note, credit_lines, store_totals(note, credit_lines))
+    InvoiceLine.objects.bulk_create(credit_lines)
+    for line in chosen:
+        if line.prepurchase_entry_id and line.prepurchase_entry.kind == LedgerKind.USE:
+            agreement_services.prepurchase_reverse(
+                tenant=tenant,
+                by=by,
+                entry=line.prepurchase_entry,
+                reason=f"Credited on {invoice.number}",
+                crediting_invoice=invoice.number,  # the one way past "credit the line instead"
+            )
+    release(chosen)
+    snapshot(note, tenant)
+    number(tenant, [note])
+    day = timezone.localdate()
+    note.status = InvoiceStatus.ISSUED
+    note.issue_date = note.due_date = day
+    note.issued_at = timezone.now()
+    note.save()
+    if len(chosen) == len(open_lines):
+        invoice.status = InvoiceStatus.CANCELLED
+        invoice.save(update_fields=["status"])
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="issued",
+        obj=note,
+        after={
+            "number": note.number,
+            "credits": invoice.number,
+            "net": note.net_total,
+            "reason": reason,
+        },
+    )
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="credited",
+        obj=invoice,
+        after={
+            "credit_note": note.number,
+            "lines": len(chosen),
+            "net": note.net_total,
+            "reason": reason,
+        },
+    )
+    from accounts.tasking import enqueue_on_commit
+    from invoicing.tasks import render_invoice_pdf
+
+    enqueue_on_commit(render_invoice_pdf, tenant=tenant, invoice_id=note.pk)
+    return note
+
+
+@transaction.atomic
+def invoice_mark_paid(
+    *, tenant, by, invoice: Invoice, paid_on: datetime.date | None = None
+) -> Invoice:
+    _require_active(tenant)
+    _check_tenant(tenant, invoice)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.ISSUED or invoice.is_credit_note:
+        raise ValidationError(
+            f"{invoice} is {invoice.get_status_display().lower()}: only an "
+            "issued invoice can be marked paid."
+        )
+    invoice.status = InvoiceStatus.PAID
+    invoice.paid_on = paid_on or timezone.localdate()
+    invoice.save(update_fields=["status", "paid_on"])
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="marked paid",
+        obj=invoice,
+        before={"status": "issued"},
+        after={"status": "paid", "paid_on": invoice.paid_on},
+    )
+    return invoice

@@ -1,0 +1,320 @@
+"""Draft invoices: created from a selection (or a bulk run's batch), adjusted line by line,
+deleted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+
+from accounts.bulk import insert_rows
+from accounts.money import line_net, round_money
+from accounts.services import _check_tenant, _require_active, audit, audit_many
+from invoicing.models import (
+    Grouping,
+    Invoice,
+    InvoiceLine,
+    InvoiceRun,
+    LineKind,
+)
+from invoicing.selectors import drafts_net, invoiced_net
+from invoicing.services.claims import CLAIM_CONFLICT, claim, release
+from invoicing.services.grouping import DraftGroup, grouped
+from invoicing.services.lines import (
+    freeze_line_taxes,
+    handling_fee_line,
+    item_line,
+    registration_line,
+    share_taxes,
+    store_totals,
+)
+from projects.billing import due_units, row_problem, units
+from projects.models import (
+    Item,
+    PrivateEvent,
+    Project,
+    Registration,
+)
+
+
+def check_max_billing(
+    project: Project,
+    adding: Decimal,
+    *,
+    exclude: Invoice | None = None,
+    pending: Decimal = Decimal(0),
+    drafts: bool = True,
+) -> None:
+    """Refuse an invoice of `adding` that would bill the project past its maximum amount.
+
+    Billed is what is invoiced (issued invoices net of credit notes, counted once), plus, when a
+    draft is made or changed (`drafts`), the other drafts and `pending`, drafted in the same
+    batch and not yet written. Issuing counts what is invoiced only.
+    """
+    if project.max_billing_amount is None:
+        return
+    invoiced = invoiced_net(project)
+    on_drafts = (drafts_net(project, exclude=exclude) + pending) if drafts else Decimal(0)
+    left = project.max_billing_amount - invoiced - on_drafts
+    if adding > left:
+        drafted = f" and {on_drafts:,.2f} is on drafts" if on_drafts else ""
+        raise ValidationError(
+            f"{project.code} may be billed at most {project.max_billing_amount:,.2f} "
+            f"{project.currency}; {invoiced:,.2f} is invoiced{drafted}, so "
+            f"{max(left, Decimal(0)):,.2f} is left and this invoice comes to {adding:,.2f}."
+        )
+
+
+def _draft_in_memory(tenant, by, group: DraftGroup, run) -> tuple[Invoice, list[InvoiceLine]]:
+    project = group.project
+    invoice = Invoice(
+        tenant=tenant,
+        project=project,
+        billing_account=project.billing_account,
+        currency=project.currency,
+        po_reference=group.po_reference[:60],
+        tags=project.tags,
+        external_notes=project.external_notes,
+        run=run,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    lines = [
+        registration_line(row, tenant, project.currency)
+        if isinstance(row, Registration)
+        else item_line(row, tenant, project.currency)
+        for row in group.rows
+    ]
+    fee = handling_fee_line(project, tenant, lines)
+    if fee is not None:
+        lines.append(fee)
+    share_taxes(invoice, lines, store_totals(invoice, lines))
+    for position, line in enumerate(lines):
+        line.position = position
+    return invoice, lines
+
+
+def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[Invoice]:
+    """Draft one invoice per group, all in the caller's transaction: a few statements for the
+    lot (invoices, lines, claims, flags, audit), however many invoices and lines there are.
+
+    The groups' projects are locked first (in one order, so two writers cannot deadlock), so
+    the maximum billing amount is checked against what is really billed.
+    """
+    project_ids = sorted({group.project.pk for group in groups})
+    list(Project.objects.select_for_update().filter(pk__in=project_ids).order_by("pk"))
+    drafts = [_draft_in_memory(tenant, by, group, run) for group in groups]
+    drafting: dict[int, Decimal] = defaultdict(Decimal)  # drafted in this batch, per project
+    for group, (invoice, _lines) in zip(groups, drafts, strict=True):
+        check_max_billing(group.project, invoice.net_total, pending=drafting[group.project.pk])
+        drafting[group.project.pk] += invoice.net_total
+    invoices = Invoice.objects.bulk_create([invoice for invoice, _lines in drafts])
+    lines = []
+    for invoice, invoice_lines in drafts:
+        for line in invoice_lines:
+            line.invoice = invoice
+        lines.extend(invoice_lines)
+    insert_rows(InvoiceLine, lines)
+    # The lines' ids (COPY gives none back) with what claiming reads of them: one query.
+    claim(
+        InvoiceLine.objects.filter(invoice__in=invoices)
+        .exclude(registration=None, item=None)
+        .only("tenant", "registration", "item", "quantity")
+    )
+    audit_many(
+        tenant=tenant,
+        actor=by,
+        action="draft created",
+        changes=[
+            (invoice, None, {"lines": len(group.rows), "net": invoice.net_total})
+            for group, invoice in zip(groups, invoices, strict=True)
+        ],
+    )
+    return invoices
+
+
+# What drafting reads of a registration (a bulk run loads thousands): the rest stays deferred.
+LINE_SOURCE_FIELDS = (
+    "tenant",
+    "project",
+    "event",
+    "places",
+    "status",
+    "unit_price",
+    "discount_percent",
+    "net_amount",
+    "invoiced",
+    "billed_quantity",
+    "po_reference",
+    "learner__first_name",
+    "learner__last_name",
+    "purchase_order__number",
+    "prepurchase__number",
+    "prepurchase__name",
+)
+
+
+def load_rows(
+    projects: Sequence[Project], registration_ids, item_ids, *, strict: bool = True
+) -> dict[int, list]:
+    """The selected registrations and items of the projects, per project id, in a few queries
+    however many projects there are. `strict`: refused if any of them is not found in those
+    projects (a bulk run skips rows deleted since it found them)."""
+    registration_ids, item_ids = set(registration_ids), set(item_ids)
+    # Events, products and tax rates are shared by many rows: prefetched once, not joined into
+    # (and instantiated for) every registration.
+    registrations = list(
+        Registration.objects.filter(project__in=projects, pk__in=list(registration_ids))
+        .order_by()  # sorted in Python (_sort_key): no join to events for the default order
+        .select_related("learner", "purchase_order", "prepurchase")
+        .only(*LINE_SOURCE_FIELDS)
+        .prefetch_related(
+            Prefetch("event", queryset=PrivateEvent.objects.select_related("product__tax_rate"))
+        )
+    )
+    items = list(
+        Item.objects.filter(project__in=projects, pk__in=list(item_ids)).select_related(
+            "product__tax_rate", "purchase_order"
+        )
+    )
+    if strict and (len(registrations) != len(registration_ids) or len(items) != len(item_ids)):
+        raise ValidationError("Some of the selected rows do not belong to this project.")
+    rows = {project.pk: [] for project in projects}
+    for row in registrations + items:
+        rows[row.project_id].append(row)
+    return rows
+
+
+def drafts_create(**kwargs) -> list[Invoice]:
+    """Draft invoices for the selected registrations and items of one project: all or none."""
+    try:
+        return _drafts_create(**kwargs)
+    except IntegrityError:
+        raise ValidationError(CLAIM_CONFLICT) from None
+
+
+@transaction.atomic
+def _drafts_create(
+    *,
+    tenant,
+    by,
+    project: Project,
+    registration_ids: Iterable[int] = (),
+    item_ids: Iterable[int] = (),
+    grouping: str = Grouping.ALL,
+    run: InvoiceRun | None = None,
+) -> list[Invoice]:
+    """Draft invoices for the selected registrations and items of one project: all or none."""
+    _require_active(tenant)
+    _check_tenant(tenant, project)
+    project = (
+        Project.objects.select_for_update().select_related("billing_account").get(pk=project.pk)
+    )
+    rows = load_rows([project], registration_ids, item_ids)[project.pk]
+    if not rows:
+        raise ValidationError("Select at least one registration or item to invoice.")
+    problems = [f"{row}: {problem}" for row in rows if (problem := row_problem(row, project))]
+    if problems:
+        raise ValidationError(problems)
+    return write_drafts(tenant=tenant, by=by, groups=grouped(project, rows, grouping), run=run)
+
+
+def _lock_draft(invoice: Invoice) -> Invoice:
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("project", "billing_account")
+        .get(pk=invoice.pk)
+    )
+    if not invoice.is_draft:
+        raise ValidationError(f"{invoice} is issued: it cannot be changed, only credited.")
+    return invoice
+
+
+@transaction.atomic
+def draft_line_update(*, tenant, by, line: InvoiceLine, quantity, unit_price) -> InvoiceLine:
+    """Adjust what a draft invoices of one row: quantity (at most the row's) and unit price."""
+    _require_active(tenant)
+    _check_tenant(tenant, line)
+    invoice = _lock_draft(line.invoice)
+    line = InvoiceLine.objects.select_related("registration", "item").get(pk=line.pk)
+    if line.kind == LineKind.HANDLING_FEE:
+        raise ValidationError("The handling fee follows the other lines; change those instead.")
+    row = line.registration if line.registration_id else line.item
+    most = Decimal(line.quantity) + due_units(row)  # this line's part and what is still due
+    try:
+        quantity, unit_price = Decimal(quantity), Decimal(unit_price)
+    except (ArithmeticError, TypeError, ValueError):
+        raise ValidationError("Enter the quantity and unit price as numbers.") from None
+    if quantity <= 0 or quantity > most:
+        raise ValidationError(
+            f"Invoice more than 0 and at most {most.normalize():f} of this row "
+            f"({units(row).normalize():f} in all, {(units(row) - most).normalize():f} of it on "
+            "other invoices)."
+            if most != units(row)
+            else f"Invoice more than 0 and at most {most.normalize():f} of this row."
+        )
+    if unit_price < 0:
+        raise ValidationError("A unit price cannot be negative.")
+    before = {"quantity": line.quantity, "unit_price": line.unit_price}
+    line.quantity = quantity
+    line.unit_price = round_money(unit_price, invoice.currency)
+    net = line_net(quantity, line.unit_price, line.discount_percent, invoice.currency)
+    if line.kind == LineKind.PREPURCHASE:
+        line.prepaid_value = net
+    else:
+        line.net = net
+    line.save()
+    release([line])  # its units follow its new quantity; what it no longer bills is due again
+    try:
+        with transaction.atomic():
+            claim([line])
+    except IntegrityError:
+        raise ValidationError(CLAIM_CONFLICT) from None
+    _refresh_draft(tenant, invoice)
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="draft line changed",
+        obj=invoice,
+        before=before,
+        after={"quantity": line.quantity, "unit_price": line.unit_price},
+    )
+    return line
+
+
+def _refresh_draft(tenant, invoice: Invoice) -> None:
+    lines = list(invoice.lines.all())
+    fee_lines = [line for line in lines if line.kind == LineKind.HANDLING_FEE]
+    others = [line for line in lines if line.kind != LineKind.HANDLING_FEE]
+    fee = handling_fee_line(invoice.project, tenant, others)
+    for old in fee_lines:
+        old.delete()
+    if fee is not None:
+        fee.invoice = invoice
+        fee.position = len(others)
+        fee.save()
+        others.append(fee)
+    freeze_line_taxes(invoice, others, store_totals(invoice, others))
+    check_max_billing(invoice.project, invoice.net_total, exclude=invoice)
+    invoice.save(update_fields=["net_total", "tax_total", "gross_total"])
+
+
+@transaction.atomic
+def draft_delete(*, tenant, by, invoice: Invoice) -> None:
+    """Delete a draft; its registrations and items can be invoiced again."""
+    _require_active(tenant)
+    _check_tenant(tenant, invoice)
+    invoice = _lock_draft(invoice)
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="draft deleted",
+        obj=invoice,
+        before={"net": invoice.net_total, "lines": invoice.lines.count()},
+    )
+    release(invoice.lines.all())
+    invoice.delete()

@@ -1,0 +1,253 @@
+"""Issuing: gapless numbers, the frozen snapshot, the exchange rate, prepurchase uses."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from accounts.services import _check_tenant, _require_active, audit_many, next_numbers
+from agreements import services as agreement_services
+from agreements.models import PrepurchaseUnit
+from agreements.pricing import resolve_prepurchase_price
+from invoicing import totals as money
+from invoicing.models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    LineKind,
+)
+from invoicing.selectors import rate_for
+from invoicing.services.drafts import check_max_billing
+from invoicing.services.lines import freeze_line_taxes
+from projects.models import (
+    Registration,
+)
+
+SEQUENCE_KEYS = {InvoiceKind.INVOICE: "invoice", InvoiceKind.CREDIT_NOTE: "credit_note"}
+
+
+SNAPSHOT_FIELDS = [
+    "seller_name",
+    "seller_address",
+    "seller_vat_number",
+    "billing_name",
+    "billing_account_number",
+    "billing_address",
+    "billing_tax_id",
+    "customer_name",
+    "customer_number",
+    "project_code",
+    "payment_terms_days",
+]
+
+
+def snapshot(invoice: Invoice, tenant) -> None:
+    account = invoice.billing_account
+    invoice.seller_name = tenant.name
+    invoice.seller_address = tenant.address
+    invoice.seller_vat_number = tenant.vat_number
+    invoice.billing_name = account.name
+    invoice.billing_account_number = account.number
+    invoice.billing_address = "\n".join(
+        part
+        for part in (
+            account.address,
+            f"{account.postal_code} {account.city}".strip(),
+            account.country,
+        )
+        if part
+    )
+    invoice.billing_tax_id = account.tax_id
+    invoice.customer_name = invoice.project.account.name
+    invoice.customer_number = invoice.project.account.number
+    invoice.project_code = invoice.project.code
+    invoice.payment_terms_days = tenant.payment_terms_days
+
+
+def number(tenant, invoices: Sequence[Invoice]) -> None:
+    """Give each document the next number of its kind, in the given order, gapless."""
+    for kind, prefix in (
+        (InvoiceKind.INVOICE, tenant.invoice_prefix),
+        (InvoiceKind.CREDIT_NOTE, tenant.credit_note_prefix),
+    ):
+        documents = [invoice for invoice in invoices if invoice.kind == kind]
+        if not documents:
+            continue
+        numbers = next_numbers(tenant=tenant, key=SEQUENCE_KEYS[kind], count=len(documents))
+        for invoice, number in zip(documents, numbers, strict=True):
+            invoice.sequence_number = number
+            invoice.number = f"{prefix}{number:05d}"
+
+
+def _stored_bands(invoices: Sequence[Invoice]) -> dict[int, list[SimpleNamespace]]:
+    """Each invoice's lines summed per tax rate by the database: what issuing needs of them,
+    without loading every line of a large invoice."""
+    bands = defaultdict(list)
+    rows = (
+        InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices])
+        .order_by()
+        .values("invoice_id", "tax_code", "tax_percent")
+        .annotate(
+            net=Sum("net"),
+            tax_shares=Sum("tax_amount"),
+            unshared_lines=Count("pk", filter=Q(tax_amount__isnull=True)),
+            prepurchase_lines=Count("pk", filter=Q(kind=LineKind.PREPURCHASE)),
+        )
+    )
+    for row in rows:
+        bands[row.pop("invoice_id")].append(SimpleNamespace(**row))
+    return bands
+
+
+ISSUE_FIELDS = [
+    "number",
+    "sequence_number",
+    "status",
+    "exchange_rate",
+    "issue_date",
+    "due_date",
+    "issued_at",
+    "net_total",
+    "tax_total",
+    "gross_total",
+    *SNAPSHOT_FIELDS,
+]
+
+
+@transaction.atomic
+def invoice_issue(
+    *, tenant, by, invoice: Invoice, on_date: datetime.date | None = None, render_pdf: bool = True
+) -> Invoice:
+    """Number, freeze and issue a draft (see `issue_drafts`)."""
+    _require_active(tenant)
+    _check_tenant(tenant, invoice)
+    (issued,) = issue_drafts(
+        tenant=tenant, by=by, invoice_ids=[invoice.pk], on_date=on_date, render_pdf=render_pdf
+    )
+    return issued
+
+
+def issue_drafts(
+    *, tenant, by, invoice_ids: Sequence[int], on_date=None, render_pdf: bool = True
+) -> list[Invoice]:
+    """Number, freeze and issue drafts, all in the caller's transaction, numbered in the order
+    of their ids. The numbers come from the tenant's counter row, locked until the transaction
+    ends, so they are gapless (a rollback gives them back). Any draft that cannot be issued
+    refuses the lot."""
+    invoices = list(
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("project__account", "billing_account")
+        .filter(pk__in=invoice_ids)
+        .order_by("pk")
+    )
+    if len(invoices) != len(set(invoice_ids)):
+        raise ValidationError("Some of these drafts were deleted meanwhile; reload the page.")
+    for invoice in invoices:
+        if not invoice.is_draft:
+            raise ValidationError(f"{invoice} is issued: it cannot be changed, only credited.")
+    bands = _stored_bands(invoices)
+    day = on_date or timezone.localdate()
+    rates: dict[str, Decimal] = {}
+    for invoice in invoices:
+        invoice_bands = bands.get(invoice.pk)
+        if not invoice_bands:
+            raise ValidationError(f"{invoice}: a draft without lines cannot be issued.")
+        if invoice.kind == InvoiceKind.INVOICE:
+            check_max_billing(invoice.project, invoice.net_total, exclude=invoice, drafts=False)
+            if invoice.currency not in rates:
+                rates[invoice.currency] = rate_for(tenant, invoice.currency, day)
+            invoice.exchange_rate = rates[invoice.currency]
+            if any(band.prepurchase_lines for band in invoice_bands):
+                for line in invoice.lines.filter(kind=LineKind.PREPURCHASE):
+                    _use_prepurchase(tenant, by, invoice, line, day)
+        snapshot(invoice, tenant)
+        totals = money.compute(invoice_bands, invoice.currency)
+        invoice.net_total, invoice.tax_total, invoice.gross_total = (
+            totals.net,
+            totals.tax,
+            totals.gross,
+        )
+        stored_shares = {
+            (band.tax_code, band.tax_percent): band.tax_shares for band in invoice_bands
+        }
+        if any(band.unshared_lines for band in invoice_bands) or any(
+            stored_shares[(band.code, band.percent)] != band.tax for band in totals.bands
+        ):  # drafts keep their shares up to date; this is the safety net
+            freeze_line_taxes(invoice, list(invoice.lines.all()), totals)
+        invoice.status = InvoiceStatus.ISSUED
+        invoice.issue_date = day
+        invoice.due_date = day + datetime.timedelta(days=tenant.payment_terms_days)
+        invoice.issued_at = timezone.now()
+    number(tenant, invoices)
+    Invoice.objects.bulk_update(invoices, ISSUE_FIELDS)
+    audit_many(
+        tenant=tenant,
+        actor=by,
+        action="issued",
+        changes=[
+            (
+                invoice,
+                {"status": "draft"},
+                {"number": invoice.number, "net": invoice.net_total, "gross": invoice.gross_total},
+            )
+            for invoice in invoices
+        ],
+    )
+    if render_pdf:
+        from accounts.tasking import enqueue_on_commit
+        from invoicing.tasks import render_invoice_pdf
+
+        for invoice in invoices:
+            enqueue_on_commit(render_invoice_pdf, tenant=tenant, invoice_id=invoice.pk)
+    return invoices
+
+
+def _use_prepurchase(tenant, by, invoice, line: InvoiceLine, day) -> None:
+    """Pay a prepurchase line from its agreement: a ledger use, linked from the line (only
+    crediting the line reverses it). Never skipped: a line that would use nothing refuses the
+    issue, since the registration would otherwise be billed free."""
+    registration = Registration.objects.select_related(
+        "prepurchase__price_list", "event__product", "project"
+    ).get(pk=line.registration_id)
+    agreement = registration.prepurchase
+    if agreement is None:
+        raise ValidationError(
+            f"{invoice}: the line “{line.description[:60]}” is paid from a prepurchase agreement "
+            "but its registration names none: delete the draft and draft it again."
+        )
+    if agreement.unit == PrepurchaseUnit.TRAINING_UNITS:
+        # The same rule as at registration: the list's units price, less the agreement's discount.
+        price = resolve_prepurchase_price(
+            agreement=agreement,
+            product=registration.event.product,
+            on_date=registration.requested_date,
+            currency=registration.project.currency,
+        )
+        amount = price.units_for(line.quantity)
+    else:
+        amount = line.prepaid_value
+    if not amount or amount <= 0:
+        raise ValidationError(
+            f"{invoice}: {registration} is paid from {agreement} but comes to nothing "
+            f"({amount or 0} {agreement.unit_label}), so it would be billed free: correct its "
+            "price on the draft (or the list's price), then issue again."
+        )
+    entry = agreement_services.prepurchase_use(
+        tenant=tenant,
+        by=by,
+        agreement=agreement,
+        amount=amount,
+        reference=f"{registration} on invoice",
+        on_date=min(day, agreement.end_date),
+    )
+    line.prepurchase_entry = entry
+    line.save(update_fields=["prepurchase_entry"])

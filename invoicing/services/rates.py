@@ -1,0 +1,25 @@
+"""Exchange rates entered by finance."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.services import _require_active
+from invoicing.models import (
+    ExchangeRate,
+)
+
+
+@transaction.atomic
+def exchange_rate_save(*, tenant, by, rate: ExchangeRate) -> ExchangeRate:
+    _require_active(tenant)
+    rate.tenant = tenant
+    rate.currency = rate.currency.upper()
+    if rate.currency == tenant.base_currency:
+        raise ValidationError(
+            {"currency": f"{tenant.base_currency} is your base currency: it needs no rate."}
+        )
+    rate.full_clean()
+    rate.save()
+    return rate

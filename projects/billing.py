@@ -1,0 +1,163 @@
+"""The vocabulary of billing a project's rows: one definition each, used by every page, report,
+export, bulk run and service (DESIGN.md, "One vocabulary for money").
+
+- **Which rows can be invoiced**, and why a row cannot: `row_problem` for one row,
+  `invoiceable_registrations` / `invoiceable_items` (a `Q`) for querysets, both built from the
+  same constants. A registration is invoiceable when it is delivered (or confirmed, where the
+  project invoices confirmed places); an item when it is billable. Either only for the part of
+  its quantity not yet on a live invoice line (`due_units`), so a block of places can be billed
+  in parts.
+- **Delivery date**: a registration is delivered on its event's *end* date, an item on its
+  date. Bulk-run windows, recognition on delivery, work in progress and monthly reports use it.
+- **When an event's cost is recognised**: once the event is marked delivered, or once it has
+  ended (its end date is before today) and was not cancelled. So marking every place delivered
+  after the course never leaves the project page and the report apart, and a course that ran but
+  was never marked still shows its cost.
+- **Cost of a place**: the unit cost of delivered places and of no-shows (the seat was held);
+  the cost of an item: its unit cost times its quantity.
+
+`billed_quantity` on a row is kept by invoicing (the quantity on live invoice lines); it only
+decides what is still due, never a money figure: invoiced amounts come from issued invoices.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, When
+from django.utils import timezone
+
+from projects.models import (
+    EventStatus,
+    Item,
+    Project,
+    ProjectStatus,
+    ProjectType,
+    Registration,
+    RegistrationStatus,
+)
+
+MONEY = DecimalField(max_digits=16, decimal_places=3)
+
+# Places the customer asked for and still wants: what "ordered" and budgets count.
+ORDERED_STATUSES = (
+    RegistrationStatus.REQUESTED,
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.DELIVERED,
+)
+# Places whose unit cost is incurred: delivered, and no-shows (the seat was held for them).
+COSTED_STATUSES = (RegistrationStatus.DELIVERED, RegistrationStatus.NO_SHOW)
+# Delivery-date field of each kind of row, for querysets.
+REGISTRATION_DELIVERY = "event__end_date"
+ITEM_DELIVERY = "date"
+
+
+# --- Quantities ---------------------------------------------------------------------------------
+
+
+def units(row: Registration | Item) -> Decimal:
+    """How much of a row there is to bill: a registration's places, an item's quantity."""
+    return Decimal(row.places if isinstance(row, Registration) else row.quantity)
+
+
+def due_units(row: Registration | Item) -> Decimal:
+    """The part of a row not yet on a live invoice line."""
+    return units(row) - Decimal(row.billed_quantity)
+
+
+def delivery_date(row: Registration | Item) -> datetime.date:
+    return row.event.end_date if isinstance(row, Registration) else row.date
+
+
+# --- Which rows can be invoiced -----------------------------------------------------------------
+
+
+def project_problem(project: Project, *, include_internal: bool = True) -> str | None:
+    """Why nothing of a project can be invoiced now, or None."""
+    if project.do_not_invoice:
+        return "the project is marked “do not invoice”"
+    if project.status == ProjectStatus.FINISHED:
+        return "the project is finished"
+    if project.project_type == ProjectType.INTERNAL and not include_internal:
+        return "the project is internal"
+    return None
+
+
+def invoiceable_statuses(project: Project) -> tuple[str, ...]:
+    if project.invoice_confirmed:
+        return (RegistrationStatus.DELIVERED, RegistrationStatus.CONFIRMED)
+    return (RegistrationStatus.DELIVERED,)
+
+
+def row_problem(row: Registration | Item, project: Project) -> str | None:
+    """Why a registration or item cannot be invoiced now, or None if (some of) it can."""
+    problem = project_problem(project)
+    if problem:
+        return problem
+    if isinstance(row, Registration):
+        allowed = invoiceable_statuses(project)
+        if row.status not in allowed:
+            wanted = " or ".join(RegistrationStatus(status).label.lower() for status in allowed)
+            return f"it is {row.get_status_display().lower()}; only {wanted} places are invoiced"
+    elif not row.billable:
+        return "the item is not billable"
+    if due_units(row) <= 0:
+        return "it is on an invoice already"
+    return None
+
+
+def invoiceable_registrations() -> Q:
+    """`row_problem`'s row rules for a Registration queryset (project rules: `project_problem`)."""
+    return (
+        Q(status=RegistrationStatus.DELIVERED)
+        | Q(status=RegistrationStatus.CONFIRMED, project__invoice_confirmed=True)
+    ) & Q(billed_quantity__lt=F("places"))
+
+
+def invoiceable_items() -> Q:
+    """`row_problem`'s row rules for an Item queryset (project rules: `project_problem`)."""
+    return Q(billable=True, billed_quantity__lt=F("quantity"))
+
+
+# --- Delivery and cost --------------------------------------------------------------------------
+
+
+def delivered_registrations() -> Q:
+    return Q(status=RegistrationStatus.DELIVERED)
+
+
+def costed_registrations() -> Q:
+    return Q(status__in=COSTED_STATUSES)
+
+
+def event_cost_recognised(today: datetime.date | None = None, prefix: str = "") -> Q:
+    """Events whose delivery cost counts: marked delivered, or ended and not cancelled."""
+    today = today or timezone.localdate()
+    return Q(**{f"{prefix}status": EventStatus.DELIVERED}) | (
+        Q(**{f"{prefix}end_date__lt": today}) & ~Q(**{f"{prefix}status": EventStatus.CANCELLED})
+    )
+
+
+def is_event_cost_recognised(event, today: datetime.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return event.status == EventStatus.DELIVERED or (
+        event.end_date < today and event.status != EventStatus.CANCELLED
+    )
+
+
+def due_value(units_field: str) -> Case:
+    """The net amount of a row's part not yet on a live invoice line (draft or issued): what a
+    bulk run would still bill of it."""
+    return Case(
+        When(billed_quantity=0, then=F("net_amount")),
+        default=ExpressionWrapper(
+            F("net_amount") * (F(units_field) - F("billed_quantity")) / F(units_field),
+            output_field=MONEY,
+        ),
+        output_field=MONEY,
+    )
+
+
+def unit_costs(units_field: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F("unit_cost") * F(units_field), output_field=MONEY)
