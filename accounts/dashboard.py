@@ -12,6 +12,7 @@ class Panel:
     order: int
     template_name: str
     get_context: Callable[[HttpRequest], dict]
+    permission: str | None = None  # e.g. SEE_MONEY: shown only to roles that have it
 
 
 panels: list[Panel] = []

@@ -19,6 +19,8 @@ class Tab:
     # Returns the extra context the tab's template needs; runs inside the tenant scope.
     get_context: Callable[[HttpRequest, object], dict] = field(default=lambda request, account: {})
     icon: str = "bi-circle"
+    # A permission the tab needs (e.g. SEE_MONEY); without it the tab is neither listed nor served.
+    permission: str | None = None
 
 
 class TabRegistry:
@@ -26,6 +28,14 @@ class TabRegistry:
         self._tabs: dict[str, AccountTab] = {}
 
     def register(self, tab: Tab) -> None:
+        """Add a tab; a second tab with the same key is a mistake, refused at start-up."""
+        from django.core.exceptions import ImproperlyConfigured
+
+        if tab.key in self._tabs:
+            raise ImproperlyConfigured(
+                f"A tab “{tab.key}” is registered already ({self._tabs[tab.key].label}); "
+                "give the new one another key."
+            )
         self._tabs[tab.key] = tab
 
     def all(self) -> list[Tab]:

@@ -11,6 +11,7 @@ from django_tables2 import SingleTableMixin
 
 from accounts import permissions, selectors, services
 from accounts.access import (
+    can,
     get_account_for_user,
     get_account_for_write,
     get_contact_for_write,
@@ -68,7 +69,9 @@ class DashboardView(TenantViewMixin, TemplateView):
         from accounts.dashboard import panels
 
         context["panels"] = [
-            (panel.template_name, panel.get_context(self.request)) for panel in panels
+            (panel.template_name, panel.get_context(self.request))
+            for panel in panels
+            if not panel.permission or can(self.request, panel.permission)
         ]
         context["recent_accounts"] = Account.objects.select_related("region").order_by(
             "-created_at"

@@ -165,10 +165,16 @@ class TabbedDetailView(TenantViewMixin):
         from django.shortcuts import render
         from django.urls import reverse
 
+        from accounts.access import can
+
         request = self.request
         active = self.registry.get(tab)
         if active is None:
             raise Http404("No such tab.")
+        if active.permission and not can(request, active.permission):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied("Your role does not allow this.")
         tabs = [
             (
                 item,
@@ -178,6 +184,7 @@ class TabbedDetailView(TenantViewMixin):
                 ),
             )
             for item in self.registry.all()
+            if not item.permission or can(request, item.permission)
         ]
         context = {
             self.context_object_name: obj,

@@ -50,12 +50,4 @@ class AgreementsConfig(AppConfig):
                 get_context=views.booking_documents_context,
             )
         )
-        booking_tabs.register(
-            Tab(
-                key="projects",
-                label="Projects",
-                order=30,
-                icon="bi-kanban",
-                template_name="projects/tabs/booking_projects.html",
-            )
-        )
+        # The projects tab is registered by `projects`, the app whose data it shows.

@@ -54,7 +54,8 @@ class PriceWidget(widgets.Widget):
         return price
 
     def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
+        # A number stays a number: a numeric cell in XLSX, plain digits in CSV.
+        return "" if value is None else value
 
 
 class PriceListEntryResource(resources.ModelResource):

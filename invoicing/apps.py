@@ -32,6 +32,7 @@ class InvoicingConfig(AppConfig):
                 icon="bi-receipt",
                 template_name="invoicing/tabs/account_invoices.html",
                 get_context=views.account_invoices_context,
+                permission=permissions.SEE_MONEY,
             )
         )
         project_tabs.register(
@@ -42,5 +43,6 @@ class InvoicingConfig(AppConfig):
                 icon="bi-receipt",
                 template_name="invoicing/tabs/project_invoices.html",
                 get_context=views.project_invoices_context,
+                permission=permissions.SEE_MONEY,
             )
         )

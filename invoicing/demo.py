@@ -5,6 +5,8 @@ import datetime
 import random
 from decimal import Decimal
 
+from django.utils import timezone
+
 from invoicing import services
 from invoicing.models import ExchangeRate, Grouping
 from projects import services as project_services
@@ -17,7 +19,8 @@ def _weekly_rates(tenant) -> None:
     """A rate every Monday from 2025 on: invoices take one at most `max_rate_age_days` (7 by
     default) older than their issue date, so a rate a year old is never used."""
     day, week, rates = datetime.date(2024, 12, 30), 0, []
-    while day <= LAST_DAY:
+    last = max(LAST_DAY, timezone.localdate())  # up to today: invoices issued today find one
+    while day <= last:
         drift = Decimal((week * 37) % 41 - 20) / Decimal(10000)  # a small, repeatable wobble
         for currency, base in (("EUR", Decimal("0.8650")), ("USD", Decimal("0.7900"))):
             rates.append(
@@ -29,12 +32,14 @@ def _weekly_rates(tenant) -> None:
 
 def build(tenant, *, user, rng: random.Random) -> None:
     _weekly_rates(tenant)
+    part_billed = _block_of_places(tenant, user)
     to_issue = []
     for project in Project.objects.exclude(do_not_invoice=True).order_by("code"):
         registrations = list(
             Registration.objects.filter(
                 project=project, status=RegistrationStatus.DELIVERED, invoiced=False
             )
+            .exclude(pk=part_billed.pk if part_billed else None)
             .order_by("event__start_date", "pk")
             .values_list("pk", flat=True)
         )
@@ -96,3 +101,53 @@ def build(tenant, *, user, rng: random.Random) -> None:
             line_ids=[credited.lines.first().pk],
             reason="Learner did not attend; place credited.",
         )
+    if part_billed is not None:
+        _bill_part_of_a_block(tenant, user, part_billed)
+
+
+def _block_of_places(tenant, user):
+    """A block of four unnamed places on a course that has run (the customer names learners
+    later), delivered: billed in part below."""
+    from projects.models import PrivateEvent
+
+    event = (
+        PrivateEvent.objects.filter(
+            project__status="active",
+            project__do_not_invoice=False,
+            project__project_type="invoiceable",
+            end_date__lt=LAST_DAY - datetime.timedelta(days=30),
+        )
+        .exclude(status="cancelled")
+        .order_by("-end_date", "pk")
+        .first()
+    )
+    if event is None:
+        return None
+    (block,) = project_services.registrations_add(
+        tenant=tenant,
+        by=user,
+        project=event.project,
+        event=event,
+        learners=[],
+        places=4,
+        requested_date=event.start_date,
+        notes="Block booking: names to follow.",
+        confirm=True,
+    )
+    project_services.registrations_set_status(
+        tenant=tenant, by=user, project=event.project, ids=[block.pk], status="delivered"
+    )
+    return block
+
+
+def _bill_part_of_a_block(tenant, user, block) -> None:
+    """A block of places billed in part: the customer's PO covered one place so far; the rest
+    stays due on the registrations tab and in the next bulk run."""
+    (draft,) = services.drafts_create(
+        tenant=tenant, by=user, project=block.project, registration_ids=[block.pk]
+    )
+    line = draft.lines.get(registration=block)
+    services.draft_line_update(
+        tenant=tenant, by=user, line=line, quantity=1, unit_price=line.unit_price
+    )
+    services.invoice_issue(tenant=tenant, by=user, invoice=draft, render_pdf=False)

@@ -359,6 +359,12 @@ class PricedRow(TenantOwned):
     class Meta:
         abstract = True
 
+    @property
+    def price_source_label(self) -> str:
+        from agreements.pricing import PriceSource
+
+        return PriceSource.LABELS.get(self.price_source, self.price_source or "—")
+
 
 class Registration(PricedRow):
     """Places on a private event, with or without named learners."""

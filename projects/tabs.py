@@ -26,6 +26,7 @@ class OverviewPanel:
 
     template_name: str
     get_context: object
+    permission: str | None = None  # e.g. SEE_MONEY: shown only to roles that have it
 
 
 overview_panels: list[OverviewPanel] = []

@@ -154,7 +154,9 @@ def overview_context(request, project):
     return {
         "totals": selectors.project_totals(project),
         "money_panels": [
-            (panel.template_name, panel.get_context(request, project)) for panel in overview_panels
+            (panel.template_name, panel.get_context(request, project))
+            for panel in overview_panels
+            if not panel.permission or can(request, panel.permission)
         ],
         "burn_down": selectors.burn_down(project),
         "purchase_orders": selectors.purchase_orders_of(project),

@@ -6,6 +6,7 @@ class ReportingConfig(AppConfig):
     verbose_name = "Reporting"
 
     def ready(self):
+        from accounts import permissions
         from accounts.dashboard import Panel, register
         from accounts.tabs import Tab
         from projects.tabs import OverviewPanel, overview_panels, project_tabs
@@ -19,12 +20,14 @@ class ReportingConfig(AppConfig):
                 icon="bi-graph-up",
                 template_name="reporting/tabs/project_profitability.html",
                 get_context=views.project_profitability_context,
+                permission=permissions.SEE_MONEY,
             )
         )
         overview_panels.append(
             OverviewPanel(
                 template_name="reporting/tabs/project_overview_money.html",
                 get_context=views.project_overview_money_context,
+                permission=permissions.SEE_MONEY,
             )
         )
         register(
@@ -32,5 +35,6 @@ class ReportingConfig(AppConfig):
                 order=10,
                 template_name="reporting/dashboard_panel.html",
                 get_context=views.dashboard_context,
+                permission=permissions.SEE_MONEY,
             )
         )

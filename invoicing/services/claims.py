@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -31,14 +31,34 @@ def units_of(quantity) -> int:
 
 def claim(lines: Sequence[InvoiceLine]) -> None:
     """Claim, for each line with a registration or item, as many units of its row as it bills:
-    the lowest units not claimed yet. A unit claimed twice violates a unique constraint: two
-    people or two runs billing the same rest of a row at once both pick the same lowest units,
-    so the second is refused (an IntegrityError, turned into CLAIM_CONFLICT by the caller)."""
+    the lowest units not claimed yet. Two people or two runs billing the same rest of a row at
+    once: if the first has committed, the second sees the row billed and is refused; if not, both
+    pick the same lowest unit and the database's unique constraint refuses the second. Either
+    way an IntegrityError, turned into CLAIM_CONFLICT by the caller.
+
+    The lines' own claims must be released first (`release`) when a line is claimed again."""
     sources = [line for line in lines if line.registration_id or line.item_id]
     if not sources:
         return
     registration_ids = {line.registration_id for line in sources if line.registration_id}
     item_ids = {line.item_id for line in sources if line.item_id}
+    # What each row has and has billed, as committed: a part billed meanwhile by someone else
+    # is seen here (read committed), and one still in flight collides on the unit below.
+    room: dict[tuple[str, int], Decimal] = {}
+    for model, kind, ids, units_field in (
+        (Registration, "r", registration_ids, "places"),
+        (Item, "i", item_ids, "quantity"),
+    ):
+        if ids:
+            for pk, total, billed in model.objects.filter(pk__in=ids).values_list(
+                "pk", units_field, "billed_quantity"
+            ):
+                room[(kind, pk)] = Decimal(total) - Decimal(billed)
+    for line in sources:
+        key = ("r", line.registration_id) if line.registration_id else ("i", line.item_id)
+        room[key] = room.get(key, Decimal(0)) - Decimal(line.quantity)
+        if room[key] < 0:
+            raise IntegrityError(CLAIM_CONFLICT)  # more than the row has left: billed meanwhile
     taken: dict[tuple[str, int], set[int]] = defaultdict(set)
     existing = BillingClaim.objects.filter(
         Q(registration_id__in=registration_ids) | Q(item_id__in=item_ids)

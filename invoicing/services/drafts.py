@@ -260,8 +260,11 @@ def draft_line_update(*, tenant, by, line: InvoiceLine, quantity, unit_price) ->
     if unit_price < 0:
         raise ValidationError("A unit price cannot be negative.")
     before = {"quantity": line.quantity, "unit_price": line.unit_price}
+    unit_price = round_money(unit_price, invoice.currency)
+    if (quantity, unit_price) == (line.quantity, line.unit_price):
+        return line  # nothing changed: nothing to write or to put in the history
     line.quantity = quantity
-    line.unit_price = round_money(unit_price, invoice.currency)
+    line.unit_price = unit_price
     net = line_net(quantity, line.unit_price, line.discount_percent, invoice.currency)
     if line.kind == LineKind.PREPURCHASE:
         line.prepaid_value = net
@@ -280,8 +283,12 @@ def draft_line_update(*, tenant, by, line: InvoiceLine, quantity, unit_price) ->
         actor=by,
         action="draft line changed",
         obj=invoice,
-        before=before,
-        after={"quantity": line.quantity, "unit_price": line.unit_price},
+        before={"line": line.description[:80], **before},
+        after={
+            "line": line.description[:80],
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+        },
     )
     return line
 

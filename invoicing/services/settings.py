@@ -32,7 +32,7 @@ def invoicing_settings_save(*, tenant, by, settings: InvoicingSettings) -> Invoi
     settings.tenant = tenant
     _check_tenant(tenant, settings.handling_fee_product)
     before = (
-        InvoicingSettings.objects.select_for_update()
+        InvoicingSettings.objects.select_for_update(of=("self",))
         .select_related("handling_fee_product")
         .filter(tenant=tenant)
         .first()

@@ -185,6 +185,13 @@ def test_export_round_trips_and_neutralises_formula_text(world_a, price_list, cl
     xlsx = client_for(world_a.viewer).get(f"/alpha/price-lists/{price_list.pk}/export.xlsx")
     dataset = load_table(SimpleUploadedFile("back.xlsx", xlsx.content))
     assert dataset.headers[:3] == ["product_code", "product_name", "unit_price"]
+    import io
+
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    price = next(row[2] for row in sheet.iter_rows(min_row=2) if row[0].value == "Z-1")
+    assert price.data_type == "n" and price.value == 12.5  # a number, not the text "12.500"
 
 
 def test_a_viewer_cannot_import(world_a, price_list, client_for):

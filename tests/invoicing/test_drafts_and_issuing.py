@@ -221,6 +221,16 @@ def test_a_draft_line_can_be_adjusted_and_totals_follow(act, billing):
         act(services.draft_line_update, line=line, quantity=2, unit_price="800")
 
 
+def test_adjusting_a_line_without_a_change_writes_no_history(act, billing):
+    (invoice,) = draft(act, billing, registrations=billing["registrations"][:1])
+    line = invoice.lines.get()
+    act(services.draft_line_update, line=line, quantity=line.quantity, unit_price=line.unit_price)
+    assert not AuditEntry.objects.filter(action="draft line changed").exists()
+    act(services.draft_line_update, line=line, quantity=1, unit_price="800")
+    entry = AuditEntry.objects.get(action="draft line changed")
+    assert entry.before["line"] == line.description[:80]  # says which line, and its old value
+
+
 def test_deleting_a_draft_releases_its_rows(act, billing):
     (invoice,) = draft(act, billing)
     act(services.draft_delete, invoice=invoice)

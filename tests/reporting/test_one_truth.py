@@ -369,3 +369,27 @@ def test_marking_delivered_through_the_service_reports_the_events(shop):
             tenant=shop.tenant, by=shop.staff, project=project, ids=[rows[1].pk], status="no_show"
         )
         assert change.events_delivered == [event]
+
+
+def test_a_unit_billed_meanwhile_is_never_claimed_twice(shop):
+    """What the database refuses when a second bill of a block's rest arrives after the first
+    committed (the row check of the page was passed before): a conflict, not a fourth place."""
+    from django.db import IntegrityError, transaction
+
+    from invoicing.services.claims import claim
+
+    project = ProjectFactory(account=AccountFactory(tenant=shop.tenant), currency="EUR")
+    event = EventFactory(project=project, start_date=PAST, end_date=PAST)
+    block = _registration(project, event, places=3, price="400")
+    with activate(shop.tenant):
+        (draft,) = services.drafts_create(
+            tenant=shop.tenant, by=shop.finance, project=project, registration_ids=[block.pk]
+        )
+        line = draft.lines.get()
+        late = InvoiceLine(
+            tenant=shop.tenant, invoice=draft, registration=block, quantity=1, net=400
+        )
+        late.pk = line.pk  # as if it were another draft's line for the same row
+        with pytest.raises(IntegrityError), transaction.atomic():
+            claim([late])
+        assert BillingClaim.objects.filter(registration=block).count() == 3
