@@ -4,23 +4,12 @@ Across tenants the answer is 404 (the scoped manager cannot see the row); a role
 read gets 403 from the `_for_write` twins.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from accounts import permissions
-from accounts.models import Account, Contact, Membership
-from accounts.permissions import role_allows
-
-
-def require(request, permission: str) -> None:
-    membership = getattr(request, "membership", None)
-    if membership is None or not role_allows(membership.role, permission):
-        raise PermissionDenied("Your role does not allow this.")
-
-
-def can(request, permission: str) -> bool:
-    membership = getattr(request, "membership", None)
-    return membership is not None and role_allows(membership.role, permission)
+from accounts.models import Account, Contact
+from accounts.platform import permissions
+from accounts.platform.access import require
+from accounts.platform.models import Membership
 
 
 def get_account_for_user(request, pk) -> Account:

@@ -4,8 +4,9 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 
 from accounts import services
-from accounts.admin_mixins import TenantInline, TenantModelAdmin
-from accounts.models import Account, AuditEntry, Contact, Membership, Region, Sequence, Tenant
+from accounts.models import Account, Contact, Region
+from accounts.platform.admin import TenantInline, TenantModelAdmin
+from accounts.platform.models import AuditEntry, Membership, Sequence, Tenant
 
 
 class PlatformOnlyAdmin(admin.ModelAdmin):

@@ -2,4 +2,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class TenantAdminConfig(AdminConfig):
-    default_site = "accounts.admin_site.TenantAdminSite"
+    default_site = "accounts.platform.admin_site.TenantAdminSite"

@@ -6,14 +6,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "Customers and tenancy"
 
     def ready(self):
-        from accounts import (
-            checks,  # noqa: F401 - registers the system checks
-            views,
-        )
-        from accounts.tabs import AccountTab, account_tabs
+        from accounts import views
+        from accounts.platform import checks  # noqa: F401 - registers the system checks
+        from accounts.platform.tabs import Tab, account_tabs
 
         account_tabs.register(
-            AccountTab(
+            Tab(
                 key="overview",
                 label="Overview",
                 order=0,
@@ -23,7 +21,7 @@ class AccountsConfig(AppConfig):
             )
         )
         account_tabs.register(
-            AccountTab(
+            Tab(
                 key="contacts",
                 label="Contacts",
                 order=10,

@@ -2,18 +2,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
 
-from accounts.models import Account, AccountKind, Contact, Membership, Region, Role, Tenant
-from accounts.money import country_choices, currency_choices
-
-
-class TenantFormMixin:
-    """Tenant-owned ModelForms know their tenant before validation, so model rules can check it."""
-
-    def __init__(self, *args, tenant, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.tenant = tenant
-        if hasattr(self.instance, "tenant_id"):
-            self.instance.tenant = tenant
+from accounts.models import Account, AccountKind, Contact, Region
+from accounts.platform.forms import TenantFormMixin
+from accounts.platform.models import Membership, Role, Tenant
+from accounts.platform.money import country_choices, currency_choices
 
 
 def _blank_choice(choices, label="—"):
@@ -182,15 +174,6 @@ class MemberAddForm(forms.Form):
                 Column("role"),
             ),
         )
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV (UTF-8) or XLSX, first row naming the columns.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
 
 
 class MemberRoleForm(forms.ModelForm):

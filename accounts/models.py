@@ -1,124 +1,18 @@
-from decimal import Decimal
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.urls import reverse
 
-from accounts.money import validate_country, validate_currency
-from accounts.tenancy import TenantManager, TenantOwned, tenant_reverse
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    STAFF = "staff", "Staff"
-    FINANCE = "finance", "Finance"
-    VIEWER = "viewer", "Viewer"
-
-
-def tenant_logo_path(instance, filename):
-    import uuid
-    from pathlib import PurePosixPath
-
-    return (
-        f"tenants/{instance.pk}/logo-{uuid.uuid4().hex[:8]}{PurePosixPath(filename).suffix.lower()}"
-    )
-
-
-class Tenant(models.Model):
-    """A training company. Global: it is the scope itself."""
-
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(
-        max_length=50,
-        unique=True,
-        help_text="Part of every address of the company's pages, e.g. /northwind/.",
-    )
-    base_currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
-    country = models.CharField(max_length=2, blank=True, validators=[validate_country])
-    address = models.TextField(blank=True, help_text="Printed on invoices.")
-    vat_number = models.CharField("VAT number", max_length=40, blank=True)
-    invoice_prefix = models.CharField(
-        max_length=12,
-        default="INV-",
-        validators=[RegexValidator(r"^[A-Za-z0-9/_.-]*$", "Use letters, digits and - / _ . only.")],
-    )
-    credit_note_prefix = models.CharField(
-        max_length=12,
-        default="CN-",
-        validators=[RegexValidator(r"^[A-Za-z0-9/_.-]*$", "Use letters, digits and - / _ . only.")],
-    )
-    payment_terms_days = models.PositiveSmallIntegerField(
-        default=30, validators=[MaxValueValidator(365)]
-    )
-    default_tax_rate = models.DecimalField(
-        "default tax rate (%)",
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("20.00"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
-    logo = models.FileField(
-        upload_to=tenant_logo_path,
-        blank=True,
-        max_length=255,
-        help_text="PNG or JPEG, at most 1 MB; printed on invoices.",
-    )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(invoice_prefix=models.F("credit_note_prefix")),
-                name="tenant_prefixes_differ",
-                violation_error_message="Invoices and credit notes need different prefixes.",
-            )
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("dashboard", kwargs={"tenant_slug": self.slug})
-
-
-class Membership(TenantOwned):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["user__last_name", "user__first_name", "user__email"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "user"],
-                name="membership_one_per_user_and_tenant",
-                violation_error_message="This person is already a member.",
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.user} ({self.get_role_display()})"
-
-
-class Sequence(TenantOwned):
-    """A per-tenant counter for human-facing numbers; see `services.next_number`."""
-
-    key = models.CharField(max_length=40)
-    last_value = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "key"], name="sequence_unique_key")
-        ]
-
-    def __str__(self):
-        return f"{self.key}: {self.last_value}"
+# The platform's tables are registered with this app from here (migrations name them so).
+from accounts.platform.models import (  # noqa: F401
+    AuditEntry,
+    AuditQuerySet,
+    Membership,
+    Role,
+    Sequence,
+    Tenant,
+    tenant_logo_path,
+)
+from accounts.platform.money import validate_country, validate_currency
+from accounts.platform.tenancy import TenantOwned, tenant_reverse
 
 
 class Region(TenantOwned):
@@ -293,48 +187,3 @@ class Contact(TenantOwned):
     def clean(self):
         if self.account_id and self.tenant_id and self.account.tenant_id != self.tenant_id:
             raise ValidationError({"account": "Choose an account of your own company."})
-
-
-class AuditQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError("The audit trail is append-only.")
-
-    def delete(self):
-        raise ValidationError("The audit trail is append-only.")
-
-
-class AuditEntry(TenantOwned):
-    """Who did what to which row, when, with the values before and after. Append-only.
-
-    Written by the services in the transaction of the change itself (see `services.audit`);
-    invoices show theirs as a history, and price overrides of registrations are recorded too.
-    """
-
-    objects = TenantManager.from_queryset(AuditQuerySet)()
-
-    action = models.CharField(max_length=40)
-    object_type = models.CharField(max_length=60, help_text="app_label.model of the row.")
-    object_id = models.PositiveBigIntegerField()
-    subject = models.CharField(max_length=255, help_text="The row as people name it.")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-        verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["tenant", "object_type", "object_id"], name="audit_object")]
-
-    def __str__(self):
-        return f"{self.action}: {self.subject}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("The audit trail is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("The audit trail is append-only.")

@@ -1,7 +1,7 @@
 from import_export import fields
 
-from accounts.exporting import SafeResource
 from accounts.models import Account
+from accounts.platform.exporting import SafeResource
 
 
 class AccountResource(SafeResource):

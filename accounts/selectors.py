@@ -1,34 +1,8 @@
-"""Reads shared by views, reports and other apps."""
+"""Reads of customer accounts and contacts, shared by views, reports and other apps."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from accounts.models import Account, Contact, Membership
-from accounts.tenancy import scopes_disabled
-
-
-def memberships_for_user(user) -> list[Membership]:
-    """A user's memberships across tenants: the one deliberate cross-tenant read (login, picker)."""
-    if not user.is_authenticated:
-        return []
-    with scopes_disabled():
-        return list(
-            Membership.objects.filter(user=user, tenant__is_active=True)
-            .select_related("tenant")
-            .order_by("tenant__name")
-        )
-
-
-def membership_for(user, tenant_slug: str) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    with scopes_disabled():
-        return (
-            Membership.objects.filter(
-                user=user, user__is_active=True, tenant__slug=tenant_slug, tenant__is_active=True
-            )
-            .select_related("tenant")
-            .first()
-        )
+from accounts.models import Account, AccountKind, Contact, Region
 
 
 def account_list() -> QuerySet[Account]:
@@ -37,6 +11,14 @@ def account_list() -> QuerySet[Account]:
         .annotate(contact_count=Count("contacts", distinct=True))
         .order_by("name", "pk")
     )
+
+
+def recent_accounts(limit: int = 8) -> QuerySet[Account]:
+    return Account.objects.select_related("region").order_by("-created_at")[:limit]
+
+
+def region_list() -> QuerySet[Region]:
+    return Region.objects.annotate(account_count=Count("accounts")).order_by("name")
 
 
 def account_detail(pk: int) -> QuerySet[Account]:
@@ -56,8 +38,8 @@ def primary_contacts() -> Prefetch:
 def tenant_overview() -> dict:
     counts = Account.objects.aggregate(
         accounts=Count("pk"),
-        organisations=Count("pk", filter=Q(kind="organisation")),
-        individuals=Count("pk", filter=Q(kind="individual")),
+        organisations=Count("pk", filter=Q(kind=AccountKind.ORGANISATION)),
+        individuals=Count("pk", filter=Q(kind=AccountKind.INDIVIDUAL)),
         inactive=Count("pk", filter=Q(is_active=False)),
     )
     counts["contacts"] = Contact.objects.count()

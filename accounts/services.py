@@ -8,72 +8,15 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import (
-    Account,
-    AuditEntry,
-    Contact,
-    Membership,
-    Region,
-    Role,
-    Sequence,
-    Tenant,
-)
-from accounts.tenancy import activate, current_tenant
+from accounts.models import Account, Contact, Region
+from accounts.platform.guards import check_tenant, normalise_tags, require_active
+from accounts.platform.models import Membership, Role, Tenant
+from accounts.platform.sequences import next_number
+from accounts.platform.tenancy import activate
 
 User = get_user_model()
 
 ACCOUNT_NUMBER_START = 1000
-
-
-def _check_tenant(tenant: Tenant, *rows) -> None:
-    for row in rows:
-        if row is not None and row.tenant_id != tenant.pk:
-            raise ValidationError(f"{row} belongs to another company and cannot be linked here.")
-
-
-def _require_active(tenant: Tenant) -> None:
-    """Services write rows of the tenant whose scope is active, never another one's."""
-    active = current_tenant()
-    if active is None or active.pk != tenant.pk:
-        raise RuntimeError(f"Activate the scope of {tenant} before writing its rows.")
-
-
-def next_number(*, tenant: Tenant, key: str, start: int = 1) -> int:
-    """The next number of a per-tenant counter, gapless (see `next_numbers`)."""
-    return next_numbers(tenant=tenant, key=key, count=1, start=start)[0]
-
-
-def next_numbers(*, tenant: Tenant, key: str, count: int, start: int = 1) -> range:
-    """The next `count` numbers of a per-tenant counter, gapless.
-
-    The counter row is locked until the caller's transaction ends (on SQLite the IMMEDIATE
-    transaction holds the write lock), so concurrent callers queue; a rollback gives the numbers
-    back. Call it inside the transaction that stores the numbers, and use every one of them.
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("next_numbers must run inside the transaction that uses them.")
-    last = _advance(tenant, key, count)
-    if last is None:  # the tenant's first number of this kind
-        Sequence.objects.get_or_create(tenant=tenant, key=key, defaults={"last_value": start - 1})
-        last = _advance(tenant, key, count)
-    return range(last - count + 1, last + 1)
-
-
-def _advance(tenant: Tenant, key: str, count: int) -> int | None:
-    """Add `count` to the counter and return it, in one statement that locks the row."""
-    meta = Sequence._meta
-    quote = transaction.get_connection().ops.quote_name
-    last_value, tenant_column, key_column = (
-        quote(meta.get_field(name).column) for name in ("last_value", "tenant", "key")
-    )
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(meta.db_table)} SET {last_value} = {last_value} + %s "
-            f"WHERE {tenant_column} = %s AND {key_column} = %s RETURNING {last_value}",
-            [count, tenant.pk, key],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 # --- Tenants and members ------------------------------------------------------------------------
@@ -103,7 +46,7 @@ def tenant_create(
 
 @transaction.atomic
 def tenant_update(*, tenant: Tenant, by: User, **fields) -> Tenant:
-    _require_active(tenant)
+    require_active(tenant)
     for name, value in fields.items():
         setattr(tenant, name, value)
     tenant.full_clean()
@@ -113,14 +56,22 @@ def tenant_update(*, tenant: Tenant, by: User, **fields) -> Tenant:
 
 @transaction.atomic
 def membership_add(
-    *, tenant: Tenant, by: User, email: str, role: str, first_name: str = "", last_name: str = ""
+    *,
+    tenant: Tenant,
+    by: User,
+    email: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    invite_base_url: str | None = None,
 ) -> tuple[Membership, bool]:
-    """Give a person access; a new person gets a user account without a password.
+    """Give a person access; a new person gets a user account without a password, and is
+    e-mailed an invitation to choose one (a link on `invite_base_url`, the app's address),
+    queued once the membership is committed; without an address no invitation is sent.
 
-    Returns the membership and whether a user account was created (that person needs an
-    invitation to choose a password).
+    Returns the membership and whether a user account was created.
     """
-    _require_active(tenant)
+    require_active(tenant)
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
@@ -133,6 +84,16 @@ def membership_add(
     membership = Membership(tenant=tenant, user=user, role=role)
     membership.full_clean()
     membership.save()
+    if created and invite_base_url:
+        from accounts.platform.tasks import enqueue_on_commit
+        from accounts.tasks import send_member_invitation
+
+        enqueue_on_commit(
+            send_member_invitation,
+            tenant=tenant,
+            membership_id=membership.pk,
+            base_url=invite_base_url,
+        )
     return membership, created
 
 
@@ -148,8 +109,8 @@ def _admins_left_without(membership: Membership) -> int:
 def membership_change_role(
     *, tenant: Tenant, by: User, membership: Membership, role: str
 ) -> Membership:
-    _require_active(tenant)
-    _check_tenant(tenant, membership)
+    require_active(tenant)
+    check_tenant(tenant, membership)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if (
         membership.role == Role.ADMIN
@@ -165,8 +126,8 @@ def membership_change_role(
 
 @transaction.atomic
 def membership_remove(*, tenant: Tenant, by: User, membership: Membership) -> None:
-    _require_active(tenant)
-    _check_tenant(tenant, membership)
+    require_active(tenant)
+    check_tenant(tenant, membership)
     if membership.role == Role.ADMIN and not _admins_left_without(membership):
         raise ValidationError("This is the company's last admin and cannot be removed.")
     membership.delete()
@@ -177,7 +138,7 @@ def membership_remove(*, tenant: Tenant, by: User, membership: Membership) -> No
 
 @transaction.atomic
 def region_save(*, tenant: Tenant, by: User, region: Region) -> Region:
-    _require_active(tenant)
+    require_active(tenant)
     region.tenant = tenant
     region.full_clean()
     region.save()
@@ -187,23 +148,15 @@ def region_save(*, tenant: Tenant, by: User, region: Region) -> Region:
 # --- Accounts -----------------------------------------------------------------------------------
 
 
-def _normalise_tags(tags: str) -> str:
-    seen: dict[str, str] = {}
-    for tag in (t.strip() for t in (tags or "").split(",")):
-        if tag and tag.lower() not in seen:
-            seen[tag.lower()] = tag
-    return ", ".join(seen.values())
-
-
 @transaction.atomic
 def account_save(*, tenant: Tenant, by: User, account: Account) -> Account:
     """Create or update an account; a new account gets the tenant's next account number."""
-    _require_active(tenant)
+    require_active(tenant)
     if account.pk and account.tenant_id != tenant.pk:
         raise ValidationError("This account belongs to another company.")
     account.tenant = tenant
-    _check_tenant(tenant, account.parent, account.billing_account, account.region)
-    account.tags = _normalise_tags(account.tags)
+    check_tenant(tenant, account.parent, account.billing_account, account.region)
+    account.tags = normalise_tags(account.tags)
     account.sales_currency = (account.sales_currency or "").upper()
     if not account.pk:
         account.number = next_number(tenant=tenant, key="account", start=ACCOUNT_NUMBER_START)
@@ -222,9 +175,9 @@ def contact_save(*, tenant: Tenant, by: User, contact: Contact) -> Contact:
     The account's first contact becomes its primary contact; making a contact primary takes the
     flag from the previous one.
     """
-    _require_active(tenant)
+    require_active(tenant)
     contact.tenant = tenant
-    _check_tenant(tenant, contact.account)
+    check_tenant(tenant, contact.account)
     # Lock the account so that two first contacts added at once cannot both become primary.
     Account.objects.select_for_update().filter(pk=contact.account_id).first()
     siblings = Contact.objects.filter(account_id=contact.account_id).exclude(pk=contact.pk)
@@ -243,8 +196,8 @@ def contact_save(*, tenant: Tenant, by: User, contact: Contact) -> Contact:
 @transaction.atomic
 def contact_delete(*, tenant: Tenant, by: User, contact: Contact) -> None:
     """Delete a contact; if it was primary, the longest-standing other contact takes over."""
-    _require_active(tenant)
-    _check_tenant(tenant, contact)
+    require_active(tenant)
+    check_tenant(tenant, contact)
     was_primary = contact.is_primary
     account_id = contact.account_id
     contact.delete()
@@ -254,38 +207,3 @@ def contact_delete(*, tenant: Tenant, by: User, contact: Contact) -> None:
         if successor is not None:
             successor.is_primary = True
             successor.save(update_fields=["is_primary"])
-
-
-def audit(*, tenant, actor, action: str, obj, before=None, after=None) -> AuditEntry:
-    """Append an audit entry; call it inside the transaction of the change it records."""
-    return audit_many(tenant=tenant, actor=actor, action=action, changes=[(obj, before, after)])[0]
-
-
-def audit_many(*, tenant, actor, action: str, changes) -> list[AuditEntry]:
-    """Append one entry per (row, before, after) of `changes`, in one statement; call it inside
-    the transaction of the changes it records."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit() belongs inside the transaction of the change it records.")
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                tenant=tenant,
-                actor=user,
-                action=action,
-                object_type=obj._meta.label_lower,
-                object_id=obj.pk,
-                subject=str(obj)[:255],
-                before=_jsonable(before or {}),
-                after=_jsonable(after or {}),
-            )
-            for obj, before, after in changes
-        ]
-    )
-
-
-def _jsonable(values: dict) -> dict:
-    return {
-        key: value if isinstance(value, (int, float, bool, type(None))) else str(value)
-        for key, value in values.items()
-    }

@@ -1,7 +1,8 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from accounts.models import Account, Contact, Membership, Role
+from accounts.models import Account, Contact
+from accounts.platform.models import Membership, Role
 
 
 class AccountTable(tables.Table):

@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import Membership
-from accounts.tasking import tenant_task
+from accounts.platform.models import Membership
+from accounts.platform.tasks import tenant_task
 
 
 @tenant_task()

@@ -9,15 +9,13 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts import permissions, selectors, services
+from accounts import selectors, services
 from accounts.access import (
-    can,
     get_account_for_user,
     get_account_for_write,
     get_contact_for_write,
     get_membership_for_admin,
 )
-from accounts.exporting import ListExportMixin
 from accounts.filters import AccountFilter
 from accounts.forms import (
     AccountForm,
@@ -27,34 +25,24 @@ from accounts.forms import (
     RegionForm,
     TenantSettingsForm,
 )
-from accounts.middleware import ADMIN_TENANT_SESSION_KEY
 from accounts.models import Account, Contact, Region
+from accounts.platform import permissions
+from accounts.platform.access import can
+from accounts.platform.exporting import ListExportMixin
+from accounts.platform.memberships import memberships_for_user
+from accounts.platform.middleware import ADMIN_TENANT_SESSION_KEY
+from accounts.platform.tabs import account_tabs
+from accounts.platform.tenancy import tenant_reverse
+from accounts.platform.views import TabbedDetailView, TenantViewMixin, save_with_service
 from accounts.resources import AccountResource
 from accounts.tables import AccountTable, ContactTable, MemberTable
-from accounts.tabs import account_tabs
-from accounts.tasking import enqueue_on_commit
-from accounts.tasks import send_member_invitation
-from accounts.tenancy import tenant_reverse
-from accounts.views_base import TabbedDetailView, TenantViewMixin
-
-
-def save_with_service(form, save) -> bool:
-    """Call a service with a valid form; its ValidationError lands on the form, nothing saved."""
-    if not form.is_valid():
-        return False
-    try:
-        save()
-    except ValidationError as error:
-        form.add_error(None, error)
-        return False
-    return True
 
 
 class HomeView(LoginRequiredMixin, View):
     """After login: straight to the only company, or a choice between several."""
 
     def get(self, request):
-        memberships = selectors.memberships_for_user(request.user)
+        memberships = memberships_for_user(request.user)
         if len(memberships) == 1:
             return redirect("dashboard", tenant_slug=memberships[0].tenant.slug)
         return render(request, "accounts/home.html", {"memberships": memberships})
@@ -66,16 +54,14 @@ class DashboardView(TenantViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["counts"] = selectors.tenant_overview()
-        from accounts.dashboard import panels
+        from accounts.platform.dashboard import panels
 
         context["panels"] = [
             (panel.template_name, panel.get_context(self.request))
             for panel in panels
             if not panel.permission or can(self.request, panel.permission)
         ]
-        context["recent_accounts"] = Account.objects.select_related("region").order_by(
-            "-created_at"
-        )[:8]
+        context["recent_accounts"] = selectors.recent_accounts()
         return context
 
 
@@ -217,11 +203,11 @@ class RegionListView(TenantViewMixin, View):
     template_name = "accounts/region_list.html"
 
     def render_page(self, form, status=200):
-        from django.db.models import Count
-
-        regions = Region.objects.annotate(account_count=Count("accounts")).order_by("name")
         return render(
-            self.request, self.template_name, {"regions": regions, "form": form}, status=status
+            self.request,
+            self.template_name,
+            {"regions": selectors.region_list(), "form": form},
+            status=status,
         )
 
     def get(self, request):
@@ -252,7 +238,7 @@ class MembersView(TenantViewMixin, View):
     template_name = "accounts/members.html"
 
     def render_page(self, form, status=200):
-        from accounts.models import Membership
+        from accounts.platform.models import Membership
 
         table = MemberTable(Membership.objects.select_related("user"), orderable=False)
         return render(
@@ -268,19 +254,16 @@ class MembersView(TenantViewMixin, View):
 
         def add():
             result["membership"], result["created"] = services.membership_add(
-                tenant=request.tenant, by=request.user, **form.cleaned_data
+                tenant=request.tenant,
+                by=request.user,
+                invite_base_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
             )
 
         if not save_with_service(form, add):
             return self.render_page(form, status=422)
         membership = result["membership"]
         if result["created"]:
-            enqueue_on_commit(
-                send_member_invitation,
-                tenant=request.tenant,
-                membership_id=membership.pk,
-                base_url=request.build_absolute_uri("/"),
-            )
             messages.success(
                 request,
                 f"{membership.user.email} added as {membership.get_role_display()}; "

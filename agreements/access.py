@@ -2,8 +2,8 @@
 
 from django.shortcuts import get_object_or_404
 
-from accounts import permissions
-from accounts.access import require
+from accounts.platform import permissions
+from accounts.platform.access import require
 from agreements.models import (
     Booking,
     BookingDocument,

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from accounts.admin_mixins import ServiceSaveAdmin, TenantInline, TenantModelAdmin
+from accounts.platform.admin import ServiceSaveAdmin, TenantInline, TenantModelAdmin
 from agreements import services
 from agreements.models import (
     Booking,

@@ -6,7 +6,7 @@ class AgreementsConfig(AppConfig):
     verbose_name = "Agreements"
 
     def ready(self):
-        from accounts.tabs import Tab, account_tabs
+        from accounts.platform.tabs import Tab, account_tabs
         from agreements import views
         from agreements.tabs import booking_tabs
 

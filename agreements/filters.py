@@ -1,8 +1,8 @@
 import django_filters
 from django import forms
-from django.db.models import Q
 
 from accounts.models import Account, AccountKind
+from accounts.platform.filters import search
 from agreements.models import (
     BookingStatus,
     DiscountScope,
@@ -22,20 +22,6 @@ def _organisations(request):
 
 def _accounts(request):
     return Account.objects.order_by("name")
-
-
-def search(*fields):
-    def method(queryset, name, value):
-        condition = Q()
-        for field in fields:
-            condition |= Q(**{f"{field}__icontains": value.strip()})
-        return queryset.filter(condition) if value.strip() else queryset
-
-    return django_filters.CharFilter(
-        method=lambda qs, name, value: method(qs, name, value),
-        label="Search",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search…"}),
-    )
 
 
 class ProductFilter(django_filters.FilterSet):

@@ -1,12 +1,12 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row
+from crispy_forms.layout import Column, Row
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import BaseModelFormSet, modelformset_factory
 
-from accounts.forms import TenantFormMixin
-from accounts.models import Account, AccountKind, Membership
-from accounts.money import currency_choices, round_money
+from accounts.models import Account, AccountKind
+from accounts.platform.forms import DATE, TenantFormMixin, helper
+from accounts.platform.models import Membership
+from accounts.platform.money import currency_choices, round_money
 from agreements.models import (
     Booking,
     DiscountAgreement,
@@ -19,16 +19,6 @@ from agreements.models import (
     TaxRate,
     TrainingPackage,
 )
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def helper(*rows):
-    form_helper = FormHelper()
-    form_helper.form_tag = False
-    if rows:
-        form_helper.layout = Layout(*rows)
-    return form_helper
 
 
 def organisations():
@@ -239,15 +229,6 @@ class BaseInterestFormSet(BaseModelFormSet):
 InterestFormSet = modelformset_factory(
     Interest, form=InterestForm, formset=BaseInterestFormSet, extra=1, can_delete=True
 )
-
-
-class DocumentForm(forms.Form):
-    file = forms.FileField(help_text="PDF, images or office documents.")
-    description = forms.CharField(max_length=200, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = helper(Row(Column("file"), Column("description")))
 
 
 class DiscountForm(TenantFormMixin, forms.ModelForm):

@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from accounts.documents import StoredDocument
 from accounts.models import Account
-from accounts.money import format_percent, validate_currency
-from accounts.tenancy import TenantManager, TenantOwned, tenant_reverse
+from accounts.platform.documents import StoredDocument
+from accounts.platform.money import format_percent, validate_currency
+from accounts.platform.tenancy import TenantManager, TenantOwned, tenant_reverse
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]

@@ -9,7 +9,7 @@ A registration paid from a prepurchase agreement is priced by the agreement inst
 (`projects`) and issuing (`invoicing`) both read it here.
 
 Places used under a discount agreement are counted by registrations, which live in `projects`;
-that app registers the counter with `register_places_counter` so this module never imports it.
+that app registers the counter with `places_counter.register` so this module never imports it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from accounts.models import Account
-from accounts.money import round_money
+from accounts.platform.money import round_money
+from accounts.platform.registry import Hook
 from agreements.models import (
     Booking,
     DiscountAgreement,
@@ -269,12 +270,7 @@ def eligible_discounts(
 
 # (agreement, account, event_id or None) -> places already used
 PlacesCounter = Callable[[DiscountAgreement, Account, "int | None"], int]
-_places_counter: PlacesCounter | None = None
-
-
-def register_places_counter(counter: PlacesCounter) -> None:
-    global _places_counter
-    _places_counter = counter
+places_counter: Hook[PlacesCounter] = Hook("discount places counter")
 
 
 @dataclass(frozen=True)
@@ -305,5 +301,7 @@ def check_places(
     Counted per event (only `event_id`'s places) or across all events the agreement covers.
     """
     counted_event = event_id if agreement.place_counting == PlaceCounting.PER_EVENT else None
-    used = _places_counter(agreement, account, counted_event) if _places_counter else 0
+    used = (
+        places_counter.function(agreement, account, counted_event) if places_counter.function else 0
+    )
     return PlaceCheck(used=used, requested=places, maximum=agreement.max_places)

@@ -4,8 +4,8 @@ from decimal import Decimal, InvalidOperation
 
 from import_export import fields, resources, widgets
 
-from accounts.importing import neutralise
-from accounts.money import round_money
+from accounts.platform.importing import neutralise
+from accounts.platform.money import round_money
 from agreements.models import PriceList, PriceListEntry, Product
 
 

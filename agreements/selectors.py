@@ -8,8 +8,10 @@ from agreements.models import (
     DiscountAgreement,
     LedgerKind,
     PrepurchaseAgreement,
+    PrepurchaseEntry,
     PriceList,
     Product,
+    TrainingPackage,
 )
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=3))
@@ -17,6 +19,10 @@ ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_plac
 
 def product_list() -> QuerySet[Product]:
     return Product.objects.select_related("package", "tax_rate").order_by("code")
+
+
+def package_list() -> QuerySet[TrainingPackage]:
+    return TrainingPackage.objects.annotate(product_count=Count("products")).order_by("name")
 
 
 def pricelist_list() -> QuerySet[PriceList]:
@@ -61,6 +67,22 @@ def prepurchase_list() -> QuerySet[PrepurchaseAgreement]:
         )
         .order_by("-start_date", "-number")
     )
+
+
+def prepurchase_ledger(agreement: PrepurchaseAgreement) -> list[PrepurchaseEntry]:
+    """The agreement's ledger rows; each use an invoice line wrote carries that invoice's number
+    as `written_by_invoice` (it is reversed by crediting the line, not on the ledger)."""
+    from agreements.services import invoice_written_uses
+
+    entries = list(
+        PrepurchaseEntry.objects.filter(agreement=agreement).select_related(
+            "created_by", "reversed_by", "agreement__price_list"
+        )
+    )
+    written = invoice_written_uses(entries)
+    for entry in entries:
+        entry.written_by_invoice = written.get(entry.pk)
+    return entries
 
 
 def prepurchase_figures(agreement: PrepurchaseAgreement) -> dict:

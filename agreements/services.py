@@ -10,10 +10,12 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from accounts import documents
-from accounts.importing import ImportReport
-from accounts.money import round_money
-from accounts.services import _check_tenant, _require_active, next_number
+from accounts.platform import documents
+from accounts.platform.guards import check_tenant, require_active
+from accounts.platform.importing import ImportReport
+from accounts.platform.money import round_money
+from accounts.platform.registry import Hook
+from accounts.platform.sequences import next_number
 from agreements.models import (
     Booking,
     BookingDocument,
@@ -36,11 +38,11 @@ PREPURCHASE_NUMBER_START = 1
 
 
 def _save(tenant, row, *links):
-    _require_active(tenant)
+    require_active(tenant)
     if row.pk and row.tenant_id != tenant.pk:
         raise ValidationError(f"{row} belongs to another company.")
     row.tenant = tenant
-    _check_tenant(tenant, *links)
+    check_tenant(tenant, *links)
     row.full_clean()
     row.save()
     return row
@@ -111,8 +113,8 @@ def booking_interests_update(
     *, tenant, by, booking: Booking, changed: Iterable[Interest], deleted: Iterable[Interest] = ()
 ) -> None:
     """Save the booking's agreed prices in one go: all of them, or none."""
-    _require_active(tenant)
-    _check_tenant(tenant, booking)
+    require_active(tenant)
+    check_tenant(tenant, booking)
     for interest in deleted:
         if interest.booking_id != booking.pk:
             raise ValidationError("That agreed price belongs to another booking.")
@@ -126,8 +128,8 @@ def booking_interests_update(
 @transaction.atomic
 def document_upload(*, tenant, by, booking: Booking, upload, description="") -> BookingDocument:
     """Store an uploaded file under a generated name after checking its size, type and content."""
-    _require_active(tenant)
-    _check_tenant(tenant, booking)
+    require_active(tenant)
+    check_tenant(tenant, booking)
     return documents.store(
         BookingDocument(tenant=tenant, booking=booking), upload, by=by, description=description
     )
@@ -135,8 +137,8 @@ def document_upload(*, tenant, by, booking: Booking, upload, description="") -> 
 
 @transaction.atomic
 def document_delete(*, tenant, by, document: BookingDocument) -> None:
-    _require_active(tenant)
-    _check_tenant(tenant, document)
+    require_active(tenant)
+    check_tenant(tenant, document)
     documents.discard(document)
 
 
@@ -216,8 +218,8 @@ def prepurchase_charge(
     *, tenant, by, agreement: PrepurchaseAgreement, amount, description="", on_date=None
 ) -> PrepurchaseEntry:
     """The customer buys money or units; top-ups are possible until the end date."""
-    _require_active(tenant)
-    _check_tenant(tenant, agreement)
+    require_active(tenant)
+    check_tenant(tenant, agreement)
     agreement = _locked(agreement)
     day = on_date or timezone.localdate()
     if agreement.status != PrepurchaseStatus.ACTIVE:
@@ -257,8 +259,8 @@ def prepurchase_use(
     The agreement row is locked first, so two uses at the same moment are applied one after the
     other and the second sees the first's effect on the balance.
     """
-    _require_active(tenant)
-    _check_tenant(tenant, agreement)
+    require_active(tenant)
+    check_tenant(tenant, agreement)
     agreement = _locked(agreement)
     if agreement.status != PrepurchaseStatus.ACTIVE:
         raise ValidationError(
@@ -290,20 +292,15 @@ def prepurchase_use(
 # The lookup reads the line's own link to the row (InvoiceLine.prepurchase_entry), so there is
 # no second record of who wrote a row to keep in step, and rows written before it are covered.
 EntryWriters = Callable[[Iterable[PrepurchaseEntry]], dict[int, str]]
-_entry_writers: EntryWriters | None = None
-
-
-def register_entry_writer(lookup: EntryWriters) -> None:
-    global _entry_writers
-    _entry_writers = lookup
+entry_writers: Hook[EntryWriters] = Hook("prepurchase entry writers")
 
 
 def invoice_written_uses(entries: Iterable[PrepurchaseEntry]) -> dict[int, str]:
     """Of these ledger rows, the uses an invoice line wrote, with the invoice's number."""
     uses = [entry for entry in entries if entry.kind == LedgerKind.USE]
-    if not uses or _entry_writers is None:
+    if not uses or entry_writers.function is None:
         return {}
-    return _entry_writers(uses)
+    return entry_writers.function(uses)
 
 
 @transaction.atomic
@@ -321,8 +318,8 @@ def prepurchase_reverse(
     reverses it (and releases the registration). `crediting_invoice` is how the credit path says
     so: the number of the invoice it credits, which must be the one that wrote the use.
     """
-    _require_active(tenant)
-    _check_tenant(tenant, entry)
+    require_active(tenant)
+    check_tenant(tenant, entry)
     agreement = _locked(entry.agreement)
     entry = PrepurchaseEntry.objects.get(pk=entry.pk)
     if entry.kind == LedgerKind.REVERSAL:
@@ -365,8 +362,8 @@ def pricelist_import(*, tenant, by, price_list: PriceList, dataset, dry_run: boo
     """Import price-list entries; nothing is saved unless every row is valid."""
     from agreements.resources import PriceListEntryResource
 
-    _require_active(tenant)
-    _check_tenant(tenant, price_list)
+    require_active(tenant)
+    check_tenant(tenant, price_list)
     resource = PriceListEntryResource(tenant=tenant, price_list=price_list)
     with transaction.atomic():
         result = resource.import_data(

@@ -1,5 +1,6 @@
 """Tabs of the booking page; `projects` adds its own in its AppConfig.ready()."""
 
-from accounts.tabs import TabRegistry
+from accounts.platform.registry import Registry
+from accounts.platform.tabs import Tab
 
-booking_tabs = TabRegistry()
+booking_tabs: Registry[Tab] = Registry("booking tabs")

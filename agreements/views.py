@@ -1,7 +1,6 @@
 import tablib
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,17 +8,18 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts import documents, permissions
-from accounts.access import can
-from accounts.importing import neutralise
-from accounts.tenancy import tenant_reverse
-from accounts.views import save_with_service
-from accounts.views_base import (
+from accounts.platform import documents, permissions
+from accounts.platform.access import can
+from accounts.platform.forms import DocumentForm
+from accounts.platform.importing import neutralise
+from accounts.platform.tenancy import tenant_reverse
+from accounts.platform.views import (
     DatasetImportView,
     TabbedDetailView,
     TenantFormView,
     TenantListView,
     TenantViewMixin,
+    save_with_service,
 )
 from agreements import access, selectors, services
 from agreements.filters import (
@@ -32,7 +32,6 @@ from agreements.filters import (
 from agreements.forms import (
     BookingForm,
     DiscountForm,
-    DocumentForm,
     InterestFormSet,
     LedgerForm,
     PackageForm,
@@ -121,9 +120,7 @@ class CatalogueSetupView(TenantViewMixin, View):
 
     def render_page(self, bound=None, status=200):
         context = {
-            "packages": TrainingPackage.objects.annotate(product_count=Count("products")).order_by(
-                "name"
-            ),
+            "packages": selectors.package_list(),
             "tax_rates": TaxRate.objects.order_by("code"),
             "package_form": PackageForm(tenant=self.request.tenant, prefix="package"),
             "tax_rate_form": TaxRateForm(tenant=self.request.tenant, prefix="tax_rate"),
@@ -518,22 +515,13 @@ class PrepurchaseDetailView(TenantViewMixin, View):
     template_name = "agreements/prepurchase_detail.html"
 
     def render_page(self, agreement, form, status=200):
-        entries = list(
-            PrepurchaseEntry.objects.filter(agreement=agreement).select_related(
-                "created_by", "reversed_by", "agreement__price_list"
-            )
-        )
-        # Uses an invoice wrote are reversed by crediting their line, not here: say which.
-        written = services.invoice_written_uses(entries)
-        for entry in entries:
-            entry.written_by_invoice = written.get(entry.pk)
         return render(
             self.request,
             self.template_name,
             {
                 "agreement": agreement,
                 "figures": selectors.prepurchase_figures(agreement),
-                "ledger": LedgerTable(entries),
+                "ledger": LedgerTable(selectors.prepurchase_ledger(agreement)),
                 "form": form,
             },
             status=status,

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "projects",
     "invoicing",
     "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -62,7 +63,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
-    "accounts.middleware.TenantMiddleware",
+    "accounts.platform.middleware.TenantMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -78,7 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.tenancy",
+                "accounts.platform.context_processors.tenancy",
             ],
         },
     },

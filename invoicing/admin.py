@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin_mixins import ServiceSaveAdmin, TenantModelAdmin
+from accounts.platform.admin import ServiceSaveAdmin, TenantModelAdmin
 from invoicing import services
 from invoicing.models import (
     BillingClaim,

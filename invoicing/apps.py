@@ -6,23 +6,24 @@ class InvoicingConfig(AppConfig):
     verbose_name = "Invoicing"
 
     def ready(self):
-        from accounts import permissions
-        from accounts.tabs import Tab, account_tabs
-        from agreements.services import register_entry_writer
+        from accounts.platform import permissions
+        from accounts.platform.tabs import Tab, account_tabs
+        from agreements.services import entry_writers
         from invoicing import selectors, views
         from projects.tabs import RowAction, item_actions, project_tabs, registration_actions
 
         # A prepurchase use an invoice line wrote is reversed by crediting that line only.
-        register_entry_writer(selectors.invoices_of_prepurchase_uses)
+        entry_writers.register(selectors.invoices_of_prepurchase_uses)
 
         create = RowAction(
+            key="create-draft-invoice",
             label="Create draft invoice",
             icon="bi-receipt",
             url_name="invoicing:invoice-from-selection",
             permission=permissions.INVOICE,
         )
-        registration_actions.append(create)
-        item_actions.append(create)
+        registration_actions.register(create)
+        item_actions.register(create)
 
         account_tabs.register(
             Tab(

@@ -1,10 +1,9 @@
 from crispy_forms.layout import Column, Row
 from django import forms
 
-from accounts.forms import TenantFormMixin
 from accounts.models import Account, Region
-from accounts.money import currency_choices
-from agreements.forms import DATE, helper
+from accounts.platform.forms import DATE, TenantFormMixin, helper
+from accounts.platform.money import currency_choices
 from agreements.models import Product, ProductKind
 from invoicing.models import ExchangeRate, Grouping, InvoicingSettings
 from projects.models import Project

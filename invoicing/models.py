@@ -6,8 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.models import Account
-from accounts.money import validate_currency
-from accounts.tenancy import TenantOwned, tenant_reverse
+from accounts.platform.money import validate_currency
+from accounts.platform.tenancy import TenantOwned, tenant_reverse
 from agreements.models import PrepurchaseEntry, ProductKind, money_field
 from projects.models import Item, Project, Registration
 

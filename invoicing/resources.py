@@ -1,6 +1,6 @@
 from import_export import fields
 
-from accounts.exporting import SafeResource
+from accounts.platform.exporting import SafeResource
 from invoicing.models import Invoice, InvoiceLine
 
 

@@ -23,6 +23,7 @@ from projects.billing import (
     invoiceable_items,
     invoiceable_registrations,
     project_problem,
+    row_problem,
 )
 from projects.models import Item, Project, Registration
 
@@ -35,8 +36,72 @@ def invoice_list() -> QuerySet[Invoice]:
 
 def overdue(queryset):
     return queryset.filter(
-        status=InvoiceStatus.ISSUED, kind="invoice", due_date__lt=timezone.localdate()
+        status=InvoiceStatus.ISSUED, kind=InvoiceKind.INVOICE, due_date__lt=timezone.localdate()
     )
+
+
+def invoice_detail(invoice: Invoice) -> dict:
+    """What the invoice page shows: its lines (each saying whether it is credited and, on a
+    draft, which issued documents invoiced its registration before), the tax bands, the credit
+    notes and the history of the invoice."""
+    from accounts.platform.models import AuditEntry
+    from invoicing import totals
+
+    lines = list(
+        invoice.lines.select_related("registration", "item", "credited_line").prefetch_related(
+            "credited_by"
+        )
+    )
+    previous = previously_invoiced(lines, exclude=invoice) if invoice.is_draft else {}
+    for line in lines:
+        line.previous = previous.get(line.registration_id, [])
+        line.is_credited = bool(line.credited_by.all())
+    return {
+        "invoice": invoice,
+        "lines": lines,
+        "bands": totals.compute(lines, invoice.currency).bands,
+        "credit_notes": invoice.credit_notes.all(),
+        "history": AuditEntry.objects.filter(
+            object_type=Invoice._meta.label_lower, object_id=invoice.pk
+        ).select_related("actor"),
+    }
+
+
+def previously_invoiced(lines, *, exclude: Invoice) -> dict[int, list[Invoice]]:
+    """{registration id: the issued documents (invoices and credit notes, paid and cancelled
+    ones too) with a line for it}, for the registrations of these lines, `exclude` left out."""
+    previous: dict[int, list[Invoice]] = {}
+    registrations = [line.registration_id for line in lines if line.registration_id]
+    if not registrations:
+        return previous
+    for line in (
+        issued_lines()
+        .filter(registration_id__in=registrations)
+        .exclude(invoice=exclude)
+        .select_related("invoice")
+    ):
+        previous.setdefault(line.registration_id, []).append(line.invoice)
+    return previous
+
+
+def selection_rows(project: Project, *, registration_ids, item_ids) -> list[tuple]:
+    """The ticked registrations and items of a project, each with why it cannot be invoiced
+    (empty when it can): what the page before drafting shows."""
+    registrations = Registration.objects.filter(
+        project=project, pk__in=registration_ids
+    ).select_related("event", "learner")
+    items = Item.objects.filter(project=project, pk__in=item_ids).select_related("product")
+    return [(row, row_problem(row, project)) for row in [*registrations, *items]]
+
+
+def run_detail(run) -> dict:
+    """A bulk run's page: the run, its invoices, and how many are still drafts."""
+    invoices = run.invoices.select_related("billing_account", "project")
+    return {
+        "run": run,
+        "invoices": invoices,
+        "drafts": invoices.filter(status=InvoiceStatus.DRAFT).count(),
+    }
 
 
 def run_candidates(
@@ -208,7 +273,7 @@ def rate_for(tenant, currency: str, day: datetime.date) -> Decimal:
 
 def invoices_of_prepurchase_uses(entries) -> dict[int, str]:
     """{ledger row id: invoice number} for the prepurchase uses that invoice lines wrote (one
-    query). Registered with `agreements.services.register_entry_writer`, so the ledger refuses
+    query). Registered with `agreements.services.entry_writers`, so the ledger refuses
     to reverse such a use by hand: crediting its line does it."""
     rows = (
         InvoiceLine.objects.filter(

@@ -1,7 +1,7 @@
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from accounts.tasking import tenant_task
+from accounts.platform.tasks import tenant_task
 from invoicing.models import Invoice
 
 

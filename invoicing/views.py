@@ -11,12 +11,10 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts import permissions
-from accounts.access import can
-from accounts.exporting import ListExportMixin
-from accounts.models import AuditEntry
-from accounts.views import save_with_service
-from accounts.views_base import TenantListView, TenantViewMixin
+from accounts.platform import permissions
+from accounts.platform.access import can
+from accounts.platform.exporting import ListExportMixin
+from accounts.platform.views import TenantListView, TenantViewMixin, save_with_service
 from invoicing import access, selectors, services
 from invoicing.filters import InvoiceFilter
 from invoicing.forms import (
@@ -27,11 +25,10 @@ from invoicing.forms import (
     LineForm,
     RunForm,
 )
-from invoicing.models import ExchangeRate, Invoice, InvoiceLine, InvoiceRun
+from invoicing.models import ExchangeRate, InvoiceRun
 from invoicing.resources import InvoiceResource
 from invoicing.tables import CompactInvoiceTable, InvoiceTable
 from projects.access import get_project_for_user
-from projects.billing import row_problem
 from projects.models import Item, Registration
 
 
@@ -60,8 +57,8 @@ class InvoiceDetailView(TenantViewMixin, View):
     def get(self, request, pk):
         invoice = access.get_invoice_for_user(request, pk)
         if request.GET.get("export") in ("csv", "xlsx"):
-            from accounts.access import require
-            from accounts.exporting import export_response
+            from accounts.platform.access import require
+            from accounts.platform.exporting import export_response
             from invoicing.resources import InvoiceLineResource
 
             require(request, permissions.SEE_MONEY)
@@ -71,82 +68,73 @@ class InvoiceDetailView(TenantViewMixin, View):
                 request.GET["export"],
                 f"lines-{invoice.number or invoice.pk}",
             )
-        lines = list(
-            invoice.lines.select_related("registration", "item", "credited_line").prefetch_related(
-                "credited_by"
-            )
-        )
-        from invoicing import totals as money
-
-        history = AuditEntry.objects.filter(
-            object_type="invoicing.invoice", object_id=invoice.pk
-        ).select_related("actor")
-        previous = {}
-        if invoice.is_draft:
-            sources = [line.registration_id for line in lines if line.registration_id]
-            for line in (
-                InvoiceLine.objects.filter(
-                    registration_id__in=sources, invoice__status__in=["issued", "paid", "cancelled"]
-                )
-                .exclude(invoice=invoice)
-                .select_related("invoice")
-            ):
-                previous.setdefault(line.registration_id, []).append(line.invoice)
-        for line in lines:
-            line.previous = previous.get(line.registration_id, [])
-            line.is_credited = bool(line.credited_by.all())
         return render(
             request,
             self.template_name,
             {
-                "invoice": invoice,
-                "lines": lines,
-                "bands": money.compute(lines, invoice.currency).bands,
-                "credit_notes": invoice.credit_notes.all(),
-                "history": history,
+                **selectors.invoice_detail(invoice),
                 "can_invoice": can(request, permissions.INVOICE),
             },
         )
 
+    # The form's `action` → the method that parses it and calls its one service.
+    actions = {
+        "issue": "issue",
+        "delete": "delete_draft",
+        "paid": "mark_paid",
+        "credit": "credit",
+        "line": "update_line",
+    }
+
     def post(self, request, pk):
         invoice = access.get_invoice_for_write(request, pk)
-        action = request.POST.get("action")
-        tenant, user = request.tenant, request.user
+        handler = self.actions.get(request.POST.get("action"))
+        if handler is None:
+            raise Http404("Unknown action.")
         try:
-            if action == "issue":
-                invoice = services.invoice_issue(tenant=tenant, by=user, invoice=invoice)
-                messages.success(request, f"{invoice.number} issued.")
-            elif action == "delete":
-                services.draft_delete(tenant=tenant, by=user, invoice=invoice)
-                messages.success(request, "Draft deleted; its rows can be invoiced again.")
-                return redirect(invoice.project.get_absolute_url() + "invoices/")
-            elif action == "paid":
-                services.invoice_mark_paid(tenant=tenant, by=user, invoice=invoice)
-                messages.success(request, f"{invoice.number} marked paid.")
-            elif action == "credit":
-                form = CreditForm(request.POST, invoice=invoice)
-                if not form.is_valid():
-                    raise ValidationError("Say why the invoice is credited.")
-                note = services.invoice_credit(
-                    tenant=tenant,
-                    by=user,
-                    invoice=invoice,
-                    line_ids=form.cleaned_data["lines"] or None,
-                    reason=form.cleaned_data["reason"],
-                )
-                messages.success(request, f"Credit note {note.number} issued.")
-                return redirect(note)
-            elif action == "line":
-                line = invoice.lines.filter(pk=request.POST.get("line")).first()
-                form = LineForm(request.POST)
-                if line is None or not form.is_valid():
-                    raise ValidationError("Enter a quantity and a unit price.")
-                services.draft_line_update(tenant=tenant, by=user, line=line, **form.cleaned_data)
-                messages.success(request, "Line updated.")
-            else:
-                raise Http404("Unknown action.")
+            return getattr(self, handler)(request, invoice)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+        return redirect(invoice)
+
+    def issue(self, request, invoice):
+        invoice = services.invoice_issue(tenant=request.tenant, by=request.user, invoice=invoice)
+        messages.success(request, f"{invoice.number} issued.")
+        return redirect(invoice)
+
+    def delete_draft(self, request, invoice):
+        services.draft_delete(tenant=request.tenant, by=request.user, invoice=invoice)
+        messages.success(request, "Draft deleted; its rows can be invoiced again.")
+        return redirect(invoice.project.get_absolute_url() + "invoices/")
+
+    def mark_paid(self, request, invoice):
+        services.invoice_mark_paid(tenant=request.tenant, by=request.user, invoice=invoice)
+        messages.success(request, f"{invoice.number} marked paid.")
+        return redirect(invoice)
+
+    def credit(self, request, invoice):
+        form = CreditForm(request.POST, invoice=invoice)
+        if not form.is_valid():
+            raise ValidationError("Say why the invoice is credited.")
+        note = services.invoice_credit(
+            tenant=request.tenant,
+            by=request.user,
+            invoice=invoice,
+            line_ids=form.cleaned_data["lines"] or None,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, f"Credit note {note.number} issued.")
+        return redirect(note)
+
+    def update_line(self, request, invoice):
+        line = invoice.lines.filter(pk=request.POST.get("line")).first()
+        form = LineForm(request.POST)
+        if line is None or not form.is_valid():
+            raise ValidationError("Enter a quantity and a unit price.")
+        services.draft_line_update(
+            tenant=request.tenant, by=request.user, line=line, **form.cleaned_data
+        )
+        messages.success(request, "Line updated.")
         return redirect(invoice)
 
 
@@ -176,7 +164,7 @@ class InvoiceZipView(TenantViewMixin, View):
 
     def get(self, request):
         ids = [int(value) for value in request.GET.getlist("selected") if value.isdigit()]
-        invoices = list(Invoice.objects.filter(pk__in=ids).exclude(status="draft"))
+        invoices = list(selectors.issued_documents().filter(pk__in=ids))
         if not invoices:
             messages.error(request, "Tick one or more issued invoices to download.")
             return redirect(_url(request, "invoicing:invoice-list"))
@@ -207,15 +195,9 @@ class InvoiceFromSelectionView(TenantViewMixin, View):
         project = get_project_for_user(request, project_pk)
         registration_ids = [int(v) for v in request.POST.getlist("selected") if v.isdigit()]
         item_ids = [int(v) for v in request.POST.getlist("selected_items") if v.isdigit()]
-        registrations = list(
-            Registration.objects.filter(project=project, pk__in=registration_ids).select_related(
-                "event", "learner"
-            )
+        rows = selectors.selection_rows(
+            project, registration_ids=registration_ids, item_ids=item_ids
         )
-        items = list(
-            Item.objects.filter(project=project, pk__in=item_ids).select_related("product")
-        )
-        rows = [(row, row_problem(row, project)) for row in [*registrations, *items]]
         form = GroupingForm(request.POST if "grouping" in request.POST else None)
         if "create" in request.POST and form.is_valid():
             try:
@@ -362,8 +344,7 @@ class RunDetailView(TenantViewMixin, View):
     write_permission = permissions.INVOICE
 
     def get(self, request, pk):
-        run = access.get_run_for_user(request, pk)
-        invoices = run.invoices.select_related("billing_account", "project")
+        detail = selectors.run_detail(access.get_run_for_user(request, pk))
         template = (
             "invoicing/partials/run_progress.html"
             if getattr(request, "htmx", None)
@@ -373,9 +354,9 @@ class RunDetailView(TenantViewMixin, View):
             request,
             template,
             {
-                "run": run,
-                "table": CompactInvoiceTable(invoices[:200]),
-                "drafts": invoices.filter(status="draft").count(),
+                "run": detail["run"],
+                "table": CompactInvoiceTable(detail["invoices"][:200]),
+                "drafts": detail["drafts"],
             },
         )
 
@@ -386,10 +367,7 @@ class RunDetailView(TenantViewMixin, View):
                 services.run_issue_start(tenant=request.tenant, by=request.user, run=run)
                 messages.success(request, "Issuing started.")
             elif request.POST.get("action") == "resume":
-                from accounts.tasking import enqueue_on_commit
-                from invoicing.tasks import draft_run
-
-                enqueue_on_commit(draft_run, tenant=request.tenant, run_id=run.pk)
+                services.run_resume(tenant=request.tenant, by=request.user, run=run)
                 messages.success(request, "The run continues with what is left.")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -2,8 +2,8 @@
 
 from django.shortcuts import get_object_or_404
 
-from accounts import permissions
-from accounts.access import require
+from accounts.platform import permissions
+from accounts.platform.access import require
 from projects.models import Item, PrivateEvent, Project, ProjectDocument, Registration
 from projects.selectors import project_detail
 

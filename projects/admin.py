@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin_mixins import ServiceSaveAdmin, TenantInline, TenantModelAdmin
+from accounts.platform.admin import ServiceSaveAdmin, TenantInline, TenantModelAdmin
 from projects import services
 from projects.models import (
     Item,

@@ -6,13 +6,13 @@ class ProjectsConfig(AppConfig):
     verbose_name = "Projects"
 
     def ready(self):
-        from accounts.tabs import Tab, account_tabs
-        from agreements.pricing import register_places_counter
+        from accounts.platform.tabs import Tab, account_tabs
+        from agreements.pricing import places_counter
         from agreements.tabs import booking_tabs
         from projects import services, views
         from projects.tabs import project_tabs
 
-        register_places_counter(services.discount_places_used)
+        places_counter.register(services.discount_places_used)
         account_tabs.register(
             Tab(
                 key="projects",

@@ -3,7 +3,7 @@ from django import forms
 from django.db.models import Q
 
 from accounts.models import Account, AccountKind
-from agreements.filters import search
+from accounts.platform.filters import search
 from projects.models import (
     PrivateEvent,
     ProjectStatus,

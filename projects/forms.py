@@ -2,10 +2,10 @@ from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.contrib.auth import get_user_model
 
-from accounts.forms import TenantFormMixin
-from accounts.models import Account, AccountKind, Contact, Membership, Region
-from accounts.money import currency_choices
-from agreements.forms import DATE, helper
+from accounts.models import Account, AccountKind, Contact, Region
+from accounts.platform.forms import DATE, TenantFormMixin, helper
+from accounts.platform.models import Membership
+from accounts.platform.money import currency_choices
 from agreements.models import (
     Booking,
     DiscountAgreement,
@@ -182,13 +182,6 @@ class EventForm(TenantFormMixin, forms.ModelForm):
             Row(Column("venue"), Column("trainer"), Column("discount_agreement")),
             Row(Column("trainer_fee"), Column("venue_cost"), Column("other_cost")),
         )
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("title") and data.get("product"):
-            data["title"] = data["product"].name
-            self.instance.title = data["title"]
-        return data
 
 
 DISCOUNT_AUTO, DISCOUNT_NONE = "auto", "none"

@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from accounts.documents import StoredDocument
 from accounts.models import Account, Contact, Region
-from accounts.money import validate_currency
-from accounts.tenancy import TenantOwned, tenant_reverse
+from accounts.platform.documents import StoredDocument
+from accounts.platform.money import validate_currency
+from accounts.platform.tenancy import TenantOwned, tenant_reverse
 from agreements.models import (
     Booking,
     DiscountAgreement,

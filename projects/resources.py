@@ -13,8 +13,8 @@ from django.db.models import Q
 from import_export import fields, resources, widgets
 
 from accounts import services as account_services
-from accounts.exporting import SafeResource as SafeResourceBase
 from accounts.models import Contact
+from accounts.platform.exporting import SafeResource as SafeResourceBase
 from projects import services
 from projects.models import PrivateEvent, Project, Registration
 
@@ -155,7 +155,7 @@ def registrations_import(*, tenant, by, project, dataset, dry_run: bool, confirm
     confirmation, `confirm` is set)."""
     from django.db import transaction
 
-    from accounts.importing import ImportReport
+    from accounts.platform.importing import ImportReport
 
     resource = RegistrationResource(tenant=tenant, user=by, project=project)
     resource.confirm = confirm

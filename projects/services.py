@@ -12,17 +12,20 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
-from accounts import documents
 from accounts.models import Account, Contact
-from accounts.money import format_percent, line_net, round_money
-from accounts.services import (
-    _check_tenant,
-    _normalise_tags,
-    _require_active,
-    audit,
-    next_number,
+from accounts.platform import documents
+from accounts.platform.audit import audit
+from accounts.platform.guards import check_tenant, normalise_tags, require_active
+from accounts.platform.money import format_percent, line_net, round_money
+from accounts.platform.sequences import next_number
+from agreements.models import (
+    Booking,
+    BookingStatus,
+    DiscountAgreement,
+    Interest,
+    PrepurchaseAgreement,
+    ProductKind,
 )
-from agreements.models import DiscountAgreement, Interest, PrepurchaseAgreement, ProductKind
 from agreements.pricing import check_places, resolve_prepurchase_price, resolve_price
 from projects.billing import COSTED_STATUSES
 from projects.models import (
@@ -62,7 +65,45 @@ def has_priced_rows(project: Project) -> bool:
     )
 
 
+def project_defaults(
+    *, tenant, account: Account | None = None, booking: Booking | None = None
+) -> dict:
+    """What the new-project form proposes for a customer or a booking (`?account=`,
+    `?booking=`): the customer; the booking given, else the customer's (or its parent's) latest
+    signed one, with its dates (and its name when it was given); and the currency the project
+    will be priced in, by the same rule as `project_save` (`_apply_defaults`). The billing
+    account, contact, e-mail and region are left for `project_save` to fill from the customer
+    finally chosen, so that changing the customer on the form never keeps another's."""
+    if booking is not None and (
+        account is None or booking.account_id not in (account.pk, account.parent_id)
+    ):
+        account = booking.account
+    if account is None:
+        return {}
+    proposed = {}
+    if booking is not None:
+        proposed["name"] = booking.name
+    else:
+        booking = (
+            Booking.objects.filter(
+                account_id__in=[account.pk, account.parent_id], status=BookingStatus.SIGNED
+            )
+            .order_by("-start_date")
+            .first()
+        )
+    project = Project(tenant=tenant, account=account, booking=booking)
+    _apply_defaults(project, tenant)
+    proposed.update(account=account.pk, currency=project.currency)
+    if booking is not None:
+        proposed.update(
+            booking=booking.pk, start_date=booking.start_date, end_date=booking.end_date
+        )
+    return proposed
+
+
 def _apply_defaults(project: Project, tenant) -> None:
+    """Fill what a project left empty from its customer and booking (DESIGN.md, "Projects"):
+    the one rule behind `project_save` and the form's proposal (`project_defaults`)."""
     account = project.account
     if not project.billing_account_id:
         project.billing_account = account.billing_account or account
@@ -88,13 +129,13 @@ def project_save(
     *, tenant, by, project: Project, product_ids: Iterable[int] | None = None
 ) -> Project:
     """Create or update a project, with the rules of DESIGN.md ("Projects")."""
-    _require_active(tenant)
+    require_active(tenant)
     if project.pk and project.tenant_id != tenant.pk:
         raise ValidationError("This project belongs to another company.")
     project.tenant = tenant
     if not project.account_id:
         raise ValidationError({"account": "Choose the customer."})
-    _check_tenant(
+    check_tenant(
         tenant,
         project.account,
         project.booking,
@@ -103,7 +144,7 @@ def project_save(
         project.billing_account if project.billing_account_id else None,
     )
     _apply_defaults(project, tenant)
-    project.tags = _normalise_tags(project.tags)
+    project.tags = normalise_tags(project.tags)
     if project.pk:
         before = Project.objects.select_for_update().get(pk=project.pk)
         if has_priced_rows(before):
@@ -177,8 +218,8 @@ def _check_status_change(project: Project, status: str) -> None:
 @transaction.atomic
 def project_set_status(*, tenant, by, project: Project, status: str) -> Project:
     """Active → no more transactions → finished; a finished project can be reopened."""
-    _require_active(tenant)
-    _check_tenant(tenant, project)
+    require_active(tenant)
+    check_tenant(tenant, project)
     project = Project.objects.select_for_update().get(pk=project.pk)
     if status not in ProjectStatus.values:
         raise ValidationError("Choose one of the listed statuses.")
@@ -193,8 +234,8 @@ def project_set_status(*, tenant, by, project: Project, status: str) -> Project:
 @transaction.atomic
 def project_copy(*, tenant, by, source: Project, name: str) -> Project:
     """A new project with the source's settings, products and purchase orders (no transactions)."""
-    _require_active(tenant)
-    _check_tenant(tenant, source)
+    require_active(tenant)
+    check_tenant(tenant, source)
     fields = {
         f.name: getattr(source, f.name)
         for f in Project._meta.concrete_fields
@@ -223,8 +264,8 @@ def project_copy(*, tenant, by, source: Project, name: str) -> Project:
 def project_document_upload(
     *, tenant, by, project: Project, upload, description=""
 ) -> ProjectDocument:
-    _require_active(tenant)
-    _check_tenant(tenant, project)
+    require_active(tenant)
+    check_tenant(tenant, project)
     return documents.store(
         ProjectDocument(tenant=tenant, project=project), upload, by=by, description=description
     )
@@ -232,16 +273,16 @@ def project_document_upload(
 
 @transaction.atomic
 def project_document_delete(*, tenant, by, document: ProjectDocument) -> None:
-    _require_active(tenant)
-    _check_tenant(tenant, document)
+    require_active(tenant)
+    check_tenant(tenant, document)
     documents.discard(document)
 
 
 @transaction.atomic
 def purchase_order_save(*, tenant, by, order: PurchaseOrder) -> PurchaseOrder:
-    _require_active(tenant)
+    require_active(tenant)
     order.tenant = tenant
-    _check_tenant(tenant, order.project)
+    check_tenant(tenant, order.project)
     if order.value_cap is not None:
         order.value_cap = round_money(order.value_cap, order.project.currency)
     order.full_clean()
@@ -254,9 +295,12 @@ def purchase_order_save(*, tenant, by, order: PurchaseOrder) -> PurchaseOrder:
 
 @transaction.atomic
 def event_save(*, tenant, by, event: PrivateEvent) -> PrivateEvent:
-    _require_active(tenant)
+    """Create or update a private event; an event without a title takes its course's name."""
+    require_active(tenant)
     event.tenant = tenant
-    _check_tenant(tenant, event.project, event.product, event.discount_agreement)
+    check_tenant(tenant, event.project, event.product, event.discount_agreement)
+    if not (event.title or "").strip() and event.product_id:
+        event.title = event.product.name
     project = Project.objects.get(pk=event.project_id)  # its status now, not as loaded
     if not event.pk and not project.is_active:
         raise ValidationError(
@@ -395,8 +439,8 @@ def registrations_add(
     Warnings (event full, discount places, budget under 'warning') raise NeedsConfirmation
     unless `confirm` is set; the 'disallow' budget policy refuses with the numbers.
     """
-    _require_active(tenant)
-    _check_tenant(tenant, project, event, purchase_order, prepurchase, *learners)
+    require_active(tenant)
+    check_tenant(tenant, project, event, purchase_order, prepurchase, *learners)
     project = Project.objects.select_for_update().get(pk=project.pk)
     _require_transactions_allowed(project)
     if event.project_id != project.pk:
@@ -509,8 +553,8 @@ def registrations_add(
 @transaction.atomic
 def registration_update(*, tenant, by, registration: Registration, **fields) -> Registration:
     """Change learner, status, purchase order or notes of one registration."""
-    _require_active(tenant)
-    _check_tenant(tenant, registration)
+    require_active(tenant)
+    check_tenant(tenant, registration)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     allowed = {"learner", "status", "purchase_order", "po_reference", "notes", "requested_date"}
     unknown = set(fields) - allowed
@@ -520,7 +564,7 @@ def registration_update(*, tenant, by, registration: Registration, **fields) -> 
         _check_registration_status(registration, fields["status"])
     for name, value in fields.items():
         setattr(registration, name, value)
-    _check_tenant(tenant, registration.learner, registration.purchase_order)
+    check_tenant(tenant, registration.learner, registration.purchase_order)
     registration.full_clean()
     registration.save()
     return registration
@@ -544,8 +588,8 @@ def registrations_set_status(
 
     When this leaves every place of an event delivered (or a no-show), the event is marked
     delivered too, so its delivery cost is recognised at once (`projects.billing`)."""
-    _require_active(tenant)
-    _check_tenant(tenant, project)
+    require_active(tenant)
+    check_tenant(tenant, project)
     registrations = list(
         Registration.objects.select_for_update().filter(project=project, pk__in=list(ids))
     )
@@ -589,8 +633,8 @@ class StatusChange:
 @transaction.atomic
 def price_override(*, tenant, by, row: Registration | Item, unit_price, reason: str):
     """Override a stored price, with a reason, until the row is invoiced."""
-    _require_active(tenant)
-    _check_tenant(tenant, row)
+    require_active(tenant)
+    check_tenant(tenant, row)
     model = type(row)
     row = model.objects.select_for_update().select_related("project").get(pk=row.pk)
     if row.invoiced:
@@ -643,8 +687,8 @@ def item_add(
     notes: str = "",
     confirm: bool = False,
 ) -> Item:
-    _require_active(tenant)
-    _check_tenant(tenant, project, product, purchase_order)
+    require_active(tenant)
+    check_tenant(tenant, project, product, purchase_order)
     project = Project.objects.select_for_update().get(pk=project.pk)
     _require_transactions_allowed(project)
     _check_purchase_order(project, purchase_order, po_reference)

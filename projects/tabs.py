@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-from accounts.tabs import TabRegistry
+from accounts.platform.registry import Registry
+from accounts.platform.tabs import Tab
 
-project_tabs = TabRegistry()
+project_tabs: Registry[Tab] = Registry("project tabs")
 
 
 @dataclass(frozen=True)
@@ -12,6 +13,7 @@ class RowAction:
     """A button under the registrations or items table that POSTs the ticked rows elsewhere
     (invoicing registers "Create draft invoice"), so `projects` never names its URLs."""
 
+    key: str
     label: str
     url_name: str
     permission: str
@@ -24,20 +26,21 @@ class OverviewPanel:
     revenue, cost and profit), so `projects` never imports it. `get_context(request, project)`
     returns what `template_name` reads as `panel`."""
 
+    key: str
     template_name: str
     get_context: object
     permission: str | None = None  # e.g. SEE_MONEY: shown only to roles that have it
 
 
-overview_panels: list[OverviewPanel] = []
-registration_actions: list[RowAction] = []
-item_actions: list[RowAction] = []
+overview_panels: Registry[OverviewPanel] = Registry("project overview panels")
+registration_actions: Registry[RowAction] = Registry("registration actions")
+item_actions: Registry[RowAction] = Registry("item actions")
 
 
 def actions_for(request, project, actions: list[RowAction]) -> list[tuple[RowAction, str]]:
     from django.urls import reverse
 
-    from accounts.access import can
+    from accounts.platform.access import can
 
     return [
         (

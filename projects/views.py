@@ -6,19 +6,19 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from accounts import documents, permissions
-from accounts.access import can, require
-from accounts.exporting import ListExportMixin
 from accounts.models import Account
-from accounts.views import save_with_service
-from accounts.views_base import (
+from accounts.platform import documents, permissions
+from accounts.platform.access import can, require
+from accounts.platform.exporting import ListExportMixin
+from accounts.platform.forms import DocumentForm
+from accounts.platform.views import (
     DatasetImportView,
     TabbedDetailView,
     TenantFormView,
     TenantListView,
     TenantViewMixin,
+    save_with_service,
 )
-from agreements.forms import DocumentForm
 from agreements.models import Booking
 from projects import access, selectors, services
 from projects.filters import ItemFilter, ProjectFilter, RegistrationFilter
@@ -74,33 +74,14 @@ class ProjectFormView(TenantFormView, View):
     def get_initial(self):
         initial = {"manager": self.request.user.pk}
         booking_id, account_id = self.request.GET.get("booking"), self.request.GET.get("account")
+        booking = account = None
         if booking_id and booking_id.isdigit():
             booking = Booking.objects.filter(pk=booking_id).select_related("account").first()
-            if booking is not None:
-                initial.update(
-                    account=booking.account_id,
-                    booking=booking.pk,
-                    name=booking.name,
-                    start_date=booking.start_date,
-                    end_date=booking.end_date,
-                    currency=booking.currency,
-                )
-        elif account_id and account_id.isdigit():
+        if account_id and account_id.isdigit():
             account = Account.objects.filter(pk=account_id).first()
-            if account is not None:
-                initial["account"] = account.pk
-                initial["currency"] = account.sales_currency
-                booking = (
-                    Booking.objects.filter(
-                        account_id__in=[account.pk, account.parent_id], status="signed"
-                    )
-                    .order_by("-start_date")
-                    .first()
-                )
-                if booking is not None:
-                    initial.update(
-                        booking=booking.pk, start_date=booking.start_date, end_date=booking.end_date
-                    )
+        initial.update(
+            services.project_defaults(tenant=self.request.tenant, account=account, booking=booking)
+        )
         return initial
 
     def save(self, form):
@@ -123,7 +104,7 @@ class ProjectDetailView(TabbedDetailView, View):
         return access.get_project_for_user(self.request, pk)
 
     def get(self, request, pk, tab="overview"):
-        from accounts.exporting import CONTENT_TYPES, export_response
+        from accounts.platform.exporting import CONTENT_TYPES, export_response
         from projects.resources import RegistrationExportResource
 
         file_format = request.GET.get("export")

@@ -6,9 +6,9 @@ class ReportingConfig(AppConfig):
     verbose_name = "Reporting"
 
     def ready(self):
-        from accounts import permissions
-        from accounts.dashboard import Panel, register
-        from accounts.tabs import Tab
+        from accounts.platform import permissions
+        from accounts.platform.dashboard import Panel, panels
+        from accounts.platform.tabs import Tab
         from projects.tabs import OverviewPanel, overview_panels, project_tabs
         from reporting import views
 
@@ -23,15 +23,17 @@ class ReportingConfig(AppConfig):
                 permission=permissions.SEE_MONEY,
             )
         )
-        overview_panels.append(
+        overview_panels.register(
             OverviewPanel(
+                key="money",
                 template_name="reporting/tabs/project_overview_money.html",
                 get_context=views.project_overview_money_context,
                 permission=permissions.SEE_MONEY,
             )
         )
-        register(
+        panels.register(
             Panel(
+                key="money",
                 order=10,
                 template_name="reporting/dashboard_panel.html",
                 get_context=views.dashboard_context,

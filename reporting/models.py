@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from accounts.tenancy import TenantOwned, tenant_reverse
+from accounts.platform.tenancy import TenantOwned, tenant_reverse
 from invoicing.models import Invoice
 
 

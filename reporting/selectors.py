@@ -41,7 +41,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from agreements.models import Product
 from invoicing.models import ExchangeRate, Invoice, InvoiceKind
-from invoicing.selectors import issued_lines
+from invoicing.selectors import issued_documents, issued_lines
 from projects.billing import (
     ITEM_DELIVERY,
     REGISTRATION_DELIVERY,
@@ -408,3 +408,11 @@ def dashboard(*, base_currency: str, today=None) -> dict:
         "ending": ending,
         "near_cap": near_cap,
     }
+
+
+# --- Finance exports ----------------------------------------------------------------------------
+
+
+def unexported_documents():
+    """Issued invoices and credit notes in no export batch yet: what the next batch holds."""
+    return issued_documents().filter(export__isnull=True)

@@ -4,22 +4,20 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from accounts.services import _require_active, next_number
-from invoicing.models import Invoice, InvoiceLine, InvoiceStatus
+from accounts.platform.guards import require_active
+from accounts.platform.sequences import next_number
+from invoicing.models import InvoiceLine
 from reporting.exports import reconciliation_sql, stream_csv
 from reporting.models import ExportBatch, ExportedInvoice
+from reporting.selectors import unexported_documents
 
 
 @transaction.atomic
 def export_batch_create(*, tenant, by) -> ExportBatch:
     """Everything issued and not exported yet becomes the next numbered batch, written once."""
-    _require_active(tenant)
+    require_active(tenant)
     number = next_number(tenant=tenant, key="export_batch")  # also serialises batch creation
-    pending = list(
-        Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
-        .filter(export__isnull=True)
-        .values_list("pk", flat=True)
-    )
+    pending = list(unexported_documents().values_list("pk", flat=True))
     if not pending:
         raise ValidationError(
             "Nothing has been issued since the last batch: there is nothing new to export."
@@ -52,7 +50,7 @@ def saved_report_create(*, tenant, by, name: str, definition: dict, chart: str =
     from reporting.custom import Definition
     from reporting.models import SavedReport
 
-    _require_active(tenant)
+    require_active(tenant)
     report = SavedReport(
         tenant=tenant,
         name=name.strip(),

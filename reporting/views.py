@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from accounts import permissions
-from accounts.views_base import TenantViewMixin
+from accounts.platform import permissions
+from accounts.platform.views import TenantViewMixin
 from invoicing.models import Invoice
-from reporting import services
+from reporting import selectors, services
 from reporting.exports import reconciliation_sql, stream_csv
 from reporting.models import ExportBatch
 
@@ -47,9 +47,7 @@ class ExportsView(TenantViewMixin, View):
                     request.GET or None, queryset=Invoice.objects.none(), request=request
                 ),
                 "batches": ExportBatch.objects.select_related("created_by")[:50],
-                "pending": Invoice.objects.exclude(status="draft")
-                .filter(export__isnull=True)
-                .count(),
+                "pending": selectors.unexported_documents().count(),
             },
         )
 
@@ -153,7 +151,7 @@ def _month_param(value, end=False):
 def _profitability_csv(rows, dimension_label):
     from decimal import ROUND_HALF_UP, Decimal
 
-    from accounts.exporting import file_response
+    from accounts.platform.exporting import file_response
 
     headers = [
         dimension_label,
@@ -269,7 +267,7 @@ class CustomReportView(TenantViewMixin, View):
 
 
 def _custom_export(result, definition, file_format):
-    from accounts.exporting import file_response
+    from accounts.platform.exporting import file_response
     from reporting.custom import MEASURES
 
     headers = [*result.columns, "Currency", *(MEASURES[m] for m in definition.measures)]

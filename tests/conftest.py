@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from accounts.models import Role
-from accounts.tenancy import activate
+from accounts.platform.models import Role
+from accounts.platform.tenancy import activate
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, TenantFactory
 
 

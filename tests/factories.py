@@ -3,7 +3,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from accounts.models import Account, AccountKind, Contact, Membership, Region, Role, Tenant
+from accounts.models import Account, AccountKind, Contact, Region
+from accounts.platform.models import Membership, Role, Tenant
 
 
 class TenantFactory(factory.django.DjangoModelFactory):

@@ -159,8 +159,8 @@ READ_ONLY = {
 
 def tenant_rows(world):
     """One row of every kind the tenant URLs point at, in `world`'s tenant."""
-    from accounts.models import Membership
-    from accounts.tenancy import activate
+    from accounts.platform.models import Membership
+    from accounts.platform.tenancy import activate
     from tests.factories import (
         AccountFactory,
         BookingFactory,

@@ -18,7 +18,7 @@ from invoicing.services.credits import invoice_credit, invoice_mark_paid
 from invoicing.services.drafts import draft_delete, draft_line_update, drafts_create
 from invoicing.services.issuing import invoice_issue
 from invoicing.services.rates import exchange_rate_save
-from invoicing.services.runs import run_draft, run_issue, run_issue_start, run_start
+from invoicing.services.runs import run_draft, run_issue, run_issue_start, run_resume, run_start
 from invoicing.services.settings import invoicing_settings_save
 
 __all__ = [
@@ -34,5 +34,6 @@ __all__ = [
     "run_draft",
     "run_issue",
     "run_issue_start",
+    "run_resume",
     "run_start",
 ]

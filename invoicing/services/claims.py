@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection
 from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from accounts.bulk import insert_rows
+from accounts.platform.bulk import insert_rows
 from invoicing.models import BillingClaim, InvoiceLine
 from projects.models import Item, Registration
 

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import _check_tenant, _require_active, audit
+from accounts.platform.audit import audit
+from accounts.platform.guards import check_tenant, require_active
 from agreements import services as agreement_services
 from agreements.models import LedgerKind
 from invoicing.models import (
@@ -29,8 +30,8 @@ def invoice_credit(
 ) -> Invoice:
     """Credit an issued invoice in full or by lines: a new numbered credit note with the lines
     negated. Its registrations and items are released, so they can be invoiced again."""
-    _require_active(tenant)
-    _check_tenant(tenant, invoice)
+    require_active(tenant)
+    check_tenant(tenant, invoice)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.is_credit_note:
         raise ValidationError("A credit note cannot be credited.")
@@ -136,7 +137,7 @@ def invoice_credit(
             "reason": reason,
         },
     )
-    from accounts.tasking import enqueue_on_commit
+    from accounts.platform.tasks import enqueue_on_commit
     from invoicing.tasks import render_invoice_pdf
 
     enqueue_on_commit(render_invoice_pdf, tenant=tenant, invoice_id=note.pk)
@@ -147,8 +148,8 @@ def invoice_credit(
 def invoice_mark_paid(
     *, tenant, by, invoice: Invoice, paid_on: datetime.date | None = None
 ) -> Invoice:
-    _require_active(tenant)
-    _check_tenant(tenant, invoice)
+    require_active(tenant)
+    check_tenant(tenant, invoice)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.ISSUED or invoice.is_credit_note:
         raise ValidationError(

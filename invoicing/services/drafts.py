@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
-from accounts.bulk import insert_rows
-from accounts.money import line_net, round_money
-from accounts.services import _check_tenant, _require_active, audit, audit_many
+from accounts.platform.audit import audit, audit_many
+from accounts.platform.bulk import insert_rows
+from accounts.platform.guards import check_tenant, require_active
+from accounts.platform.money import line_net, round_money
 from invoicing.models import (
     Grouping,
     Invoice,
@@ -209,8 +210,8 @@ def _drafts_create(
     run: InvoiceRun | None = None,
 ) -> list[Invoice]:
     """Draft invoices for the selected registrations and items of one project: all or none."""
-    _require_active(tenant)
-    _check_tenant(tenant, project)
+    require_active(tenant)
+    check_tenant(tenant, project)
     project = (
         Project.objects.select_for_update().select_related("billing_account").get(pk=project.pk)
     )
@@ -237,8 +238,8 @@ def _lock_draft(invoice: Invoice) -> Invoice:
 @transaction.atomic
 def draft_line_update(*, tenant, by, line: InvoiceLine, quantity, unit_price) -> InvoiceLine:
     """Adjust what a draft invoices of one row: quantity (at most the row's) and unit price."""
-    _require_active(tenant)
-    _check_tenant(tenant, line)
+    require_active(tenant)
+    check_tenant(tenant, line)
     invoice = _lock_draft(line.invoice)
     line = InvoiceLine.objects.select_related("registration", "item").get(pk=line.pk)
     if line.kind == LineKind.HANDLING_FEE:
@@ -313,8 +314,8 @@ def _refresh_draft(tenant, invoice: Invoice) -> None:
 @transaction.atomic
 def draft_delete(*, tenant, by, invoice: Invoice) -> None:
     """Delete a draft; its registrations and items can be invoiced again."""
-    _require_active(tenant)
-    _check_tenant(tenant, invoice)
+    require_active(tenant)
+    check_tenant(tenant, invoice)
     invoice = _lock_draft(invoice)
     audit(
         tenant=tenant,

@@ -13,7 +13,9 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from accounts.services import _check_tenant, _require_active, audit_many, next_numbers
+from accounts.platform.audit import audit_many
+from accounts.platform.guards import check_tenant, require_active
+from accounts.platform.sequences import next_numbers
 from agreements import services as agreement_services
 from agreements.models import PrepurchaseUnit
 from agreements.pricing import resolve_prepurchase_price
@@ -128,8 +130,8 @@ def invoice_issue(
     *, tenant, by, invoice: Invoice, on_date: datetime.date | None = None, render_pdf: bool = True
 ) -> Invoice:
     """Number, freeze and issue a draft (see `issue_drafts`)."""
-    _require_active(tenant)
-    _check_tenant(tenant, invoice)
+    require_active(tenant)
+    check_tenant(tenant, invoice)
     (issued,) = issue_drafts(
         tenant=tenant, by=by, invoice_ids=[invoice.pk], on_date=on_date, render_pdf=render_pdf
     )
@@ -203,7 +205,7 @@ def issue_drafts(
         ],
     )
     if render_pdf:
-        from accounts.tasking import enqueue_on_commit
+        from accounts.platform.tasks import enqueue_on_commit
         from invoicing.tasks import render_invoice_pdf
 
         for invoice in invoices:

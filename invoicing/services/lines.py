@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from accounts.money import line_net, round_money
+from accounts.platform.money import line_net, round_money
 from invoicing import totals as money
 from invoicing.models import (
     Invoice,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.services import _require_active
+from accounts.platform.guards import require_active
 from invoicing.models import (
     ExchangeRate,
 )
@@ -13,7 +13,7 @@ from invoicing.models import (
 
 @transaction.atomic
 def exchange_rate_save(*, tenant, by, rate: ExchangeRate) -> ExchangeRate:
-    _require_active(tenant)
+    require_active(tenant)
     rate.tenant = tenant
     rate.currency = rate.currency.upper()
     if rate.currency == tenant.base_currency:

@@ -8,11 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.services import _require_active
+from accounts.platform.guards import check_tenant, require_active
 from invoicing.models import (
     Grouping,
     InvoiceRun,
     InvoiceStatus,
+    RunStatus,
 )
 from invoicing.services.claims import CLAIM_CONFLICT
 from invoicing.services.drafts import load_rows, write_drafts
@@ -27,7 +28,7 @@ from projects.models import (
 def run_start(*, tenant, by, key: str, selection: dict, grouping: str) -> tuple[InvoiceRun, bool]:
     """Start a bulk run, or return the run this key started already (a double click, a replayed
     form). The drafting task is queued once the run row is committed."""
-    _require_active(tenant)
+    require_active(tenant)
     if grouping not in Grouping.values or grouping == Grouping.ALL:
         raise ValidationError("Choose how to group the invoices.")
     run, created = InvoiceRun.objects.get_or_create(
@@ -40,11 +41,37 @@ def run_start(*, tenant, by, key: str, selection: dict, grouping: str) -> tuple[
         },
     )
     if created:
-        from accounts.tasking import enqueue_on_commit
+        from accounts.platform.tasks import enqueue_on_commit
         from invoicing.tasks import draft_run
 
         enqueue_on_commit(draft_run, tenant=tenant, run_id=run.pk)
     return run, created
+
+
+@transaction.atomic
+def run_resume(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
+    """Carry on a run that stopped (or left projects out): draft what is still invoiceable in
+    its selection; rows invoiced meanwhile are skipped, so nothing is invoiced twice. The
+    drafting task is queued once the run is marked queued and committed."""
+    require_active(tenant)
+    check_tenant(tenant, run)
+    run = InvoiceRun.objects.select_for_update().get(pk=run.pk)
+    if run.status == RunStatus.DONE:
+        raise ValidationError(
+            "This run is finished: every invoice it drafted is issued. Start a new run for "
+            "anything delivered since."
+        )
+    if run.is_working:
+        raise ValidationError(
+            f"This run is still working ({run.get_status_display().lower()}): wait until it "
+            "stops, then finish the rest."
+        )
+    _update_run(run, status=RunStatus.QUEUED)
+    from accounts.platform.tasks import enqueue_on_commit
+    from invoicing.tasks import draft_run
+
+    enqueue_on_commit(draft_run, tenant=tenant, run_id=run.pk)
+    return run
 
 
 PROGRESS_EVERY_SECONDS = 0.3
@@ -103,7 +130,7 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
     duplicates."""
     from accounts.models import Account, Region
 
-    _require_active(tenant)
+    require_active(tenant)
     from invoicing.selectors import parse_date, run_candidates
 
     selection = run.selection
@@ -153,7 +180,7 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
 
 @transaction.atomic
 def run_issue_start(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
-    _require_active(tenant)
+    require_active(tenant)
     run = InvoiceRun.objects.select_for_update().get(pk=run.pk)
     if (
         run.status not in ("drafted", "failed")
@@ -161,7 +188,7 @@ def run_issue_start(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
     ):
         raise ValidationError("This run has no drafts waiting to be issued.")
     _update_run(run, status="issuing")
-    from accounts.tasking import enqueue_on_commit
+    from accounts.platform.tasks import enqueue_on_commit
     from invoicing.tasks import issue_run
 
     enqueue_on_commit(issue_run, tenant=tenant, run_id=run.pk)
@@ -170,7 +197,7 @@ def run_issue_start(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
 
 def run_issue(*, tenant, run: InvoiceRun, render_pdfs: bool = True) -> InvoiceRun:
     """Issue every draft of the run, RUN_BATCH per transaction (called by the task)."""
-    _require_active(tenant)
+    require_active(tenant)
     errors = list(run.errors)
     drafts = list(
         run.invoices.filter(status=InvoiceStatus.DRAFT).order_by("pk").values_list("pk", flat=True)

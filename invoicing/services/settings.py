@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.services import _check_tenant, _require_active, audit
+from accounts.platform.audit import audit
+from accounts.platform.guards import check_tenant, require_active
 from invoicing.models import InvoicingSettings
 
 FIELDS = ("handling_fee_product", "fee_on_prepaid_lines", "max_rate_age_days")
@@ -26,11 +27,11 @@ def _values(row: InvoicingSettings | None) -> dict:
 @transaction.atomic
 def invoicing_settings_save(*, tenant, by, settings: InvoicingSettings) -> InvoicingSettings:
     """Save the company's invoicing settings (one row per company, created on first save)."""
-    _require_active(tenant)
+    require_active(tenant)
     if settings.tenant_id is not None and settings.tenant_id != tenant.pk:
         raise ValidationError("These settings belong to another company.")
     settings.tenant = tenant
-    _check_tenant(tenant, settings.handling_fee_product)
+    check_tenant(tenant, settings.handling_fee_product)
     before = (
         InvoicingSettings.objects.select_for_update(of=("self",))
         .select_related("handling_fee_product")

@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Account, Contact
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from tests.factories import AccountFactory, ContactFactory, RegionFactory
 
 

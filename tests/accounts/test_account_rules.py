@@ -4,8 +4,8 @@ from django.db import IntegrityError, transaction
 
 from accounts import services
 from accounts.models import Account, AccountKind, Contact
+from accounts.platform.tenancy import activate
 from accounts.services import ACCOUNT_NUMBER_START
-from accounts.tenancy import activate
 from tests.factories import AccountFactory, ContactFactory, RegionFactory
 
 

@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from accounts.middleware import ADMIN_TENANT_SESSION_KEY
-from accounts.models import Account, Contact, Role
-from accounts.tenancy import activate
+from accounts.models import Account, Contact
+from accounts.platform.middleware import ADMIN_TENANT_SESSION_KEY
+from accounts.platform.models import Role
+from accounts.platform.tenancy import activate
 from tests.factories import ContactFactory, RegionFactory, UserFactory
 
 
@@ -113,7 +114,7 @@ def test_a_superuser_sees_every_tenant_with_a_tenant_filter(account_a, account_b
 
 def test_the_last_admin_cannot_be_removed_in_the_admin(admin_b, world_b):
     with activate(world_b.tenant):
-        from accounts.models import Membership
+        from accounts.platform.models import Membership
 
         membership = Membership.objects.get(user=world_b.admin)
     admin_b.post(reverse("admin:accounts_membership_delete", args=[membership.pk]), {"post": "yes"})

@@ -1,12 +1,12 @@
-"""accounts.bulk.insert_rows: COPY on PostgreSQL, bulk_create elsewhere; the same rows."""
+"""accounts.platform.bulk.insert_rows: COPY on PostgreSQL, bulk_create elsewhere; the same rows."""
 
 from decimal import Decimal
 
 from django.db import connection
 
-from accounts.bulk import insert_rows
 from accounts.models import Contact
-from accounts.tenancy import activate
+from accounts.platform.bulk import insert_rows
+from accounts.platform.tenancy import activate
 from agreements.models import TaxRate
 from tests.factories import AccountFactory
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from tests.urls import (
     POST_ONLY,
     READ_ONLY,

@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from accounts.models import Membership, Role, Tenant
-from accounts.tenancy import activate
+from accounts.platform.models import Membership, Role, Tenant
+from accounts.platform.tenancy import activate
 from tests.factories import UserFactory
 
 

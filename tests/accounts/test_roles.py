@@ -1,9 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Account, Membership, Role
-from accounts.permissions import ROLE_PERMISSIONS, role_allows
-from accounts.tenancy import activate
+from accounts.models import Account
+from accounts.platform.models import Membership, Role
+from accounts.platform.permissions import ROLE_PERMISSIONS, role_allows
+from accounts.platform.tenancy import activate
 from tests.urls import READ_ONLY, tenant_rows, tenant_urls
 
 

@@ -1,8 +1,8 @@
 from django.db import transaction
 from django_tasks import task_backends
 
-from accounts.tasking import enqueue_on_commit, tenant_task
-from accounts.tenancy import current_tenant
+from accounts.platform.tasks import enqueue_on_commit, tenant_task
+from accounts.platform.tenancy import current_tenant
 from tests.factories import AccountFactory
 
 seen = []

@@ -2,8 +2,15 @@ import pytest
 from django.apps import apps
 from django.db.models import Count
 
-from accounts.models import Account, Contact, Tenant
-from accounts.tenancy import ScopeError, TenantManager, TenantOwned, activate, current_tenant
+from accounts.models import Account, Contact
+from accounts.platform.models import Tenant
+from accounts.platform.tenancy import (
+    ScopeError,
+    TenantManager,
+    TenantOwned,
+    activate,
+    current_tenant,
+)
 from tests.factories import AccountFactory, ContactFactory
 
 APPS = ["accounts", "agreements", "projects", "invoicing", "reporting"]

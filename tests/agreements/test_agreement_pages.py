@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from agreements import services
 from agreements.models import Interest
 from tests.factories import (

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from agreements import services
 from agreements.models import (
     Booking,

@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from agreements.models import BookingDocument
 from tests.factories import AccountFactory, BookingFactory
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from agreements import selectors, services
 from agreements.models import PrepurchaseEntry, PrepurchaseStatus, PrepurchaseUnit
 from tests.factories import AccountFactory, PrepurchaseFactory

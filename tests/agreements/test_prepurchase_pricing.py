@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from agreements.models import PrepurchaseUnit
 from agreements.pricing import PriceSource, resolve_prepurchase_price
 from tests.factories import (

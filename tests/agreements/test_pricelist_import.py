@@ -6,8 +6,8 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.importing import MAX_ROWS, load_table
-from accounts.tenancy import activate
+from accounts.platform.importing import MAX_ROWS, load_table
+from accounts.platform.tenancy import activate
 from agreements.models import PriceListEntry
 from tests.factories import PriceListEntryFactory, PriceListFactory, ProductFactory
 

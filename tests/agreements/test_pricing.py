@@ -4,7 +4,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.tenancy import activate
+from accounts.platform.registry import Registry
+from accounts.platform.tenancy import activate
 from agreements import pricing
 from agreements.models import DiscountScope, Interest, PlaceCounting
 from agreements.pricing import PriceSource, apply_discount, check_places, resolve_price
@@ -148,26 +149,27 @@ def test_discounts_round_half_up_to_the_currencys_minor_unit(price, percent, cur
     assert apply_discount(Decimal(price), Decimal(percent), currency) == Decimal(expected)
 
 
-def test_the_place_check_warns_past_the_maximum(setup):
+def test_the_place_check_warns_past_the_maximum(setup, monkeypatch):
     used = {}
-    registered = pricing._places_counter
-    pricing.register_places_counter(lambda agreement, account, event_id: used.get(event_id, 0))
-    try:
-        per_event = DiscountFactory(
-            tenant=setup["tenant"], max_places=5, place_counting=PlaceCounting.PER_EVENT
-        )
-        across = DiscountFactory(
-            tenant=setup["tenant"], max_places=5, place_counting=PlaceCounting.ACROSS_EVENTS
-        )
-        used.update({7: 4, None: 9})
-        within = check_places(agreement=per_event, account=setup["account"], places=1, event_id=7)
-        assert (within.used, within.exceeds, within.warning) == (4, False, "")
-        over = check_places(agreement=per_event, account=setup["account"], places=2, event_id=7)
-        assert over.exceeds and "used 4 of 5" in over.warning and "Confirm" in over.warning
-        total = check_places(agreement=across, account=setup["account"], places=1, event_id=7)
-        assert total.used == 9 and total.exceeds
-    finally:
-        pricing.register_places_counter(registered)
+    monkeypatch.setattr(
+        pricing.places_counter,
+        "_registry",
+        Registry("test counter"),
+    )
+    pricing.places_counter.register(lambda agreement, account, event_id: used.get(event_id, 0))
+    per_event = DiscountFactory(
+        tenant=setup["tenant"], max_places=5, place_counting=PlaceCounting.PER_EVENT
+    )
+    across = DiscountFactory(
+        tenant=setup["tenant"], max_places=5, place_counting=PlaceCounting.ACROSS_EVENTS
+    )
+    used.update({7: 4, None: 9})
+    within = check_places(agreement=per_event, account=setup["account"], places=1, event_id=7)
+    assert (within.used, within.exceeds, within.warning) == (4, False, "")
+    over = check_places(agreement=per_event, account=setup["account"], places=2, event_id=7)
+    assert over.exceeds and "used 4 of 5" in over.warning and "Confirm" in over.warning
+    total = check_places(agreement=across, account=setup["account"], places=1, event_id=7)
+    assert total.used == 9 and total.exceeds
 
 
 def test_without_a_maximum_nothing_is_ever_exceeded(setup):
@@ -182,6 +184,6 @@ def test_without_a_maximum_nothing_is_ever_exceeded(setup):
     [("10.00", "10"), ("12.50", "12.5"), ("0", "0"), ("100", "100"), ("7.25", "7.25")],
 )
 def test_percentages_read_as_people_write_them(value, text):
-    from accounts.money import format_percent
+    from accounts.platform.money import format_percent
 
     assert format_percent(Decimal(value)) == text

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Account
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from agreements.models import Booking
 from tests.e2e.test_accounts_journey import log_in
 from tests.factories import AccountFactory, PriceListFactory, ProductFactory

@@ -3,7 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from invoicing.models import Invoice
 from tests.e2e.test_accounts_journey import log_in
 from tests.invoicing.conftest import billing as billing_fixture

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from agreements.models import Interest
 from projects.models import Project, Registration
 from tests.e2e.test_accounts_journey import log_in

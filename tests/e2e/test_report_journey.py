@@ -4,7 +4,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from reporting.models import SavedReport
 from tests.e2e.test_accounts_journey import log_in
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from projects.models import Registration, RegistrationStatus
 from tests.factories import (
     AccountFactory,

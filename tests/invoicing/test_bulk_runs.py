@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from invoicing import selectors, services
 from invoicing.models import (
     BillingClaim,
@@ -17,6 +17,7 @@ from invoicing.models import (
     Invoice,
     InvoiceRun,
     InvoiceStatus,
+    RunStatus,
 )
 from invoicing.services import drafts, runs
 from projects.models import Registration, RegistrationStatus
@@ -204,6 +205,43 @@ def test_a_run_reports_an_exchange_rate_too_old_for_the_issue_date(estate):
     assert "at most 7 days old" in run.errors[-1]
     with activate(estate["tenant"]):
         assert Invoice.objects.get(project__code="PR-B").status == InvoiceStatus.DRAFT
+
+
+def test_a_finished_run_cannot_be_resumed(estate):
+    run, _ = start(estate, key="finished")
+    with activate(estate["tenant"]):
+        InvoiceRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE)
+        run.refresh_from_db()
+        with pytest.raises(ValidationError, match="This run is finished"):
+            services.run_resume(tenant=estate["tenant"], by=None, run=run)
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+
+
+def test_a_working_run_cannot_be_resumed_twice(estate):
+    run, _ = start(estate, key="working")
+    with activate(estate["tenant"]):
+        InvoiceRun.objects.filter(pk=run.pk).update(status=RunStatus.DRAFTING)
+        run.refresh_from_db()
+        with pytest.raises(ValidationError, match="still working"):
+            services.run_resume(tenant=estate["tenant"], by=None, run=run)
+
+
+def test_a_stopped_run_resumes_and_drafts_the_rest(estate, monkeypatch):
+    real = drafts.insert_rows
+    monkeypatch.setattr(drafts, "insert_rows", lambda model, rows: 1 / 0)
+    start(estate, key="stopped")
+    monkeypatch.setattr(drafts, "insert_rows", real)
+    with activate(estate["tenant"]):
+        run = InvoiceRun.objects.get(key="stopped")
+        assert run.status == RunStatus.FAILED and not Invoice.objects.exists()
+        with TestCase.captureOnCommitCallbacks(execute=False) as queued:
+            services.run_resume(tenant=estate["tenant"], by=estate["world"].finance, run=run)
+        run.refresh_from_db()
+        assert run.status == RunStatus.QUEUED and len(queued) == 1  # queued on commit, not yet run
+        queued[0]()  # the commit: the immediate backend drafts the rest
+        run.refresh_from_db()
+        assert run.status == RunStatus.DRAFTED and Invoice.objects.count() == 2
 
 
 def test_an_invalid_grouping_is_refused(estate):

@@ -5,8 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.models import AuditEntry
-from accounts.tenancy import activate
+from accounts.platform.models import AuditEntry
+from accounts.platform.tenancy import activate
 from agreements.models import LedgerKind, PrepurchaseEntry
 from invoicing import selectors, services
 from invoicing.models import BillingClaim, ExchangeRate, Grouping, Invoice, InvoiceStatus

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from invoicing import services
-from invoicing.models import Grouping, Invoice
+from invoicing.models import Grouping, Invoice, InvoiceRun, RunStatus
 from projects.models import Registration
 
 
@@ -150,6 +150,19 @@ def test_the_bulk_page_previews_and_starts_a_run_once(billing, client_for):
     assert response["Location"] == again["Location"]
     progress = client.get(response["Location"], headers={"HX-Request": "true"})
     assert progress.status_code == 200 and b"<html" not in progress.content
+
+
+def test_the_run_page_resumes_a_stopped_run_and_refuses_a_finished_one(billing, client_for):
+    client = client_for(billing["world"].finance)
+    key = client.get("/alpha/invoices/runs/", {"grouping": "project"}).context["key"]
+    run_url = client.post("/alpha/invoices/runs/", {"grouping": "project", "key": key})["Location"]
+    run = InvoiceRun.objects.get()
+    InvoiceRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED)
+    resumed = client.post(run_url, {"action": "resume"}, follow=True)
+    assert "The run continues with what is left." in resumed.content.decode()
+    InvoiceRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE)
+    refused = client.post(run_url, {"action": "resume"}, follow=True)
+    assert "This run is finished" in refused.content.decode()
 
 
 def test_the_profitability_tab_shows_invoiced_revenue_net_of_credit_notes(act, billing, client_for):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accounts.money import line_net, round_money
+from accounts.platform.money import line_net, round_money
 from invoicing.totals import compute
 
 RATES = [

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from weasyprint import HTML
 
 from accounts.models import Contact
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from invoicing import services
 from invoicing.models import Grouping, Invoice, InvoiceRun
 from invoicing.pdf import render_document, render_invoice_pdf

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from agreements.models import DiscountScope, PrepurchaseStatus, PrepurchaseUnit
 from agreements.pricing import PriceSource
 from projects import services

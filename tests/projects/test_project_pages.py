@@ -8,10 +8,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Contact
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from projects import services
 from projects.models import PrivateEvent, Project, Registration, RegistrationStatus
-from tests.factories import ContactFactory, EventFactory, ItemFactory, ProjectFactory
+from tests.factories import (
+    BookingFactory,
+    ContactFactory,
+    EventFactory,
+    ItemFactory,
+    ProjectFactory,
+)
 
 
 @pytest.fixture
@@ -133,6 +139,31 @@ def test_a_new_project_is_prefilled_from_the_booking(world_a, deal, client_for):
     assert initial["account"] == deal["account"].pk and initial["booking"] == deal["booking"].pk
 
 
+def test_a_new_project_for_an_account_proposes_the_currency_saving_would_set(
+    world_a, deal, client_for
+):
+    """No sales currency, a signed booking in GBP, base currency EUR: GBP, as project_save."""
+    booking = BookingFactory(account=deal["account"], currency="GBP", status="signed")
+    response = client_for(world_a.staff).get(
+        url("projects:project-create") + f"?account={deal['account'].pk}"
+    )
+    initial = response.context["form"].initial
+    assert initial["booking"] == booking.pk and initial["currency"] == "GBP"
+    with activate(deal["tenant"]):
+        saved = services.project_save(
+            tenant=deal["tenant"],
+            by=None,
+            project=Project(
+                name="X",
+                account=deal["account"],
+                booking=booking,
+                start_date=booking.start_date,
+                end_date=booking.end_date,
+            ),
+        )
+    assert saved.currency == initial["currency"]
+
+
 def test_staff_create_a_project_and_errors_say_what_to_change(world_a, deal, client_for):
     client = client_for(world_a.staff)
     data = {
@@ -154,6 +185,29 @@ def test_staff_create_a_project_and_errors_say_what_to_change(world_a, deal, cli
     with activate(deal["tenant"]):
         project = Project.objects.get()
         assert project.products.count() == 1 and project.currency == "EUR"
+
+
+def test_an_event_added_on_the_page_without_a_title_takes_the_course_name(
+    world_a, deal, project, client_for
+):
+    response = client_for(world_a.staff).post(
+        url("projects:event-create", project_pk=project.pk),
+        {
+            "product": deal["course"].pk,
+            "title": "",
+            "start_date": "2026-05-04",
+            "end_date": "2026-05-05",
+            "capacity": 8,
+            "status": "planned",
+            "trainer_fee": "0",
+            "venue_cost": "0",
+            "other_cost": "0",
+        },
+    )
+    assert response.status_code == 302
+    with activate(deal["tenant"]):
+        added = PrivateEvent.objects.get(project=project, start_date=datetime.date(2026, 5, 4))
+    assert added.title == deal["course"].name
 
 
 def test_registering_through_the_form_asks_to_confirm_a_full_event(

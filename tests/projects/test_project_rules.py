@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from projects import services
 from projects.models import EventStatus, PrivateEvent, Project, ProjectStatus, PurchaseOrder
 from tests.factories import AccountFactory, BookingFactory, ContactFactory, ProductFactory
@@ -95,6 +95,46 @@ def test_the_accounts_sales_currency_is_forced(deal):
     assert create(deal).currency == "GBP"
     with pytest.raises(ValidationError, match="buys in GBP"):
         create(deal, currency="EUR")
+
+
+@pytest.mark.parametrize(
+    "sales_currency, booking_currency, expected",
+    [("", "GBP", "GBP"), ("GBP", None, "GBP"), ("", None, "EUR"), ("USD", "USD", "USD")],
+)
+def test_the_form_proposes_the_currency_project_save_would_set(
+    deal, sales_currency, booking_currency, expected
+):
+    """project_defaults (the new-project form) and project_save share one rule: the customer's
+    sales currency, else the booking's, else the company's base currency (EUR here)."""
+    account = AccountFactory(tenant=deal["tenant"], sales_currency=sales_currency)
+    booking = None
+    if booking_currency:
+        booking = BookingFactory(account=account, currency=booking_currency, status="signed")
+    with activate(deal["tenant"]):
+        proposed = services.project_defaults(tenant=deal["tenant"], account=account)
+    saved = create(deal, account=account, booking=booking)
+    assert proposed["currency"] == saved.currency == expected
+    assert proposed.get("booking") == (booking.pk if booking else None)
+
+
+def test_the_form_proposes_the_given_booking_with_its_customer_name_and_dates(deal):
+    with activate(deal["tenant"]):
+        proposed = services.project_defaults(tenant=deal["tenant"], booking=deal["booking"])
+    booking = deal["booking"]
+    assert proposed == {
+        "account": deal["account"].pk,
+        "booking": booking.pk,
+        "name": booking.name,
+        "start_date": booking.start_date,
+        "end_date": booking.end_date,
+        "currency": "EUR",
+    }
+
+
+def test_an_event_without_a_title_takes_the_course_name(deal):
+    project = create(deal)
+    assert event(deal, project, title="").title == deal["course"].name
+    assert event(deal, project, title="Cohort 2").title == "Cohort 2"
 
 
 def test_a_booking_of_the_parent_account_may_be_used_but_not_a_strangers(deal):

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from agreements import services as agreement_services
 from invoicing import services
 from invoicing.models import ExchangeRate

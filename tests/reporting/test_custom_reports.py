@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import openpyxl
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from reporting.custom import Definition, chart, run
 from reporting.models import SavedReport
 

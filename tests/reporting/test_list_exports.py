@@ -5,11 +5,11 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from accounts import permissions
-from accounts.exporting import write_csv
-from accounts.importing import neutralise
-from accounts.models import Role
-from accounts.permissions import ROLE_PERMISSIONS
+from accounts.platform import permissions
+from accounts.platform.exporting import write_csv
+from accounts.platform.importing import neutralise
+from accounts.platform.models import Role
+from accounts.platform.permissions import ROLE_PERMISSIONS
 from invoicing import services
 from tests.factories import AccountFactory, ProjectFactory
 

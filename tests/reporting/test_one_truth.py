@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.money import line_net
-from accounts.tenancy import activate
+from accounts.platform.money import line_net
+from accounts.platform.tenancy import activate
 from invoicing import services
 from invoicing.models import BillingClaim, ExchangeRate, InvoiceLine
 from projects import services as project_services

@@ -5,10 +5,10 @@ import datetime
 import io
 from decimal import Decimal
 
-from accounts import permissions
-from accounts.models import Role
-from accounts.permissions import ROLE_PERMISSIONS
-from accounts.tenancy import activate
+from accounts.platform import permissions
+from accounts.platform.models import Role
+from accounts.platform.permissions import ROLE_PERMISSIONS
+from accounts.platform.tenancy import activate
 from reporting.selectors import profitability
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 from importlib import import_module
 
 from accounts.models import Account
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 from invoicing import services
 from invoicing.models import Grouping, Invoice
 from projects.models import Project

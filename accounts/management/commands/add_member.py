@@ -2,10 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
 from accounts import services
-from accounts.management.tenant_command import TenantCommand
-from accounts.models import Role
-from accounts.tasking import enqueue_on_commit
-from accounts.tasks import send_member_invitation
+from accounts.platform.commands import TenantCommand
+from accounts.platform.models import Role
 
 
 class Command(TenantCommand):
@@ -24,17 +22,10 @@ class Command(TenantCommand):
     def handle(self, *args, tenant, email, role, base_url, **options):
         try:
             membership, created = services.membership_add(
-                tenant=tenant, by=None, email=email, role=role
+                tenant=tenant, by=None, email=email, role=role, invite_base_url=base_url
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
-        if created:
-            enqueue_on_commit(
-                send_member_invitation,
-                tenant=tenant,
-                membership_id=membership.pk,
-                base_url=base_url,
-            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{membership.user.email} is now {membership.get_role_display()} of {tenant.name}"

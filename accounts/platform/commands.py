@@ -1,7 +1,10 @@
+"""Base class of management commands that work on one company (`--tenant <slug>`), inside its
+scope."""
+
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Tenant
-from accounts.tenancy import activate
+from accounts.platform.models import Tenant
+from accounts.platform.tenancy import activate
 
 
 class TenantCommand(BaseCommand):

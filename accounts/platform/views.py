@@ -2,8 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 
-from accounts import permissions
-from accounts.access import require
+from accounts.platform import permissions
+from accounts.platform.access import require
 
 
 class TenantViewMixin:
@@ -34,12 +34,6 @@ class TenantViewMixin:
     def tenant(self):
         return self.request.tenant
 
-    def htmx_template(self, full: str, partial: str) -> str:
-        htmx = getattr(self.request, "htmx", None)
-        if htmx and not htmx.boosted and htmx.target:
-            return partial
-        return full
-
 
 class TenantListView(TenantViewMixin):
     """A django-tables2 list with a django-filter bar, on the shared list page template.
@@ -57,7 +51,7 @@ class TenantListView(TenantViewMixin):
     create_permission: str | None = None
 
     def get_context_data(self, **kwargs):
-        from accounts.access import can
+        from accounts.platform.access import can
 
         context = super().get_context_data(**kwargs)
         context.update(
@@ -127,7 +121,7 @@ class TenantFormView(TenantViewMixin):
         from django.contrib import messages
         from django.shortcuts import redirect
 
-        from accounts.views import save_with_service
+        from accounts.platform.views import save_with_service
 
         obj = self.get_object()
         form = self.form_class(request.POST, request.FILES, **self.get_form_kwargs(obj))
@@ -165,7 +159,7 @@ class TabbedDetailView(TenantViewMixin):
         from django.shortcuts import render
         from django.urls import reverse
 
-        from accounts.access import can
+        from accounts.platform.access import can
 
         request = self.request
         active = self.registry.get(tab)
@@ -239,7 +233,7 @@ class DatasetImportView(TenantViewMixin):
     def render_page(self, target, status=200, **context):
         from django.shortcuts import render
 
-        from accounts.forms import ImportForm
+        from accounts.platform.forms import ImportForm
 
         context.setdefault("form", ImportForm())
         return render(
@@ -253,8 +247,8 @@ class DatasetImportView(TenantViewMixin):
         from django.core.files.base import ContentFile
         from django.core.files.storage import default_storage
 
-        from accounts.forms import ImportForm
-        from accounts.importing import load_table
+        from accounts.platform.forms import ImportForm
+        from accounts.platform.importing import load_table
 
         target = self.get_target(pk)
         if "token" in request.POST:
@@ -306,3 +300,15 @@ class DatasetImportView(TenantViewMixin):
         default_storage.delete(path)
         messages.success(self.request, self.success_message(report))
         return redirect(target.get_absolute_url())
+
+
+def save_with_service(form, save) -> bool:
+    """Call a service with a valid form; its ValidationError lands on the form, nothing saved."""
+    if not form.is_valid():
+        return False
+    try:
+        save()
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True

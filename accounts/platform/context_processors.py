@@ -1,6 +1,8 @@
-from accounts import permissions
-from accounts.permissions import role_allows
-from accounts.selectors import memberships_for_user
+"""Template context of every page: the company, the role's permissions, the other companies."""
+
+from accounts.platform import permissions
+from accounts.platform.memberships import memberships_for_user
+from accounts.platform.permissions import role_allows
 
 
 def tenancy(request):

@@ -23,9 +23,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from accounts import permissions
-from accounts.access import require
-from accounts.importing import neutralise
+from accounts.platform import permissions
+from accounts.platform.access import require
+from accounts.platform.importing import neutralise
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

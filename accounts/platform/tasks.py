@@ -15,14 +15,14 @@ import functools
 from django.db import transaction
 from django_tasks import task
 
-from accounts.tenancy import activate
+from accounts.platform.tenancy import activate
 
 
 def tenant_task(**task_options):
     def decorate(func):
         @functools.wraps(func)
         def run_in_tenant(*, tenant_id: int, **kwargs):
-            from accounts.models import Tenant
+            from accounts.platform.models import Tenant
 
             tenant = Tenant.objects.get(pk=tenant_id)
             with activate(tenant):

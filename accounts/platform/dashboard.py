@@ -6,18 +6,16 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
+from accounts.platform.registry import Registry
+
 
 @dataclass(frozen=True)
 class Panel:
+    key: str
     order: int
     template_name: str
     get_context: Callable[[HttpRequest], dict]
     permission: str | None = None  # e.g. SEE_MONEY: shown only to roles that have it
 
 
-panels: list[Panel] = []
-
-
-def register(panel: Panel) -> None:
-    panels.append(panel)
-    panels.sort(key=lambda item: item.order)
+panels: Registry[Panel] = Registry("dashboard panels")

@@ -1,23 +1,24 @@
 """Build the demo: Northwind Training (full) and Contoso Learning (small, to see isolation).
 
-Each app may have a `demo.py` with `build(tenant, *, user, rng)`; they run in INSTALLED_APPS order
-(accounts, agreements, projects, invoicing, reporting), each inside the tenant's scope. A tenant
+The `demo` package has one module per app with `build(tenant, *, user, rng)`; they run in the
+apps' order (accounts, agreements, projects, invoicing), each inside the tenant's scope. A tenant
 that exists already is left as it is, so the command is idempotent.
 """
 
-import importlib
 import random
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import Membership, Role, Tenant
-from accounts.tenancy import activate
+from accounts.platform.models import Membership, Role, Tenant
+from accounts.platform.tenancy import activate
+from demo import accounts, agreements, invoicing, projects
+
+# In the apps' order: each builds on the rows of the ones before.
+BUILDERS = [accounts, agreements, projects, invoicing]
 
 DEMO_PASSWORD = "demo-pass-2026"
-DEMO_APPS = ["accounts", "agreements", "projects", "invoicing", "reporting"]
 
 TENANTS = [
     {
@@ -96,14 +97,7 @@ class Command(BaseCommand):
                     )
                 Membership.objects.create(tenant=tenant, user=user, role=role)
                 users.append(user)
-            for app_label in DEMO_APPS:
-                module_name = f"{apps.get_app_config(app_label).name}.demo"
-                try:
-                    module = importlib.import_module(module_name)
-                except ModuleNotFoundError as error:
-                    if error.name != module_name:
-                        raise
-                    continue
+            for module in BUILDERS:
                 module.build(tenant, user=users[0], rng=rng)
         self.stdout.write(self.style.SUCCESS(f"Built {tenant.name} at /{tenant.slug}/"))
 

@@ -23,7 +23,7 @@ from django_scopes.exceptions import ScopeError
 from django_scopes.manager import DisabledQuerySet
 
 if TYPE_CHECKING:
-    from accounts.models import Tenant
+    from accounts.platform.models import Tenant
 
 __all__ = [
     "ScopeError",
@@ -52,7 +52,7 @@ class ScopeRequiredQuerySet(models.QuerySet):
     def _refuse(self, *args, **kwargs):
         raise ScopeError(
             f"A scope on {', '.join(sorted(self.missing_scopes))} must be active to query "
-            f"{self.model.__name__}: wrap the code in accounts.tenancy.activate(tenant)."
+            f"{self.model.__name__}: wrap the code in accounts.platform.tenancy.activate(tenant)."
         )
 
     # Every path that sends SQL: evaluation, aggregates, writes, and use inside another query.
@@ -125,7 +125,7 @@ def current_tenant() -> Tenant | None:
 
 def tenant_reverse(viewname: str, *, tenant_id: int | None = None, kwargs=None) -> str:
     """`reverse()` for a tenant URL; the slug comes from the active tenant when it matches."""
-    from accounts.models import Tenant
+    from accounts.platform.models import Tenant
 
     tenant = current_tenant()
     if tenant is None or (tenant_id is not None and tenant.pk != tenant_id):

@@ -1,6 +1,6 @@
 """What each role may do. Roles are data: views name a permission, never a role."""
 
-from accounts.models import Role
+from accounts.platform.models import Role
 
 VIEW = "view"
 EDIT_CUSTOMERS = "edit_customers"  # accounts, contacts, regions

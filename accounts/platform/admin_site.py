@@ -1,3 +1,5 @@
+"""The Django admin site: platform superusers see every company, tenant admins their own."""
+
 from django.contrib import admin
 
 
@@ -25,7 +27,7 @@ class TenantAdminSite(admin.AdminSite):
 
 
 def is_tenant_admin(request) -> bool:
-    from accounts.models import Role
+    from accounts.platform.models import Role
 
     membership = getattr(request, "membership", None)
     return membership is not None and membership.role == Role.ADMIN

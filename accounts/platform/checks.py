@@ -1,3 +1,5 @@
+"""System checks of the deployment (a SECRET_KEY without DEBUG)."""
+
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from django.http import HttpRequest
 
+from accounts.platform.registry import Registry
+
 
 @dataclass(frozen=True)
 class Tab:
@@ -23,29 +25,8 @@ class Tab:
     permission: str | None = None
 
 
-class TabRegistry:
-    def __init__(self):
-        self._tabs: dict[str, AccountTab] = {}
-
-    def register(self, tab: Tab) -> None:
-        """Add a tab; a second tab with the same key is a mistake, refused at start-up."""
-        from django.core.exceptions import ImproperlyConfigured
-
-        if tab.key in self._tabs:
-            raise ImproperlyConfigured(
-                f"A tab “{tab.key}” is registered already ({self._tabs[tab.key].label}); "
-                "give the new one another key."
-            )
-        self._tabs[tab.key] = tab
-
-    def all(self) -> list[Tab]:
-        return sorted(self._tabs.values(), key=lambda tab: tab.order)
-
-    def get(self, key: str) -> Tab | None:
-        return self._tabs.get(key)
+def TabRegistry(name: str = "tabs") -> Registry[Tab]:
+    return Registry(name)
 
 
-account_tabs = TabRegistry()
-
-# Kept for the apps that registered account tabs under this name.
-AccountTab = Tab
+account_tabs: Registry[Tab] = Registry("account tabs")

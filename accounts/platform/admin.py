@@ -9,8 +9,8 @@ import contextlib
 
 from django.contrib import admin
 
-from accounts.admin_site import is_tenant_admin
-from accounts.tenancy import activate
+from accounts.platform.admin_site import is_tenant_admin
+from accounts.platform.tenancy import activate
 
 
 def _bind_tenant(form_class, tenant):

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.http import FileResponse, Http404
 
-from accounts.tenancy import TenantOwned
-from accounts.uploads import check_document
+from accounts.platform.tenancy import TenantOwned
+from accounts.platform.uploads import check_document
 
 
 def document_path(instance, filename):

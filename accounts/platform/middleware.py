@@ -11,9 +11,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.urls import Resolver404, resolve
 
-from accounts.models import Role
-from accounts.selectors import membership_for
-from accounts.tenancy import activate, scopes_disabled
+from accounts.platform.memberships import membership_for
+from accounts.platform.models import Role
+from accounts.platform.tenancy import activate, scopes_disabled
 
 ADMIN_TENANT_SESSION_KEY = "admin_tenant_id"
 

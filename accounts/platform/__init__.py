@@ -1,0 +1,35 @@
+"""The platform every app builds on, apart from the customer-accounts domain (DESIGN.md, "Layout").
+
+Apps import these modules and their public names only (no name starting with "_"); the
+import-linter contracts in pyproject.toml keep it so (`make lint`). The platform imports nothing
+of the apps, not even the customer-accounts domain of `accounts` it sits in.
+
+Tenancy and access
+    tenancy         TenantOwned, the scoped manager, activate(), current_tenant(), tenant_reverse()
+    models          Tenant, Membership, Role, Sequence, AuditEntry (tables of the `accounts` app)
+    memberships     who belongs to which company (the one deliberate cross-tenant read)
+    middleware      resolves /<tenant-slug>/ and runs the view inside its scope
+    permissions     what each role may do (SEE_MONEY, INVOICE, EXPORT, ...)
+    access          require() and can() for views
+Services
+    guards          require_active(), check_tenant(), normalise_tags(): what a service checks first
+    sequences       next_number(s): gapless per-tenant numbers
+    audit           audit(), audit_many(): the append-only audit trail
+    money           round_money(), line_net(), currencies and countries
+    bulk            insert_rows(): COPY on PostgreSQL, bulk_create elsewhere
+    tasks           tenant_task, enqueue_on_commit: background work on the django-tasks API
+Files, imports and exports
+    documents       StoredDocument and how files are stored, served and deleted
+    uploads         size, extension and content checks of uploads
+    importing       reading customers' CSV and XLSX files safely
+    exporting       one writer for CSV and XLSX; SafeResource; list exports
+Pages
+    views           TenantViewMixin, TenantListView, TenantFormView, TabbedDetailView,
+                    DatasetImportView, save_with_service()
+    forms           TenantFormMixin, DATE, helper()
+    registry        Registry and Hook: what higher apps add to lower apps' pages and rules
+    tabs, dashboard the registries of detail-page tabs and dashboard panels
+    admin, admin_site  the tenant-aware Django admin
+    commands        TenantCommand, the base of `--tenant` management commands
+    context_processors, checks
+"""
