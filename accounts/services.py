@@ -12,7 +12,9 @@ from accounts.models import Account, Contact, Region
 from accounts.platform.guards import check_tenant, normalise_tags, require_active
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.sequences import next_number
+from accounts.platform.tasks import enqueue_on_commit
 from accounts.platform.tenancy import activate
+from accounts.tasks import send_member_invitation
 
 User = get_user_model()
 
@@ -85,9 +87,6 @@ def membership_add(
     membership.full_clean()
     membership.save()
     if created and invite_base_url:
-        from accounts.platform.tasks import enqueue_on_commit
-        from accounts.tasks import send_member_invitation
-
         enqueue_on_commit(
             send_member_invitation,
             tenant=tenant,

@@ -13,6 +13,7 @@ from agreements.models import (
     Product,
     TrainingPackage,
 )
+from agreements.services import invoice_written_uses
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=3))
 
@@ -72,7 +73,6 @@ def prepurchase_list() -> QuerySet[PrepurchaseAgreement]:
 def prepurchase_ledger(agreement: PrepurchaseAgreement) -> list[PrepurchaseEntry]:
     """The agreement's ledger rows; each use an invoice line wrote carries that invoice's number
     as `written_by_invoice` (it is reversed by crediting the line, not on the ledger)."""
-    from agreements.services import invoice_written_uses
 
     entries = list(
         PrepurchaseEntry.objects.filter(agreement=agreement).select_related(

@@ -32,6 +32,7 @@ from agreements.models import (
     TaxRate,
     TrainingPackage,
 )
+from agreements.resources import PriceListEntryResource
 
 BOOKING_NUMBER_START = 1
 PREPURCHASE_NUMBER_START = 1
@@ -360,7 +361,6 @@ def prepurchase_reverse(
 
 def pricelist_import(*, tenant, by, price_list: PriceList, dataset, dry_run: bool) -> ImportReport:
     """Import price-list entries; nothing is saved unless every row is valid."""
-    from agreements.resources import PriceListEntryResource
 
     require_active(tenant)
     check_tenant(tenant, price_list)

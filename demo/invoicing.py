@@ -10,7 +10,7 @@ from django.utils import timezone
 from invoicing import services
 from invoicing.models import ExchangeRate, Grouping
 from projects import services as project_services
-from projects.models import Item, Project, Registration, RegistrationStatus
+from projects.models import Item, PrivateEvent, Project, Registration, RegistrationStatus
 
 LAST_DAY = datetime.date(2026, 11, 20)
 
@@ -108,7 +108,6 @@ def build(tenant, *, user, rng: random.Random) -> None:
 def _block_of_places(tenant, user):
     """A block of four unnamed places on a course that has run (the customer names learners
     later), delivered: billed in part below."""
-    from projects.models import PrivateEvent
 
     event = (
         PrivateEvent.objects.filter(

@@ -5,10 +5,12 @@ import datetime
 import random
 from decimal import Decimal
 
+from accounts import services as account_services
 from accounts.models import Contact
 from agreements.models import (
     Booking,
     BookingStatus,
+    Interest,
     PrepurchaseAgreement,
     Product,
     ProductKind,
@@ -134,7 +136,6 @@ def build(tenant, *, user, rng: random.Random) -> None:
 
 
 def _learners(tenant, user, account, rng, count):
-    from accounts import services as account_services
 
     existing = list(Contact.objects.filter(account=account))
     domain = account.name.split()[0].lower() + ".example"
@@ -275,7 +276,6 @@ def _sub_projects(tenant, user, parent, courses, learners, rng):
 
 
 def _past_budget(tenant, user, booking, courses, learners, rng):
-    from agreements.models import Interest
 
     interest = (
         Interest.objects.filter(booking=booking, product__in=courses)

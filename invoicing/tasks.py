@@ -2,13 +2,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from accounts.platform.tasks import tenant_task
-from invoicing.models import Invoice
+from invoicing.models import Invoice, InvoiceRun
+from invoicing.pdf import render_invoice_pdf as render
 
 
 @tenant_task()
 def render_invoice_pdf(*, tenant_id: int, invoice_id: int) -> str:
     """Render an issued invoice's PDF once and store it; it is served unchanged afterwards."""
-    from invoicing.pdf import render_invoice_pdf as render
 
     with transaction.atomic():
         invoice = (
@@ -28,8 +28,9 @@ def render_invoice_pdf(*, tenant_id: int, invoice_id: int) -> str:
 
 @tenant_task()
 def draft_run(*, tenant_id: int, run_id: int) -> int:
+    # Services queue these tasks (they import this module): importing services at the top here
+    # would be an import cycle.
     from invoicing import services
-    from invoicing.models import InvoiceRun
 
     run = InvoiceRun.objects.get(pk=run_id)
     try:
@@ -44,8 +45,7 @@ def draft_run(*, tenant_id: int, run_id: int) -> int:
 
 @tenant_task()
 def issue_run(*, tenant_id: int, run_id: int) -> int:
-    from invoicing import services
-    from invoicing.models import InvoiceRun
+    from invoicing import services  # import cycle: see draft_run
 
     run = InvoiceRun.objects.get(pk=run_id)
     try:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from accounts.platform.money import round_money
+from accounts.platform.money import minor_unit, round_money
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,6 @@ def compute(lines: Iterable, currency: str) -> Totals:
 def allocate_tax(lines: list, bands: tuple[TaxBand, ...], currency: str) -> list[Decimal]:
     """Each line's share of its rate's tax, so that the lines of a rate add up to the band's tax
     exactly (largest-remainder rounding). Exports then reconcile to the cent, line by line."""
-    from accounts.platform.money import minor_unit
 
     quantum = Decimal(1).scaleb(-minor_unit(currency))
     shares: list[Decimal] = [Decimal(0)] * len(lines)

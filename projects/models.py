@@ -12,10 +12,13 @@ from accounts.platform.tenancy import TenantOwned, tenant_reverse
 from agreements.models import (
     Booking,
     DiscountAgreement,
+    DiscountScope,
     PrepurchaseAgreement,
     Product,
+    ProductKind,
     money_field,
 )
+from agreements.pricing import PriceSource
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -302,7 +305,6 @@ class PrivateEvent(TenantOwned):
         return self.trainer_fee + self.venue_cost + self.other_cost
 
     def clean(self):
-        from agreements.models import DiscountScope, ProductKind
 
         errors = {}
         if self.product_id:
@@ -361,7 +363,6 @@ class PricedRow(TenantOwned):
 
     @property
     def price_source_label(self) -> str:
-        from agreements.pricing import PriceSource
 
         return PriceSource.LABELS.get(self.price_source, self.price_source or "—")
 

@@ -15,6 +15,7 @@ from import_export import fields, resources, widgets
 from accounts import services as account_services
 from accounts.models import Contact
 from accounts.platform.exporting import SafeResource as SafeResourceBase
+from accounts.platform.importing import ImportReport
 from projects import services
 from projects.models import PrivateEvent, Project, Registration
 
@@ -154,8 +155,6 @@ def registrations_import(*, tenant, by, project, dataset, dry_run: bool, confirm
     """Import registrations: nothing is saved unless every row is valid (and, where a row needs
     confirmation, `confirm` is set)."""
     from django.db import transaction
-
-    from accounts.platform.importing import ImportReport
 
     resource = RegistrationResource(tenant=tenant, user=by, project=project)
     resource.confirm = confirm

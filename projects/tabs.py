@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from accounts.platform.access import can
 from accounts.platform.registry import Registry
 from accounts.platform.tabs import Tab
 
@@ -39,8 +40,6 @@ item_actions: Registry[RowAction] = Registry("item actions")
 
 def actions_for(request, project, actions: list[RowAction]) -> list[tuple[RowAction, str]]:
     from django.urls import reverse
-
-    from accounts.platform.access import can
 
     return [
         (

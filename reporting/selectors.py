@@ -41,7 +41,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from agreements.models import Product
 from invoicing.models import ExchangeRate, Invoice, InvoiceKind
-from invoicing.selectors import issued_documents, issued_lines
+from invoicing.selectors import issued_documents, issued_lines, overdue
 from projects.billing import (
     ITEM_DELIVERY,
     REGISTRATION_DELIVERY,
@@ -346,8 +346,6 @@ def dashboard(*, base_currency: str, today=None) -> dict:
     from django.db.models import DecimalField, OuterRef, Subquery, Value
     from django.db.models.functions import Coalesce
     from django.utils import timezone
-
-    from invoicing.selectors import issued_documents, overdue
 
     today = today or timezone.localdate()
     month_start = today.replace(day=1)

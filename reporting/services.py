@@ -7,8 +7,9 @@ from django.db import transaction
 from accounts.platform.guards import require_active
 from accounts.platform.sequences import next_number
 from invoicing.models import InvoiceLine
+from reporting.custom import Definition
 from reporting.exports import reconciliation_sql, stream_csv
-from reporting.models import ExportBatch, ExportedInvoice
+from reporting.models import ExportBatch, ExportedInvoice, SavedReport
 from reporting.selectors import unexported_documents
 
 
@@ -47,8 +48,6 @@ def export_batch_create(*, tenant, by) -> ExportBatch:
 
 @transaction.atomic
 def saved_report_create(*, tenant, by, name: str, definition: dict, chart: str = "bar"):
-    from reporting.custom import Definition
-    from reporting.models import SavedReport
 
     require_active(tenant)
     report = SavedReport(

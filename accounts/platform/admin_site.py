@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from accounts.platform.models import Role
+
 
 class TenantAdminSite(admin.AdminSite):
     """The Django admin for platform superusers (every tenant) and tenant admins (their own).
@@ -27,7 +29,6 @@ class TenantAdminSite(admin.AdminSite):
 
 
 def is_tenant_admin(request) -> bool:
-    from accounts.platform.models import Role
 
     membership = getattr(request, "membership", None)
     return membership is not None and membership.role == Role.ADMIN

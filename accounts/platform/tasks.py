@@ -15,6 +15,7 @@ import functools
 from django.db import transaction
 from django_tasks import task
 
+from accounts.platform.models import Tenant
 from accounts.platform.tenancy import activate
 
 
@@ -22,8 +23,6 @@ def tenant_task(**task_options):
     def decorate(func):
         @functools.wraps(func)
         def run_in_tenant(*, tenant_id: int, **kwargs):
-            from accounts.platform.models import Tenant
-
             tenant = Tenant.objects.get(pk=tenant_id)
             with activate(tenant):
                 return func(tenant_id=tenant_id, **kwargs)

@@ -23,7 +23,7 @@ from django_scopes.exceptions import ScopeError
 from django_scopes.manager import DisabledQuerySet
 
 if TYPE_CHECKING:
-    from accounts.platform.models import Tenant
+    from accounts.platform.models import Tenant  # import cycle: models build on TenantOwned
 
 __all__ = [
     "ScopeError",
@@ -125,7 +125,7 @@ def current_tenant() -> Tenant | None:
 
 def tenant_reverse(viewname: str, *, tenant_id: int | None = None, kwargs=None) -> str:
     """`reverse()` for a tenant URL; the slug comes from the active tenant when it matches."""
-    from accounts.platform.models import Tenant
+    from accounts.platform.models import Tenant  # import cycle: models build on TenantOwned
 
     tenant = current_tenant()
     if tenant is None or (tenant_id is not None and tenant.pk != tenant_id):

@@ -3,7 +3,9 @@
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 
 from accounts.platform import permissions
-from accounts.platform.access import require
+from accounts.platform.access import can, require
+from accounts.platform.forms import ImportForm
+from accounts.platform.importing import load_table
 
 
 class TenantViewMixin:
@@ -51,7 +53,6 @@ class TenantListView(TenantViewMixin):
     create_permission: str | None = None
 
     def get_context_data(self, **kwargs):
-        from accounts.platform.access import can
 
         context = super().get_context_data(**kwargs)
         context.update(
@@ -121,8 +122,6 @@ class TenantFormView(TenantViewMixin):
         from django.contrib import messages
         from django.shortcuts import redirect
 
-        from accounts.platform.views import save_with_service
-
         obj = self.get_object()
         form = self.form_class(request.POST, request.FILES, **self.get_form_kwargs(obj))
         result = {}
@@ -158,8 +157,6 @@ class TabbedDetailView(TenantViewMixin):
         from django.http import Http404
         from django.shortcuts import render
         from django.urls import reverse
-
-        from accounts.platform.access import can
 
         request = self.request
         active = self.registry.get(tab)
@@ -233,8 +230,6 @@ class DatasetImportView(TenantViewMixin):
     def render_page(self, target, status=200, **context):
         from django.shortcuts import render
 
-        from accounts.platform.forms import ImportForm
-
         context.setdefault("form", ImportForm())
         return render(
             self.request, self.template_name, {**self.get_context(target), **context}, status=status
@@ -246,9 +241,6 @@ class DatasetImportView(TenantViewMixin):
     def post(self, request, pk):
         from django.core.files.base import ContentFile
         from django.core.files.storage import default_storage
-
-        from accounts.platform.forms import ImportForm
-        from accounts.platform.importing import load_table
 
         target = self.get_target(pk)
         if "token" in request.POST:

@@ -5,7 +5,7 @@ from babel import Locale
 from babel.numbers import format_currency, format_decimal, parse_pattern
 from django import template
 
-from accounts.platform.money import minor_unit
+from accounts.platform.money import format_percent, minor_unit
 
 register = template.Library()
 
@@ -44,6 +44,5 @@ def _pattern(digits: int):
 
 @register.filter
 def percent(value):
-    from accounts.platform.money import format_percent
 
     return "—" if value in (None, "") else f"{format_percent(value)} %"

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
+from accounts.platform.tasks import enqueue_on_commit
 from agreements import services as agreement_services
 from agreements.models import LedgerKind
 from invoicing.models import (
@@ -22,6 +23,7 @@ from invoicing.models import (
 from invoicing.services.claims import release
 from invoicing.services.issuing import number, snapshot
 from invoicing.services.lines import share_taxes, store_totals
+from invoicing.tasks import render_invoice_pdf
 
 
 @transaction.atomic
@@ -137,8 +139,6 @@ def invoice_credit(
             "reason": reason,
         },
     )
-    from accounts.platform.tasks import enqueue_on_commit
-    from invoicing.tasks import render_invoice_pdf
 
     enqueue_on_commit(render_invoice_pdf, tenant=tenant, invoice_id=note.pk)
     return note

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.platform.audit import audit_many
 from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.sequences import next_numbers
+from accounts.platform.tasks import enqueue_on_commit
 from agreements import services as agreement_services
 from agreements.models import PrepurchaseUnit
 from agreements.pricing import resolve_prepurchase_price
@@ -30,6 +31,7 @@ from invoicing.models import (
 from invoicing.selectors import rate_for
 from invoicing.services.drafts import check_max_billing
 from invoicing.services.lines import freeze_line_taxes
+from invoicing.tasks import render_invoice_pdf
 from projects.models import (
     Registration,
 )
@@ -205,9 +207,6 @@ def issue_drafts(
         ],
     )
     if render_pdf:
-        from accounts.platform.tasks import enqueue_on_commit
-        from invoicing.tasks import render_invoice_pdf
-
         for invoice in invoices:
             enqueue_on_commit(render_invoice_pdf, tenant=tenant, invoice_id=invoice.pk)
     return invoices
