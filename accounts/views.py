@@ -28,9 +28,11 @@ from accounts.forms import (
 from accounts.models import Account, Contact, Region
 from accounts.platform import permissions
 from accounts.platform.access import can
+from accounts.platform.dashboard import panels
 from accounts.platform.exporting import ListExportMixin
 from accounts.platform.memberships import memberships_for_user
 from accounts.platform.middleware import ADMIN_TENANT_SESSION_KEY
+from accounts.platform.models import Membership
 from accounts.platform.tabs import account_tabs
 from accounts.platform.tenancy import tenant_reverse
 from accounts.platform.views import TabbedDetailView, TenantViewMixin, save_with_service
@@ -54,7 +56,6 @@ class DashboardView(TenantViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["counts"] = selectors.tenant_overview()
-        from accounts.platform.dashboard import panels
 
         context["panels"] = [
             (panel.template_name, panel.get_context(self.request))
@@ -238,7 +239,6 @@ class MembersView(TenantViewMixin, View):
     template_name = "accounts/members.html"
 
     def render_page(self, form, status=200):
-        from accounts.platform.models import Membership
 
         table = MemberTable(Membership.objects.select_related("user"), orderable=False)
         return render(

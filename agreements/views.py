@@ -8,6 +8,7 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from accounts.models import Account
 from accounts.platform import documents, permissions
 from accounts.platform.access import can
 from accounts.platform.forms import DocumentForm
@@ -303,8 +304,6 @@ class BookingFormView(TenantFormView, View):
         initial = {"owner": self.request.user.pk}
         account_id = self.request.GET.get("account")
         if account_id and account_id.isdigit():
-            from accounts.models import Account
-
             account = Account.objects.filter(pk=account_id).first()
             if account is not None:
                 initial["account"] = account.pk

@@ -8,8 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.platform.models import AuditEntry
+from invoicing import totals
 from invoicing.models import (
     ExchangeRate,
+    Grouping,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -44,8 +47,6 @@ def invoice_detail(invoice: Invoice) -> dict:
     """What the invoice page shows: its lines (each saying whether it is credited and, on a
     draft, which issued documents invoiced its registration before), the tax bands, the credit
     notes and the history of the invoice."""
-    from accounts.platform.models import AuditEntry
-    from invoicing import totals
 
     lines = list(
         invoice.lines.select_related("registration", "item", "credited_line").prefetch_related(
@@ -151,7 +152,6 @@ def run_candidates(
 
 def run_preview(included: dict, grouping: str) -> dict:
     """How many invoices and rows the run would create, with totals per currency."""
-    from invoicing.models import Grouping
 
     per_currency: dict[str, Decimal] = defaultdict(Decimal)
     rows = invoices = 0

@@ -12,8 +12,8 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from accounts.platform import permissions
-from accounts.platform.access import can
-from accounts.platform.exporting import ListExportMixin
+from accounts.platform.access import can, require
+from accounts.platform.exporting import ListExportMixin, export_response
 from accounts.platform.views import TenantListView, TenantViewMixin, save_with_service
 from invoicing import access, selectors, services
 from invoicing.filters import InvoiceFilter
@@ -26,8 +26,9 @@ from invoicing.forms import (
     RunForm,
 )
 from invoicing.models import ExchangeRate, InvoiceRun
-from invoicing.resources import InvoiceResource
+from invoicing.resources import InvoiceLineResource, InvoiceResource
 from invoicing.tables import CompactInvoiceTable, InvoiceTable
+from invoicing.tasks import render_invoice_pdf
 from projects.access import get_project_for_user
 from projects.models import Item, Registration
 
@@ -57,10 +58,6 @@ class InvoiceDetailView(TenantViewMixin, View):
     def get(self, request, pk):
         invoice = access.get_invoice_for_user(request, pk)
         if request.GET.get("export") in ("csv", "xlsx"):
-            from accounts.platform.access import require
-            from accounts.platform.exporting import export_response
-            from invoicing.resources import InvoiceLineResource
-
             require(request, permissions.SEE_MONEY)
             return export_response(
                 InvoiceLineResource(),
@@ -146,8 +143,6 @@ class InvoicePdfView(TenantViewMixin, View):
         if invoice.is_draft:
             raise Http404("Drafts have no PDF: issue the invoice first.")
         if not invoice.pdf:
-            from invoicing.tasks import render_invoice_pdf
-
             render_invoice_pdf.func(tenant_id=request.tenant.pk, invoice_id=invoice.pk)
             invoice.refresh_from_db()
         response = FileResponse(
@@ -168,7 +163,6 @@ class InvoiceZipView(TenantViewMixin, View):
         if not invoices:
             messages.error(request, "Tick one or more issued invoices to download.")
             return redirect(_url(request, "invoicing:invoice-list"))
-        from invoicing.tasks import render_invoice_pdf
 
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

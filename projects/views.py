@@ -9,7 +9,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from accounts.models import Account
 from accounts.platform import documents, permissions
 from accounts.platform.access import can, require
-from accounts.platform.exporting import ListExportMixin
+from accounts.platform.exporting import CONTENT_TYPES, ListExportMixin, export_response
 from accounts.platform.forms import DocumentForm
 from accounts.platform.views import (
     DatasetImportView,
@@ -34,9 +34,15 @@ from projects.forms import (
     RegistrationEditForm,
 )
 from projects.models import PrivateEvent, Project, ProjectStatus, PurchaseOrder
-from projects.resources import ProjectResource, registrations_import
+from projects.resources import ProjectResource, RegistrationExportResource, registrations_import
 from projects.tables import AccountProjectTable, ItemTable, ProjectTable, RegistrationTable
-from projects.tabs import actions_for, item_actions, project_tabs, registration_actions
+from projects.tabs import (
+    actions_for,
+    item_actions,
+    overview_panels,
+    project_tabs,
+    registration_actions,
+)
 
 PAGE_SIZE = 25
 
@@ -104,8 +110,6 @@ class ProjectDetailView(TabbedDetailView, View):
         return access.get_project_for_user(self.request, pk)
 
     def get(self, request, pk, tab="overview"):
-        from accounts.platform.exporting import CONTENT_TYPES, export_response
-        from projects.resources import RegistrationExportResource
 
         file_format = request.GET.get("export")
         if tab == "registrations" and file_format in CONTENT_TYPES:
@@ -130,7 +134,6 @@ class ProjectDetailView(TabbedDetailView, View):
 
 
 def overview_context(request, project):
-    from projects.tabs import overview_panels
 
     return {
         "totals": selectors.project_totals(project),

@@ -10,21 +10,24 @@ from django.utils import timezone
 from django.views import View
 
 from accounts.platform import permissions
+from accounts.platform.exporting import file_response
 from accounts.platform.views import TenantViewMixin
+from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
 from reporting import selectors, services
+from reporting.custom import MEASURES, MONEY_MEASURES, Definition, chart, run
 from reporting.exports import reconciliation_sql, stream_csv
-from reporting.models import ExportBatch
+from reporting.forms import CustomReportForm, SaveReportForm
+from reporting.models import ExportBatch, SavedReport
+from reporting.selectors import DIMENSIONS, dashboard, profitability, project_figures
 
 
 def project_profitability_context(request, project):
-    from reporting.selectors import project_figures
 
     return {"figures": project_figures(project)}
 
 
 def project_overview_money_context(request, project):
-    from reporting.selectors import project_figures
 
     return {"figures": project_figures(project)}
 
@@ -37,7 +40,6 @@ class ExportsView(TenantViewMixin, View):
     template_name = "reporting/exports.html"
 
     def get(self, request):
-        from invoicing.filters import InvoiceFilter
 
         return render(
             request,
@@ -70,7 +72,6 @@ class ReconciliationView(TenantViewMixin, View):
     permission = permissions.EXPORT
 
     def get(self, request):
-        from invoicing.filters import InvoiceFilter
 
         filtered = InvoiceFilter(request.GET, queryset=Invoice.objects.all(), request=request)
         ids_sql, ids_params = filtered.qs.order_by().values("pk").query.sql_with_params()
@@ -106,7 +107,6 @@ class ProfitabilityView(TenantViewMixin, View):
     template_name = "reporting/profitability.html"
 
     def get(self, request):
-        from reporting.selectors import DIMENSIONS, profitability
 
         group_by = request.GET.get("group", "project")
         if group_by not in DIMENSIONS:
@@ -151,8 +151,6 @@ def _month_param(value, end=False):
 def _profitability_csv(rows, dimension_label):
     from decimal import ROUND_HALF_UP, Decimal
 
-    from accounts.platform.exporting import file_response
-
     headers = [
         dimension_label,
         "currency",
@@ -184,7 +182,6 @@ def _profitability_csv(rows, dimension_label):
 
 
 def dashboard_context(request) -> dict:
-    from reporting.selectors import dashboard
 
     return dashboard(base_currency=request.tenant.base_currency)
 
@@ -198,9 +195,6 @@ class CustomReportView(TenantViewMixin, View):
     template_name = "reporting/custom.html"
 
     def get(self, request):
-        from reporting.custom import MEASURES, MONEY_MEASURES, Definition, chart, run
-        from reporting.forms import CustomReportForm, SaveReportForm
-        from reporting.models import SavedReport
 
         params = request.GET.copy()
         saved = None
@@ -239,7 +233,6 @@ class CustomReportView(TenantViewMixin, View):
         )
 
     def post(self, request):
-        from reporting.forms import CustomReportForm, SaveReportForm
 
         form, save_form = CustomReportForm(request.POST), SaveReportForm(request.POST)
         if not (form.is_valid() and save_form.is_valid()):
@@ -267,8 +260,6 @@ class CustomReportView(TenantViewMixin, View):
 
 
 def _custom_export(result, definition, file_format):
-    from accounts.platform.exporting import file_response
-    from reporting.custom import MEASURES
 
     headers = [*result.columns, "Currency", *(MEASURES[m] for m in definition.measures)]
     table = [

@@ -8,17 +8,21 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import Account, Region
 from accounts.platform.guards import check_tenant, require_active
+from accounts.platform.tasks import enqueue_on_commit
 from invoicing.models import (
     Grouping,
     InvoiceRun,
     InvoiceStatus,
     RunStatus,
 )
+from invoicing.selectors import parse_date, run_candidates
 from invoicing.services.claims import CLAIM_CONFLICT
 from invoicing.services.drafts import load_rows, write_drafts
 from invoicing.services.grouping import DraftGroup, grouped
 from invoicing.services.issuing import issue_drafts
+from invoicing.tasks import draft_run, issue_run
 from projects.models import (
     Project,
 )
@@ -41,9 +45,6 @@ def run_start(*, tenant, by, key: str, selection: dict, grouping: str) -> tuple[
         },
     )
     if created:
-        from accounts.platform.tasks import enqueue_on_commit
-        from invoicing.tasks import draft_run
-
         enqueue_on_commit(draft_run, tenant=tenant, run_id=run.pk)
     return run, created
 
@@ -67,8 +68,6 @@ def run_resume(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
             "stops, then finish the rest."
         )
     _update_run(run, status=RunStatus.QUEUED)
-    from accounts.platform.tasks import enqueue_on_commit
-    from invoicing.tasks import draft_run
 
     enqueue_on_commit(draft_run, tenant=tenant, run_id=run.pk)
     return run
@@ -128,10 +127,8 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
     """Create the run's drafts, RUN_BATCH invoices per transaction (called by the task). Rows
     that are invoiced meanwhile are skipped, so running it again finishes the rest without
     duplicates."""
-    from accounts.models import Account, Region
 
     require_active(tenant)
-    from invoicing.selectors import parse_date, run_candidates
 
     selection = run.selection
     included, _excluded = run_candidates(
@@ -188,8 +185,6 @@ def run_issue_start(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
     ):
         raise ValidationError("This run has no drafts waiting to be issued.")
     _update_run(run, status="issuing")
-    from accounts.platform.tasks import enqueue_on_commit
-    from invoicing.tasks import issue_run
 
     enqueue_on_commit(issue_run, tenant=tenant, run_id=run.pk)
     return run
