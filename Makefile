@@ -6,14 +6,29 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres bench lint format check clean
+.PHONY: run test test-postgres bench lint format check clean lock audit
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements.lock pins, every file checked against its hash
+# (`make lock` writes it from pyproject.toml after a dependency changes).
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+## make lock: pin every dependency (test tools included) with hashes, from pyproject.toml
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --extra test --generate-hashes --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+
+## make audit: known vulnerabilities of the pinned versions (needs PyPI's advisory database online)
+audit: $(STAMP)
+	$(PY) -m pip install --quiet pip-audit
+	$(VENV)/bin/pip-audit --require-hashes --disable-pip -r requirements.lock
 
 ## make run: install, migrate, load the demo if the database is empty, serve on 127.0.0.1:8000
 run: $(STAMP)
@@ -28,8 +43,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## make test-postgres: the suite on PostgreSQL, the app's queries as frameworks_app under
+## row-level security (the URL's user creates the test database and migrates it)
 test-postgres: $(STAMP)
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/frameworks} $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/frameworks} \
+	  DATABASE_APP_ROLE=$${DATABASE_APP_ROLE:-frameworks_app} $(PY) -m pytest $(PYTEST_ARGS)
 
 ## make bench: benchmarks under tests/perf (run on purpose, print their figures)
 bench: $(STAMP)
@@ -39,6 +57,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/djlint templates --lint
+	$(VENV)/bin/djlint templates --check
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -1,32 +1,32 @@
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from accounts import services
 from accounts.models import Account, Contact, Region
 from accounts.platform.admin import TenantInline, TenantModelAdmin
+from accounts.platform.admin_site import PlatformOnlyAdminMixin
 from accounts.platform.models import AuditEntry, Membership, Sequence, Tenant
 
 
-class PlatformOnlyAdmin(admin.ModelAdmin):
+class PlatformOnlyAdmin(PlatformOnlyAdminMixin, admin.ModelAdmin):
     """Global rows: only platform superusers manage them."""
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    has_view_permission = has_add_permission = has_change_permission = (
-        lambda self, request, obj=None: request.user.is_superuser
-    )
-    has_delete_permission = has_change_permission
 
 
 @admin.register(Tenant)
 class TenantAdmin(PlatformOnlyAdmin):
+    """A company is deactivated, never deleted: its issued invoices and audit trail stay."""
+
     list_display = ["name", "slug", "base_currency", "country", "is_active", "created_at"]
     list_filter = ["is_active", "base_currency"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 User = get_user_model()
@@ -38,52 +38,99 @@ class PlatformUserAdmin(PlatformOnlyAdmin, UserAdmin):
     pass
 
 
+class MembershipAddForm(forms.ModelForm):
+    """A member is added by e-mail, never by picking a user of the platform."""
+
+    email = forms.EmailField(label="E-mail")
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+    def clean(self):
+        cleaned = super().clean()
+        tenant = cleaned.get("tenant")
+        if tenant is None and self.instance.tenant_id:
+            tenant = self.instance.tenant
+        email = (cleaned.get("email") or "").strip().lower()
+        # The service refuses it too; asked here, the admin can show it on the form.
+        if tenant is not None and email:
+            members = Membership.objects.filter(tenant=tenant, user__email__iexact=email)
+            if members.exists():
+                self.add_error("email", f"{email} is already a member of {tenant}.")
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(TenantModelAdmin):
+    """Members are added by e-mail through `membership_add`, whose answer is the same whether or
+    not the person has a user account already; the person of a membership never changes."""
+
     list_display = ["user", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
-    raw_id_fields = ["user"]
+    # `save_model` calls it with the e-mail (adds) or `membership_change_role` (changes).
+    service = services.membership_add
+    delete_service, delete_service_argument = services.membership_remove, "membership"
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return super().get_fieldsets(request, obj)
+        fields = ["email", "first_name", "last_name", "role"]
+        return [(None, {"fields": ["tenant", *fields] if self._platform(request) else fields})]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = MembershipAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "user"] if obj is not None else fields
 
     def save_model(self, request, obj, form, change):
-        if change and "role" in form.changed_data:
-            with self.tenant_of(request, obj) as tenant:
-                new_role = obj.role
-                obj.role = form.initial["role"]
-                services.membership_change_role(
-                    tenant=tenant, by=request.user, membership=obj, role=new_role
-                )
-            return
-        super().save_model(request, obj, form, change)
-
-    def delete_model(self, request, obj):
         with self.tenant_of(request, obj) as tenant:
-            try:
-                services.membership_remove(tenant=tenant, by=request.user, membership=obj)
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+            if change:
+                if "role" in form.changed_data:
+                    new_role, obj.role = obj.role, form.initial["role"]
+                    services.membership_change_role(
+                        tenant=tenant, by=request.user, membership=obj, role=new_role
+                    )
+                return
+            email = form.cleaned_data["email"].strip().lower()
+            membership, _ = services.membership_add(
+                tenant=tenant,
+                by=request.user,
+                email=email,
+                role=obj.role,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                invite_base_url=request.build_absolute_uri("/"),
+            )
+        obj.pk, obj.user = membership.pk, membership.user
+        request.member_invited = services.invitation_sent(email=email, tenant=tenant)
 
-    def delete_queryset(self, request, queryset):
-        for membership in queryset:
-            self.delete_model(request, membership)
+    def response_add(self, request, obj, post_url_continue=None):
+        # The page's answer: the same whether or not the person had a user account.
+        self.message_user(request, request.member_invited)
+        return HttpResponseRedirect(reverse("admin:accounts_membership_changelist"))
 
 
 @admin.register(Region)
 class RegionAdmin(TenantModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
-
-    def save_model(self, request, obj, form, change):
-        if not self._platform(request):
-            obj.tenant = request.tenant
-        with self.tenant_of(request, obj) as tenant:
-            services.region_save(tenant=tenant, by=request.user, region=obj)
+    service, service_argument = services.region_save, "region"
 
 
 class ContactInline(TenantInline, admin.TabularInline):
     model = Contact
     extra = 0
     fields = ["first_name", "last_name", "job_title", "email", "phone", "is_primary"]
+    service, service_argument = services.contact_save, "contact"
+    delete_service, delete_service_argument = services.contact_delete, "contact"
 
 
 @admin.register(Account)
@@ -95,22 +142,7 @@ class AccountAdmin(TenantModelAdmin):
     list_select_related = ["region", "parent"]
     readonly_fields = ["number", "created_at", "updated_at"]
     inlines = [ContactInline]
-
-    def save_model(self, request, obj, form, change):
-        if not self._platform(request):
-            obj.tenant = request.tenant
-        with self.tenant_of(request, obj) as tenant:
-            services.account_save(tenant=tenant, by=request.user, account=obj)
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not Contact:
-            return super().save_formset(request, form, formset, change)
-        with self.tenant_of(request, form.instance) as tenant:
-            for contact in formset.save(commit=False):
-                contact.tenant = tenant
-                services.contact_save(tenant=tenant, by=request.user, contact=contact)
-            for contact in formset.deleted_objects:
-                services.contact_delete(tenant=tenant, by=request.user, contact=contact)
+    service, service_argument = services.account_save, "account"
 
 
 @admin.register(Contact)
@@ -120,52 +152,23 @@ class ContactAdmin(TenantModelAdmin):
     search_fields = ["first_name", "last_name", "email", "account__name"]
     list_select_related = ["account"]
     autocomplete_fields = ["account"]
-
-    def save_model(self, request, obj, form, change):
-        if not self._platform(request):
-            obj.tenant = request.tenant
-        with self.tenant_of(request, obj) as tenant:
-            services.contact_save(tenant=tenant, by=request.user, contact=obj)
-
-    def delete_model(self, request, obj):
-        with self.tenant_of(request, obj) as tenant:
-            services.contact_delete(tenant=tenant, by=request.user, contact=obj)
-
-    def delete_queryset(self, request, queryset):
-        for contact in queryset:
-            self.delete_model(request, contact)
+    service, service_argument = services.contact_save, "contact"
+    delete_service, delete_service_argument = services.contact_delete, "contact"
 
 
 @admin.register(Sequence)
 class SequenceAdmin(TenantModelAdmin):
-    """Counters are read-only: editing one by hand could reuse or skip a number."""
+    """Counters are read-only (no service named): editing one by hand could reuse or skip a
+    number."""
 
     list_display = ["key", "last_value"]
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(TenantModelAdmin):
-    """The audit trail is append-only: readable here, never changed."""
+    """The audit trail is append-only: readable here (no service named), never changed."""
 
     list_display = ["at", "action", "subject", "actor"]
     list_filter = ["action", "object_type"]
     search_fields = ["subject"]
     list_select_related = ["actor"]
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 
 from accounts.models import Account, AccountKind, Region
+from accounts.platform.bounds import parse_id
 
 
 def _regions(request):
@@ -50,6 +51,6 @@ class AccountFilter(django_filters.FilterSet):
             | Q(tags__icontains=value)
             | Q(tax_id__icontains=value)
         )
-        if value.isdigit():
-            condition |= Q(number=int(value))
+        if parse_id(value):
+            condition |= Q(number=parse_id(value))
         return queryset.filter(condition)

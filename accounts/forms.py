@@ -3,7 +3,7 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
 
 from accounts.models import Account, AccountKind, Contact, Region
-from accounts.platform.forms import TenantFormMixin
+from accounts.platform.forms import Form, ModelForm, TenantFormMixin
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.money import country_choices, currency_choices
 
@@ -98,7 +98,7 @@ class RegionForm(TenantFormMixin, forms.ModelForm):
         self.helper.form_tag = False
 
 
-class TenantSettingsForm(forms.ModelForm):
+class TenantSettingsForm(ModelForm):
     LOGO_MAX_BYTES = 1024 * 1024
 
     def clean_logo(self):
@@ -156,7 +156,7 @@ class TenantSettingsForm(forms.ModelForm):
         )
 
 
-class MemberAddForm(forms.Form):
+class MemberAddForm(Form):
     email = forms.EmailField()
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
@@ -176,7 +176,7 @@ class MemberAddForm(forms.Form):
         )
 
 
-class MemberRoleForm(forms.ModelForm):
+class MemberRoleForm(ModelForm):
     class Meta:
         model = Membership
         fields = ["role"]

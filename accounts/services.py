@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Account, Contact, Region
+from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, normalise_tags, require_active
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.sequences import next_number
 from accounts.platform.tasks import enqueue_on_commit
 from accounts.platform.tenancy import activate
-from accounts.tasks import send_member_invitation
+from accounts.tasks import send_member_invitation, send_member_notice
 
 User = get_user_model()
 
@@ -67,11 +68,18 @@ def membership_add(
     last_name: str = "",
     invite_base_url: str | None = None,
 ) -> tuple[Membership, bool]:
-    """Give a person access; a new person gets a user account without a password, and is
-    e-mailed an invitation to choose one (a link on `invite_base_url`, the app's address),
-    queued once the membership is committed; without an address no invitation is sent.
+    """Give a person access, by e-mail address: the one way members are added (the members
+    page, the Django admin, `add_member`).
 
-    Returns the membership and whether a user account was created.
+    Whether the address belongs to a user of the platform already must not show: every caller
+    answers with `invitation_sent`, whatever happened. A new person gets a user account without
+    a password and an e-mail with a link to choose one; a known user gets an e-mail saying they
+    now have access (their name and account stay as they are). The e-mail is queued once the
+    membership is committed, with links on `invite_base_url` (the app's address); without an
+    address no e-mail is sent.
+
+    Returns the membership and whether a user account was created (for operators' commands,
+    never for a page).
     """
     require_active(tenant)
     email = email.strip().lower()
@@ -86,14 +94,27 @@ def membership_add(
     membership = Membership(tenant=tenant, user=user, role=role)
     membership.full_clean()
     membership.save()
-    if created and invite_base_url:
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="member added",
+        obj=membership,
+        after={"email": email, "role": role},
+    )
+    if invite_base_url:
         enqueue_on_commit(
-            send_member_invitation,
+            send_member_invitation if created else send_member_notice,
             tenant=tenant,
             membership_id=membership.pk,
             base_url=invite_base_url,
         )
     return membership, created
+
+
+def invitation_sent(*, email: str, tenant: Tenant) -> str:
+    """What a page answers once `membership_add` has added someone: the same words whether or
+    not the person had a user account, so the answer tells nothing about other companies."""
+    return f"We have sent {email.strip().lower()} an invitation to join {tenant.name}."
 
 
 def _admins_left_without(membership: Membership) -> int:
@@ -129,6 +150,13 @@ def membership_remove(*, tenant: Tenant, by: User, membership: Membership) -> No
     check_tenant(tenant, membership)
     if membership.role == Role.ADMIN and not _admins_left_without(membership):
         raise ValidationError("This is the company's last admin and cannot be removed.")
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="member removed",
+        obj=membership,
+        before={"email": membership.user.email, "role": membership.role},
+    )
     membership.delete()
 
 
@@ -199,6 +227,13 @@ def contact_delete(*, tenant: Tenant, by: User, contact: Contact) -> None:
     check_tenant(tenant, contact)
     was_primary = contact.is_primary
     account_id = contact.account_id
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="contact deleted",
+        obj=contact,
+        before={"account": str(contact.account), "email": contact.email},
+    )
     contact.delete()
     if was_primary:
         successor = Contact.objects.filter(account_id=account_id).order_by("created_at", "pk")

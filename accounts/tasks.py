@@ -29,3 +29,24 @@ def send_member_invitation(*, tenant_id: int, membership_id: int, base_url: str)
         recipient_list=[user.email],
     )
     return user.email
+
+
+@tenant_task()
+def send_member_notice(*, tenant_id: int, membership_id: int, base_url: str) -> str:
+    """E-mail a person who has a user account already that they now have access to a company
+    (the counterpart of `send_member_invitation`: the page answers the same for both)."""
+    membership = Membership.objects.select_related("user", "tenant").get(pk=membership_id)
+    user = membership.user
+    context = {
+        "membership": membership,
+        "tenant": membership.tenant,
+        "link": base_url.rstrip("/") + reverse("login"),
+        "reset_link": base_url.rstrip("/") + reverse("password_reset"),
+    }
+    send_mail(
+        subject=f"You have been invited to {membership.tenant.name}",
+        message=render_to_string("accounts/email/access_granted.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return user.email

@@ -28,6 +28,7 @@ from accounts.forms import (
 from accounts.models import Account, Contact, Region
 from accounts.platform import permissions
 from accounts.platform.access import can
+from accounts.platform.bounds import parse_id
 from accounts.platform.dashboard import panels
 from accounts.platform.exporting import ListExportMixin
 from accounts.platform.memberships import memberships_for_user
@@ -217,7 +218,7 @@ class RegionListView(TenantViewMixin, View):
     def post(self, request):
         region = None
         if request.POST.get("region_id"):
-            region = Region.objects.filter(pk=request.POST["region_id"]).first()
+            region = Region.objects.filter(pk=parse_id(request.POST["region_id"])).first()
             if region is None:
                 raise Http404("No such region.")
         form = RegionForm(request.POST, instance=region, tenant=request.tenant)
@@ -250,10 +251,9 @@ class MembersView(TenantViewMixin, View):
 
     def post(self, request):
         form = MemberAddForm(request.POST)
-        result = {}
 
         def add():
-            result["membership"], result["created"] = services.membership_add(
+            services.membership_add(
                 tenant=request.tenant,
                 by=request.user,
                 invite_base_url=request.build_absolute_uri("/"),
@@ -262,17 +262,12 @@ class MembersView(TenantViewMixin, View):
 
         if not save_with_service(form, add):
             return self.render_page(form, status=422)
-        membership = result["membership"]
-        if result["created"]:
-            messages.success(
-                request,
-                f"{membership.user.email} added as {membership.get_role_display()}; "
-                "an invitation to choose a password is on its way.",
-            )
-        else:
-            messages.success(
-                request, f"{membership.user.email} added as {membership.get_role_display()}."
-            )
+        # The same answer whether or not the address has a user account (the typed address,
+        # never the stored one): the page must not tell who uses the platform.
+        messages.success(
+            request,
+            services.invitation_sent(email=form.cleaned_data["email"], tenant=request.tenant),
+        )
         return redirect("accounts:members", tenant_slug=request.tenant.slug)
 
 

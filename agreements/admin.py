@@ -1,5 +1,4 @@
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 
 from accounts.platform.admin import ServiceSaveAdmin, TenantInline, TenantModelAdmin
 from agreements import services
@@ -41,9 +40,12 @@ class ProductAdmin(ServiceSaveAdmin):
 
 
 class PriceListEntryInline(TenantInline, admin.TabularInline):
+    """Entries are saved through the service; there is no service that deletes one."""
+
     model = PriceListEntry
     extra = 0
     autocomplete_fields = ["product"]
+    service, service_argument = services.pricelist_entry_save, "entry"
 
 
 @admin.register(PriceList)
@@ -53,19 +55,23 @@ class PriceListAdmin(ServiceSaveAdmin):
     inlines = [PriceListEntryInline]
     service, service_argument = services.pricelist_save, "price_list"
 
-    def save_formset(self, request, form, formset, change):
-        with self.tenant_of(request, form.instance) as tenant:
-            for entry in formset.save(commit=False):
-                entry.price_list = form.instance
-                services.pricelist_entry_save(tenant=tenant, by=request.user, entry=entry)
-            for entry in formset.deleted_objects:
-                entry.delete()
-
 
 class InterestInline(TenantInline, admin.TabularInline):
+    """A booking's agreed prices change together, through one service (deleted ones first)."""
+
     model = Interest
     extra = 0
     autocomplete_fields = ["product"]
+    service = delete_service = services.booking_interests_update
+
+    def save_rows(self, request, tenant, parent, formset):
+        services.booking_interests_update(
+            tenant=tenant,
+            by=request.user,
+            booking=parent,
+            changed=formset.save(commit=False),
+            deleted=formset.deleted_objects,
+        )
 
 
 @admin.register(Booking)
@@ -79,20 +85,11 @@ class BookingAdmin(ServiceSaveAdmin):
     inlines = [InterestInline]
     service, service_argument = services.booking_save, "booking"
 
-    def save_formset(self, request, form, formset, change):
-        with self.tenant_of(request, form.instance) as tenant:
-            services.booking_interests_update(
-                tenant=tenant,
-                by=request.user,
-                booking=form.instance,
-                changed=formset.save(commit=False),
-                deleted=formset.deleted_objects,
-            )
-
 
 @admin.register(BookingDocument)
 class BookingDocumentAdmin(TenantModelAdmin):
-    """Documents are uploaded on the booking page, where their content is checked."""
+    """Documents are uploaded on the booking page, where their content is checked; here they are
+    read, and deleted through the service (audited, the file removed from storage)."""
 
     list_display = ["original_name", "booking", "content_type", "size", "uploaded_at"]
     list_select_related = ["booking"]
@@ -105,9 +102,7 @@ class BookingDocumentAdmin(TenantModelAdmin):
         "uploaded_by",
         "uploaded_at",
     ]
-
-    def has_add_permission(self, request, *args):
-        return False
+    delete_service, delete_service_argument = services.document_delete, "document"
 
 
 @admin.register(DiscountAgreement)
@@ -142,6 +137,3 @@ class PrepurchaseEntryAdmin(TenantModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def delete_queryset(self, request, queryset):  # pragma: no cover - permission blocks it
-        messages.error(request, str(ValidationError("Ledger rows are never deleted.")))

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.forms import BaseModelFormSet, modelformset_factory
 
 from accounts.models import Account, AccountKind
-from accounts.platform.forms import DATE, TenantFormMixin, helper
+from accounts.platform.forms import DATE, Form, ModelForm, TenantFormMixin, column_field, helper
 from accounts.platform.models import Membership
 from accounts.platform.money import currency_choices, round_money
 from agreements.models import (
@@ -12,6 +12,7 @@ from agreements.models import (
     DiscountAgreement,
     Interest,
     PrepurchaseAgreement,
+    PrepurchaseEntry,
     PriceList,
     PriceListEntry,
     Product,
@@ -132,7 +133,7 @@ class PriceListEntryForm(TenantFormMixin, forms.ModelForm):
         )
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     file = forms.FileField(help_text="CSV (UTF-8) or XLSX, first row naming the columns.")
 
     def __init__(self, *args, **kwargs):
@@ -188,7 +189,7 @@ class BookingForm(TenantFormMixin, forms.ModelForm):
         )
 
 
-class InterestForm(forms.ModelForm):
+class InterestForm(ModelForm):
     class Meta:
         model = Interest
         fields = ["product", "unit_price", "committed_quantity", "notes"]
@@ -304,10 +305,10 @@ class PrepurchaseForm(TenantFormMixin, forms.ModelForm):
         )
 
 
-class LedgerForm(forms.Form):
+class LedgerForm(Form):
     ACTIONS = [("charge", "Charge (customer buys)"), ("use", "Use (pay from balance)")]
     action = forms.ChoiceField(choices=ACTIONS)
-    amount = forms.DecimalField(min_value=0, max_digits=14, decimal_places=3)
+    amount = column_field(PrepurchaseEntry, "amount", min_value=0, help_text=None)
     description = forms.CharField(max_length=255, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -315,6 +316,6 @@ class LedgerForm(forms.Form):
         self.helper = helper(Row(Column("action"), Column("amount"), Column("description")))
 
 
-class ReversalForm(forms.Form):
+class ReversalForm(Form):
     entry = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=255)

@@ -1,10 +1,10 @@
 """django-import-export resources of agreements: price-list entries (import and export)."""
 
-from decimal import Decimal, InvalidOperation
-
+from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
-from accounts.platform.importing import neutralise
+from accounts.platform.bounds import clean_number
+from accounts.platform.importing import CellError, neutralise, shown
 from accounts.platform.money import round_money
 from agreements.models import PriceList, PriceListEntry, Product
 
@@ -22,40 +22,37 @@ class ProductCodeWidget(widgets.ForeignKeyWidget):
     def clean(self, value, row=None, **kwargs):
         code = str(value or "").strip().upper()
         if not code:
-            raise ValueError("the product code is missing.")
+            raise CellError("the product code is missing.")
         try:
             return self.get_queryset(value, row).get(code=code)
         except Product.DoesNotExist:
-            raise ValueError(f"unknown product code “{code}”.") from None
+            raise CellError(f"unknown product code “{shown(code)}”.") from None
 
     def render(self, value, obj=None, **kwargs):
         return neutralise(value.code) if value else ""
 
 
 class PriceWidget(widgets.Widget):
-    def __init__(self, required=True):
+    """A price cell: a number that its column holds (bounds from the model field), rounded to
+    the column's decimals (the service rounds it to the currency's minor unit)."""
+
+    def __init__(self, model_field_name: str, required=True):
         super().__init__(coerce_to_string=False)
+        self.model_field = PriceListEntry._meta.get_field(model_field_name)
         self.required = required
 
     def clean(self, value, row=None, **kwargs):
-        text = str(value if value is not None else "").strip()
-        if not text:
-            if self.required:
-                raise ValueError("the price is missing.")
-            return None
-        try:
-            price = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            raise ValueError(f"“{text}” is not a price: use digits such as 1250.00.") from None
-        if not price.is_finite():
-            raise ValueError(f"“{text}” is not a price: use digits such as 1250.00.")
-        if price < 0:
-            raise ValueError(f"{text} is negative: prices are zero or more.")
+        price = clean_number(value, self.model_field, what="a price", round_decimals=True)
+        if price is None and self.required:
+            raise CellError("the price is missing.")
         return price
 
     def render(self, value, obj=None, **kwargs):
         # A number stays a number: a numeric cell in XLSX, plain digits in CSV.
         return "" if value is None else value
+
+
+REQUIRED_COLUMNS = ("product_code", "unit_price")
 
 
 class PriceListEntryResource(resources.ModelResource):
@@ -74,12 +71,12 @@ class PriceListEntryResource(resources.ModelResource):
         attribute="product__name", column_name="product_name", readonly=True
     )
     unit_price = fields.Field(
-        attribute="unit_price", column_name="unit_price", widget=PriceWidget()
+        attribute="unit_price", column_name="unit_price", widget=PriceWidget("unit_price")
     )
     training_units_price = fields.Field(
         attribute="training_units_price",
         column_name="training_units_price",
-        widget=PriceWidget(required=False),
+        widget=PriceWidget("training_units_price", required=False),
     )
 
     class Meta:
@@ -96,11 +93,19 @@ class PriceListEntryResource(resources.ModelResource):
     def get_import_id_fields(self):
         return ["product"]
 
+    def before_import(self, dataset, **kwargs):
+        missing = [name for name in REQUIRED_COLUMNS if name not in (dataset.headers or [])]
+        if missing:
+            raise ValidationError(
+                f"The file has no {' and no '.join(missing)} column: its first row must name "
+                "the columns product_code and unit_price (training_units_price is optional)."
+            )
+
     def before_import_row(self, row, **kwargs):
         code = str(row.get("product_code") or "").strip().upper()
         line = kwargs.get("row_number", 0) + 1
         if code and code in self._seen_codes:
-            raise ValueError(
+            raise ValidationError(
                 f"product {code} appears twice (also on line "
                 f"{self._seen_codes[code]}); keep one row per product."
             )

@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.platform import documents
+from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.importing import ImportReport
 from accounts.platform.money import round_money
@@ -138,8 +139,16 @@ def document_upload(*, tenant, by, booking: Booking, upload, description="") -> 
 
 @transaction.atomic
 def document_delete(*, tenant, by, document: BookingDocument) -> None:
+    """Delete the row now (audited) and the file once the transaction has committed."""
     require_active(tenant)
     check_tenant(tenant, document)
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="document deleted",
+        obj=document,
+        before={"booking": str(document.booking), "file": document.original_name},
+    )
     documents.discard(document)
 
 

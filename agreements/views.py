@@ -1,7 +1,6 @@
-import tablib
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -11,8 +10,9 @@ from django_tables2 import SingleTableMixin
 from accounts.models import Account
 from accounts.platform import documents, permissions
 from accounts.platform.access import can
+from accounts.platform.bounds import parse_id
+from accounts.platform.exporting import file_response
 from accounts.platform.forms import DocumentForm
-from accounts.platform.importing import neutralise
 from accounts.platform.tenancy import tenant_reverse
 from accounts.platform.views import (
     DatasetImportView,
@@ -208,7 +208,7 @@ class PriceListDetailView(TenantViewMixin, View):
         existing = None
         if request.POST.get("product"):
             existing = PriceListEntry.objects.filter(
-                price_list=price_list, product_id=request.POST["product"]
+                price_list=price_list, product_id=parse_id(request.POST["product"])
             ).first()
         form = PriceListEntryForm(
             request.POST, tenant=request.tenant, price_list=price_list, instance=existing
@@ -261,18 +261,13 @@ class PriceListExportView(TenantViewMixin, View):
             raise Http404("Export as csv or xlsx.")
         resource = PriceListEntryResource(tenant=request.tenant, price_list=price_list)
         dataset = resource.export(queryset=resource.get_queryset().select_related("product"))
-        dataset = tablib.Dataset(
-            *[[neutralise(cell) for cell in row] for row in dataset], headers=dataset.headers
+        # The platform's writer: formula text neutralised, bidi controls defused, numbers typed.
+        return file_response(
+            dataset.headers,
+            dataset,
+            file_format,
+            f"price-list-{price_list.pk}-{price_list.currency}",
         )
-        content = dataset.export(file_format)
-        content_type = {
-            "csv": "text/csv; charset=utf-8",
-            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        }[file_format]
-        response = HttpResponse(content, content_type=content_type)
-        filename = f"price-list-{price_list.pk}-{price_list.currency}.{file_format}"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
 
 
 # --- Bookings -----------------------------------------------------------------------------------
@@ -303,8 +298,8 @@ class BookingFormView(TenantFormView, View):
     def get_initial(self):
         initial = {"owner": self.request.user.pk}
         account_id = self.request.GET.get("account")
-        if account_id and account_id.isdigit():
-            account = Account.objects.filter(pk=account_id).first()
+        if parse_id(account_id):
+            account = Account.objects.filter(pk=parse_id(account_id)).first()
             if account is not None:
                 initial["account"] = account.pk
                 if account.sales_currency:

@@ -58,12 +58,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on every signed-in or tenant response.
+    "accounts.platform.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "accounts.platform.middleware.TenantMiddleware",
+    # Database and decimal errors become a message that says what to change (never their text).
+    "accounts.platform.errors.FriendlyErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -102,6 +106,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# PostgreSQL row-level security (accounts/platform/rls.py, README "PostgreSQL"): the app's queries
+# run as this role (NOSUPERUSER, NOBYPASSRLS, not the tables' owner) through SET ROLE on every
+# connection; `migrate` runs as the URL's user, creates the role if missing and grants it the
+# tables. "none" runs the app as the URL's user (a superuser then bypasses every policy).
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "frameworks_app")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -----------------------------------------------------------------------------

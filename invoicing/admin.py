@@ -13,17 +13,8 @@ from invoicing.models import (
 
 
 class ReadOnlyAdmin(TenantModelAdmin):
-    """Invoices are written by the services only; the admin reads them (and never deletes an
-    issued one: `Invoice.delete` refuses, and so does the permission here)."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    """Invoices, runs and claims are written by the services only; the admin reads them (no
+    save service named)."""
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -55,6 +46,12 @@ class InvoiceAdmin(ReadOnlyAdmin):
     search_fields = ["number", "billing_name", "project__code"]
     list_select_related = ["billing_account", "project"]
     inlines = [InvoiceLineInline]
+    # A draft is deleted through the service (audited, its rows released); an issued invoice
+    # never is (`Invoice.delete` refuses too): it is credited.
+    delete_service, delete_service_argument = services.draft_delete, "invoice"
+
+    def may_delete(self, obj):
+        return obj.is_draft
 
 
 @admin.register(InvoiceRun)

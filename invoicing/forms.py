@@ -1,15 +1,17 @@
+from decimal import Decimal
+
 from crispy_forms.layout import Column, Row
 from django import forms
 
 from accounts.models import Account, Region
-from accounts.platform.forms import DATE, TenantFormMixin, helper
+from accounts.platform.forms import DATE, Form, TenantFormMixin, column_field, helper
 from accounts.platform.money import currency_choices
 from agreements.models import Product, ProductKind
-from invoicing.models import ExchangeRate, Grouping, InvoicingSettings
+from invoicing.models import ExchangeRate, Grouping, InvoiceLine, InvoicingSettings
 from projects.models import Project
 
 
-class GroupingForm(forms.Form):
+class GroupingForm(Form):
     grouping = forms.ChoiceField(
         choices=[
             (Grouping.ALL, Grouping.ALL.label),
@@ -21,7 +23,7 @@ class GroupingForm(forms.Form):
     )
 
 
-class RunForm(forms.Form):
+class RunForm(Form):
     date_from = forms.DateField(required=False, widget=DATE, label="Delivered from")
     date_to = forms.DateField(required=False, widget=DATE, label="Delivered until")
     account = forms.ModelChoiceField(
@@ -54,6 +56,7 @@ class RunForm(forms.Form):
                 Column("project"),
             ),
             Row(Column("grouping"), Column("include_internal")),
+            method="get",  # the preview is a GET: no CSRF token in its URL
         )
 
     def selection(self) -> dict:
@@ -84,7 +87,7 @@ class ExchangeRateForm(TenantFormMixin, forms.ModelForm):
         self.helper = helper(Row(Column("currency"), Column("date"), Column("rate")))
 
 
-class CreditForm(forms.Form):
+class CreditForm(Form):
     reason = forms.CharField(max_length=255)
     lines = forms.TypedMultipleChoiceField(coerce=int, required=False)
 
@@ -93,9 +96,9 @@ class CreditForm(forms.Form):
         self.fields["lines"].choices = [(line.pk, line.pk) for line in invoice.lines.all()]
 
 
-class LineForm(forms.Form):
-    quantity = forms.DecimalField(min_value=0.01, max_digits=10, decimal_places=2)
-    unit_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=3)
+class LineForm(Form):
+    quantity = column_field(InvoiceLine, "quantity", min_value=Decimal("0.01"))
+    unit_price = column_field(InvoiceLine, "unit_price", min_value=0)
 
 
 class InvoicingSettingsForm(TenantFormMixin, forms.ModelForm):

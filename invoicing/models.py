@@ -1,9 +1,11 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from accounts.models import Account
 from accounts.platform.money import validate_currency
@@ -122,6 +124,9 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Stopped with errors"
 
 
+WORKING_STATUSES = (RunStatus.QUEUED, RunStatus.DRAFTING, RunStatus.ISSUING)
+
+
 class InvoiceRun(TenantOwned):
     """A bulk invoicing run: who started it, what it selected, how far it got."""
 
@@ -143,6 +148,11 @@ class InvoiceRun(TenantOwned):
     invoices_created = models.PositiveIntegerField(default=0)
     invoices_issued = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    # Written by the task after every batch (and when it is queued): a working run whose
+    # heartbeat is older than STALL_AFTER has lost its worker (killed, crashed, restarted).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    STALL_AFTER = datetime.timedelta(minutes=2)
 
     class Meta:
         ordering = ["-created_at"]
@@ -166,7 +176,16 @@ class InvoiceRun(TenantOwned):
 
     @property
     def is_working(self) -> bool:
-        return self.status in (RunStatus.QUEUED, RunStatus.DRAFTING, RunStatus.ISSUING)
+        """Queued, drafting or issuing, and its task is alive (not stalled)."""
+        return self.status in WORKING_STATUSES and not self.is_stalled
+
+    @property
+    def is_stalled(self) -> bool:
+        """Its task stopped without finishing: no heartbeat for STALL_AFTER while working."""
+        if self.status not in WORKING_STATUSES:
+            return False
+        last = self.heartbeat_at or self.created_at
+        return last is not None and timezone.now() - last > self.STALL_AFTER
 
 
 class Invoice(TenantOwned):

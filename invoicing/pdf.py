@@ -4,6 +4,10 @@ WeasyPrint's default URL fetcher reads file:// URLs and follows redirects, so a 
 account name with HTML in it could pull a local file into the PDF. Every URL goes through
 `SafeFetcher`, which allows only `data:` URIs; the stylesheet and fonts are loaded once per
 worker process, not per invoice.
+
+Bidirectional-text controls (U+202A to U+202E, U+2066 to U+2069) in a name, note or line text are
+replaced with U+FFFD before layout: a right-to-left override could otherwise make a printed
+reference, IBAN or amount read differently from what is stored.
 """
 
 import contextlib
@@ -15,6 +19,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from accounts.platform.exporting import defuse_bidi
 from invoicing import totals as money
 
 STYLESHEET = """
@@ -110,7 +115,7 @@ def invoice_html(invoice, lines=None, logo_data_uri: str = "") -> str:
             groups.append((title, []))
         groups[-1][1].append(line)
     result = money.compute(lines, invoice.currency)
-    return render_to_string(
+    html = render_to_string(
         "invoicing/pdf/invoice.html",
         {
             "invoice": invoice,
@@ -122,3 +127,5 @@ def invoice_html(invoice, lines=None, logo_data_uri: str = "") -> str:
             "logo": logo_data_uri,
         },
     )
+    # The template holds no bidi control of its own: any in the HTML came from the data.
+    return defuse_bidi(html)

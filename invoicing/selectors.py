@@ -5,7 +5,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.platform.models import AuditEntry
@@ -95,13 +95,30 @@ def selection_rows(project: Project, *, registration_ids, item_ids) -> list[tupl
     return [(row, row_problem(row, project)) for row in [*registrations, *items]]
 
 
+def run_counts(run) -> dict:
+    """What a run has done, counted in the database (never added up by the task): invoices
+    drafted, issued, and the registrations and items on them."""
+    counts = Invoice.objects.filter(run=run).aggregate(
+        created=Count("pk"), issued=Count("pk", filter=~Q(status=InvoiceStatus.DRAFT))
+    )
+    rows = (
+        InvoiceLine.objects.filter(invoice__run=run).exclude(registration=None, item=None).count()
+    )
+    return {**counts, "rows": rows, "drafts": counts["created"] - counts["issued"]}
+
+
 def run_detail(run) -> dict:
-    """A bulk run's page: the run, its invoices, and how many are still drafts."""
-    invoices = run.invoices.select_related("billing_account", "project")
+    """A bulk run's page: the run, its invoices, and its counts from the database."""
+    counts = run_counts(run)
+    run.invoices_created, run.invoices_issued, run.processed = (
+        counts["created"],
+        counts["issued"],
+        counts["rows"],
+    )
     return {
         "run": run,
-        "invoices": invoices,
-        "drafts": invoices.filter(status=InvoiceStatus.DRAFT).count(),
+        "invoices": run.invoices.select_related("billing_account", "project"),
+        "drafts": counts["drafts"],
     }
 
 

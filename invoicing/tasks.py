@@ -1,9 +1,14 @@
+import logging
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from accounts.platform.errors import log_unexpected, stopped_message
 from accounts.platform.tasks import tenant_task
-from invoicing.models import Invoice, InvoiceRun
+from invoicing.models import Invoice, InvoiceRun, RunStatus
 from invoicing.pdf import render_invoice_pdf as render
+
+logger = logging.getLogger(__name__)
 
 
 @tenant_task()
@@ -35,10 +40,8 @@ def draft_run(*, tenant_id: int, run_id: int) -> int:
     run = InvoiceRun.objects.get(pk=run_id)
     try:
         services.run_draft(tenant=run.tenant, run=run)
-    except Exception as error:  # the page must say the run stopped, not spin for ever
-        InvoiceRun.objects.filter(pk=run_id).update(
-            status="failed", errors=[*run.errors, f"Stopped: {error}"]
-        )
+    except Exception:  # the page must say the run stopped, not spin for ever
+        _stopped(run)
         raise
     return run.invoices_created
 
@@ -50,12 +53,23 @@ def issue_run(*, tenant_id: int, run_id: int) -> int:
     run = InvoiceRun.objects.get(pk=run_id)
     try:
         services.run_issue(tenant=run.tenant, run=run)
-    except Exception as error:
-        InvoiceRun.objects.filter(pk=run_id).update(
-            status="failed", errors=[*run.errors, f"Stopped: {error}"]
-        )
+    except Exception:
+        _stopped(run)
         raise
     return run.invoices_issued
+
+
+def _stopped(run) -> None:
+    """Mark a run whose task failed: the exception goes to the log, never to the page."""
+    reference = log_unexpected("Bulk run %s of tenant %s stopped", run.pk, run.tenant_id)
+    InvoiceRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.FAILED,
+        errors=[
+            *run.errors,
+            f"{stopped_message(reference)} "
+            "Finish the rest when the cause is mended: nothing is invoiced twice.",
+        ],
+    )
 
 
 def logo_data_uri(tenant) -> str:

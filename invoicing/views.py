@@ -13,6 +13,7 @@ from django_tables2 import SingleTableMixin
 
 from accounts.platform import permissions
 from accounts.platform.access import can, require
+from accounts.platform.bounds import parse_id
 from accounts.platform.exporting import ListExportMixin, export_response
 from accounts.platform.views import TenantListView, TenantViewMixin, save_with_service
 from invoicing import access, selectors, services
@@ -124,7 +125,7 @@ class InvoiceDetailView(TenantViewMixin, View):
         return redirect(note)
 
     def update_line(self, request, invoice):
-        line = invoice.lines.filter(pk=request.POST.get("line")).first()
+        line = invoice.lines.filter(pk=parse_id(request.POST.get("line"))).first()
         form = LineForm(request.POST)
         if line is None or not form.is_valid():
             raise ValidationError("Enter a quantity and a unit price.")
@@ -158,7 +159,7 @@ class InvoiceZipView(TenantViewMixin, View):
     """The ticked issued invoices' PDFs in one ZIP (a read: GET with ?selected=…)."""
 
     def get(self, request):
-        ids = [int(value) for value in request.GET.getlist("selected") if value.isdigit()]
+        ids = [pk for pk in map(parse_id, request.GET.getlist("selected")) if pk]
         invoices = list(selectors.issued_documents().filter(pk__in=ids))
         if not invoices:
             messages.error(request, "Tick one or more issued invoices to download.")
@@ -187,8 +188,8 @@ class InvoiceFromSelectionView(TenantViewMixin, View):
 
     def post(self, request, project_pk):
         project = get_project_for_user(request, project_pk)
-        registration_ids = [int(v) for v in request.POST.getlist("selected") if v.isdigit()]
-        item_ids = [int(v) for v in request.POST.getlist("selected_items") if v.isdigit()]
+        registration_ids = [pk for pk in map(parse_id, request.POST.getlist("selected")) if pk]
+        item_ids = [pk for pk in map(parse_id, request.POST.getlist("selected_items")) if pk]
         rows = selectors.selection_rows(
             project, registration_ids=registration_ids, item_ids=item_ids
         )

@@ -14,14 +14,31 @@ from projects.models import (
 
 
 class ProjectProductInline(TenantInline, admin.TabularInline):
+    """The products a project provides are set through `project_save` (`product_ids`)."""
+
     model = ProjectProduct
     extra = 0
     autocomplete_fields = ["product"]
+    service = delete_service = services.project_save
+
+    def save_rows(self, request, tenant, parent, formset):
+        formset.save(commit=False)  # nothing written: the admin's change message reads it
+        if not formset.has_changed():
+            return
+        wanted = {
+            form.cleaned_data["product"].pk
+            for form in formset.forms
+            if form.cleaned_data.get("product") and not form.cleaned_data.get("DELETE")
+        }
+        services.project_save(tenant=tenant, by=request.user, project=parent, product_ids=wanted)
 
 
 class PurchaseOrderInline(TenantInline, admin.TabularInline):
+    """Saved through the service; there is no service that deletes a purchase order."""
+
     model = PurchaseOrder
     extra = 0
+    service, service_argument = services.purchase_order_save, "order"
 
 
 @admin.register(Project)
@@ -46,13 +63,8 @@ class PrivateEventAdmin(ServiceSaveAdmin):
 
 
 class ReadOnlyRowsAdmin(TenantModelAdmin):
-    """Registrations and items are priced and checked on the project page; here they are read."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    """Registrations and items are priced, checked and cancelled on the project page; here they
+    are read (no service named: nothing is added, changed or deleted)."""
 
 
 @admin.register(Registration)
@@ -81,8 +93,11 @@ class ItemAdmin(ReadOnlyRowsAdmin):
 
 @admin.register(ProjectDocument)
 class ProjectDocumentAdmin(ReadOnlyRowsAdmin):
+    """Uploaded on the project page; deleted here through the service (audited, file removed)."""
+
     list_display = ["original_name", "project", "content_type", "size", "uploaded_at"]
     list_select_related = ["project"]
+    delete_service, delete_service_argument = services.project_document_delete, "document"
 
 
 @admin.register(PurchaseOrder)

@@ -3,7 +3,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from accounts.models import Account, AccountKind, Contact, Region
-from accounts.platform.forms import DATE, TenantFormMixin, helper
+from accounts.platform.bounds import parse_id
+from accounts.platform.forms import DATE, Form, TenantFormMixin, column_field, helper
 from accounts.platform.models import Membership
 from accounts.platform.money import currency_choices
 from agreements.models import (
@@ -15,7 +16,14 @@ from agreements.models import (
     Product,
     ProductKind,
 )
-from projects.models import PrivateEvent, Project, PurchaseOrder, RegistrationStatus
+from projects.models import (
+    Item,
+    PrivateEvent,
+    Project,
+    PurchaseOrder,
+    Registration,
+    RegistrationStatus,
+)
 
 
 def member_users():
@@ -86,8 +94,8 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
         self.fields["billing_account"].required = False
         bookings = Booking.objects.select_related("account").order_by("-start_date")
         contacts = Contact.objects.select_related("account").order_by("last_name")
-        if account_id and str(account_id).isdigit():
-            account = Account.objects.filter(pk=account_id).first()
+        if parse_id(account_id):
+            account = Account.objects.filter(pk=parse_id(account_id)).first()
             if account is not None:
                 bookings = bookings.filter(account_id__in=[account.pk, account.parent_id])
                 contacts = contacts.filter(account=account)
@@ -187,7 +195,7 @@ class EventForm(TenantFormMixin, forms.ModelForm):
 DISCOUNT_AUTO, DISCOUNT_NONE = "auto", "none"
 
 
-class RegistrationAddForm(forms.Form):
+class RegistrationAddForm(Form):
     event = forms.ModelChoiceField(queryset=PrivateEvent.objects.none())
     learners = forms.ModelMultipleChoiceField(
         queryset=Contact.objects.none(),
@@ -195,8 +203,8 @@ class RegistrationAddForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="One place each. Leave empty to book a block of places without names.",
     )
-    places = forms.IntegerField(
-        min_value=1, initial=1, help_text="Only for a block of places without names."
+    places = column_field(
+        Registration, "places", initial=1, help_text="Only for a block of places without names."
     )
     requested_date = forms.DateField(widget=DATE)
     purchase_order = forms.ModelChoiceField(queryset=PurchaseOrder.objects.none(), required=False)
@@ -259,7 +267,7 @@ class RegistrationAddForm(forms.Form):
         return DiscountAgreement.objects.filter(pk=value).first()
 
 
-class RegistrationEditForm(forms.Form):
+class RegistrationEditForm(Form):
     status = forms.ChoiceField(choices=RegistrationStatus.choices)
     learner = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
     purchase_order = forms.ModelChoiceField(queryset=PurchaseOrder.objects.none(), required=False)
@@ -278,8 +286,8 @@ class RegistrationEditForm(forms.Form):
         )
 
 
-class PriceOverrideForm(forms.Form):
-    unit_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=3)
+class PriceOverrideForm(Form):
+    unit_price = column_field(Registration, "unit_price", min_value=0)
     reason = forms.CharField(max_length=255)
 
     def __init__(self, *args, **kwargs):
@@ -287,10 +295,10 @@ class PriceOverrideForm(forms.Form):
         self.helper = helper(Row(Column("unit_price"), Column("reason", css_class="col-md-8")))
 
 
-class ItemForm(forms.Form):
+class ItemForm(Form):
     product = forms.ModelChoiceField(queryset=Product.objects.none())
     date = forms.DateField(widget=DATE)
-    quantity = forms.DecimalField(min_value=0.01, max_digits=10, decimal_places=2, initial=1)
+    quantity = column_field(Item, "quantity", initial=1)
     description = forms.CharField(
         max_length=255, required=False, help_text="Leave empty to use the product name."
     )
@@ -333,7 +341,7 @@ class PurchaseOrderForm(TenantFormMixin, forms.ModelForm):
         )
 
 
-class BulkStatusForm(forms.Form):
+class BulkStatusForm(Form):
     selected = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
     status = forms.ChoiceField(choices=RegistrationStatus.choices)
 
@@ -343,5 +351,5 @@ class BulkStatusForm(forms.Form):
         self.fields["selected"].choices = [(value, value) for value in raw]
 
 
-class CopyProjectForm(forms.Form):
+class CopyProjectForm(Form):
     name = forms.CharField(max_length=200)

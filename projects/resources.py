@@ -14,8 +14,9 @@ from import_export import fields, resources, widgets
 
 from accounts import services as account_services
 from accounts.models import Contact
+from accounts.platform.bounds import clean_number, parse_id
 from accounts.platform.exporting import SafeResource as SafeResourceBase
-from accounts.platform.importing import ImportReport
+from accounts.platform.importing import CellError, ImportReport, shown
 from projects import services
 from projects.models import PrivateEvent, Project, Registration
 
@@ -30,13 +31,13 @@ class EventWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         text = str(value or "").strip()
         if not text:
-            raise ValueError("the event is missing: give its title or number.")
+            raise CellError("the event is missing: give its title or number.")
         events = PrivateEvent.objects.filter(project=self.project)
-        match = events.filter(Q(title__iexact=text) | Q(pk=int(text) if text.isdigit() else 0))
+        match = events.filter(Q(title__iexact=text) | Q(pk=parse_id(text) or 0))
         found = list(match[:2])
         if len(found) != 1:
             reason = "several events are" if found else "no event is"
-            raise ValueError(f"{reason} called “{text}” in this project.")
+            raise CellError(f"{reason} called “{shown(text)}” in this project.")
         return found[0]
 
 
@@ -50,17 +51,17 @@ class LooseDateWidget(widgets.Widget):
                 return datetime.datetime.strptime(text, pattern).date()
             except ValueError:
                 continue
-        raise ValueError(f"“{text}” is not a date: use YYYY-MM-DD.")
+        raise CellError(f"“{shown(text)}” is not a date: use YYYY-MM-DD.")
 
 
 class PlacesWidget(widgets.Widget):
+    """A number of places: a whole number from 1 to what the column holds (1 when empty)."""
+
     def clean(self, value, row=None, **kwargs):
-        text = str(value or "").strip()
-        if not text:
-            return 1
-        if not text.isdigit() or int(text) < 1:
-            raise ValueError(f"“{text}” places: use a whole number of 1 or more.")
-        return int(text)
+        places = clean_number(
+            value, Registration._meta.get_field("places"), what="the number of places"
+        )
+        return 1 if places is None else places
 
 
 class RegistrationResource(resources.ModelResource):
@@ -97,6 +98,13 @@ class RegistrationResource(resources.ModelResource):
         super().import_instance(instance, row, **kwargs)
         instance.po_reference = instance.po_reference or ""
         instance.notes = instance.notes or ""
+        too_long = {}
+        for name in ("po_reference", "notes"):
+            limit = Registration._meta.get_field(name).max_length
+            if len(getattr(instance, name)) > limit:
+                too_long[name] = f"the {name} is longer than {limit} characters: shorten it."
+        if too_long:
+            raise ValidationError(too_long)
         instance.learner = self._learner(row)
 
     def _learner(self, row):

@@ -9,8 +9,9 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from accounts.models import Account
 from accounts.platform import documents, permissions
 from accounts.platform.access import can, require
+from accounts.platform.bounds import parse_id
 from accounts.platform.exporting import CONTENT_TYPES, ListExportMixin, export_response
-from accounts.platform.forms import DocumentForm
+from accounts.platform.forms import DocumentForm, add_service_error
 from accounts.platform.views import (
     DatasetImportView,
     TabbedDetailView,
@@ -81,10 +82,12 @@ class ProjectFormView(TenantFormView, View):
         initial = {"manager": self.request.user.pk}
         booking_id, account_id = self.request.GET.get("booking"), self.request.GET.get("account")
         booking = account = None
-        if booking_id and booking_id.isdigit():
-            booking = Booking.objects.filter(pk=booking_id).select_related("account").first()
-        if account_id and account_id.isdigit():
-            account = Account.objects.filter(pk=account_id).first()
+        if parse_id(booking_id):
+            booking = (
+                Booking.objects.filter(pk=parse_id(booking_id)).select_related("account").first()
+            )
+        if parse_id(account_id):
+            account = Account.objects.filter(pk=parse_id(account_id)).first()
         initial.update(
             services.project_defaults(tenant=self.request.tenant, account=account, booking=booking)
         )
@@ -330,7 +333,7 @@ class ConfirmableFormView(ProjectChildMixin, View):
                 status=409,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
             return self.render_page(project, form, status=422)
         messages.success(request, message)
         return redirect(_tab(request, project, self.tab))

@@ -3,10 +3,12 @@
 A plain SQL select with its own tenant filter (a streamed response outlives the middleware's
 tenant scope), sent through PostgreSQL's COPY when available (a blocking cursor with csv.writer on
 SQLite) in blocks of about 64 KB. Text cells that a spreadsheet would run as a formula are
-neutralised in the SQL itself; numbers stay numbers. Names, numbers and codes come from each
-invoice's snapshot frozen at issue (never the live account or project), so a file exported again
-later says the same. Every amount is the stored, rounded figure, and each line's tax is its frozen
-share of its rate's tax, so the lines of an invoice add up to the invoice's totals.
+neutralised in the SQL itself, and bidirectional-text controls (U+202A to U+202E, U+2066 to
+U+2069) in them are replaced with U+FFFD there too, as in every other export; numbers stay
+numbers. Names, numbers and codes come from each invoice's snapshot frozen at issue (never the
+live account or project), so a file exported again later says the same. Every amount is the
+stored, rounded figure, and each line's tax is its frozen share of its rate's tax, so the lines
+of an invoice add up to the invoice's totals.
 """
 
 import csv
@@ -45,8 +47,29 @@ COLUMNS = [
 HEADER = [name for name, _, _ in COLUMNS]
 
 
+# Bidirectional embeddings, overrides and isolates, as code points (see exporting.BIDI_CONTROLS).
+BIDI_CODE_POINTS = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+REPLACEMENT_CODE_POINT = 0xFFFD
+
+
+def _bidi_defused(expression: str) -> str:
+    """Replace every bidi control in the text with U+FFFD: one translate() on PostgreSQL,
+    nested replace() calls on SQLite (which has no translate)."""
+    if connection.vendor == "postgresql":
+        controls = " || ".join(f"chr({point})" for point in BIDI_CODE_POINTS)
+        return (
+            f"translate({expression}, {controls}, "
+            f"repeat(chr({REPLACEMENT_CODE_POINT}), {len(BIDI_CODE_POINTS)}))"
+        )
+    for point in BIDI_CODE_POINTS:
+        expression = f"replace({expression}, char({point}), char({REPLACEMENT_CODE_POINT}))"
+    return expression
+
+
 def _neutralised(expression: str) -> str:
-    """Prefix text that starts with = + - @ tab or carriage return with an apostrophe."""
+    """Defuse bidi controls, then prefix text that starts with = + - @ tab or carriage return
+    with an apostrophe."""
+    expression = _bidi_defused(expression)
     first = (
         f"SUBSTRING({expression} FROM 1 FOR 1)"
         if connection.vendor == "postgresql"

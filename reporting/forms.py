@@ -1,13 +1,14 @@
 from django import forms
 
 from accounts.models import Account
+from accounts.platform.forms import Form
 from projects.models import ProjectStatus
 from reporting.custom import DIMENSIONS, MEASURES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class CustomReportForm(forms.Form):
+class CustomReportForm(Form):
     dimensions = forms.MultipleChoiceField(
         choices=DIMENSIONS.items(),
         initial=["product"],
@@ -52,5 +53,5 @@ class CustomReportForm(forms.Form):
         }
 
 
-class SaveReportForm(forms.Form):
+class SaveReportForm(Form):
     name = forms.CharField(max_length=150)

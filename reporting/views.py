@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.views import View
 
 from accounts.platform import permissions
-from accounts.platform.exporting import file_response
+from accounts.platform.bounds import parse_id
+from accounts.platform.exporting import file_response, filter_refusal, refuse_filter
+from accounts.platform.tenancy import iterate_in
 from accounts.platform.views import TenantViewMixin
 from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
@@ -67,19 +69,26 @@ class ExportsView(TenantViewMixin, View):
 
 
 class ReconciliationView(TenantViewMixin, View):
-    """Streams at once; the query carries its own tenant filter (see reporting.exports)."""
+    """Streams at once; the query carries its own tenant filter (see reporting.exports). A
+    filter that cannot be applied (an unknown parameter, a malformed date, another company's
+    project) is refused with 400, never taken for "the whole company"."""
 
     permission = permissions.EXPORT
 
     def get(self, request):
 
         filtered = InvoiceFilter(request.GET, queryset=Invoice.objects.all(), request=request)
+        refused = filter_refusal(filtered, request.GET)
+        if refused:
+            return refuse_filter(refused)
         ids_sql, ids_params = filtered.qs.order_by().values("pk").query.sql_with_params()
         sql, params = reconciliation_sql(
             tenant_id=request.tenant.pk, invoice_ids_sql=ids_sql, invoice_ids_params=ids_params
         )
+        # Read after the middleware's scope has closed: the rows come back under row-level security.
         response = StreamingHttpResponse(
-            stream_csv(sql, params), content_type="text/csv; charset=utf-8"
+            iterate_in(request.tenant, stream_csv(sql, params)),
+            content_type="text/csv; charset=utf-8",
         )
         name = f"reconciliation-{request.tenant.slug}-{timezone.localdate():%Y%m%d}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -198,8 +207,8 @@ class CustomReportView(TenantViewMixin, View):
 
         params = request.GET.copy()
         saved = None
-        if params.get("saved", "").isdigit():
-            saved = get_object_or_404(SavedReport.objects, pk=params["saved"])
+        if parse_id(params.get("saved")):
+            saved = get_object_or_404(SavedReport.objects, pk=parse_id(params["saved"]))
             definition = saved.definition
             params.setlist("dimensions", definition.get("dimensions", []))
             params.setlist("measures", definition.get("measures", []))

@@ -5,14 +5,54 @@ middleware, so the tenant scope is resolved exactly as in production. Tests that
 directly wrap the reads in `activate(tenant)`.
 """
 
+import functools
 from dataclasses import dataclass
 
 import pytest
+from django.db.models import Model, QuerySet
 from django.test import Client
 
+from accounts.platform import rls
 from accounts.platform.models import Role
-from accounts.platform.tenancy import activate
+from accounts.platform.tenancy import TenantOwned, activate
 from tests.factories import AccountFactory, ContactFactory, MembershipFactory, TenantFactory
+
+
+def _outside_any_scope_as_cross_tenant(write, is_tenant_owned):
+    @functools.wraps(write)
+    def wrapper(self, *args, **kwargs):
+        if rls.is_set() or not is_tenant_owned(self):
+            return write(self, *args, **kwargs)
+        with rls.bypass():
+            return write(self, *args, **kwargs)
+
+    return wrapper
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_setup_writes_rows_of_any_tenant():
+    """Test code writes rows directly, outside any tenant scope (`Model.objects.create(tenant=...)`,
+    `bulk_create`, `save()`, `delete()`) and reads them back (`refresh_from_db()`), as the ORM
+    lets it. On PostgreSQL row-level security
+    would refuse those writes (accounts/platform/rls.py), so here they run as deliberate
+    cross-tenant work. Only outside any scope: services refuse to run there, so app code is not
+    covered by this, and inside `activate()` every write meets the policy as in production."""
+    patched = [
+        (TenantOwned, "save_base", lambda row: True),
+        (TenantOwned, "delete", lambda row: True),
+        (TenantOwned, "refresh_from_db", lambda row: True),
+        (QuerySet, "bulk_create", lambda queryset: issubclass(queryset.model, TenantOwned)),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patched]
+    for owner, name, is_tenant_owned in patched:
+        original = getattr(Model if owner is TenantOwned else owner, name)
+        setattr(owner, name, _outside_any_scope_as_cross_tenant(original, is_tenant_owned))
+    yield
+    for owner, name, original in originals:
+        if owner is TenantOwned:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, original)
 
 
 @dataclass

@@ -4,10 +4,28 @@ import factory
 from django.contrib.auth import get_user_model
 
 from accounts.models import Account, AccountKind, Contact, Region
+from accounts.platform import rls
 from accounts.platform.models import Membership, Role, Tenant
 
 
-class TenantFactory(factory.django.DjangoModelFactory):
+class ModelFactory(factory.django.DjangoModelFactory):
+    """Writes a tenant-owned row as its own tenant, whatever scope the test is in: on PostgreSQL
+    row-level security refuses a row of no tenant, or of another tenant than the active one."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        tenant = kwargs.get("tenant")
+        tenant_id = getattr(tenant, "pk", tenant) if tenant is not None else kwargs.get("tenant_id")
+        if tenant_id is None:
+            return super()._create(model_class, *args, **kwargs)
+        with rls.tenant(tenant_id):
+            return super()._create(model_class, *args, **kwargs)
+
+
+class TenantFactory(ModelFactory):
     class Meta:
         model = Tenant
         django_get_or_create = ["slug"]
@@ -20,7 +38,7 @@ class TenantFactory(factory.django.DjangoModelFactory):
     credit_note_prefix = "CN-"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
@@ -38,7 +56,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(ModelFactory):
     class Meta:
         model = Membership
 
@@ -47,7 +65,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.STAFF
 
 
-class RegionFactory(factory.django.DjangoModelFactory):
+class RegionFactory(ModelFactory):
     class Meta:
         model = Region
 
@@ -55,7 +73,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Region {n}")
 
 
-class AccountFactory(factory.django.DjangoModelFactory):
+class AccountFactory(ModelFactory):
     class Meta:
         model = Account
 
@@ -67,7 +85,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     country = "GB"
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(ModelFactory):
     class Meta:
         model = Contact
 
@@ -97,7 +115,7 @@ from agreements.models import (  # noqa: E402
 )
 
 
-class TaxRateFactory(factory.django.DjangoModelFactory):
+class TaxRateFactory(ModelFactory):
     class Meta:
         model = TaxRate
 
@@ -107,7 +125,7 @@ class TaxRateFactory(factory.django.DjangoModelFactory):
     percent = Decimal("20")
 
 
-class PackageFactory(factory.django.DjangoModelFactory):
+class PackageFactory(ModelFactory):
     class Meta:
         model = TrainingPackage
 
@@ -115,7 +133,7 @@ class PackageFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Package {n}")
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
+class ProductFactory(ModelFactory):
     class Meta:
         model = Product
 
@@ -127,7 +145,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     unit_cost = Decimal("300.00")
 
 
-class PriceListFactory(factory.django.DjangoModelFactory):
+class PriceListFactory(ModelFactory):
     class Meta:
         model = PriceList
 
@@ -137,7 +155,7 @@ class PriceListFactory(factory.django.DjangoModelFactory):
     valid_from = datetime.date(2025, 1, 1)
 
 
-class PriceListEntryFactory(factory.django.DjangoModelFactory):
+class PriceListEntryFactory(ModelFactory):
     class Meta:
         model = PriceListEntry
 
@@ -147,7 +165,7 @@ class PriceListEntryFactory(factory.django.DjangoModelFactory):
     unit_price = Decimal("900.00")
 
 
-class BookingFactory(factory.django.DjangoModelFactory):
+class BookingFactory(ModelFactory):
     class Meta:
         model = Booking
 
@@ -160,7 +178,7 @@ class BookingFactory(factory.django.DjangoModelFactory):
     currency = "EUR"
 
 
-class DocumentFactory(factory.django.DjangoModelFactory):
+class DocumentFactory(ModelFactory):
     class Meta:
         model = BookingDocument
 
@@ -172,7 +190,7 @@ class DocumentFactory(factory.django.DjangoModelFactory):
     size = 13
 
 
-class DiscountFactory(factory.django.DjangoModelFactory):
+class DiscountFactory(ModelFactory):
     class Meta:
         model = DiscountAgreement
 
@@ -183,7 +201,7 @@ class DiscountFactory(factory.django.DjangoModelFactory):
     valid_from = datetime.date(2025, 1, 1)
 
 
-class PrepurchaseFactory(factory.django.DjangoModelFactory):
+class PrepurchaseFactory(ModelFactory):
     class Meta:
         model = PrepurchaseAgreement
 
@@ -207,7 +225,7 @@ from projects.models import (  # noqa: E402
 )
 
 
-class ProjectFactory(factory.django.DjangoModelFactory):
+class ProjectFactory(ModelFactory):
     class Meta:
         model = Project
 
@@ -221,7 +239,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     currency = "EUR"
 
 
-class EventFactory(factory.django.DjangoModelFactory):
+class EventFactory(ModelFactory):
     class Meta:
         model = PrivateEvent
 
@@ -233,7 +251,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     end_date = datetime.date(2026, 3, 2)
 
 
-class RegistrationFactory(factory.django.DjangoModelFactory):
+class RegistrationFactory(ModelFactory):
     class Meta:
         model = Registration
 
@@ -246,7 +264,7 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     places = 1
 
 
-class ItemFactory(factory.django.DjangoModelFactory):
+class ItemFactory(ModelFactory):
     class Meta:
         model = Item
 
@@ -259,7 +277,7 @@ class ItemFactory(factory.django.DjangoModelFactory):
     net_amount = Decimal("50.00")
 
 
-class ProjectDocumentFactory(factory.django.DjangoModelFactory):
+class ProjectDocumentFactory(ModelFactory):
     class Meta:
         model = ProjectDocument
 

@@ -6,6 +6,8 @@ of the apps, not even the customer-accounts domain of `accounts` it sits in.
 
 Tenancy and access
     tenancy         TenantOwned, the scoped manager, activate(), current_tenant(), tenant_reverse()
+    rls             PostgreSQL row-level security: the policies, the app's role, the setting
+                    that activate() and scopes_disabled() write on the connection
     models          Tenant, Membership, Role, Sequence, AuditEntry (tables of the `accounts` app)
     memberships     who belongs to which company (the one deliberate cross-tenant read)
     middleware      resolves /<tenant-slug>/ and runs the view inside its scope
@@ -21,7 +23,8 @@ Services
 Files, imports and exports
     documents       StoredDocument and how files are stored, served and deleted
     uploads         size, extension and content checks of uploads
-    importing       reading customers' CSV and XLSX files safely
+    importing       reading customers' CSV and XLSX files safely, bounded by the row limit
+    import_tasks    import previews in storage, large imports as tasks, purge_import_previews
     exporting       one writer for CSV and XLSX; SafeResource; list exports
 Pages
     views           TenantViewMixin, TenantListView, TenantFormView, TabbedDetailView,

@@ -1,7 +1,10 @@
 """Writing many new rows at once, faster than `bulk_create` where the database allows.
 
 On PostgreSQL the rows are streamed through COPY: no INSERT statement is built, no parameters
-are quoted by the driver one by one, and no ids come back. Elsewhere it is `bulk_create`. Either
+are quoted by the driver one by one, and no ids come back. Row-level security refuses COPY FROM
+into a tenant table (accounts.platform.rls), so the rows are copied into a temporary table of the
+same columns and moved by one INSERT ... SELECT, which the tenant policy checks row by row: a row
+of another tenant than the active one is refused. Elsewhere it is `bulk_create`. Either
 way, as with `bulk_create`, `save()` and signals do not run and the rows are not validated: the
 caller (a service) has built them whole. Use it where the caller does not need the new ids.
 """
@@ -48,15 +51,22 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
     plain = [field for field in fields if _is_plain(field)]
     prepared = [field for field in fields if not _is_plain(field)]
     quote = connection.ops.quote_name
-    statement = (
-        f"COPY {quote(model._meta.db_table)} "
-        f"({', '.join(quote(field.column) for field in plain + prepared)}) FROM STDIN"
-    )
+    table = quote(model._meta.db_table)
+    staging = quote(f"bulk_{model._meta.db_table}")
+    columns = ", ".join(quote(field.column) for field in plain + prepared)
     plain_names = [field.attname for field in plain]
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            values = [getattr(row, name) for name in plain_names]
-            values += [
-                field.get_db_prep_save(field.pre_save(row, True), connection) for field in prepared
-            ]
-            copy.write_row(values)
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                values = [getattr(row, name) for name in plain_names]
+                values += [
+                    field.get_db_prep_save(field.pre_save(row, True), connection)
+                    for field in prepared
+                ]
+                copy.write_row(values)
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}")
+        cursor.execute(f"DROP TABLE {staging}")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
 
 from accounts.platform.memberships import membership_for
 from accounts.platform.models import Role
@@ -77,3 +78,42 @@ class TenantMiddleware:
         if callable(getattr(response, "render", None)) and not response.is_rendered:
             response.render()
         return response
+
+
+class PrivateCacheMiddleware:
+    """Nothing a signed-in user sees, nor anything under a tenant URL, is kept by a browser or a
+    proxy: pages, PDFs, documents and exports answer `Cache-Control: private, no-store` (a
+    shared computer's back button or disk cache would otherwise show a company's invoices to
+    the next person). Static files are left alone: they carry no one's data.
+
+    Placed after the authentication middleware and before TenantMiddleware, so that it sees the
+    user and the tenant the request resolved to."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.static_prefix = settings.STATIC_URL or "/static/"
+        if not self.static_prefix.startswith("/"):
+            self.static_prefix = "/" + self.static_prefix
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(self.static_prefix):
+            return response
+        user = getattr(request, "user", None)
+        if (
+            getattr(request, "tenant", None) is not None
+            or (user is not None and user.is_authenticated)
+            or _is_tenant_url(request)
+        ):
+            patch_cache_control(response, private=True, no_store=True)  # drops any "public"
+        return response
+
+
+def _is_tenant_url(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+    return "tenant_slug" in match.kwargs

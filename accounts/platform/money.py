@@ -1,6 +1,6 @@
 """Currencies and rounding: amounts are Decimal, rounded half-up to the currency's minor unit."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pycountry
 from babel.numbers import get_currency_precision
@@ -29,17 +29,51 @@ def minor_unit(code: str) -> int:
     return get_currency_precision(code)
 
 
+# Money columns: 14 digits, 3 of them decimals (the largest minor unit, e.g. KWD).
+MONEY_DIGITS, MONEY_PLACES = 14, 3
+MONEY_MAX = Decimal(10) ** (MONEY_DIGITS - MONEY_PLACES) - Decimal(1).scaleb(-MONEY_PLACES)
+
+
 def round_money(amount: Decimal, currency: str) -> Decimal:
+    """`amount` rounded half-up to the currency's minor unit. An amount that is not a number or
+    is too large for a money column is refused with a message that says so (never Decimal's
+    `[<class 'decimal.InvalidOperation'>]`)."""
     quantum = Decimal(1).scaleb(-minor_unit(currency))
-    return Decimal(amount).quantize(quantum, rounding=ROUND_HALF_UP)
+    try:
+        rounded = Decimal(amount).quantize(quantum, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError(
+            f"The amount must be a number of at most {MONEY_MAX:,} {currency}: correct it.",
+            code="invalid_amount",
+        ) from None
+    _check_fits(rounded, currency)
+    return rounded
+
+
+def _check_fits(amount: Decimal, currency: str) -> None:
+    if not amount.is_finite() or abs(amount) > MONEY_MAX:
+        raise ValidationError(
+            f"That comes to more than the largest amount that can be stored ({MONEY_MAX:,} "
+            f"{currency}): lower the quantity, the number of places or the price.",
+            code="amount_too_large",
+        )
 
 
 def line_net(quantity, unit_price, discount_percent, currency: str) -> Decimal:
     """The one line-net formula: quantity times unit price, less the discount percentage, rounded
     half-up to the currency's minor unit (DESIGN.md, "Invoices"). A registration's or item's
-    stored net amount and an invoice line's net are both this."""
-    gross = Decimal(quantity) * Decimal(unit_price)
-    return round_money(gross * (Decimal(100) - Decimal(discount_percent)) / Decimal(100), currency)
+    stored net amount and an invoice line's net are both this. A net too large for a money
+    column is refused (ValidationError) before anything is written."""
+    try:
+        gross = Decimal(quantity) * Decimal(unit_price)
+        net = gross * (Decimal(100) - Decimal(discount_percent)) / Decimal(100)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError(
+            "The quantity, price and discount must be numbers: correct them.",
+            code="invalid_amount",
+        ) from None
+    _check_fits(net, currency)
+    return round_money(net, currency)
 
 
 def country_choices() -> list[tuple[str, str]]:

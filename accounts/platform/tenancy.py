@@ -13,14 +13,18 @@ import time, as long as they are evaluated inside a scope.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
+import django_scopes
 from django.db import models
 from django.urls import reverse
-from django_scopes import ScopedManager, scope, scopes_disabled
+from django_scopes import ScopedManager, scope
 from django_scopes.exceptions import ScopeError
 from django_scopes.manager import DisabledQuerySet
+
+from accounts.platform import rls
 
 if TYPE_CHECKING:
     from accounts.platform.models import Tenant  # import cycle: models build on TenantOwned
@@ -30,6 +34,7 @@ __all__ = [
     "TenantOwned",
     "activate",
     "current_tenant",
+    "iterate_in",
     "scopes_disabled",
     "tenant_reverse",
 ]
@@ -110,13 +115,29 @@ class TenantOwned(models.Model):
 
 @contextlib.contextmanager
 def activate(tenant: Tenant):
-    """Run the block as `tenant`: scoped queries see only its rows."""
+    """Run the block as `tenant`: scoped queries see only its rows, and on PostgreSQL so does any
+    SQL at all (row-level security, accounts.platform.rls)."""
     token = _current_tenant.set(tenant)
     try:
-        with scope(tenant=tenant.pk):
+        with scope(tenant=tenant.pk), rls.tenant(tenant.pk):
             yield tenant
     finally:
         _current_tenant.reset(token)
+
+
+@contextlib.contextmanager
+def scopes_disabled():
+    """Deliberate cross-tenant work (memberships, the superuser's admin): no ORM scope and, on
+    PostgreSQL, no row-level security either. Use this one, not django-scopes' own."""
+    with django_scopes.scopes_disabled(), rls.bypass():
+        yield
+
+
+def iterate_in(tenant: Tenant, iterable: Iterable) -> Iterator:
+    """Iterate inside `tenant`'s scope: for a streamed response, which the server reads after
+    the middleware's scope has closed."""
+    with activate(tenant):
+        yield from iterable
 
 
 def current_tenant() -> Tenant | None:

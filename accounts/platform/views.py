@@ -1,11 +1,18 @@
 """Mixins every tenant view builds on."""
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from dataclasses import dataclass
 
-from accounts.platform import permissions
+from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.platform import import_tasks, permissions
 from accounts.platform.access import can, require
-from accounts.platform.forms import ImportForm
-from accounts.platform.importing import load_table
+from accounts.platform.forms import ImportForm, add_service_error
+from accounts.platform.importing import check_file, load_table
+from accounts.platform.memberships import membership_for
 
 
 class TenantViewMixin:
@@ -198,17 +205,34 @@ class TabbedDetailView(TenantViewMixin):
         return {}
 
 
+@dataclass(frozen=True)
+class TaskRequest:
+    """What an import view reads of a request (company, user, role), when a task runs it."""
+
+    tenant: object
+    user: object
+    membership: object
+    method = "POST"
+    htmx = None
+
+
 class DatasetImportView(TenantViewMixin):
     """Upload a CSV/XLSX → dry-run preview listing every bad row → confirm: all rows, or none.
 
     Subclasses set `permission`/`write_permission`, and implement `get_target(pk)`,
     `run_import(target, dataset, dry_run, confirm)` (returning an `ImportReport`),
-    `get_context(target)` (title, back_url, columns) and `success_message(report)`.
+    `get_context(target)` (title, back_url, columns) and `success_message(report)`. The first two
+    and the last read only `tenant`, `user` and `membership` of `self.request`: a background task
+    runs them for the user who started the import (`for_task`).
+
     The checked dataset waits in Django storage between preview and confirmation, so any app
-    server can finish the import.
+    server can finish the import (`import_tasks`). A large file is checked, and a large preview
+    imported, by a background task: the page (`?preview=<token>`) shows its progress and then the
+    same preview and confirm step; it can be left and come back to.
     """
 
     template_name = "includes/import_page.html"
+    result_template_name = "includes/import_result.html"
 
     def get_target(self, pk):
         raise NotImplementedError
@@ -222,74 +246,157 @@ class DatasetImportView(TenantViewMixin):
     def success_message(self, report) -> str:
         return f"Imported {report.new} rows."
 
-    def _pending_path(self, token: str) -> str:
-        import uuid
+    @classmethod
+    def task_path(cls) -> str:
+        return f"{cls.__module__}.{cls.__qualname__}"
 
-        return f"tenants/{self.request.tenant.pk}/imports/{uuid.UUID(hex=token).hex}.json"
+    @classmethod
+    def for_task(cls, *, tenant, user):
+        """The view as the background task runs it: the user's role as it is now."""
+        membership = membership_for(user, tenant.slug)
+        if membership is None:
+            raise PermissionDenied("You no longer belong to this company.")
+        view = cls()
+        view.request = TaskRequest(tenant=tenant, user=user, membership=membership)
+        return view
 
     def render_page(self, target, status=200, **context):
-        from django.shortcuts import render
-
         context.setdefault("form", ImportForm())
-        return render(
-            self.request, self.template_name, {**self.get_context(target), **context}, status=status
-        )
+        context = {**self.get_context(target), **context}
+        htmx = getattr(self.request, "htmx", None)
+        polled = htmx and htmx.target == "import-result" and not htmx.history_restore_request
+        template = self.result_template_name if polled else self.template_name
+        return render(self.request, template, context, status=status)
+
+    def preview_url(self, token: str) -> str:
+        return f"{self.request.path}?preview={token}"
+
+    def go_to(self, url: str):
+        if getattr(self.request, "htmx", None):
+            return HttpResponseClientRedirect(url)
+        return redirect(url)
 
     def get(self, request, pk):
-        return self.render_page(self.get_target(pk))
+        target = self.get_target(pk)
+        if "preview" in request.GET:
+            return self.show_preview(target, request.GET["preview"])
+        return self.render_page(target)
 
     def post(self, request, pk):
-        from django.core.files.base import ContentFile
-        from django.core.files.storage import default_storage
-
         target = self.get_target(pk)
         if "token" in request.POST:
             return self.confirm(
                 target, request.POST["token"], confirm=bool(request.POST.get("confirm_warnings"))
             )
         form = ImportForm(request.POST, request.FILES)
-        dataset = report = None
-        if form.is_valid():
-            try:
-                dataset = load_table(form.cleaned_data["file"])
-            except ValidationError as error:
-                form.add_error("file", error)
-        if dataset is None:
+        if not form.is_valid():
             return self.render_page(target, status=422, form=form)
+        upload = form.cleaned_data["file"]
+        try:
+            name = check_file(upload)
+            if upload.size > import_tasks.BACKGROUND_BYTES:
+                return self.check_in_background(target, upload, name)
+            dataset = load_table(upload)
+        except ValidationError as error:
+            form.add_error("file", error)
+            return self.render_page(target, status=422, form=form)
+        if len(dataset) > import_tasks.BACKGROUND_ROWS:
+            return self.check_in_background(target, upload, name)
         report = self.run_import(target, dataset, dry_run=True, confirm=True)
         context = {"form": form, "report": report, "rows": len(dataset)}
         if report.ok:
-            import uuid
-
-            token = uuid.uuid4().hex
-            default_storage.save(
-                self._pending_path(token), ContentFile(dataset.export("json").encode())
+            context["token"] = import_tasks.save_checked_preview(
+                tenant=request.tenant,
+                view=self.task_path(),
+                target_id=target.pk,
+                name=name,
+                dataset=dataset,
+                report=report,
             )
-            context["token"] = token
         return self.render_page(target, status=200 if report.ok else 422, **context)
 
-    def confirm(self, target, token, *, confirm: bool):
-        import tablib
-        from django.contrib import messages
-        from django.core.files.storage import default_storage
-        from django.http import Http404
-        from django.shortcuts import redirect
+    def check_in_background(self, target, upload, name: str):
+        token = import_tasks.start_check(
+            tenant=self.request.tenant,
+            user=self.request.user,
+            view=self.task_path(),
+            target_id=target.pk,
+            upload=upload,
+            name=name,
+        )
+        return redirect(self.preview_url(token))
 
+    def load_preview(self, target, token: str) -> dict | None:
+        """This view's and target's stored preview, or None once it is gone."""
         try:
-            path = self._pending_path(token)
+            preview = import_tasks.read_preview(self.request.tenant.pk, token)
         except ValueError:
             raise Http404("No such import.") from None
-        if not default_storage.exists(path):
+        mine = (self.task_path(), target.pk)
+        if (
+            preview is not None
+            and "view" in preview
+            and (preview["view"], preview["target"]) != mine
+        ):
+            raise Http404("No such import.")
+        return preview
+
+    def show_preview(self, target, token: str):
+        """A background import's page: its progress, then the preview (or what stopped it)."""
+        preview = self.load_preview(target, token)
+        if preview is None:
+            messages.error(self.request, "That preview has expired: upload the file again.")
+            return self.go_to(self.request.path)
+        state = preview["state"]
+        if state == "done":
+            import_tasks.discard_preview(self.request.tenant.pk, token)
+            messages.success(self.request, preview["message"])
+            return self.go_to(target.get_absolute_url())
+        context = {"preview": preview, "poll_url": self.preview_url(token)}
+        if import_tasks.is_stale(preview):
+            context["problem"] = (
+                "The import did not report back for a while and seems to have stopped: check "
+                "the list, then upload the file again."
+            )
+        elif state in import_tasks.WORKING:
+            context["step"] = import_tasks.STEP_LABELS[state]
+            context["percent"] = {"queued": 25, "reading": 50}.get(state, 75)
+        elif state in ("refused", "failed"):
+            context["problem"] = preview["message"]
+        else:  # ready: the same preview as a small file's
+            report = import_tasks.StoredReport(preview["report"])
+            context.update(report=report, rows=preview["rows"])
+            if preview.get("dataset"):  # checked rows to confirm (after warnings, again)
+                context["token"] = token
+        return self.render_page(target, **context)
+
+    def confirm(self, target, token, *, confirm: bool):
+        tenant = self.request.tenant
+        preview = self.load_preview(target, token)
+        if preview is not None and preview["state"] in import_tasks.WORKING:
+            return redirect(self.preview_url(token))  # a second click: the first one is running
+        dataset = import_tasks.dataset_from(preview) if preview else None
+        if dataset is None or preview["state"] != "ready":
             messages.error(self.request, "That preview has expired: upload the file again.")
             return redirect(self.request.path)
-        with default_storage.open(path) as stored:
-            dataset = tablib.Dataset().load(stored.read().decode(), format="json")
-        report = self.run_import(target, dataset, dry_run=False, confirm=confirm)
+        if not import_tasks.claim_preview(tenant.pk, token):
+            return redirect(self.preview_url(token))
+        if len(dataset) > import_tasks.BACKGROUND_ROWS:
+            import_tasks.start_import(
+                tenant=tenant, user=self.request.user, token=token, preview=preview, confirm=confirm
+            )
+            return redirect(self.preview_url(token))
+        try:
+            report = self.run_import(target, dataset, dry_run=False, confirm=confirm)
+        except BaseException:
+            import_tasks.release_preview(tenant.pk, token)
+            raise
         if not report.ok:
+            import_tasks.release_preview(tenant.pk, token)
             return self.render_page(
                 target, status=422, report=report, rows=len(dataset), token=token
             )
-        default_storage.delete(path)
+        import_tasks.discard_preview(tenant.pk, token)
         messages.success(self.request, self.success_message(report))
         return redirect(target.get_absolute_url())
 
@@ -301,6 +408,6 @@ def save_with_service(form, save) -> bool:
     try:
         save()
     except ValidationError as error:
-        form.add_error(None, error)
+        add_service_error(form, error)
         return False
     return True

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,11 +11,12 @@ from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.tasks import enqueue_on_commit
 from invoicing.models import (
     Grouping,
+    Invoice,
     InvoiceRun,
     InvoiceStatus,
     RunStatus,
 )
-from invoicing.selectors import parse_date, run_candidates
+from invoicing.selectors import parse_date, run_candidates, run_counts
 from invoicing.services.claims import CLAIM_CONFLICT
 from invoicing.services.drafts import load_rows, write_drafts
 from invoicing.services.grouping import DraftGroup, grouped
@@ -42,6 +41,7 @@ def run_start(*, tenant, by, key: str, selection: dict, grouping: str) -> tuple[
             "created_by": by if getattr(by, "is_authenticated", False) else None,
             "selection": selection,
             "grouping": grouping,
+            "heartbeat_at": timezone.now(),
         },
     )
     if created:
@@ -51,9 +51,10 @@ def run_start(*, tenant, by, key: str, selection: dict, grouping: str) -> tuple[
 
 @transaction.atomic
 def run_resume(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
-    """Carry on a run that stopped (or left projects out): draft what is still invoiceable in
-    its selection; rows invoiced meanwhile are skipped, so nothing is invoiced twice. The
-    drafting task is queued once the run is marked queued and committed."""
+    """Carry on a run that stopped, whether it failed, left projects out, or lost its worker
+    (stalled): drafting picks up what is still invoiceable in its selection (rows invoiced
+    meanwhile are skipped, so nothing is invoiced twice); a run that was issuing goes on
+    issuing its remaining drafts. The task is queued once the run row is committed."""
     require_active(tenant)
     check_tenant(tenant, run)
     run = InvoiceRun.objects.select_for_update().get(pk=run.pk)
@@ -67,29 +68,36 @@ def run_resume(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
             f"This run is still working ({run.get_status_display().lower()}): wait until it "
             "stops, then finish the rest."
         )
+    if run.status == RunStatus.ISSUING:  # its worker stopped while issuing
+        _update_run(run, status=RunStatus.ISSUING)
+        enqueue_on_commit(issue_run, tenant=tenant, run_id=run.pk)
+        return run
     _update_run(run, status=RunStatus.QUEUED)
-
     enqueue_on_commit(draft_run, tenant=tenant, run_id=run.pk)
     return run
 
 
-PROGRESS_EVERY_SECONDS = 0.3
-
-
-COUNTERS = ("processed", "invoices_created", "invoices_issued", "errors")
-
-
-def _update_run(run: InvoiceRun, *, progress: bool = False, **fields) -> None:
-    """Record a run's state. Progress ticks are written at most every PROGRESS_EVERY_SECONDS
-    (the page polls every second); any other update writes every counter at once."""
+def _update_run(run: InvoiceRun, **fields) -> None:
+    """Record a run's state and beat its heart. Its counters are counted from the database
+    every time, never added up, so a crash or a rolled-back batch cannot leave them wrong."""
     for name, value in fields.items():
         setattr(run, name, value)
-    now = time.monotonic()
-    if progress and now - getattr(run, "_written_at", 0.0) < PROGRESS_EVERY_SECONDS:
-        return
-    run._written_at = now
+    counts = run_counts(run)
+    run.invoices_created, run.invoices_issued, run.processed = (
+        counts["created"],
+        counts["issued"],
+        counts["rows"],
+    )
+    run.heartbeat_at = timezone.now()
     InvoiceRun.objects.filter(pk=run.pk).update(
-        **{name: getattr(run, name) for name in {*COUNTERS, *fields}}
+        **{
+            **fields,
+            "heartbeat_at": run.heartbeat_at,
+            "invoices_created": run.invoices_created,
+            "invoices_issued": run.invoices_issued,
+            "processed": run.processed,
+            "errors": run.errors,
+        }
     )
 
 
@@ -104,7 +112,6 @@ def _draft_batch(tenant, run: InvoiceRun, groups: list[DraftGroup], errors: list
     try:
         with transaction.atomic():
             write_drafts(tenant=tenant, by=run.created_by, groups=groups, run=run)
-        created = len(groups)
     except (ValidationError, IntegrityError) as error:
         if len(groups) > 1:
             for group in groups:
@@ -113,14 +120,7 @@ def _draft_batch(tenant, run: InvoiceRun, groups: list[DraftGroup], errors: list
         project = groups[0].project
         reason = CLAIM_CONFLICT if isinstance(error, IntegrityError) else " ".join(error.messages)
         errors.append(f"{project.code}: {reason}")
-        created = 0
-    _update_run(
-        run,
-        progress=True,
-        processed=run.processed + sum(len(group.rows) for group in groups),
-        invoices_created=run.invoices_created + created,
-        errors=errors,
-    )
+    _update_run(run, errors=errors)
 
 
 def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
@@ -146,7 +146,8 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
         include_internal=bool(selection.get("include_internal")),
     )
     total = sum(len(e["registrations"]) + len(e["items"]) for e in included.values())
-    _update_run(run, status="drafting", total=run.processed + total)
+    run.processed = run_counts(run)["rows"]  # a resumed run counts what it drafted before
+    _update_run(run, status=RunStatus.DRAFTING, total=run.processed + total)
     errors = list(run.errors)
     grouping = Grouping.ALL if run.grouping == Grouping.PROJECT else run.grouping
     entries = list(included.values())
@@ -166,9 +167,10 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
             batch = batch[RUN_BATCH:]
     if batch:
         _draft_batch(tenant, run, batch, errors)
+    _update_run(run)
     _update_run(
         run,
-        status="drafted" if run.invoices_created else "failed",
+        status=RunStatus.DRAFTED if run.invoices_created else RunStatus.FAILED,
         errors=errors
         or ([] if run.invoices_created else ["Nothing in this selection is ready to invoice."]),
     )
@@ -177,15 +179,14 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
 
 @transaction.atomic
 def run_issue_start(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
+    """Issue the run's drafts: after drafting, after a refusal was mended, or again after the
+    worker stopped half-way through issuing (stalled)."""
     require_active(tenant)
     run = InvoiceRun.objects.select_for_update().get(pk=run.pk)
-    if (
-        run.status not in ("drafted", "failed")
-        or not run.invoices.filter(status=InvoiceStatus.DRAFT).exists()
-    ):
+    restartable = run.status in (RunStatus.DRAFTED, RunStatus.FAILED) or run.is_stalled
+    if not restartable or not run.invoices.filter(status=InvoiceStatus.DRAFT).exists():
         raise ValidationError("This run has no drafts waiting to be issued.")
-    _update_run(run, status="issuing")
-
+    _update_run(run, status=RunStatus.ISSUING)
     enqueue_on_commit(issue_run, tenant=tenant, run_id=run.pk)
     return run
 
@@ -199,9 +200,10 @@ def run_issue(*, tenant, run: InvoiceRun, render_pdfs: bool = True) -> InvoiceRu
     )
     for start in range(0, len(drafts), RUN_BATCH):
         _issue_batch(tenant, run, drafts[start : start + RUN_BATCH], errors, render_pdfs)
+    left = run.invoices.filter(status=InvoiceStatus.DRAFT).exists()
     _update_run(
         run,
-        status="done" if not run.invoices.filter(status=InvoiceStatus.DRAFT).exists() else "failed",
+        status=RunStatus.FAILED if left else RunStatus.DONE,
         finished_at=timezone.now(),
     )
     return run
@@ -210,6 +212,15 @@ def run_issue(*, tenant, run: InvoiceRun, render_pdfs: bool = True) -> InvoiceRu
 def _issue_batch(tenant, run, invoice_ids: list[int], errors: list[str], render_pdfs) -> None:
     """Issue a batch in one transaction; if any draft in it is refused, issue them one by one,
     so that only the refused ones stay drafts, each with its reason."""
+    # Another worker (a run resumed while its stalled task was in fact alive) may have issued
+    # some of these meanwhile: only what is still a draft is issued.
+    invoice_ids = list(
+        Invoice.objects.filter(pk__in=invoice_ids, status=InvoiceStatus.DRAFT).values_list(
+            "pk", flat=True
+        )
+    )
+    if not invoice_ids:
+        return
     try:
         with transaction.atomic():
             issue_drafts(
@@ -221,6 +232,4 @@ def _issue_batch(tenant, run, invoice_ids: list[int], errors: list[str], render_
                 _issue_batch(tenant, run, [invoice_id], errors, render_pdfs)
             return
         errors.append(f"Draft invoice #{invoice_ids[0]}: {' '.join(error.messages)}")
-        _update_run(run, errors=errors)
-        return
-    _update_run(run, progress=True, invoices_issued=run.invoices_issued + len(invoice_ids))
+    _update_run(run, errors=errors)

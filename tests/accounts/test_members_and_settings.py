@@ -30,14 +30,21 @@ def test_an_admin_adds_a_new_person_who_gets_an_invitation(
     assert "Alpha Training" in mail.outbox[0].subject and "/reset/" in mail.outbox[0].body
 
 
-def test_an_existing_user_is_added_without_a_new_account(world_a, world_b, client_for):
-    response = client_for(world_a.admin).post(
-        "/alpha/settings/members/", {"email": world_b.viewer.email, "role": Role.VIEWER}
-    )
+def test_an_existing_user_is_added_without_a_new_account(
+    world_a, world_b, client_for, django_capture_on_commit_callbacks
+):
+    users = get_user_model().objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world_a.admin).post(
+            "/alpha/settings/members/", {"email": world_b.viewer.email, "role": Role.VIEWER}
+        )
     assert response.status_code == 302
     with activate(world_a.tenant):
         assert Membership.objects.filter(user=world_b.viewer).exists()
-    assert mail.outbox == []
+    assert get_user_model().objects.count() == users
+    # A notice that they have access (no password link), so the page can answer as for anyone.
+    (notice,) = mail.outbox
+    assert notice.to == [world_b.viewer.email] and "/reset/" not in notice.body
 
 
 def test_adding_a_member_twice_is_explained(world_a, client_for):
