@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
 from accounts.platform.bounds import clean_number
-from accounts.platform.importing import CellError, neutralise, shown
+from accounts.platform.importing import CellError, RequiredColumnsMixin, neutralise, shown
 from accounts.platform.money import round_money
 from agreements.models import PriceList, PriceListEntry, Product
 
@@ -52,11 +52,11 @@ class PriceWidget(widgets.Widget):
         return "" if value is None else value
 
 
-REQUIRED_COLUMNS = ("product_code", "unit_price")
-
-
-class PriceListEntryResource(resources.ModelResource):
+class PriceListEntryResource(RequiredColumnsMixin, resources.ModelResource):
     """Columns: product_code, unit_price, training_units_price (ids and tenants are ignored)."""
+
+    required_columns = ("product_code", "unit_price")
+    optional_columns = ("training_units_price",)
 
     def __init__(self, *, tenant, price_list: PriceList):
         self.tenant = tenant
@@ -92,14 +92,6 @@ class PriceListEntryResource(resources.ModelResource):
 
     def get_import_id_fields(self):
         return ["product"]
-
-    def before_import(self, dataset, **kwargs):
-        missing = [name for name in REQUIRED_COLUMNS if name not in (dataset.headers or [])]
-        if missing:
-            raise ValidationError(
-                f"The file has no {' and no '.join(missing)} column: its first row must name "
-                "the columns product_code and unit_price (training_units_price is optional)."
-            )
 
     def before_import_row(self, row, **kwargs):
         code = str(row.get("product_code") or "").strip().upper()

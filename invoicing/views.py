@@ -318,14 +318,16 @@ class RunListView(TenantViewMixin, View):
 
     def post(self, request):
         form = RunForm(request.POST)
-        if not form.is_valid() or not request.POST.get("key"):
+        key = request.POST.get("key", "")
+        # The key is the preview's uuid4 (hex): anything else was not sent by the preview.
+        if not form.is_valid() or not (len(key) == 32 and key.isascii() and key.isalnum()):
             messages.error(request, "Check the filters and preview the run again.")
             return redirect(_url(request, "invoicing:run-list"))
         try:
             run, _created = services.run_start(
                 tenant=request.tenant,
                 by=request.user,
-                key=request.POST["key"],
+                key=key,
                 selection=form.selection(),
                 grouping=form.cleaned_data["grouping"],
             )

@@ -16,7 +16,7 @@ from accounts import services as account_services
 from accounts.models import Contact
 from accounts.platform.bounds import clean_number, parse_id
 from accounts.platform.exporting import SafeResource as SafeResourceBase
-from accounts.platform.importing import CellError, ImportReport, shown
+from accounts.platform.importing import CellError, ImportReport, RequiredColumnsMixin, shown
 from projects import services
 from projects.models import PrivateEvent, Project, Registration
 
@@ -64,7 +64,18 @@ class PlacesWidget(widgets.Widget):
         return 1 if places is None else places
 
 
-class RegistrationResource(resources.ModelResource):
+class RegistrationResource(RequiredColumnsMixin, resources.ModelResource):
+    required_columns = ("event",)
+    optional_columns = (
+        "learner_email",
+        "first_name",
+        "last_name",
+        "places",
+        "requested_date",
+        "po_reference",
+        "notes",
+    )
+
     def __init__(self, *, tenant, user, project):
         self.tenant, self.user, self.project = tenant, user, project
         self.warnings: list[tuple[int, str]] = []

@@ -10,7 +10,13 @@ from accounts.models import Account
 from accounts.platform import documents, permissions
 from accounts.platform.access import can, require
 from accounts.platform.bounds import parse_id
-from accounts.platform.exporting import CONTENT_TYPES, ListExportMixin, export_response
+from accounts.platform.exporting import (
+    CONTENT_TYPES,
+    ListExportMixin,
+    export_response,
+    filter_refusal,
+    refuse_filter,
+)
 from accounts.platform.forms import DocumentForm, add_service_error
 from accounts.platform.views import (
     DatasetImportView,
@@ -124,6 +130,11 @@ class ProjectDetailView(TabbedDetailView, View):
                 project=project,
                 request=request,
             )
+            refused = filter_refusal(
+                filterset, request.GET, allowed=ListExportMixin.page_parameters
+            )
+            if refused:
+                return refuse_filter(refused)
             return export_response(
                 RegistrationExportResource(),
                 filterset.qs,

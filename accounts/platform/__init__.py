@@ -10,14 +10,20 @@ Tenancy and access
                     that activate() and scopes_disabled() write on the connection
     models          Tenant, Membership, Role, Sequence, AuditEntry (tables of the `accounts` app)
     memberships     who belongs to which company (the one deliberate cross-tenant read)
-    middleware      resolves /<tenant-slug>/ and runs the view inside its scope
+    middleware      resolves /<tenant-slug>/ and runs the view inside its scope;
+                    PrivateCacheMiddleware: Cache-Control: private, no-store when signed in
     permissions     what each role may do (SEE_MONEY, INVOICE, EXPORT, ...)
     access          require() and can() for views
 Services
     guards          require_active(), check_tenant(), normalise_tags(): what a service checks first
     sequences       next_number(s): gapless per-tenant numbers
     audit           audit(), audit_many(): the append-only audit trail
-    money           round_money(), line_net(), currencies and countries
+    money           round_money(), line_net() (refusing what no money column holds),
+                    currencies and countries
+    bounds          the numbers a column holds, from its model field: bound_form_field(),
+                    clean_number() for imported cells, parse_id() for ids in requests
+    errors          FriendlyErrorMiddleware: database and decimal errors become a message that
+                    says what to change; log_unexpected(), stopped_message()
     bulk            insert_rows(): COPY on PostgreSQL, bulk_create elsewhere
     tasks           tenant_task, enqueue_on_commit: background work on the django-tasks API
 Files, imports and exports
@@ -25,11 +31,13 @@ Files, imports and exports
     uploads         size, extension and content checks of uploads
     importing       reading customers' CSV and XLSX files safely, bounded by the row limit
     import_tasks    import previews in storage, large imports as tasks, purge_import_previews
-    exporting       one writer for CSV and XLSX; SafeResource; list exports
+    exporting       one writer for CSV and XLSX (formula text neutralised, bidi controls
+                    defused); SafeResource; list exports; filter_refusal()
 Pages
     views           TenantViewMixin, TenantListView, TenantFormView, TabbedDetailView,
                     DatasetImportView, save_with_service()
-    forms           TenantFormMixin, DATE, helper()
+    forms           Form, ModelForm, TenantFormMixin (every number bounded to its column),
+                    column_field(), add_service_error(), DATE, helper()
     registry        Registry and Hook: what higher apps add to lower apps' pages and rules
     tabs, dashboard the registries of detail-page tabs and dashboard panels
     admin, admin_site  the tenant-aware Django admin

@@ -113,6 +113,9 @@ def bound_form_field(form_field, model_field=None):
     low, high = bounds.min_value, bounds.max_value
     digits, places = bounds.max_digits, bounds.decimal_places
     if isinstance(form_field, forms.DecimalField):
+        if digits is None:  # a decimal form field for an integer column
+            own = _bounds_of_form_field(form_field)
+            digits, places = own.max_digits, own.decimal_places
         largest = _largest(digits, places)
         low, high = max(Decimal(low), -largest), min(Decimal(high), largest)
     form_field.min_value, form_field.max_value = low, high

@@ -5,7 +5,7 @@ Every form of the apps derives from `Form` or `ModelForm` here (or `TenantFormMi
 each of its integer and decimal fields holds only numbers its column can store: a ModelForm's
 fields take their bounds from their model fields, a plain form's from the model field it names
 with `column_field(Model, "field")`, and any other number must fit an integer column (or, a
-decimal, a money column). `tests/test_extreme_input.py` checks that every form does.
+decimal, a money column). `tests/hardening/` checks that every form does.
 """
 
 from crispy_forms.helper import FormHelper

@@ -264,6 +264,34 @@ class CellError(ValueError):
     logged and the row shows a generic message with the log's reference instead of its text."""
 
 
+class RequiredColumnsMixin:
+    """For a django-import-export resource: a file that does not name `required_columns` is
+    refused as a whole, with one message naming what is missing, before any row is read (each
+    row would otherwise fail on its own with a KeyError)."""
+
+    required_columns: tuple[str, ...] = ()
+    optional_columns: tuple[str, ...] = ()
+
+    def import_data(self, dataset, *args, **kwargs):
+        missing = [name for name in self.required_columns if name not in (dataset.headers or [])]
+        if not missing:
+            return super().import_data(dataset, *args, **kwargs)
+        optional = (
+            f" ({', '.join(self.optional_columns)} optional)" if self.optional_columns else ""
+        )
+        result = self.get_result_class()()
+        result.total_rows = len(dataset)
+        result.append_base_error(
+            self.get_error_result_class()(
+                ValidationError(
+                    f"The file has no {' and no '.join(missing)} column: its first row must "
+                    f"name the columns {', '.join(self.required_columns)}{optional}."
+                )
+            )
+        )
+        return result
+
+
 class ImportReport:
     """What an import did or would do: per-line errors, or counts when every row is valid."""
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.db import IntegrityError, connection
-from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.platform.bulk import insert_rows
@@ -45,6 +45,7 @@ def claim(lines: Sequence[InvoiceLine]) -> None:
     # What each row has and has billed, as committed: a part billed meanwhile by someone else
     # is seen here (read committed), and one still in flight collides on the unit below.
     room: dict[tuple[str, int], Decimal] = {}
+    size: dict[tuple[str, int], Decimal] = {}
     for model, kind, ids, units_field in (
         (Registration, "r", registration_ids, "places"),
         (Item, "i", item_ids, "quantity"),
@@ -54,25 +55,35 @@ def claim(lines: Sequence[InvoiceLine]) -> None:
                 "pk", units_field, "billed_quantity"
             ):
                 room[(kind, pk)] = Decimal(total) - Decimal(billed)
+                size[(kind, pk)] = Decimal(total)
     for line in sources:
         key = ("r", line.registration_id) if line.registration_id else ("i", line.item_id)
         room[key] = room.get(key, Decimal(0)) - Decimal(line.quantity)
         if room[key] < 0:
             raise IntegrityError(CLAIM_CONFLICT)  # more than the row has left: billed meanwhile
     taken: dict[tuple[str, int], set[int]] = defaultdict(set)
+    holders: dict[tuple[str, int], set[int]] = defaultdict(set)
     existing = BillingClaim.objects.filter(
         Q(registration_id__in=registration_ids) | Q(item_id__in=item_ids)
-    ).values_list("registration_id", "item_id", "unit")
-    for registration_id, item_id, unit in existing:
-        taken[("r", registration_id) if registration_id else ("i", item_id)].add(unit)
+    ).values_list("registration_id", "item_id", "unit", "line_id")
+    for registration_id, item_id, unit, line_id in existing:
+        key = ("r", registration_id) if registration_id else ("i", item_id)
+        taken[key].add(unit)
+        holders[key].add(line_id)
     claims = []
     for line in sources:
         key = ("r", line.registration_id) if line.registration_id else ("i", line.item_id)
         used, unit = taken[key], 0
+        # The highest unit a row can have: its places (or an item's units, plus one per part
+        # already billed, for fractions). A claim committed by someone else between the reads
+        # above pushes the lowest free unit past it: refused, never an extra unit.
+        highest = units_of(size[key]) + (len(holders[key]) if key[0] == "i" else 0)
         for _ in range(units_of(line.quantity)):
             unit += 1
             while unit in used:
                 unit += 1
+            if unit > highest:
+                raise IntegrityError(CLAIM_CONFLICT)
             used.add(unit)
             claims.append(
                 BillingClaim(
@@ -85,7 +96,27 @@ def claim(lines: Sequence[InvoiceLine]) -> None:
             )
     with connection.wrap_database_errors:  # COPY's UniqueViolation as Django's IntegrityError
         insert_rows(BillingClaim, claims)
-    _update_billed(registration_ids, item_ids)
+    _add_billed(sources)
+
+
+def _add_billed(lines) -> None:
+    """Add the claimed lines' quantities to their rows' billed quantity: an increment in the
+    database per distinct quantity (a bulk run's places are nearly all 1: one statement)."""
+    by_quantity: dict[tuple[type, Decimal], list[int]] = defaultdict(list)
+    for line in lines:
+        model, pk = (
+            (Registration, line.registration_id)
+            if line.registration_id
+            else (
+                Item,
+                line.item_id,
+            )
+        )
+        by_quantity[(model, Decimal(line.quantity))].append(pk)
+    for (model, quantity), ids in by_quantity.items():
+        model.objects.filter(pk__in=ids).update(
+            billed_quantity=F("billed_quantity") + quantity, invoiced=True
+        )
 
 
 def release(lines: Iterable[InvoiceLine]) -> None:

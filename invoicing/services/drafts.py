@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -122,9 +123,12 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
     insert_rows(InvoiceLine, lines)
     # The lines' ids (COPY gives none back) with what claiming reads of them: one query.
     claim(
-        InvoiceLine.objects.filter(invoice__in=invoices)
-        .exclude(registration=None, item=None)
-        .only("tenant", "registration", "item", "quantity")
+        [
+            SimpleNamespace(**values)
+            for values in InvoiceLine.objects.filter(invoice__in=invoices)
+            .exclude(registration=None, item=None)
+            .values("pk", "tenant_id", "registration_id", "item_id", "quantity")
+        ]
     )
     audit_many(
         tenant=tenant,

@@ -2,9 +2,12 @@
 shows exception text (issue item 4).
 
 Every page under the tenant URL is fetched as a tenant admin (the URL patterns are walked; a new
-pattern must be added to PAGES or SKIPPED), every form on it is read from the HTML, and each of its
-fields is sent again with each extreme value in turn, the rest of the form left valid, so that a
-value the form lets through reaches the service and the database.
+pattern must be added to PAGES or SKIPPED), every form on it (POST forms, and GET forms: filters,
+searches, the bulk-run preview) is read from the HTML and sent again with extreme values, the rest
+of the form left valid, so that a value the form lets through reaches the service and the
+database: each number field with each value it might take, each hidden field on its own, and the
+values no field takes to all fields of a kind at once (see `attempts`). No answer may be a 500 or
+show exception text, and no GET form may carry the CSRF token (it would end up in the URL).
 """
 
 import datetime
@@ -64,7 +67,7 @@ def assert_clean(response, what):
 
 
 @pytest.fixture
-def everything(world_a, world_b):
+def everything(world_a):
     """One row of every kind with a page, in tenant A."""
     tenant = world_a.tenant
     region = RegionFactory(tenant=tenant)
@@ -137,6 +140,8 @@ def everything(world_a, world_b):
     }
 
 
+QUERY = "?"  # a page's query string, beside its URL's keyword arguments
+
 # URL name → the keyword arguments of its pages (a list: one page per entry).
 PAGES = {
     "dashboard": lambda e: [{}],
@@ -195,7 +200,7 @@ PAGES = {
     "invoicing:invoice-detail": lambda e: [{"pk": e["draft"].pk}, {"pk": e["issued"].pk}],
     "invoicing:exchange-rates": lambda e: [{}],
     "invoicing:settings": lambda e: [{}],
-    "invoicing:run-list": lambda e: [{}],
+    "invoicing:run-list": lambda e: [{}, {QUERY: "grouping=project"}],  # with its preview
     "invoicing:run-detail": lambda e: [{"pk": e["run"].pk}],
     "reporting:custom": lambda e: [{}],
     "reporting:profitability": lambda e: [{}],
@@ -349,8 +354,9 @@ def forms_of_every_page(client, everything, leaks: list) -> dict:
     found = {}
     for name, arguments in PAGES.items():
         for kwargs in arguments(everything):
+            query = kwargs.pop(QUERY, "")
             url = reverse(name, kwargs={"tenant_slug": slug, **kwargs})
-            response = client.get(url)
+            response = client.get(f"{url}?{query}" if query else url)
             assert_clean(response, f"GET {url}")
             assert response.status_code == 200, f"GET {url}: {response.status_code}"
             parser = FormParser()
@@ -414,10 +420,12 @@ def send(client, method, action, data):
     return client.get(f"{action}?{urlencode(data, doseq=True)}")
 
 
-def fuzz(client, method, action, form) -> list[str]:
-    problems = []
-    for what, data in attempts(form):
-        what = f"{method.upper()} {action} {what}"
+def fuzz(client, method, action, form, problems: list) -> int:
+    """Send every attempt; what went wrong is added to `problems`. The number of requests."""
+    count = 0
+    for attempt, data in attempts(form):
+        count += 1
+        what = f"{method.upper()} {action} {attempt}"
         try:
             response = send(client, method, action, data)
         except Exception as error:  # the test client re-raises what would have been a 500
@@ -426,7 +434,7 @@ def fuzz(client, method, action, form) -> list[str]:
         found = problem(response, what)
         if found:
             problems.append(found)
-    return problems
+    return count
 
 
 @pytest.mark.django_db
@@ -436,13 +444,14 @@ def test_every_form_survives_extreme_values(everything, client_for):
     client = client_for(everything["world"].admin)
     problems = []
     forms = forms_of_every_page(client, everything, problems)
-    sent = set()
+    sent, requests = set(), 0
     for (method, _names), (form, action) in forms.items():
         if action.endswith(LEFT_ALONE):
             continue
-        problems += fuzz(client, method, action, form)
+        requests += fuzz(client, method, action, form, problems)
         sent.add((method, action))
     assert not problems, "\n".join(problems)
+    assert requests > 300, "the forms were read from the pages and sent"
     # The forms that matter most are among them.
     slug = everything["world"].tenant.slug
     project = everything["project"].pk
@@ -460,3 +469,4 @@ def test_every_form_survives_extreme_values(everything, client_for):
         assert ("post", expected) in sent, expected
     for expected in (f"/{slug}/accounts/", f"/{slug}/invoices/runs/", f"/{slug}/reports/custom/"):
         assert ("get", expected) in sent, expected
+    assert ("post", f"/{slug}/invoices/runs/") in sent, "the form that starts a bulk run"

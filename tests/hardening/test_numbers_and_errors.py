@@ -145,7 +145,7 @@ def test_ids_from_requests_are_parsed_without_surprises():
 def test_money_refuses_an_amount_no_money_column_holds():
     assert round_money(Decimal("12.345"), "EUR") == Decimal("12.35")
     assert line_net(3, Decimal("10"), Decimal("10"), "EUR") == Decimal("27.00")
-    with pytest.raises(ValidationError, match="at most 99,999,999,999.999 EUR"):
+    with pytest.raises(ValidationError, match=r"at most 99,999,999,999\.999 EUR"):
         round_money(Decimal("1e30"), "EUR")
     with pytest.raises(ValidationError, match="largest amount"):
         round_money(MONEY_MAX + 1, "EUR")
@@ -344,6 +344,22 @@ def test_a_price_list_file_without_its_price_column_says_so(world_a, price_list,
     assert "has no unit_price column" in response.content.decode()
 
 
+def test_a_registration_file_without_its_event_column_says_so_once(project, client_for):
+    url = f"/alpha/projects/{project['project'].pk}/registrations/import/"
+    content = b"course,places\nLeadership,2\nLeadership,3\n"
+    response = post_file(client_for(project["world"].staff), url, "people.csv", content)
+    assert response.status_code == 422
+    assert shows_no_exception_text(response)
+    assert response.context["report"].errors == [
+        (
+            1,
+            "The file has no event column: its first row must name the columns event "
+            "(learner_email, first_name, last_name, places, requested_date, po_reference, notes "
+            "optional).",
+        )
+    ]
+
+
 def test_a_registration_import_with_extreme_cells_says_what_to_change(project, client_for):
     rows = ["event,places,po_reference,notes"]
     title = project["event"].title
@@ -396,10 +412,13 @@ def test_a_stopped_run_shows_a_reference_and_logs_the_exception(
     monkeypatch.setattr(drafts, "insert_rows", overflow)
     client = client_for(project["world"].finance)
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
-        started = client.post("/alpha/invoices/runs/", {"grouping": "project", "key": "run-1"})
+        started = client.post(
+            "/alpha/invoices/runs/",
+            {"grouping": "project", "key": "0123456789abcdef0123456789abcdef"},
+        )
     assert started.status_code == 302
     with activate(tenant):
-        run = InvoiceRun.objects.get(key="run-1")
+        run = InvoiceRun.objects.get(key="0123456789abcdef0123456789abcdef")
     assert run.status == RunStatus.FAILED
     shown = " ".join(run.errors)
     assert "unexpected error" in shown and "server log (reference " in shown

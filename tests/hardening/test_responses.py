@@ -123,11 +123,16 @@ def test_the_reconciliation_export_refuses_a_foreign_or_malformed_filter(
     assert rows and {row["project_code"] for row in rows} == {billing["project"].code}
 
 
-def test_a_list_export_refuses_a_malformed_filter_too(billing, client_for):
+def test_list_exports_refuse_a_malformed_filter_too(billing, client_for):
     client = client_for(billing["world"].finance)
     response = client.get("/alpha/invoices/", {"export": "csv", "issued_from": "garbage"})
     assert response.status_code == 400
     assert client.get("/alpha/invoices/", {"export": "csv", "sort": "number"}).status_code == 200
+    registrations = f"/alpha/projects/{billing['project'].pk}/registrations/"
+    for query in ({"status": "bogus"}, {"event": "999999"}, {"date_from": "31/31/2026"}):
+        response = client.get(registrations, {"export": "csv", **query})
+        assert response.status_code == 400, query
+    assert client.get(registrations, {"export": "csv", "status": "delivered"}).status_code == 200
 
 
 # --- The bulk-invoicing preview is a GET form without the CSRF token -----------------------

@@ -152,10 +152,12 @@ def _worker():
     )
 
 
-def _kill_when(worker, predicate, timeout=60):
+def _kill_when(worker, tenant, predicate, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
+        with activate(tenant):
+            done = predicate()
+        if done:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(timeout=10)
             return
@@ -187,7 +189,7 @@ def test_a_worker_killed_while_drafting_and_while_issuing_loses_nothing(big):
             tenant=tenant, by=big.finance, key="killed", selection={}, grouping=Grouping.PROJECT
         )
     worker = _worker()
-    _kill_when(worker, lambda: Invoice.objects.filter(run=run).count() >= 25)
+    _kill_when(worker, tenant, lambda: Invoice.objects.filter(run=run).count() >= 25)
     with activate(tenant):
         run.refresh_from_db()
         assert run.status == RunStatus.DRAFTING and Invoice.objects.filter(run=run).count() >= 25
@@ -198,6 +200,7 @@ def test_a_worker_killed_while_drafting_and_while_issuing_loses_nothing(big):
     worker = _worker()
     _kill_when(
         worker,
+        tenant,
         lambda: InvoiceRun.objects.filter(pk=run.pk, status=RunStatus.DRAFTED).exists(),
     )
     with activate(tenant):
@@ -207,6 +210,7 @@ def test_a_worker_killed_while_drafting_and_while_issuing_loses_nothing(big):
     worker = _worker()
     _kill_when(
         worker,
+        tenant,
         lambda: Invoice.objects.filter(run=run).exclude(status=InvoiceStatus.DRAFT).count() >= 25,
     )
     with activate(tenant):
@@ -216,7 +220,9 @@ def test_a_worker_killed_while_drafting_and_while_issuing_loses_nothing(big):
         run = _age(run, RunStatus.ISSUING)
         services.run_resume(tenant=tenant, by=big.finance, run=run)
     worker = _worker()
-    _kill_when(worker, lambda: InvoiceRun.objects.filter(pk=run.pk, status=RunStatus.DONE).exists())
+    _kill_when(
+        worker, tenant, lambda: InvoiceRun.objects.filter(pk=run.pk, status=RunStatus.DONE).exists()
+    )
     with activate(tenant):
         assert Registration.objects.filter(billed_quantity=1).count() == 3000
     assert_whole(big, rows=3000)
