@@ -11,7 +11,6 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.platform import documents
-from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.importing import ImportReport
 from accounts.platform.money import round_money
@@ -142,14 +141,7 @@ def document_delete(*, tenant, by, document: BookingDocument) -> None:
     """Delete the row now (audited) and the file once the transaction has committed."""
     require_active(tenant)
     check_tenant(tenant, document)
-    audit(
-        tenant=tenant,
-        actor=by,
-        action="document deleted",
-        obj=document,
-        before={"booking": str(document.booking), "file": document.original_name},
-    )
-    documents.discard(document)
+    documents.discard(document, tenant=tenant, by=by, attached_to=document.booking)
 
 
 # --- Discount agreements ------------------------------------------------------------------------

@@ -276,14 +276,7 @@ def project_document_delete(*, tenant, by, document: ProjectDocument) -> None:
     """Delete the row now (audited) and the file once the transaction has committed."""
     require_active(tenant)
     check_tenant(tenant, document)
-    audit(
-        tenant=tenant,
-        actor=by,
-        action="document deleted",
-        obj=document,
-        before={"project": str(document.project), "file": document.original_name},
-    )
-    documents.discard(document)
+    documents.discard(document, tenant=tenant, by=by, attached_to=document.project)
 
 
 @transaction.atomic

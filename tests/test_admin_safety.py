@@ -556,3 +556,40 @@ def test_project_inlines_save_through_the_services(rows, admin_a, tenant_a):
         f for f in page.context["inline_admin_formsets"] if f.formset.model is PurchaseOrder
     ]
     assert not orders.formset.can_delete  # no service deletes a purchase order
+
+
+def test_every_admin_form_bounds_its_numbers(world_a, rf):
+    """The admin's forms are bounded like every app form: each integer and decimal field has a
+    maximum its column can hold, so 2147483648 is a form error, never a database error."""
+    from django import forms
+    from django.contrib import admin
+
+    request = rf.get("/admin/")
+    request.user, request.tenant = world_a.admin, world_a.tenant
+    unbounded = []
+    with activate(world_a.tenant):
+        for model, model_admin in admin.site._registry.items():
+            if not getattr(model_admin, "tenant_aware", False):
+                continue
+            form = model_admin.get_form(request)()
+            unbounded += [
+                f"{model._meta.label}.{name}"
+                for name, field in form.fields.items()
+                if isinstance(field, forms.IntegerField) and field.max_value is None
+            ]
+    assert unbounded == []
+
+
+def test_an_admin_form_refuses_a_number_its_column_cannot_hold(admin_a, world_a):
+    """The admin's forms are bounded like every app form: 2147483648 places or a price of
+    1e30 is a form error, never a database error."""
+    with activate(world_a.tenant):
+        project = ProjectFactory(account=AccountFactory(tenant=world_a.tenant))
+    response = admin_a.post(
+        f"/admin/projects/project/{project.pk}/change/",
+        {"name": project.name, "max_billing_amount": "1e30", "handling_fee_percent": "2147483648"},
+    )
+    assert response.status_code == 200  # the form again, with its errors
+    body = response.content.decode()
+    assert "Ensure" in body or "at most" in body or "less than or equal" in body
+    assert "DETAIL" not in body and "InvalidOperation" not in body

@@ -31,11 +31,14 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from accounts.platform.admin_site import is_tenant_admin
+from accounts.platform.forms import BoundedFormMixin
 from accounts.platform.tenancy import activate
 
 
 def _bind_tenant(form_class, tenant):
-    class TenantBoundForm(form_class):
+    class TenantBoundForm(BoundedFormMixin, form_class):
+        """The admin's form, its numbers bounded to their columns like every app form."""
+
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             if getattr(self.instance, "tenant_id", None) is None:
@@ -133,7 +136,9 @@ class TenantModelAdmin(TenantScopedAdminMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        return form if self._platform(request) else _bind_tenant(form, request.tenant)
+        if self._platform(request):  # a superuser's form: bounded numbers, no tenant to bind
+            return type(form.__name__, (BoundedFormMixin, form), {})
+        return _bind_tenant(form, request.tenant)
 
     # --- Saves ---------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.http import FileResponse, Http404
 
+from accounts.platform.audit import audit
 from accounts.platform.tenancy import TenantOwned
 from accounts.platform.uploads import check_document
 
@@ -60,8 +61,17 @@ def store(document: StoredDocument, upload, *, by, description: str = "") -> Sto
     return document
 
 
-def discard(document: StoredDocument) -> None:
-    """Delete the row now and the file once the transaction has committed."""
+def discard(document: StoredDocument, *, tenant=None, by=None, attached_to=None) -> None:
+    """Delete the row now and the file once the transaction has committed; with `tenant`, the
+    deletion is audited (what the document was attached to, and its file's name)."""
+    if tenant is not None:
+        audit(
+            tenant=tenant,
+            actor=by,
+            action="document deleted",
+            obj=document,
+            before={"attached to": str(attached_to), "file": document.original_name},
+        )
     stored, storage = document.file.name, document.file.storage
     document.delete()
     transaction.on_commit(lambda: storage.delete(stored))
