@@ -28,7 +28,7 @@ from agreements import services as agreement_services
 from agreements.models import Interest, PrepurchaseEntry
 from invoicing import services as invoicing_services
 from invoicing.models import BillingClaim, ExchangeRate, Invoice, InvoiceRun, InvoicingSettings
-from projects.models import ProjectProduct, PurchaseOrder, RegistrationStatus
+from projects.models import ProjectProduct, PurchaseOrder, Registration, RegistrationStatus
 from tests.factories import (
     AccountFactory,
     BookingFactory,
@@ -593,3 +593,21 @@ def test_an_admin_form_refuses_a_number_its_column_cannot_hold(admin_a, world_a)
     body = response.content.decode()
     assert "Ensure" in body or "at most" in body or "less than or equal" in body
     assert "DETAIL" not in body and "InvalidOperation" not in body
+
+
+def test_a_save_the_service_refuses_comes_back_with_its_message(rows, admin_a, tenant_a):
+    """The project has priced registrations, so `project_save` refuses a new currency: the
+    admin answers with the service's message on the same page, never an error page."""
+    (project,) = rows["projects.project"]
+    url = reverse("admin:projects_project_change", args=[project.pk])
+    with activate(tenant_a):
+        assert Registration.objects.filter(project=project).exists()
+        currency = project.currency
+    data = _change_data(admin_a.get(url))
+    data["currency"] = "USD" if currency != "USD" else "EUR"
+    response = admin_a.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert "cannot change" in response.content.decode()
+    with activate(tenant_a):
+        project.refresh_from_db()
+        assert project.currency == currency

@@ -142,6 +142,15 @@ class TenantModelAdmin(TenantScopedAdminMixin, admin.ModelAdmin):
 
     # --- Saves ---------------------------------------------------------------------------------
 
+    def changeform_view(self, request, *args, **kwargs):
+        """A service that refuses a save (a rule the form could not know) answers with its
+        message on the same page, everything rolled back, never with an error page."""
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
         if not self._platform(request):
             obj.tenant = request.tenant
