@@ -124,7 +124,7 @@ class RegistrationResource(RequiredColumnsMixin, resources.ModelResource):
         last = str(row.get("last_name") or "").strip()
         if not (email or first or last):
             return None
-        accounts = services._learner_accounts(self.project)
+        accounts = services.learner_accounts(self.project)
         if email:
             found = Contact.objects.filter(account_id__in=accounts, email__iexact=email).first()
             if found is not None:

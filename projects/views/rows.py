@@ -1,267 +1,32 @@
+"""Pages that add or change a project's events, registrations, items and purchase orders
+(with the warnings a user confirms), and the registrations import."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views import View
-from django_filters.views import FilterView
-from django_tables2 import RequestConfig, SingleTableMixin
 
-from accounts.models import Account
-from accounts.platform import documents, permissions
-from accounts.platform.access import can, require
-from accounts.platform.bounds import parse_id
-from accounts.platform.exporting import (
-    CONTENT_TYPES,
-    ListExportMixin,
-    export_response,
-    filter_refusal,
-    refuse_filter,
-)
-from accounts.platform.forms import DocumentForm, add_service_error
+from accounts.platform import permissions
+from accounts.platform.forms import add_service_error
 from accounts.platform.views import (
     DatasetImportView,
-    TabbedDetailView,
     TenantFormView,
-    TenantListView,
     TenantViewMixin,
     save_with_service,
 )
-from agreements.models import Booking
-from projects import access, selectors, services
-from projects.filters import ItemFilter, ProjectFilter, RegistrationFilter
+from projects import access, services
 from projects.forms import (
     BulkStatusForm,
-    CopyProjectForm,
     EventForm,
     ItemForm,
     PriceOverrideForm,
-    ProjectForm,
     PurchaseOrderForm,
     RegistrationAddForm,
     RegistrationEditForm,
 )
-from projects.models import PrivateEvent, Project, ProjectStatus, PurchaseOrder
-from projects.resources import ProjectResource, RegistrationExportResource, registrations_import
-from projects.tables import AccountProjectTable, ItemTable, ProjectTable, RegistrationTable
-from projects.tabs import (
-    actions_for,
-    item_actions,
-    overview_panels,
-    project_tabs,
-    registration_actions,
-)
-
-PAGE_SIZE = 25
-
-
-def _tab(request, project, tab):
-    return reverse(
-        "projects:project-tab",
-        kwargs={"tenant_slug": request.tenant.slug, "pk": project.pk, "tab": tab},
-    )
-
-
-class ProjectListView(ListExportMixin, TenantListView, SingleTableMixin, FilterView):
-    export_resource_class = ProjectResource
-    export_name = "projects"
-    title = "Projects"
-    table_class = ProjectTable
-    filterset_class = ProjectFilter
-    create_url_name = "projects:project-create"
-    create_label = "New project"
-    create_permission = permissions.EDIT_PROJECTS
-
-    def get_queryset(self):
-        return selectors.project_list()
-
-
-class ProjectFormView(TenantFormView, View):
-    form_class = ProjectForm
-    write_permission = permissions.EDIT_PROJECTS
-    title_new, title_edit = "New project", "Edit project"
-
-    def get_object(self):
-        pk = self.kwargs.get("pk")
-        return access.get_project_for_write(self.request, pk) if pk else Project()
-
-    def get_initial(self):
-        initial = {"manager": self.request.user.pk}
-        booking_id, account_id = self.request.GET.get("booking"), self.request.GET.get("account")
-        booking = account = None
-        if parse_id(booking_id):
-            booking = (
-                Booking.objects.filter(pk=parse_id(booking_id)).select_related("account").first()
-            )
-        if parse_id(account_id):
-            account = Account.objects.filter(pk=parse_id(account_id)).first()
-        initial.update(
-            services.project_defaults(tenant=self.request.tenant, account=account, booking=booking)
-        )
-        return initial
-
-    def save(self, form):
-        products = form.cleaned_data.get("products")
-        return services.project_save(
-            tenant=self.request.tenant,
-            by=self.request.user,
-            project=form.instance,
-            product_ids=[p.pk for p in products] if products else None,
-        )
-
-
-class ProjectDetailView(TabbedDetailView, View):
-    registry = project_tabs
-    template_name = "projects/project_detail.html"
-    context_object_name = "project"
-    tab_url_name = "projects:project-tab"
-
-    def get_object(self, pk):
-        return access.get_project_for_user(self.request, pk)
-
-    def get(self, request, pk, tab="overview"):
-
-        file_format = request.GET.get("export")
-        if tab == "registrations" and file_format in CONTENT_TYPES:
-            require(request, permissions.SEE_MONEY)
-            project = self.get_object(pk)
-            filterset = RegistrationFilter(
-                request.GET,
-                queryset=selectors.registrations_of(project),
-                project=project,
-                request=request,
-            )
-            refused = filter_refusal(
-                filterset, request.GET, allowed=ListExportMixin.page_parameters
-            )
-            if refused:
-                return refuse_filter(refused)
-            return export_response(
-                RegistrationExportResource(),
-                filterset.qs,
-                file_format,
-                f"registrations-{project.code}",
-            )
-        return super().get(request, pk, tab)
-
-    def get_extra_context(self, project):
-        return {"statuses": ProjectStatus.choices, "copy_form": CopyProjectForm()}
-
-
-def overview_context(request, project):
-
-    return {
-        "totals": selectors.project_totals(project),
-        "money_panels": [
-            (panel.template_name, panel.get_context(request, project))
-            for panel in overview_panels
-            if not panel.permission or can(request, panel.permission)
-        ],
-        "burn_down": selectors.burn_down(project),
-        "purchase_orders": selectors.purchase_orders_of(project),
-        "products": project.products.select_related("product"),
-        "sub_projects": project.sub_projects.order_by("code"),
-    }
-
-
-def events_context(request, project):
-    return {"events": selectors.events_of(project)}
-
-
-def registrations_context(request, project):
-    registrations = selectors.registrations_of(project)
-    filterset = RegistrationFilter(
-        request.GET or None, queryset=registrations, project=project, request=request
-    )
-    edit_url = None
-    if can(request, permissions.EDIT_PROJECTS):
-        edit_url = reverse(
-            "projects:registration-edit",
-            kwargs={"tenant_slug": request.tenant.slug, "project_pk": project.pk, "pk": 0},
-        )
-    table = RegistrationTable(filterset.qs, currency=project.currency, edit_url=edit_url)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
-    return {
-        "filter": filterset,
-        "table": table,
-        "bulk_form": BulkStatusForm(),
-        "row_actions": actions_for(request, project, registration_actions),
-    }
-
-
-def items_context(request, project):
-    filterset = ItemFilter(
-        request.GET or None, queryset=selectors.items_of(project), request=request
-    )
-    table = ItemTable(filterset.qs, currency=project.currency)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
-    return {
-        "filter": filterset,
-        "table": table,
-        "row_actions": actions_for(request, project, item_actions),
-    }
-
-
-def documents_context(request, project):
-    return {
-        "documents": project.documents.select_related("uploaded_by"),
-        "document_form": DocumentForm(),
-    }
-
-
-def account_projects_context(request, account):
-    projects = selectors.project_list().filter(account=account)
-    return {
-        "project_table": AccountProjectTable(projects),
-        "can_add_project": can(request, permissions.EDIT_PROJECTS),
-    }
-
-
-def booking_projects_context(request, booking):
-    return {
-        "project_table": AccountProjectTable(selectors.project_list().filter(booking=booking)),
-        "can_add_project": can(request, permissions.EDIT_PROJECTS),
-    }
-
-
-class ProjectStatusView(TenantViewMixin, View):
-    write_permission = permissions.EDIT_PROJECTS
-
-    def post(self, request, pk):
-        project = access.get_project_for_write(request, pk)
-        try:
-            project = services.project_set_status(
-                tenant=request.tenant,
-                by=request.user,
-                project=project,
-                status=request.POST.get("status", ""),
-            )
-            messages.success(request, f"{project.code} is now {project.get_status_display()}.")
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        return redirect(project)
-
-
-class ProjectCopyView(TenantViewMixin, View):
-    write_permission = permissions.EDIT_PROJECTS
-
-    def post(self, request, pk):
-        source = access.get_project_for_write(request, pk)
-        form = CopyProjectForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "Give the copy a name.")
-            return redirect(source)
-        try:
-            copy = services.project_copy(
-                tenant=request.tenant,
-                by=request.user,
-                source=source,
-                name=form.cleaned_data["name"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(source)
-        messages.success(request, f"{copy.code} created as a copy of {source.code}.")
-        return redirect(copy)
+from projects.models import PrivateEvent, PurchaseOrder
+from projects.resources import registrations_import
+from projects.views.pages import tab_url
 
 
 class ProjectChildMixin(TenantViewMixin):
@@ -293,10 +58,10 @@ class EventFormView(ProjectChildMixin, TenantFormView, View):
         )
 
     def get_success_url(self, obj):
-        return _tab(self.request, self.project, "events")
+        return tab_url(self.request, self.project, "events")
 
     def get_cancel_url(self, obj):
-        return _tab(self.request, self.project, "events")
+        return tab_url(self.request, self.project, "events")
 
 
 class ConfirmableFormView(ProjectChildMixin, View):
@@ -316,7 +81,7 @@ class ConfirmableFormView(ProjectChildMixin, View):
                 "form": form,
                 "warnings": warnings,
                 "title": self.title,
-                "cancel_url": _tab(self.request, project, self.tab),
+                "cancel_url": tab_url(self.request, project, self.tab),
             },
             status=status,
         )
@@ -347,7 +112,7 @@ class ConfirmableFormView(ProjectChildMixin, View):
             add_service_error(form, error)
             return self.render_page(project, form, status=422)
         messages.success(request, message)
-        return redirect(_tab(request, project, self.tab))
+        return redirect(tab_url(request, project, self.tab))
 
 
 class RegistrationAddView(ConfirmableFormView):
@@ -461,7 +226,7 @@ class RegistrationEditView(ProjectChildMixin, View):
                 ),
             ):
                 messages.success(request, "Price overridden.")
-                return redirect(_tab(request, project, "registrations"))
+                return redirect(tab_url(request, project, "registrations"))
             return self.render_page(project, registration, form, override, status=422)
         form = RegistrationEditForm(request.POST, registration=registration)
         override = PriceOverrideForm(initial={"unit_price": registration.unit_price})
@@ -475,7 +240,7 @@ class RegistrationEditView(ProjectChildMixin, View):
             ),
         ):
             messages.success(request, "Registration saved.")
-            return redirect(_tab(request, project, "registrations"))
+            return redirect(tab_url(request, project, "registrations"))
         return self.render_page(project, registration, form, override, status=422)
 
 
@@ -509,7 +274,7 @@ class RegistrationBulkStatusView(ProjectChildMixin, View):
                     )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
-        return redirect(_tab(request, project, "registrations"))
+        return redirect(tab_url(request, project, "registrations"))
 
 
 class RegistrationImportView(DatasetImportView, View):
@@ -532,7 +297,7 @@ class RegistrationImportView(DatasetImportView, View):
     def get_context(self, target):
         return {
             "title": f"Import registrations into {target.code}",
-            "back_url": _tab(self.request, target, "registrations"),
+            "back_url": tab_url(self.request, target, "registrations"),
             "back_label": str(target),
             "columns": [
                 "event",
@@ -570,43 +335,6 @@ class PurchaseOrderFormView(ProjectChildMixin, TenantFormView, View):
         )
 
     def get_success_url(self, obj):
-        return _tab(self.request, self.project, "overview")
+        return tab_url(self.request, self.project, "overview")
 
     get_cancel_url = get_success_url
-
-
-class ProjectDocumentUploadView(TenantViewMixin, View):
-    write_permission = permissions.EDIT_PROJECTS
-
-    def post(self, request, pk):
-        project = access.get_project_for_write(request, pk)
-        documents.upload_from_request(
-            request,
-            DocumentForm(request.POST, request.FILES),
-            lambda upload, description: services.project_document_upload(
-                tenant=request.tenant,
-                by=request.user,
-                project=project,
-                upload=upload,
-                description=description,
-            ),
-        )
-        return redirect(_tab(request, project, "documents"))
-
-
-class ProjectDocumentDownloadView(TenantViewMixin, View):
-    """Files are served only here: the scoped lookup checks the tenant, the mixin the role."""
-
-    def get(self, request, pk):
-        return documents.serve(access.get_document_for_user(request, pk))
-
-
-class ProjectDocumentDeleteView(TenantViewMixin, View):
-    write_permission = permissions.EDIT_PROJECTS
-
-    def post(self, request, pk):
-        document = access.get_document_for_write(request, pk)
-        project = document.project
-        services.project_document_delete(tenant=request.tenant, by=request.user, document=document)
-        messages.success(request, f"{document.original_name} deleted.")
-        return redirect(_tab(request, project, "documents"))

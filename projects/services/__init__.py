@@ -1,0 +1,65 @@
+"""Every write of projects that spans rows or enforces a business rule (DESIGN.md, "Projects"),
+one module per concern:
+
+- `projects`: projects (defaults, save, status, copy), their documents and purchase orders;
+- `events`: private events;
+- `budgets`: committed volumes, purchase-order values, discount places, the budget policy;
+- `rows`: registrations and items (add, change, status, price overrides).
+
+Which rows can be invoiced, delivery dates and when costs count are in `projects.billing`.
+Callers use the names below.
+"""
+
+from projects.services.budgets import (
+    ACTIVE_REGISTRATION,
+    NeedsConfirmation,
+    committed_usage,
+    discount_places_used,
+    purchase_order_used,
+)
+from projects.services.events import event_save
+from projects.services.projects import (
+    has_priced_rows,
+    project_copy,
+    project_defaults,
+    project_document_delete,
+    project_document_upload,
+    project_save,
+    project_set_status,
+    purchase_order_save,
+)
+from projects.services.rows import (
+    AUTO,
+    StatusChange,
+    item_add,
+    learner_accounts,
+    price_override,
+    registration_update,
+    registrations_add,
+    registrations_set_status,
+)
+
+__all__ = [
+    "ACTIVE_REGISTRATION",
+    "AUTO",
+    "NeedsConfirmation",
+    "StatusChange",
+    "committed_usage",
+    "discount_places_used",
+    "event_save",
+    "has_priced_rows",
+    "item_add",
+    "learner_accounts",
+    "price_override",
+    "project_copy",
+    "project_defaults",
+    "project_document_delete",
+    "project_document_upload",
+    "project_save",
+    "project_set_status",
+    "purchase_order_save",
+    "purchase_order_used",
+    "registration_update",
+    "registrations_add",
+    "registrations_set_status",
+]

@@ -1,0 +1,120 @@
+"""Budgets: the booking's committed volumes, purchase orders' values and discount places used,
+and what the project's budget policy does when a request goes past them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, Sum
+
+from accounts.models import Account
+from agreements.models import (
+    DiscountAgreement,
+    Interest,
+)
+from projects.models import (
+    BudgetPolicy,
+    Item,
+    Project,
+    PurchaseOrder,
+    Registration,
+    RegistrationStatus,
+)
+
+ACTIVE_REGISTRATION = ~Q(status__in=[RegistrationStatus.CANCELLED])
+
+
+class NeedsConfirmation(ValidationError):
+    """Warnings the user must confirm (capacity, discount places, budget under 'warning')."""
+
+    def __init__(self, warnings: Sequence[str]):
+        self.warnings = list(warnings)
+        super().__init__(self.warnings, code="needs_confirmation")
+
+
+def committed_usage(project: Project, product_id: int) -> tuple[int | None, Decimal]:
+    """The booking's committed quantity of a product, and how much of it is requested.
+
+    Commitments belong to the framework agreement, so every project on the booking uses them.
+    """
+    if not project.booking_id:
+        return None, Decimal(0)
+    interest = Interest.objects.filter(booking_id=project.booking_id, product_id=product_id).first()
+    if interest is None or interest.committed_quantity is None:
+        return None, Decimal(0)
+    places = (
+        Registration.objects.filter(
+            ACTIVE_REGISTRATION,
+            project__booking_id=project.booking_id,
+            event__product_id=product_id,
+        ).aggregate(n=Sum("places"))["n"]
+        or 0
+    )
+    quantity = (
+        Item.objects.filter(
+            project__booking_id=project.booking_id, product_id=product_id
+        ).aggregate(n=Sum("quantity"))["n"]
+        or 0
+    )
+    return interest.committed_quantity, Decimal(places) + Decimal(quantity)
+
+
+def purchase_order_used(order: PurchaseOrder, *, exclude: Registration | Item | None = None):
+    registrations = Registration.objects.filter(ACTIVE_REGISTRATION, purchase_order=order)
+    items = Item.objects.filter(purchase_order=order)
+    if isinstance(exclude, Registration):
+        registrations = registrations.exclude(pk=exclude.pk)
+    elif isinstance(exclude, Item):
+        items = items.exclude(pk=exclude.pk)
+    total = Decimal(0)
+    for queryset in (registrations, items):
+        total += queryset.aggregate(total=Sum("net_amount"))["total"] or Decimal(0)
+    return total
+
+
+def budget_problems(
+    project: Project,
+    product,
+    quantity: Decimal,
+    value: Decimal,
+    purchase_order: PurchaseOrder | None,
+) -> list[str]:
+    problems = []
+    committed, used = committed_usage(project, product.pk)
+    if committed is not None and used + quantity > committed:
+        problems.append(
+            f"{product.code}: the booking commits {committed}; {used.normalize():f} are requested "
+            f"already, so {quantity.normalize():f} more would make "
+            f"{(used + quantity).normalize():f}."
+        )
+    if purchase_order is not None and purchase_order.value_cap is not None:
+        used_value = purchase_order_used(purchase_order)
+        if used_value + value > purchase_order.value_cap:
+            left = purchase_order.value_cap - used_value
+            problems.append(
+                f"Purchase order {purchase_order.number} has {left:,.2f} {project.currency} "
+                f"left of {purchase_order.value_cap:,.2f}; this adds {value:,.2f}."
+            )
+    return problems
+
+
+def apply_budget_policy(project: Project, problems: list[str], warnings: list[str]) -> None:
+    if not problems or project.budget_policy == BudgetPolicy.NONE:
+        return
+    if project.budget_policy == BudgetPolicy.DISALLOW:
+        raise ValidationError([*problems, "The project's budget policy refuses this."])
+    warnings.extend(problems)
+
+
+def discount_places_used(
+    agreement: DiscountAgreement, account: Account, event_id: int | None
+) -> int:
+    """Places a customer took under a discount agreement (registered with agreements.pricing)."""
+    registrations = Registration.objects.filter(
+        ACTIVE_REGISTRATION, discount_agreement=agreement, project__account=account
+    )
+    if event_id is not None:
+        registrations = registrations.filter(event_id=event_id)
+    return registrations.aggregate(n=Sum("places"))["n"] or 0

@@ -1,0 +1,61 @@
+"""The pages of projects, one module per part: `pages` (list, form, detail, status, copy),
+`tab_contexts` (what each tab shows), `rows` (events, registrations, items, purchase orders,
+the registrations import) and `documents`. Views parse, call a service or selector, render."""
+
+from projects.views.documents import (
+    ProjectDocumentDeleteView,
+    ProjectDocumentDownloadView,
+    ProjectDocumentUploadView,
+)
+from projects.views.pages import (
+    ProjectCopyView,
+    ProjectDetailView,
+    ProjectFormView,
+    ProjectListView,
+    ProjectStatusView,
+    tab_url,
+)
+from projects.views.rows import (
+    EventFormView,
+    ItemAddView,
+    PurchaseOrderFormView,
+    RegistrationAddView,
+    RegistrationBulkStatusView,
+    RegistrationEditView,
+    RegistrationImportView,
+)
+from projects.views.tab_contexts import (
+    account_projects_context,
+    booking_projects_context,
+    documents_context,
+    events_context,
+    items_context,
+    overview_context,
+    registrations_context,
+)
+
+__all__ = [
+    "EventFormView",
+    "ItemAddView",
+    "ProjectCopyView",
+    "ProjectDetailView",
+    "ProjectDocumentDeleteView",
+    "ProjectDocumentDownloadView",
+    "ProjectDocumentUploadView",
+    "ProjectFormView",
+    "ProjectListView",
+    "ProjectStatusView",
+    "PurchaseOrderFormView",
+    "RegistrationAddView",
+    "RegistrationBulkStatusView",
+    "RegistrationEditView",
+    "RegistrationImportView",
+    "account_projects_context",
+    "booking_projects_context",
+    "documents_context",
+    "events_context",
+    "items_context",
+    "overview_context",
+    "registrations_context",
+    "tab_url",
+]

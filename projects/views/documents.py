@@ -1,0 +1,50 @@
+"""A project's documents: upload, download (through a view that checks the company), delete."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.views import View
+
+from accounts.platform import documents, permissions
+from accounts.platform.forms import DocumentForm
+from accounts.platform.views import (
+    TenantViewMixin,
+)
+from projects import access, services
+from projects.views.pages import tab_url
+
+
+class ProjectDocumentUploadView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_PROJECTS
+
+    def post(self, request, pk):
+        project = access.get_project_for_write(request, pk)
+        documents.upload_from_request(
+            request,
+            DocumentForm(request.POST, request.FILES),
+            lambda upload, description: services.project_document_upload(
+                tenant=request.tenant,
+                by=request.user,
+                project=project,
+                upload=upload,
+                description=description,
+            ),
+        )
+        return redirect(tab_url(request, project, "documents"))
+
+
+class ProjectDocumentDownloadView(TenantViewMixin, View):
+    """Files are served only here: the scoped lookup checks the tenant, the mixin the role."""
+
+    def get(self, request, pk):
+        return documents.serve(access.get_document_for_user(request, pk))
+
+
+class ProjectDocumentDeleteView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_PROJECTS
+
+    def post(self, request, pk):
+        document = access.get_document_for_write(request, pk)
+        project = document.project
+        services.project_document_delete(tenant=request.tenant, by=request.user, document=document)
+        messages.success(request, f"{document.original_name} deleted.")
+        return redirect(tab_url(request, project, "documents"))

@@ -1,0 +1,176 @@
+"""The project pages: the list, the form, the tabbed detail page, status and copy."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views import View
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from accounts.models import Account
+from accounts.platform import permissions
+from accounts.platform.access import require
+from accounts.platform.bounds import parse_id
+from accounts.platform.exporting import (
+    CONTENT_TYPES,
+    ListExportMixin,
+    export_response,
+    filter_refusal,
+    refuse_filter,
+)
+from accounts.platform.views import (
+    TabbedDetailView,
+    TenantFormView,
+    TenantListView,
+    TenantViewMixin,
+)
+from agreements.models import Booking
+from projects import access, selectors, services
+from projects.filters import ProjectFilter, RegistrationFilter
+from projects.forms import (
+    CopyProjectForm,
+    ProjectForm,
+)
+from projects.models import Project, ProjectStatus
+from projects.resources import ProjectResource, RegistrationExportResource
+from projects.tables import ProjectTable
+from projects.tabs import (
+    project_tabs,
+)
+
+PAGE_SIZE = 25
+
+
+def tab_url(request, project, tab):
+    return reverse(
+        "projects:project-tab",
+        kwargs={"tenant_slug": request.tenant.slug, "pk": project.pk, "tab": tab},
+    )
+
+
+class ProjectListView(ListExportMixin, TenantListView, SingleTableMixin, FilterView):
+    export_resource_class = ProjectResource
+    export_name = "projects"
+    title = "Projects"
+    table_class = ProjectTable
+    filterset_class = ProjectFilter
+    create_url_name = "projects:project-create"
+    create_label = "New project"
+    create_permission = permissions.EDIT_PROJECTS
+
+    def get_queryset(self):
+        return selectors.project_list()
+
+
+class ProjectFormView(TenantFormView, View):
+    form_class = ProjectForm
+    write_permission = permissions.EDIT_PROJECTS
+    title_new, title_edit = "New project", "Edit project"
+
+    def get_object(self):
+        pk = self.kwargs.get("pk")
+        return access.get_project_for_write(self.request, pk) if pk else Project()
+
+    def get_initial(self):
+        initial = {"manager": self.request.user.pk}
+        booking_id, account_id = self.request.GET.get("booking"), self.request.GET.get("account")
+        booking = account = None
+        if parse_id(booking_id):
+            booking = (
+                Booking.objects.filter(pk=parse_id(booking_id)).select_related("account").first()
+            )
+        if parse_id(account_id):
+            account = Account.objects.filter(pk=parse_id(account_id)).first()
+        initial.update(
+            services.project_defaults(tenant=self.request.tenant, account=account, booking=booking)
+        )
+        return initial
+
+    def save(self, form):
+        products = form.cleaned_data.get("products")
+        return services.project_save(
+            tenant=self.request.tenant,
+            by=self.request.user,
+            project=form.instance,
+            product_ids=[p.pk for p in products] if products else None,
+        )
+
+
+class ProjectDetailView(TabbedDetailView, View):
+    registry = project_tabs
+    template_name = "projects/project_detail.html"
+    context_object_name = "project"
+    tab_url_name = "projects:project-tab"
+
+    def get_object(self, pk):
+        return access.get_project_for_user(self.request, pk)
+
+    def get(self, request, pk, tab="overview"):
+
+        file_format = request.GET.get("export")
+        if tab == "registrations" and file_format in CONTENT_TYPES:
+            require(request, permissions.SEE_MONEY)
+            project = self.get_object(pk)
+            filterset = RegistrationFilter(
+                request.GET,
+                queryset=selectors.registrations_of(project),
+                project=project,
+                request=request,
+            )
+            refused = filter_refusal(
+                filterset, request.GET, allowed=ListExportMixin.page_parameters
+            )
+            if refused:
+                return refuse_filter(refused)
+            return export_response(
+                RegistrationExportResource(),
+                filterset.qs,
+                file_format,
+                f"registrations-{project.code}",
+            )
+        return super().get(request, pk, tab)
+
+    def get_extra_context(self, project):
+        return {"statuses": ProjectStatus.choices, "copy_form": CopyProjectForm()}
+
+
+class ProjectStatusView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_PROJECTS
+
+    def post(self, request, pk):
+        project = access.get_project_for_write(request, pk)
+        try:
+            project = services.project_set_status(
+                tenant=request.tenant,
+                by=request.user,
+                project=project,
+                status=request.POST.get("status", ""),
+            )
+            messages.success(request, f"{project.code} is now {project.get_status_display()}.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(project)
+
+
+class ProjectCopyView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_PROJECTS
+
+    def post(self, request, pk):
+        source = access.get_project_for_write(request, pk)
+        form = CopyProjectForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Give the copy a name.")
+            return redirect(source)
+        try:
+            copy = services.project_copy(
+                tenant=request.tenant,
+                by=request.user,
+                source=source,
+                name=form.cleaned_data["name"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(source)
+        messages.success(request, f"{copy.code} created as a copy of {source.code}.")
+        return redirect(copy)

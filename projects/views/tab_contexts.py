@@ -1,0 +1,98 @@
+"""What each tab of the project page (and the projects tabs of accounts and bookings) shows;
+registered in ProjectsConfig.ready()."""
+
+from django.urls import reverse
+from django_tables2 import RequestConfig
+
+from accounts.platform import permissions
+from accounts.platform.access import can
+from accounts.platform.forms import DocumentForm
+from projects import selectors
+from projects.filters import ItemFilter, RegistrationFilter
+from projects.forms import (
+    BulkStatusForm,
+)
+from projects.tables import AccountProjectTable, ItemTable, RegistrationTable
+from projects.tabs import (
+    actions_for,
+    item_actions,
+    overview_panels,
+    registration_actions,
+)
+from projects.views.pages import PAGE_SIZE
+
+
+def overview_context(request, project):
+
+    return {
+        "totals": selectors.project_totals(project),
+        "money_panels": [
+            (panel.template_name, panel.get_context(request, project))
+            for panel in overview_panels
+            if not panel.permission or can(request, panel.permission)
+        ],
+        "burn_down": selectors.burn_down(project),
+        "purchase_orders": selectors.purchase_orders_of(project),
+        "products": project.products.select_related("product"),
+        "sub_projects": project.sub_projects.order_by("code"),
+    }
+
+
+def events_context(request, project):
+    return {"events": selectors.events_of(project)}
+
+
+def registrations_context(request, project):
+    registrations = selectors.registrations_of(project)
+    filterset = RegistrationFilter(
+        request.GET or None, queryset=registrations, project=project, request=request
+    )
+    edit_url = None
+    if can(request, permissions.EDIT_PROJECTS):
+        edit_url = reverse(
+            "projects:registration-edit",
+            kwargs={"tenant_slug": request.tenant.slug, "project_pk": project.pk, "pk": 0},
+        )
+    table = RegistrationTable(filterset.qs, currency=project.currency, edit_url=edit_url)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    return {
+        "filter": filterset,
+        "table": table,
+        "bulk_form": BulkStatusForm(),
+        "row_actions": actions_for(request, project, registration_actions),
+    }
+
+
+def items_context(request, project):
+    filterset = ItemFilter(
+        request.GET or None, queryset=selectors.items_of(project), request=request
+    )
+    table = ItemTable(filterset.qs, currency=project.currency)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    return {
+        "filter": filterset,
+        "table": table,
+        "row_actions": actions_for(request, project, item_actions),
+    }
+
+
+def documents_context(request, project):
+    return {
+        "documents": project.documents.select_related("uploaded_by"),
+        "document_form": DocumentForm(),
+    }
+
+
+def account_projects_context(request, account):
+    projects = selectors.project_list().filter(account=account)
+    return {
+        "project_table": AccountProjectTable(projects),
+        "can_add_project": can(request, permissions.EDIT_PROJECTS),
+    }
+
+
+def booking_projects_context(request, booking):
+    return {
+        "project_table": AccountProjectTable(selectors.project_list().filter(booking=booking)),
+        "can_add_project": can(request, permissions.EDIT_PROJECTS),
+    }
