@@ -7,8 +7,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from agreements import services as agreement_services
+from agreements.models import Product, ProductKind, TaxRate
 from invoicing import services
-from invoicing.models import ExchangeRate, Grouping
+from invoicing.models import ExchangeRate, Grouping, InvoicingSettings
 from projects import services as project_services
 from projects.models import Item, PrivateEvent, Project, Registration, RegistrationStatus
 
@@ -32,6 +34,7 @@ def _weekly_rates(tenant) -> None:
 
 def build(tenant, *, user, rng: random.Random) -> None:
     _weekly_rates(tenant)
+    _handling_fee_product(tenant, user)
     part_billed = _block_of_places(tenant, user)
     to_issue = []
     for project in Project.objects.exclude(do_not_invoice=True).order_by("code"):
@@ -150,3 +153,26 @@ def _bill_part_of_a_block(tenant, user, block) -> None:
         tenant=tenant, by=user, line=line, quantity=1, unit_price=line.unit_price
     )
     services.invoice_issue(tenant=tenant, by=user, invoice=draft, render_pdf=False)
+
+
+def _handling_fee_product(tenant, user) -> None:
+    """Invoicing settings: the handling fee is billed as a fee product at the standard rate
+    (Settings → Invoicing settings), never on places paid from a prepurchase."""
+    fee = agreement_services.product_save(
+        tenant=tenant,
+        by=user,
+        product=Product(
+            tenant=tenant,
+            code="ADMIN-FEE",
+            name="Programme administration",
+            kind=ProductKind.FEE,
+            currency=tenant.base_currency,
+            default_price=0,
+            tax_rate=TaxRate.objects.filter(code="STD").first(),
+        ),
+    )
+    services.invoicing_settings_save(
+        tenant=tenant,
+        by=user,
+        settings=InvoicingSettings(tenant=tenant, handling_fee_product=fee),
+    )

@@ -126,3 +126,6 @@ def test_the_demo_shows_the_money_rules(db):
         credited = InvoiceLine.objects.filter(invoice__kind=InvoiceKind.CREDIT_NOTE).first()
         released = credited.credited_line
         assert not BillingClaim.objects.filter(line=released).exists()
+        # The handling fee is billed as the product chosen in the invoicing settings.
+        fees = InvoiceLine.objects.filter(kind="handling_fee")
+        assert fees.exists() and set(fees.values_list("product_code", flat=True)) == {"ADMIN-FEE"}
