@@ -196,15 +196,26 @@ def burn_down(project: Project) -> list[dict]:
     return rows
 
 
+def purchase_order_usage(orders) -> dict[int, Decimal]:
+    """What is charged to each purchase order (a queryset or ids): the net amount of its
+    registrations that are not cancelled and of its items. Budgets and the overview read this."""
+    used: dict[int, Decimal] = {}
+    for rows in (
+        Registration.objects.filter(purchase_order__in=orders).exclude(
+            status=RegistrationStatus.CANCELLED
+        ),
+        Item.objects.filter(purchase_order__in=orders),
+    ):
+        for order_id, total in (
+            rows.order_by().values_list("purchase_order_id").annotate(total=Sum("net_amount"))
+        ):
+            used[order_id] = used.get(order_id, Decimal(0)) + (total or Decimal(0))
+    return used
+
+
 def purchase_orders_of(project: Project) -> list[PurchaseOrder]:
     orders = list(PurchaseOrder.objects.filter(project=project))
-    used = {}
-    for model in (Registration, Item):
-        rows = model.objects.filter(purchase_order__project=project)
-        if model is Registration:
-            rows = rows.exclude(status=RegistrationStatus.CANCELLED)
-        for row in rows.values("purchase_order_id").annotate(total=Sum("net_amount")):
-            used[row["purchase_order_id"]] = used.get(row["purchase_order_id"], 0) + row["total"]
+    used = purchase_order_usage([order.pk for order in orders])
     for order in orders:
         order.used = used.get(order.pk, Decimal(0))
         order.remaining = None if order.value_cap is None else order.value_cap - order.used

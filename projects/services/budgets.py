@@ -22,6 +22,7 @@ from projects.models import (
     Registration,
     RegistrationStatus,
 )
+from projects.selectors import purchase_order_usage
 
 ACTIVE_REGISTRATION = ~Q(status__in=[RegistrationStatus.CANCELLED])
 
@@ -61,17 +62,9 @@ def committed_usage(project: Project, product_id: int) -> tuple[int | None, Deci
     return interest.committed_quantity, Decimal(places) + Decimal(quantity)
 
 
-def purchase_order_used(order: PurchaseOrder, *, exclude: Registration | Item | None = None):
-    registrations = Registration.objects.filter(ACTIVE_REGISTRATION, purchase_order=order)
-    items = Item.objects.filter(purchase_order=order)
-    if isinstance(exclude, Registration):
-        registrations = registrations.exclude(pk=exclude.pk)
-    elif isinstance(exclude, Item):
-        items = items.exclude(pk=exclude.pk)
-    total = Decimal(0)
-    for queryset in (registrations, items):
-        total += queryset.aggregate(total=Sum("net_amount"))["total"] or Decimal(0)
-    return total
+def purchase_order_used(order: PurchaseOrder) -> Decimal:
+    """What is charged to the purchase order already (`projects.selectors`' one definition)."""
+    return purchase_order_usage([order.pk]).get(order.pk, Decimal(0))
 
 
 def budget_problems(

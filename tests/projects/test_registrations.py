@@ -224,6 +224,12 @@ def test_a_purchase_orders_cap_follows_the_budget_policy(deal, project, course_e
     register(deal, project, course_event, purchase_order=order)
     with pytest.raises(ValidationError, match=r"PO-77 has 800\.00 EUR left of 2,000\.00"):
         register(deal, project, course_event, learners=deal["learners"][1:2], purchase_order=order)
+    # The overview's purchase-order table says the same: one definition of what is used.
+    from projects.selectors import purchase_orders_of
+
+    with activate(deal["tenant"]):
+        (shown,) = purchase_orders_of(project)
+    assert shown.remaining == Decimal("800.00")
 
 
 def test_a_project_can_require_a_purchase_order(deal, project, course_event):
