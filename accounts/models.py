@@ -12,6 +12,7 @@ from accounts.platform.models import (  # noqa: F401
     tenant_logo_path,
 )
 from accounts.platform.money import validate_country, validate_currency
+from accounts.platform.tax import VatCategory
 from accounts.platform.tenancy import TenantOwned, tenant_reverse
 
 
@@ -31,6 +32,11 @@ class Region(TenantOwned):
 
     def __str__(self):
         return self.name
+
+
+class EInvoiceFormat(models.TextChoices):
+    FACTURX = "facturx", "PDF (Factur-X, the e-invoice inside)"
+    UBL = "ubl", "PDF and UBL XML (Peppol BIS Billing 3.0)"
 
 
 class AccountKind(models.TextChoices):
@@ -75,9 +81,44 @@ class Account(TenantOwned):
     address = models.TextField("billing address", blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)
+    country_area = models.CharField(
+        "county, state or province",
+        max_length=100,
+        blank=True,
+        help_text="Only where the country's addresses name one (e.g. a US state).",
+    )
     country = models.CharField(max_length=2, blank=True, validators=[validate_country])
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    invoice_email = models.EmailField(
+        "send invoices to",
+        blank=True,
+        help_text="The address invoices and credit notes are e-mailed to; the account's e-mail "
+        "when empty.",
+    )
+    einvoice_format = models.CharField(
+        "e-invoice format",
+        max_length=10,
+        choices=EInvoiceFormat.choices,
+        default=EInvoiceFormat.FACTURX,
+        help_text="What an invoice e-mail carries: every PDF is a Factur-X PDF with the "
+        "EN 16931 invoice inside; public buyers on Peppol often want the UBL file as well.",
+    )
+    peppol_id = models.CharField(
+        "Peppol participant id",
+        max_length=80,
+        blank=True,
+        help_text="The buyer's electronic address as scheme:id, e.g. 0088:5790000435968 or "
+        "9930:DE136695976; the invoice e-mail address is used when empty.",
+    )
+    tax_treatment = models.CharField(
+        "VAT treatment",
+        max_length=2,
+        blank=True,
+        choices=VatCategory.choices,
+        help_text="Leave empty to let the rules decide from the countries, the VAT id and the "
+        "product; set it only where the account's tax position is known to differ.",
+    )
     tags = models.CharField(
         max_length=255, blank=True, help_text="Comma-separated, e.g. public-sector, key-account."
     )
@@ -187,3 +228,52 @@ class Contact(TenantOwned):
     def clean(self):
         if self.account_id and self.tenant_id and self.account.tenant_id != self.tenant_id:
             raise ValidationError({"account": "Choose an account of your own company."})
+
+
+class BankAccount(TenantOwned):
+    """An account of the company's own that customers pay into: printed on invoices (the one
+    for the invoice's currency, else the default) and frozen with them at issue."""
+
+    label = models.CharField(max_length=100, help_text="e.g. “Barclays GBP” or “EUR account”.")
+    bank_name = models.CharField(max_length=100, blank=True)
+    account_holder = models.CharField(
+        max_length=200, blank=True, help_text="When it differs from the company's name."
+    )
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[validate_currency],
+        help_text="Invoices in this currency print this account. Empty: any currency.",
+    )
+    iban = models.CharField("IBAN", max_length=42, blank=True)
+    bic = models.CharField("BIC / SWIFT", max_length=11, blank=True)
+    account_number = models.CharField(
+        max_length=34, blank=True, help_text="Only for an account without an IBAN."
+    )
+    sort_code = models.CharField(
+        "sort code / routing number",
+        max_length=20,
+        blank=True,
+        help_text="Only for an account without an IBAN.",
+    )
+    is_default = models.BooleanField(
+        "default", default=False, help_text="Printed on invoices whose currency has no account."
+    )
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["-is_default", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=models.Q(is_default=True),
+                name="bankaccount_one_default",
+                violation_error_message="The company has a default bank account already.",
+            )
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def get_absolute_url(self):
+        return tenant_reverse("accounts:bank-accounts", tenant_id=self.tenant_id)

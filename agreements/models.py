@@ -8,6 +8,7 @@ from django.db import models
 from accounts.models import Account
 from accounts.platform.documents import StoredDocument
 from accounts.platform.money import format_percent, validate_currency
+from accounts.platform.tax import DOMESTIC_CATEGORIES, VatCategory
 from accounts.platform.tenancy import TenantManager, TenantOwned, tenant_reverse
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -20,9 +21,33 @@ def money_field(verbose_name=None, **kwargs):
 
 
 class TaxRate(TenantOwned):
+    """A rate of the catalogue: what a domestic sale of its products is taxed at. Whether a
+    sale is domestic, reverse-charged or outside the scope is decided per invoice by
+    `invoicing.vat`'s rule table, from the countries and the buyer's VAT id."""
+
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=100)
     percent = models.DecimalField(max_digits=5, decimal_places=2, validators=PERCENT)
+    category = models.CharField(
+        "VAT category",
+        max_length=2,
+        choices=[(c.value, c.label) for c in DOMESTIC_CATEGORIES],
+        default=VatCategory.STANDARD,
+        help_text="EN 16931's category of a domestic sale at this rate.",
+    )
+    exemption_reason_code = models.CharField(
+        "exemption reason code",
+        max_length=30,
+        blank=True,
+        help_text="For exempt rates: the VATEX code, e.g. VATEX-EU-132-1I (vocational training).",
+    )
+    exemption_reason = models.CharField(
+        "exemption text",
+        max_length=200,
+        blank=True,
+        help_text="For exempt rates: printed on the invoice, e.g. “Exempt: vocational training "
+        "(Article 132(1)(i) of Directive 2006/112/EC)”.",
+    )
 
     class Meta:
         ordering = ["code"]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from accounts.platform.money import validate_currency
+from accounts.platform.tax import VatCategory
 from accounts.platform.tenancy import TenantOwned, tenant_reverse
 from agreements.models import PrepurchaseEntry, ProductKind, money_field
 from projects.models import Item, Project, Registration
@@ -37,6 +38,15 @@ class ExchangeRate(TenantOwned):
         return f"{self.currency} {self.date}: {self.rate}"
 
 
+DEFAULT_EMAIL_SUBJECT = "{document} {number} from {company}"
+DEFAULT_EMAIL_BODY = """Dear {customer},
+
+please find attached {document_lower} {number} for {project}, {total}, due on {due_date}.
+
+Kind regards,
+{company}"""
+
+
 class InvoicingSettings(TenantOwned):
     """A company's invoicing settings that name rows of higher apps than `accounts` (the
     handling-fee product is a catalogue product), so they cannot sit on `accounts.Tenant`.
@@ -62,6 +72,18 @@ class InvoicingSettings(TenantOwned):
         "handling fee on prepaid lines",
         default=False,
         help_text="Charge the handling fee on lines paid from a prepurchase agreement too.",
+    )
+    email_subject = models.CharField(
+        "invoice e-mail subject",
+        max_length=200,
+        default=DEFAULT_EMAIL_SUBJECT,
+        help_text="Placeholders: {document}, {number}, {company}, {customer}, {project}, "
+        "{total}, {due_date}, {po_reference}.",
+    )
+    email_body = models.TextField(
+        "invoice e-mail text",
+        default=DEFAULT_EMAIL_BODY,
+        help_text="The same placeholders as the subject.",
     )
     max_rate_age_days = models.PositiveSmallIntegerField(
         "oldest exchange rate accepted (days)",
@@ -223,7 +245,9 @@ class Invoice(TenantOwned):
     po_reference = models.CharField("purchase-order reference", max_length=60, blank=True)
     tags = models.CharField(max_length=255, blank=True)
     external_notes = models.TextField(blank=True)
-    # Snapshot taken at issue: the PDF and every export read these, never the live rows.
+    # Snapshot taken at issue: the PDF, the e-invoices and every export read these, never the
+    # live rows. The text fields are what the PDF prints; the *_details hold the same parties
+    # field by field (structured, for the e-invoices): see invoicing.services.parties.
     seller_name = models.CharField(max_length=200, blank=True)
     seller_address = models.TextField(blank=True)
     seller_vat_number = models.CharField(max_length=40, blank=True)
@@ -236,6 +260,17 @@ class Invoice(TenantOwned):
     customer_number = models.PositiveIntegerField(null=True, blank=True)
     project_code = models.CharField(max_length=20, blank=True)
     payment_terms_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    seller_details = models.JSONField(default=dict, blank=True, editable=False)
+    buyer_details = models.JSONField(default=dict, blank=True, editable=False)
+    payment_details = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="The bank account to pay into."
+    )
+    tax_notes = models.TextField(
+        blank=True, editable=False, help_text="The legal notes its VAT treatments require."
+    )
+    # What the draft's VAT treatment was decided from (the buyer's countries, VAT id and
+    # override): issuing decides again when the account changed since (invoicing.vat).
+    tax_basis = models.CharField(max_length=80, blank=True, editable=False)
     net_total = money_field(default=Decimal("0"))
     tax_total = money_field(default=Decimal("0"))
     gross_total = money_field(default=Decimal("0"))
@@ -327,6 +362,11 @@ class InvoiceLine(TenantOwned):
     )
     tax_code = models.CharField(max_length=20)
     tax_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    tax_category = models.CharField(
+        max_length=2, choices=VatCategory.choices, default=VatCategory.STANDARD
+    )
+    exemption_reason_code = models.CharField(max_length=30, blank=True)
+    exemption_reason = models.CharField(max_length=200, blank=True)
     # Set at issue: this line's share of its rate's tax, so exports reconcile line by line.
     tax_amount = money_field(null=True, blank=True)
 
@@ -375,3 +415,52 @@ class BillingClaim(TenantOwned):
                 name="claim_unique_item_unit",
             ),
         ]
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class InvoiceDelivery(TenantOwned):
+    """One e-mail of an issued invoice or credit note to one recipient: the delivery log.
+
+    (invoice, recipient, round) is unique, so a double click or a retried task sends nothing
+    twice; sending the same document again on purpose is a new round."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="deliveries")
+    run = models.ForeignKey(
+        InvoiceRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    recipient = models.EmailField()
+    cc = models.CharField(max_length=500, blank=True)
+    round = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    subject = models.CharField(max_length=300, blank=True)
+    attachments = models.CharField(max_length=200, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(
+        max_length=300, blank=True, help_text="What went wrong, in words for the user."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "invoice deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "recipient", "round"], name="delivery_unique_round"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "run", "status"], name="delivery_run_status")]
+
+    def __str__(self):
+        return f"{self.invoice} to {self.recipient} ({self.get_status_display().lower()})"

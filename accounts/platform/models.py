@@ -41,8 +41,34 @@ class Tenant(models.Model):
     )
     base_currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     country = models.CharField(max_length=2, blank=True, validators=[validate_country])
-    address = models.TextField(blank=True, help_text="Printed on invoices.")
+    address = models.TextField(
+        "street address", blank=True, help_text="Street and number (one or two lines)."
+    )
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country_area = models.CharField(
+        "county, state or province",
+        max_length=100,
+        blank=True,
+        help_text="Only where the country's addresses name one (e.g. a US state).",
+    )
     vat_number = models.CharField("VAT number", max_length=40, blank=True)
+    # Legal details an invoice must carry (issue 15); printed and frozen at issue.
+    registration_number = models.CharField("company registration number", max_length=40, blank=True)
+    registration_register = models.CharField(
+        "register",
+        max_length=120,
+        blank=True,
+        help_text="Where the company is registered, e.g. “Companies House, England and Wales” "
+        "or “Amtsgericht München, HRB”.",
+    )
+    invoice_contact_name = models.CharField("invoicing contact", max_length=100, blank=True)
+    invoice_email = models.EmailField(
+        "invoicing e-mail",
+        blank=True,
+        help_text="Printed on invoices; customers' replies to invoice e-mails go here.",
+    )
+    invoice_phone = models.CharField("invoicing phone", max_length=40, blank=True)
     invoice_prefix = models.CharField(
         max_length=12,
         default="INV-",

@@ -29,6 +29,7 @@ from invoicing.models import (
     LineKind,
 )
 from invoicing.selectors import rate_for
+from invoicing.services import parties
 from invoicing.services.drafts import check_max_billing
 from invoicing.services.lines import freeze_line_taxes
 from invoicing.tasks import render_invoice_pdf
@@ -51,30 +52,17 @@ SNAPSHOT_FIELDS = [
     "customer_number",
     "project_code",
     "payment_terms_days",
+    "seller_details",
+    "buyer_details",
+    "payment_details",
+    "tax_notes",
 ]
 
 
 def snapshot(invoice: Invoice, tenant) -> None:
-    account = invoice.billing_account
-    invoice.seller_name = tenant.name
-    invoice.seller_address = tenant.address
-    invoice.seller_vat_number = tenant.vat_number
-    invoice.billing_name = account.name
-    invoice.billing_account_number = account.number
-    invoice.billing_address = "\n".join(
-        part
-        for part in (
-            account.address,
-            f"{account.postal_code} {account.city}".strip(),
-            account.country,
-        )
-        if part
-    )
-    invoice.billing_tax_id = account.tax_id
-    invoice.customer_name = invoice.project.account.name
-    invoice.customer_number = invoice.project.account.number
-    invoice.project_code = invoice.project.code
-    invoice.payment_terms_days = tenant.payment_terms_days
+    """Freeze who sells, who buys and where to pay (`parties`), as the PDF, the e-invoices and
+    the exports will read them from now on."""
+    parties.freeze(invoice, tenant)
 
 
 def number(tenant, invoices: Sequence[Invoice]) -> None:
