@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres bench lint format check clean lock audit
+.PHONY: run test test-postgres bench loadtest lint format check clean lock audit
 
 # Installs exactly what requirements.lock pins, every file checked against its hash
 # (`make lock` writes it from pyproject.toml after a dependency changes).
@@ -52,6 +52,16 @@ test-postgres: $(STAMP)
 ## make bench: benchmarks under tests/perf (run on purpose, print their figures)
 bench: $(STAMP)
 	$(PY) -m pytest tests/perf -p no:cacheprovider -s -o addopts="" $(PYTEST_ARGS)
+
+## make loadtest: the large tenant (built once with seed_scale) served by gunicorn, each main
+## page driven by wrk on loopback beside the bare view; needs Debian's wrk and PostgreSQL
+LOADTEST_TENANT ?= large
+loadtest: $(STAMP)
+	export DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/frameworks} \
+	  DATABASE_APP_ROLE=$${DATABASE_APP_ROLE:-frameworks_app}; \
+	$(PY) manage.py migrate --noinput -v0 && \
+	$(PY) manage.py seed_scale --tenant $(LOADTEST_TENANT) --if-missing && \
+	$(PY) manage.py loadtest --tenant $(LOADTEST_TENANT) $(LOADTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

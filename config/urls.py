@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts.views import DashboardView, HomeView
+from config.probe import session_probe
 
 # Every staff page lives under /<tenant-slug>/; TenantMiddleware resolves and checks it.
 tenant_patterns = [
@@ -17,6 +18,7 @@ tenant_patterns = [
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("admin/", admin.site.urls),
+    path("probe/", session_probe, name="probe"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("", include("django.contrib.auth.urls")),
     path("<slug:tenant_slug>/", include(tenant_patterns)),
