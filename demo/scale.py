@@ -36,7 +36,7 @@ from projects.models import (
     Registration,
     RegistrationStatus,
 )
-from projects.services.projects import PROJECT_NUMBER_START
+from projects.services import PROJECT_NUMBER_START
 
 BATCH = 5_000
 

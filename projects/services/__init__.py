@@ -19,6 +19,7 @@ from projects.services.budgets import (
 )
 from projects.services.events import event_save
 from projects.services.projects import (
+    PROJECT_NUMBER_START,
     has_priced_rows,
     project_copy,
     project_defaults,
@@ -42,6 +43,7 @@ from projects.services.rows import (
 __all__ = [
     "ACTIVE_REGISTRATION",
     "AUTO",
+    "PROJECT_NUMBER_START",
     "NeedsConfirmation",
     "StatusChange",
     "committed_usage",
