@@ -14,7 +14,27 @@ logger = logging.getLogger(__name__)
 @tenant_task()
 def render_invoice_pdf(*, tenant_id: int, invoice_id: int) -> str:
     """Render an issued invoice's PDF once and store it; it is served unchanged afterwards."""
+    return _render(invoice_id)
 
+
+@tenant_task()
+def render_invoice_pdfs(*, tenant_id: int, invoice_ids: list[int]) -> int:
+    """Render the PDFs of a batch of issued invoices (a bulk run queues one such task per batch,
+    not one per invoice), each in its own transaction: one that fails is logged and the others
+    are rendered still; the task then fails, naming how many failed."""
+    failed = 0
+    for invoice_id in invoice_ids:
+        try:
+            _render(invoice_id)
+        except Exception:
+            failed += 1
+            log_unexpected("The PDF of invoice %s of tenant %s failed", invoice_id, tenant_id)
+    if failed:
+        raise RuntimeError(f"{failed} of {len(invoice_ids)} PDFs failed (see the log).")
+    return len(invoice_ids)
+
+
+def _render(invoice_id: int) -> str:
     with transaction.atomic():
         invoice = (
             Invoice.objects.select_for_update(of=("self",))

@@ -17,6 +17,7 @@ from accounts.platform.audit import audit, audit_many
 from accounts.platform.bulk import insert_rows
 from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.money import line_net, round_money
+from agreements.models import Product
 from invoicing import vat
 from invoicing.models import (
     Grouping,
@@ -40,7 +41,6 @@ from invoicing.services.lines import (
 from projects.billing import due_units, row_problem, units
 from projects.models import (
     Item,
-    PrivateEvent,
     Project,
     Registration,
 )
@@ -74,7 +74,9 @@ def check_max_billing(
         )
 
 
-def _draft_in_memory(tenant, by, group: DraftGroup, run) -> tuple[Invoice, list[InvoiceLine]]:
+def _draft_in_memory(
+    tenant, by, group: DraftGroup, run, taxes: vat.VatContext
+) -> tuple[Invoice, list[InvoiceLine]]:
     project = group.project
     invoice = Invoice(
         tenant=tenant,
@@ -87,7 +89,6 @@ def _draft_in_memory(tenant, by, group: DraftGroup, run) -> tuple[Invoice, list[
         run=run,
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
-    taxes = vat.context(tenant, project.billing_account)
     invoice.tax_basis = taxes.basis
     lines = [
         registration_line(row, tenant, project.currency, taxes)
@@ -112,8 +113,21 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
     the maximum billing amount is checked against what is really billed.
     """
     project_ids = sorted({group.project.pk for group in groups})
-    list(Project.objects.select_for_update().filter(pk__in=project_ids).order_by("pk"))
-    drafts = [_draft_in_memory(tenant, by, group, run) for group in groups]
+    list(
+        Project.objects.select_for_update()
+        .filter(pk__in=project_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    # One VAT context per billing account: each product's treatment is decided once for all the
+    # invoices of the batch that go to that account.
+    contexts: dict[int, vat.VatContext] = {}
+    drafts = []
+    for group in groups:
+        account = group.project.billing_account
+        if account.pk not in contexts:
+            contexts[account.pk] = vat.context(tenant, account)
+        drafts.append(_draft_in_memory(tenant, by, group, run, contexts[account.pk]))
     drafting: dict[int, Decimal] = defaultdict(Decimal)  # drafted in this batch, per project
     for group, (invoice, _lines) in zip(groups, drafts, strict=True):
         check_max_billing(group.project, invoice.net_total, pending=drafting[group.project.pk])
@@ -175,14 +189,15 @@ def load_rows(
     projects (a bulk run skips rows deleted since it found them)."""
     registration_ids, item_ids = set(registration_ids), set(item_ids)
     # Events, products and tax rates are shared by many rows: prefetched once, not joined into
-    # (and instantiated for) every registration.
+    # (and instantiated for) every registration; a product once for all its events.
     registrations = list(
         Registration.objects.filter(project__in=projects, pk__in=list(registration_ids))
         .order_by()  # sorted in Python (_sort_key): no join to events for the default order
         .select_related("learner", "purchase_order", "prepurchase")
         .only(*LINE_SOURCE_FIELDS)
         .prefetch_related(
-            Prefetch("event", queryset=PrivateEvent.objects.select_related("product__tax_rate"))
+            "event",
+            Prefetch("event__product", queryset=Product.objects.select_related("tax_rate")),
         )
     )
     items = list(

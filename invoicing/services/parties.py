@@ -44,6 +44,9 @@ class Batch:
     bank_accounts: list[BankAccount] = field(default_factory=list)
     contacts: dict[int, Contact] = field(default_factory=dict)  # by id (projects' contacts)
     primary_contacts: dict[int, Contact] = field(default_factory=dict)  # by account id
+    # Worked out once per batch: the seller's details and address, each buyer's address.
+    seller: tuple[dict, str] | None = None
+    addresses: dict[int, str] = field(default_factory=dict)  # by account id
 
 
 def load(tenant, invoices) -> Batch:
@@ -77,15 +80,19 @@ def freeze(invoice: Invoice, tenant) -> None:
     account = invoice.billing_account
     project = invoice.project
 
-    seller = seller_details(tenant)
+    if batch.seller is None:
+        batch.seller = (seller_details(tenant), _address_text(tenant))
+    seller, seller_address = batch.seller
+    if account.pk not in batch.addresses:
+        batch.addresses[account.pk] = _address_text(account)
     buyer = buyer_details(account, contact=_buyer_contact(invoice, batch))
     invoice.seller_name = tenant.name
-    invoice.seller_address = _address_text(tenant)
+    invoice.seller_address = seller_address
     invoice.seller_vat_number = tenant.vat_number
-    invoice.seller_details = seller
+    invoice.seller_details = dict(seller)  # each invoice its own (JSON) copy
     invoice.billing_name = account.name
     invoice.billing_account_number = account.number
-    invoice.billing_address = _address_text(account)
+    invoice.billing_address = batch.addresses[account.pk]
     invoice.billing_tax_id = account.tax_id
     invoice.buyer_details = buyer
     invoice.payment_details = payment_details(

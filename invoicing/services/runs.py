@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Account, Region
@@ -101,32 +104,67 @@ def _update_run(run: InvoiceRun, **fields) -> None:
     )
 
 
-# Invoices per transaction in a bulk run: each batch is written whole or not at all, in a few
-# statements (most of a run's time was the fixed cost of a transaction per invoice).
-RUN_BATCH = 25
+# What one transaction of a bulk run writes at most: RUN_BATCH invoices and RUN_BATCH_ROWS
+# registrations and items (an invoice with more rows than that is a batch of its own). Each batch
+# is written whole or not at all, in a few statements however many invoices it holds, so its
+# fixed cost is shared by many small invoices, while the rows bound keeps a batch of large
+# invoices (and what a failure makes redo) the same size as one of small invoices.
+RUN_BATCH = 250
+RUN_BATCH_ROWS = 2000
+# A run counts its progress from the database (`_update_run`) at most this often, and at its
+# end: counting after every batch would read the whole run again each time.
+PROGRESS_EVERY = datetime.timedelta(seconds=1)
+
+
+def batches(sized, *, invoices: int | None = None, rows: int | None = None):
+    """Cut `sized` ((thing, rows) pairs, in order) into lists of things of at most `invoices`
+    things and `rows` rows (a thing larger than `rows` alone)."""
+    invoices, rows = invoices or RUN_BATCH, rows or RUN_BATCH_ROWS
+    batch, batch_rows = [], 0
+    for thing, size in sized:
+        if batch and (len(batch) >= invoices or batch_rows + size > rows):
+            yield batch
+            batch, batch_rows = [], 0
+        batch.append(thing)
+        batch_rows += size
+    if batch:
+        yield batch
+
+
+def _progress(run: InvoiceRun, errors: list[str]) -> None:
+    """After a batch: record a new refusal at once, else count the progress and beat the heart
+    every PROGRESS_EVERY."""
+    due = run.heartbeat_at is None or timezone.now() - run.heartbeat_at >= PROGRESS_EVERY
+    if due or errors != run.errors:
+        _update_run(run, errors=list(errors))
+
+
+def _halves(things: list) -> tuple[list, list]:
+    return things[: len(things) // 2], things[len(things) // 2 :]
 
 
 def _draft_batch(tenant, run: InvoiceRun, groups: list[DraftGroup], errors: list[str]) -> None:
-    """Draft a batch in one transaction; if anything in it is refused, draft its invoices one
-    by one, so that only the refused ones are left out, each with its reason."""
+    """Draft a batch in one transaction; if anything in it is refused, draft each half of it
+    the same way, so that only the refused invoices are left out, each with its reason (a few
+    transactions more per refusal, not one per invoice of the batch)."""
     try:
         with transaction.atomic():
             write_drafts(tenant=tenant, by=run.created_by, groups=groups, run=run)
     except (ValidationError, IntegrityError) as error:
         if len(groups) > 1:
-            for group in groups:
-                _draft_batch(tenant, run, [group], errors)
+            for half in _halves(groups):
+                _draft_batch(tenant, run, half, errors)
             return
         project = groups[0].project
         reason = CLAIM_CONFLICT if isinstance(error, IntegrityError) else " ".join(error.messages)
         errors.append(f"{project.code}: {reason}")
-    _update_run(run, errors=errors)
+    _progress(run, errors)
 
 
 def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
-    """Create the run's drafts, RUN_BATCH invoices per transaction (called by the task). Rows
-    that are invoiced meanwhile are skipped, so running it again finishes the rest without
-    duplicates."""
+    """Create the run's drafts, a batch (RUN_BATCH, RUN_BATCH_ROWS) per transaction (called by
+    the task). Rows that are invoiced meanwhile are skipped, so running it again finishes the
+    rest without duplicates."""
 
     require_active(tenant)
 
@@ -150,24 +188,26 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
     _update_run(run, status=RunStatus.DRAFTING, total=run.processed + total)
     errors = list(run.errors)
     grouping = Grouping.ALL if run.grouping == Grouping.PROJECT else run.grouping
-    entries = list(included.values())
-    batch: list[DraftGroup] = []
-    for start in range(0, len(entries), RUN_BATCH):
-        chunk = entries[start : start + RUN_BATCH]
-        rows = load_rows(
-            [entry["project"] for entry in chunk],
-            [pk for entry in chunk for pk in entry["registrations"]],
-            [pk for entry in chunk for pk in entry["items"]],
-            strict=False,
-        )
-        for entry in chunk:
-            batch += grouped(entry["project"], rows[entry["project"].pk], grouping)
-        while len(batch) >= RUN_BATCH:
-            _draft_batch(tenant, run, batch[:RUN_BATCH], errors)
-            batch = batch[RUN_BATCH:]
-    if batch:
+    entries = [
+        (entry, len(entry["registrations"]) + len(entry["items"])) for entry in included.values()
+    ]
+
+    def groups():
+        """The run's invoices to be, with their rows, read a batch of projects at a time."""
+        for chunk in batches(entries):
+            rows = load_rows(
+                [entry["project"] for entry in chunk],
+                [pk for entry in chunk for pk in entry["registrations"]],
+                [pk for entry in chunk for pk in entry["items"]],
+                strict=False,
+            )
+            for entry in chunk:
+                for group in grouped(entry["project"], rows[entry["project"].pk], grouping):
+                    yield group, len(group.rows)
+
+    for batch in batches(groups()):
         _draft_batch(tenant, run, batch, errors)
-    _update_run(run)
+    _update_run(run, errors=errors)  # counts what the run drafted
     _update_run(
         run,
         status=RunStatus.DRAFTED if run.invoices_created else RunStatus.FAILED,
@@ -192,32 +232,37 @@ def run_issue_start(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
 
 
 def run_issue(*, tenant, run: InvoiceRun, render_pdfs: bool = True) -> InvoiceRun:
-    """Issue every draft of the run, RUN_BATCH per transaction (called by the task)."""
+    """Issue every draft of the run, a batch (RUN_BATCH, RUN_BATCH_ROWS) per transaction
+    (called by the task)."""
     require_active(tenant)
     errors = list(run.errors)
-    drafts = list(
-        run.invoices.filter(status=InvoiceStatus.DRAFT).order_by("pk").values_list("pk", flat=True)
+    drafts = (
+        run.invoices.filter(status=InvoiceStatus.DRAFT)
+        .order_by("pk")
+        .annotate(rows=Count("lines"))
+        .values_list("pk", "rows")
     )
-    for start in range(0, len(drafts), RUN_BATCH):
-        _issue_batch(tenant, run, drafts[start : start + RUN_BATCH], errors, render_pdfs)
+    for batch in batches(list(drafts)):
+        _issue_batch(tenant, run, batch, errors, render_pdfs)
     left = run.invoices.filter(status=InvoiceStatus.DRAFT).exists()
     _update_run(
         run,
         status=RunStatus.FAILED if left else RunStatus.DONE,
         finished_at=timezone.now(),
+        errors=errors,
     )
     return run
 
 
 def _issue_batch(tenant, run, invoice_ids: list[int], errors: list[str], render_pdfs) -> None:
-    """Issue a batch in one transaction; if any draft in it is refused, issue them one by one,
-    so that only the refused ones stay drafts, each with its reason."""
+    """Issue a batch in one transaction; if any draft in it is refused, issue each half of it
+    the same way, so that only the refused ones stay drafts, each with its reason."""
     # Another worker (a run resumed while its stalled task was in fact alive) may have issued
     # some of these meanwhile: only what is still a draft is issued.
     invoice_ids = list(
-        Invoice.objects.filter(pk__in=invoice_ids, status=InvoiceStatus.DRAFT).values_list(
-            "pk", flat=True
-        )
+        Invoice.objects.filter(pk__in=invoice_ids, status=InvoiceStatus.DRAFT)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     if not invoice_ids:
         return
@@ -228,8 +273,8 @@ def _issue_batch(tenant, run, invoice_ids: list[int], errors: list[str], render_
             )
     except ValidationError as error:
         if len(invoice_ids) > 1:
-            for invoice_id in invoice_ids:
-                _issue_batch(tenant, run, [invoice_id], errors, render_pdfs)
+            for half in _halves(invoice_ids):
+                _issue_batch(tenant, run, half, errors, render_pdfs)
             return
         errors.append(f"Draft invoice #{invoice_ids[0]}: {' '.join(error.messages)}")
-    _update_run(run, errors=errors)
+    _progress(run, errors)

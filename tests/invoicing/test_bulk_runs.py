@@ -108,6 +108,33 @@ def test_a_run_drafts_then_issues_with_progress(estate):
         ]
 
 
+def test_issuing_a_run_renders_its_pdfs_a_batch_per_task(estate, monkeypatch):
+    """A bulk run queues one PDF task per PDF_BATCH invoices of a batch, not one per invoice;
+    the task renders each of them."""
+    from invoicing import tasks
+    from invoicing.services import issuing
+
+    ExchangeRate.objects.create(
+        tenant=estate["tenant"], currency="GBP", date=timezone.localdate(), rate=Decimal("1.15")
+    )
+    queued = []
+    real = issuing.enqueue_on_commit
+    monkeypatch.setattr(
+        issuing,
+        "enqueue_on_commit",
+        lambda task, **kwargs: (
+            queued.append((task, kwargs.get("invoice_ids"))) or real(task, **kwargs)
+        ),
+    )
+    run, _ = start(estate, key="pdfs")
+    with activate(estate["tenant"]), TestCase.captureOnCommitCallbacks(execute=True):
+        services.run_issue_start(tenant=estate["tenant"], by=None, run=run)
+    with activate(estate["tenant"]):
+        invoices = list(Invoice.objects.order_by("pk"))
+        assert queued == [(tasks.render_invoice_pdfs, [invoice.pk for invoice in invoices])]
+        assert all(invoice.pdf for invoice in invoices)
+
+
 def test_submitting_the_same_run_twice_gives_the_same_run(estate):
     first, created_first = start(estate, key="same")
     second, created_second = start(estate, key="same")
@@ -325,17 +352,17 @@ def test_concurrent_issuing_gives_gapless_unique_numbers(postgres_only, estate):
     assert numbers == list(range(1, len(drafts) + 1))
 
 
-def queries_of_a_run(world, projects: int, registrations_each: int) -> int:
+def queries_of_a_run(world, projects: int, registrations_each: int, key: str = "count") -> int:
     """Queries a bulk run takes to draft and issue `registrations_each` rows on each of
-    `projects` projects, the writing of lines apart."""
+    `projects` new projects, the writing of lines apart."""
     from django.test.utils import CaptureQueriesContext
 
     account = AccountFactory(tenant=world.tenant)
     for n in range(projects):
-        delivered(ProjectFactory(account=account, code=f"PR-{n}"), registrations_each)
+        delivered(ProjectFactory(account=account, code=f"{key}-{n}"), registrations_each)
     with activate(world.tenant):
         run = InvoiceRun.objects.create(
-            tenant=world.tenant, key="count", grouping=Grouping.PROJECT, selection={}
+            tenant=world.tenant, key=key, grouping=Grouping.PROJECT, selection={}
         )
         with CaptureQueriesContext(connection) as queries:
             services.run_draft(tenant=world.tenant, run=run)
@@ -350,12 +377,37 @@ def queries_of_a_run(world, projects: int, registrations_each: int) -> int:
     )
 
 
-def test_a_bulk_run_takes_as_many_queries_for_many_rows_as_for_few(world_a, world_b):
-    """Writes are batched per RUN_BATCH invoices: up to that, more projects and more rows per
-    project cost no extra query."""
+def test_a_bulk_run_takes_as_many_queries_for_many_rows_as_for_few(world_a, world_b, monkeypatch):
+    """Writes are batched per RUN_BATCH invoices and RUN_BATCH_ROWS rows: up to that, more
+    projects and more rows per project cost no extra query. (Smaller bounds than the real ones,
+    for a quicker test; progress counted at the end only, as in a run of less than a second.)"""
+    monkeypatch.setattr(runs, "RUN_BATCH", 20)
+    monkeypatch.setattr(runs, "RUN_BATCH_ROWS", 120)
+    monkeypatch.setattr(runs, "PROGRESS_EVERY", datetime.timedelta(hours=1))
     few = queries_of_a_run(world_a, projects=2, registrations_each=2)
     many = queries_of_a_run(world_b, projects=runs.RUN_BATCH, registrations_each=6)
     assert many == few
+
+
+def test_a_batch_is_bounded_by_invoices_and_by_rows(world_a, monkeypatch):
+    """A batch holds at most RUN_BATCH invoices and RUN_BATCH_ROWS rows (an invoice larger than
+    that alone): each batch more costs the same few queries again."""
+    monkeypatch.setattr(runs, "PROGRESS_EVERY", datetime.timedelta(hours=1))
+    sizes = [("a", 3), ("b", 3), ("c", 9), ("d", 1), ("e", 1), ("f", 1), ("g", 1)]
+    assert list(runs.batches(sizes, invoices=3, rows=6)) == [
+        ["a", "b"],
+        ["c"],
+        ["d", "e", "f"],
+        ["g"],
+    ]
+    queries_of_a_run(world_a, projects=1, registrations_each=1, key="first")  # numbering starts
+    counts = {}
+    for rows in (8, 4, 2):  # four projects of two rows: one batch, two, four
+        monkeypatch.setattr(runs, "RUN_BATCH_ROWS", rows)
+        counts[rows] = queries_of_a_run(world_a, projects=4, registrations_each=2, key=f"r{rows}")
+    one_batch, two_batches, four_batches = counts[8], counts[4], counts[2]
+    per_batch = two_batches - one_batch
+    assert per_batch > 0 and four_batches - one_batch == 3 * per_batch
 
 
 def test_a_run_is_worked_only_inside_its_own_companys_scope(estate, world_b):
