@@ -35,6 +35,7 @@ def tenant_urls(rows) -> dict[str, dict]:
     return {
         "dashboard": {},
         "accounts:account-list": {},
+        "accounts:account-options": {},
         "accounts:account-create": {},
         "accounts:account-detail": {"pk": account.pk},
         "accounts:account-edit": {"pk": account.pk},
@@ -75,6 +76,7 @@ def tenant_urls(rows) -> dict[str, dict]:
         "agreements:prepurchase-detail": {"pk": rows["prepurchase"].pk},
         "agreements:prepurchase-edit": {"pk": rows["prepurchase"].pk},
         "projects:project-list": {},
+        "projects:project-options": {},
         "projects:project-create": {},
         "projects:project-detail": {"pk": rows["project"].pk},
         "projects:project-edit": {"pk": rows["project"].pk},
@@ -132,6 +134,7 @@ POST_ONLY = {
 READ_ONLY = {
     "dashboard",
     "accounts:account-list",
+    "accounts:account-options",
     "accounts:account-detail",
     "accounts:account-tab",
     "accounts:admin-switch",
@@ -145,6 +148,7 @@ READ_ONLY = {
     "agreements:discount-list",
     "agreements:prepurchase-list",
     "projects:project-list",
+    "projects:project-options",
     "projects:project-detail",
     "projects:project-tab",
     "projects:document-download",
