@@ -6,7 +6,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from accounts import services
-from accounts.models import Account, Contact, Region
+from accounts.models import Account, BankAccount, Contact, Region
 from accounts.platform.admin import TenantInline, TenantModelAdmin
 from accounts.platform.admin_site import PlatformOnlyAdminMixin
 from accounts.platform.models import AuditEntry, Membership, Sequence, Tenant
@@ -143,6 +143,17 @@ class AccountAdmin(TenantModelAdmin):
     readonly_fields = ["number", "created_at", "updated_at"]
     inlines = [ContactInline]
     service, service_argument = services.account_save, "account"
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(TenantModelAdmin):
+    """Saved through `bank_account_save` (one default per company, audited); deactivated, never
+    deleted: issued invoices name the account they were issued with."""
+
+    list_display = ["label", "currency", "iban", "account_number", "is_default", "is_active"]
+    list_filter = ["is_active", "currency"]
+    search_fields = ["label", "bank_name", "iban", "account_number"]
+    service, service_argument = services.bank_account_save, "bank_account"
 
 
 @admin.register(Contact)

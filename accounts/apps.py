@@ -7,7 +7,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import views
-        from accounts.platform import checks  # noqa: F401 - registers the system checks
+        from accounts.platform import (
+            checks,  # noqa: F401 - registers the system checks
+            sqlite,  # noqa: F401 - SQLite's real parameter limit
+        )
         from accounts.platform.tabs import Tab, account_tabs
 
         account_tabs.register(

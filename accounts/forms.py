@@ -2,7 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
 
-from accounts.models import Account, AccountKind, Contact, Region
+from accounts.models import Account, AccountKind, BankAccount, Contact, EInvoiceFormat, Region
 from accounts.platform.forms import Form, ModelForm, TenantFormMixin
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.money import country_choices, currency_choices
@@ -31,13 +31,18 @@ class AccountForm(TenantFormMixin, forms.ModelForm):
             "address",
             "postal_code",
             "city",
+            "country_area",
             "country",
+            "invoice_email",
+            "einvoice_format",
+            "peppol_id",
+            "tax_treatment",
             "tags",
             "notes",
             "is_active",
         ]
         widgets = {
-            "address": forms.Textarea(attrs={"rows": 3}),
+            "address": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -51,6 +56,11 @@ class AccountForm(TenantFormMixin, forms.ModelForm):
         self.fields["region"].queryset = Region.objects.order_by("name")
         self.fields["sales_currency"].choices = _blank_choice(currency_choices(), "Any currency")
         self.fields["country"].choices = _blank_choice(country_choices())
+        # A form posted without it (an older page, a script) keeps the account's format.
+        self.fields["einvoice_format"].required = False
+        self.fields["tax_treatment"].choices = _blank_choice(
+            self.fields["tax_treatment"].choices[1:], "Decided by the rules"
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -64,9 +74,24 @@ class AccountForm(TenantFormMixin, forms.ModelForm):
                 "Contact details and billing address",
                 Row(Column("email"), Column("phone")),
                 "address",
-                Row(Column("postal_code"), Column("city"), Column("country")),
+                Row(
+                    Column("postal_code", css_class="col-md-2"),
+                    Column("city"),
+                    Column("country_area"),
+                    Column("country"),
+                ),
+            ),
+            Fieldset(
+                "Invoicing",
+                Row(Column("invoice_email"), Column("einvoice_format")),
+                Row(Column("peppol_id"), Column("tax_treatment")),
             ),
             Fieldset("More", "tags", "notes", "is_active"),
+        )
+
+    def clean_einvoice_format(self):
+        return self.cleaned_data.get("einvoice_format") or (
+            self.instance.einvoice_format or EInvoiceFormat.FACTURX
         )
 
 
@@ -123,16 +148,24 @@ class TenantSettingsForm(ModelForm):
         fields = [
             "name",
             "base_currency",
-            "country",
             "address",
+            "postal_code",
+            "city",
+            "country_area",
+            "country",
             "vat_number",
+            "registration_number",
+            "registration_register",
+            "invoice_contact_name",
+            "invoice_email",
+            "invoice_phone",
             "invoice_prefix",
             "credit_note_prefix",
             "payment_terms_days",
             "default_tax_rate",
             "logo",
         ]
-        widgets = {"address": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,8 +174,32 @@ class TenantSettingsForm(ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
+            Fieldset("Company", "name", "logo"),
             Fieldset(
-                "Company", "name", Row(Column("country"), Column("vat_number")), "address", "logo"
+                "Address",
+                "address",
+                Row(
+                    Column("postal_code", css_class="col-md-2"),
+                    Column("city"),
+                    Column("country_area"),
+                    Column("country"),
+                ),
+            ),
+            Fieldset(
+                "Legal details",
+                Row(
+                    Column("vat_number"),
+                    Column("registration_number"),
+                    Column("registration_register", css_class="col-md-5"),
+                ),
+            ),
+            Fieldset(
+                "Invoicing contact",
+                Row(
+                    Column("invoice_contact_name"),
+                    Column("invoice_email"),
+                    Column("invoice_phone"),
+                ),
             ),
             Fieldset(
                 "Invoicing",
@@ -153,6 +210,46 @@ class TenantSettingsForm(ModelForm):
                 ),
                 Row(Column("invoice_prefix"), Column("credit_note_prefix")),
             ),
+        )
+
+
+class BankAccountForm(TenantFormMixin, forms.ModelForm):
+    currency = forms.ChoiceField(
+        required=False, help_text=BankAccount._meta.get_field("currency").help_text
+    )
+
+    class Meta:
+        model = BankAccount
+        fields = [
+            "label",
+            "currency",
+            "bank_name",
+            "account_holder",
+            "iban",
+            "bic",
+            "account_number",
+            "sort_code",
+            "is_default",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = _blank_choice(currency_choices(), "Any currency")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("label"), Column("currency")),
+            Row(Column("bank_name"), Column("account_holder")),
+            Fieldset(
+                "An IBAN (with the BIC for payments from abroad)",
+                Row(Column("iban", css_class="col-md-8"), Column("bic")),
+            ),
+            Fieldset(
+                "Or a local account number",
+                Row(Column("account_number"), Column("sort_code")),
+            ),
+            Row(Column("is_default"), Column("is_active")),
         )
 
 
@@ -184,6 +281,7 @@ class MemberRoleForm(ModelForm):
 
 __all__ = [
     "AccountForm",
+    "BankAccountForm",
     "ContactForm",
     "MemberAddForm",
     "MemberRoleForm",

@@ -12,7 +12,7 @@ from accounts.platform.models import (  # noqa: F401
     tenant_logo_path,
 )
 from accounts.platform.money import validate_country, validate_currency
-from accounts.platform.tax import VatCategory
+from accounts.platform.tax import VatCategory, normalise_vat_id, validate_vat_id
 from accounts.platform.tenancy import TenantOwned, tenant_reverse
 
 
@@ -37,6 +37,48 @@ class Region(TenantOwned):
 class EInvoiceFormat(models.TextChoices):
     FACTURX = "facturx", "PDF (Factur-X, the e-invoice inside)"
     UBL = "ubl", "PDF and UBL XML (Peppol BIS Billing 3.0)"
+
+
+# The electronic address schemes (EAS) EN 16931 allows, as the CEN schematron's code list
+# (BR-CL-25) names them; a Peppol participant id takes one of the four-digit ones.
+PEPPOL_SCHEMES = frozenset(
+    """0002 0007 0009 0037 0060 0088 0096 0097 0106 0130 0135 0142 0147 0151 0154 0158 0170 0177
+    0183 0184 0188 0190 0191 0192 0193 0194 0195 0196 0198 0199 0200 0201 0202 0203 0204 0205
+    0208 0209 0210 0211 0212 0213 0215 0216 0217 0218 0219 0220 0221 0225 0230 0235 0240 0242
+    0244 0245 0246 0248 9910 9913 9914 9915 9918 9919 9920 9922 9923 9924 9925 9926 9927 9928
+    9929 9930 9931 9932 9933 9934 9935 9936 9937 9938 9939 9940 9941 9942 9943 9944 9945 9946
+    9947 9948 9949 9950 9951 9952 9953 9957 9959""".split()  # noqa: SIM905
+)
+
+
+def clean_vat_id(value: str, country: str, field: str, errors: dict) -> str:
+    """`value` checked for its country's format and check digits and written compactly (e.g.
+    "de 136 695 976" → "DE136695976"); a refusal goes into `errors[field]`."""
+    if not value:
+        return value
+    try:
+        validate_vat_id(value, country)
+    except ValidationError as error:
+        errors[field] = error.messages
+        return value
+    return normalise_vat_id(value, country)
+
+
+def clean_peppol_id(value: str) -> str:
+    """A Peppol participant id as scheme:id, e.g. "0088:5790000435968"; raises a message that
+    says what to type."""
+    compact = "".join((value or "").split())
+    if not compact:
+        return ""
+    scheme, _, identifier = compact.partition(":")
+    if not identifier or scheme not in PEPPOL_SCHEMES:
+        raise ValidationError(
+            f"“{value}” is not a Peppol participant id: write it as scheme:id with the "
+            "four-digit scheme of the Peppol code list, e.g. 0088:5790000435968 (GLN) or "
+            "9930:DE136695976 (German VAT id), or leave it empty.",
+            code="invalid_peppol_id",
+        )
+    return f"{scheme}:{identifier}"
 
 
 class AccountKind(models.TextChoices):
@@ -174,6 +216,11 @@ class Account(TenantOwned):
             errors["billing_account"] = (
                 "Leave the billing account empty to invoice the account itself."
             )
+        self.tax_id = clean_vat_id(self.tax_id, self.country, "tax_id", errors)
+        try:
+            self.peppol_id = clean_peppol_id(self.peppol_id)
+        except ValidationError as error:
+            errors["peppol_id"] = error.messages
         if errors:
             raise ValidationError(errors)
 
@@ -277,3 +324,57 @@ class BankAccount(TenantOwned):
 
     def get_absolute_url(self):
         return tenant_reverse("accounts:bank-accounts", tenant_id=self.tenant_id)
+
+    @property
+    def iban_grouped(self) -> str:
+        """The IBAN in groups of four, as it is printed."""
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+    def clean(self):
+        """An IBAN (checked, stored compact), or a local account number with its sort or
+        routing code; a BIC, when given, checked and in the IBAN's country."""
+        from schwifty import BIC, IBAN
+        from schwifty.exceptions import SchwiftyException
+
+        errors = {}
+        self.iban = "".join((self.iban or "").split()).upper()
+        self.bic = "".join((self.bic or "").split()).upper()
+        self.account_number = (self.account_number or "").strip()
+        self.sort_code = (self.sort_code or "").strip()
+        iban = bic = None
+        if self.iban:
+            try:
+                iban = IBAN(self.iban)
+            except SchwiftyException:
+                errors["iban"] = (
+                    f"“{self.iban}” is not a valid IBAN: check the country code, the two check "
+                    "digits and the account digits (e.g. DE89 3704 0044 0532 0130 00)."
+                )
+            else:
+                self.iban = iban.compact
+        elif not (self.account_number and self.sort_code):
+            if self.account_number:
+                errors["sort_code"] = "Enter the sort code or routing number of this account."
+            elif self.sort_code:
+                errors["account_number"] = "Enter the account number, or an IBAN instead."
+            else:
+                errors["iban"] = (
+                    "Enter an IBAN, or an account number with its sort code or routing number."
+                )
+        if self.bic:
+            try:
+                bic = BIC(self.bic)
+            except SchwiftyException:
+                errors["bic"] = (
+                    f"“{self.bic}” is not a valid BIC: it has 8 or 11 letters and digits, "
+                    "e.g. COBADEFFXXX."
+                )
+            else:
+                self.bic = bic.compact
+        if iban is not None and bic is not None and iban.country_code != bic.country_code:
+            errors["bic"] = (
+                f"The BIC {self.bic} is of a bank in {bic.country_code}, but the IBAN is of "
+                f"{iban.country_code}: check both."
+            )
+        if errors:
+            raise ValidationError(errors)

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import Account, Contact, Region
+from accounts.models import Account, BankAccount, Contact, Region
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, normalise_tags, require_active
 from accounts.platform.models import Membership, Role, Tenant
@@ -158,6 +158,69 @@ def membership_remove(*, tenant: Tenant, by: User, membership: Membership) -> No
         before={"email": membership.user.email, "role": membership.role},
     )
     membership.delete()
+
+
+# --- Bank accounts ------------------------------------------------------------------------------
+
+BANK_ACCOUNT_FIELDS = [
+    "label",
+    "bank_name",
+    "account_holder",
+    "currency",
+    "iban",
+    "bic",
+    "account_number",
+    "sort_code",
+    "is_default",
+    "is_active",
+]
+
+
+def _bank_account_values(bank_account: BankAccount) -> dict:
+    return {name: getattr(bank_account, name) for name in BANK_ACCOUNT_FIELDS}
+
+
+@transaction.atomic
+def bank_account_save(*, tenant: Tenant, by: User, bank_account: BankAccount) -> BankAccount:
+    """Create or update one of the company's bank accounts (the settings page, the Django admin).
+
+    One default per company: making an account the default takes the flag from the previous
+    one; an inactive account is never the default."""
+    require_active(tenant)
+    if bank_account.pk and bank_account.tenant_id != tenant.pk:
+        raise ValidationError("This bank account belongs to another company.")
+    bank_account.tenant = tenant
+    bank_account.currency = (bank_account.currency or "").upper()
+    before = {}
+    if bank_account.pk:
+        stored = BankAccount.objects.select_for_update().filter(pk=bank_account.pk).first()
+        before = _bank_account_values(stored) if stored else {}
+    if not bank_account.is_active:
+        bank_account.is_default = False
+    bank_account.full_clean(validate_constraints=False)
+    if bank_account.is_default:
+        others = BankAccount.objects.select_for_update().filter(is_default=True)
+        if bank_account.pk:
+            others = others.exclude(pk=bank_account.pk)
+        others.update(is_default=False)
+    bank_account.save()
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="bank account saved" if before else "bank account added",
+        obj=bank_account,
+        before=before,
+        after=_bank_account_values(bank_account),
+    )
+    return bank_account
+
+
+@transaction.atomic
+def bank_account_deactivate(*, tenant: Tenant, by: User, bank_account: BankAccount) -> BankAccount:
+    """Stop printing a bank account on new invoices (issued ones keep theirs, frozen)."""
+    check_tenant(tenant, bank_account)
+    bank_account.is_active = False
+    return bank_account_save(tenant=tenant, by=by, bank_account=bank_account)
 
 
 # --- Regions ------------------------------------------------------------------------------------

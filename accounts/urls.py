@@ -33,5 +33,16 @@ urlpatterns = [
     path(
         "settings/members/<int:pk>/remove/", views.MemberRemoveView.as_view(), name="member-remove"
     ),
+    path("settings/bank-accounts/", views.BankAccountListView.as_view(), name="bank-accounts"),
+    path(
+        "settings/bank-accounts/<int:pk>/edit/",
+        views.BankAccountEditView.as_view(),
+        name="bank-account-edit",
+    ),
+    path(
+        "settings/bank-accounts/<int:pk>/deactivate/",
+        views.BankAccountDeactivateView.as_view(),
+        name="bank-account-deactivate",
+    ),
     path("settings/admin/", views.AdminSwitchView.as_view(), name="admin-switch"),
 ]

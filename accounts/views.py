@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
@@ -21,15 +21,16 @@ from accounts.access import (
 from accounts.filters import AccountFilter, account_options
 from accounts.forms import (
     AccountForm,
+    BankAccountForm,
     ContactForm,
     MemberAddForm,
     MemberRoleForm,
     RegionForm,
     TenantSettingsForm,
 )
-from accounts.models import Account, AccountKind, Contact, Region
+from accounts.models import Account, AccountKind, BankAccount, Contact, Region
 from accounts.platform import permissions
-from accounts.platform.access import can
+from accounts.platform.access import can, require
 from accounts.platform.bounds import parse_id
 from accounts.platform.dashboard import panels
 from accounts.platform.exporting import ListExportMixin
@@ -42,6 +43,7 @@ from accounts.platform.views import (
     PaginateOnce,
     PlainFilterFields,
     TabbedDetailView,
+    TenantFormView,
     TenantViewMixin,
     save_with_service,
 )
@@ -381,6 +383,81 @@ class TenantSettingsView(TenantViewMixin, View):
             return render(request, self.template_name, {"form": form}, status=422)
         messages.success(request, "Company settings saved.")
         return redirect("accounts:settings", tenant_slug=request.tenant.slug)
+
+
+def get_bank_account_for_admin(request, pk) -> BankAccount:
+    """One of the company's bank accounts (404 for another company's), for its admins."""
+    require(request, permissions.MANAGE_TENANT)
+    return get_object_or_404(BankAccount, pk=pk)
+
+
+class BankAccountListView(TenantViewMixin, View):
+    """The company's bank accounts (admins): the list, and a form to add one."""
+
+    permission = permissions.MANAGE_TENANT
+    write_permission = permissions.MANAGE_TENANT
+    template_name = "accounts/bank_accounts.html"
+
+    def render_page(self, form, status=200):
+        return render(
+            self.request,
+            self.template_name,
+            {"bank_accounts": BankAccount.objects.all(), "form": form},
+            status=status,
+        )
+
+    def get(self, request):
+        initial = {"currency": request.tenant.base_currency}
+        if not BankAccount.objects.filter(is_default=True).exists():
+            initial["is_default"] = True
+        return self.render_page(BankAccountForm(tenant=request.tenant, initial=initial))
+
+    def post(self, request):
+        form = BankAccountForm(request.POST, instance=BankAccount(), tenant=request.tenant)
+        saved = save_with_service(
+            form,
+            lambda: services.bank_account_save(
+                tenant=request.tenant, by=request.user, bank_account=form.instance
+            ),
+        )
+        if not saved:
+            return self.render_page(form, status=422)
+        messages.success(request, f"Bank account {form.instance.label} added.")
+        return redirect("accounts:bank-accounts", tenant_slug=request.tenant.slug)
+
+
+class BankAccountEditView(TenantFormView, View):
+    permission = permissions.MANAGE_TENANT
+    write_permission = permissions.MANAGE_TENANT
+    form_class = BankAccountForm
+    title_edit = "Edit bank account"
+
+    def get_object(self):
+        return get_bank_account_for_admin(self.request, self.kwargs["pk"])
+
+    def save(self, form):
+        return services.bank_account_save(
+            tenant=self.request.tenant, by=self.request.user, bank_account=form.instance
+        )
+
+
+class BankAccountDeactivateView(TenantViewMixin, View):
+    permission = permissions.MANAGE_TENANT
+    write_permission = permissions.MANAGE_TENANT
+
+    def post(self, request, pk):
+        bank_account = get_bank_account_for_admin(request, pk)
+        try:
+            services.bank_account_deactivate(
+                tenant=request.tenant, by=request.user, bank_account=bank_account
+            )
+            messages.success(
+                request,
+                f"{bank_account.label} is no longer printed on new invoices; issued ones keep it.",
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("accounts:bank-accounts", tenant_slug=request.tenant.slug)
 
 
 class AdminSwitchView(TenantViewMixin, View):

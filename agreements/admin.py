@@ -19,7 +19,8 @@ from agreements.models import (
 
 @admin.register(TaxRate)
 class TaxRateAdmin(ServiceSaveAdmin):
-    list_display = ["code", "name", "percent"]
+    list_display = ["code", "name", "percent", "category", "exemption_reason_code"]
+    list_filter = ["category"]
     service, service_argument = services.taxrate_save, "tax_rate"
 
 

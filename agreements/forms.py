@@ -34,11 +34,22 @@ class CurrencyField(forms.ChoiceField):
 class TaxRateForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = TaxRate
-        fields = ["code", "name", "percent"]
+        fields = [
+            "code",
+            "name",
+            "percent",
+            "category",
+            "exemption_reason_code",
+            "exemption_reason",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = helper(Row(Column("code"), Column("name"), Column("percent")))
+        self.helper = helper(
+            Row(Column("code"), Column("name"), Column("percent")),
+            Row(Column("category"), Column("exemption_reason_code")),
+            "exemption_reason",
+        )
 
 
 class PackageForm(TenantFormMixin, forms.ModelForm):

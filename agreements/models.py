@@ -62,6 +62,43 @@ class TaxRate(TenantOwned):
     def __str__(self):
         return f"{self.code} ({self.percent}%)"
 
+    def clean(self):
+        """EN 16931's rules for the categories a rate can stand for: a standard rate is above
+        0 %, zero-rated and exempt rates are 0 %, and an exempt rate says why (its text printed
+        on the invoice; its VATEX code, if given, for the e-invoice)."""
+        errors = {}
+        self.exemption_reason_code = (self.exemption_reason_code or "").strip().upper()
+        self.exemption_reason = (self.exemption_reason or "").strip()
+        percent = self.percent
+        if self.category == VatCategory.STANDARD and percent is not None and percent <= 0:
+            errors["percent"] = (
+                "A standard rate is above 0 %: enter its rate, or choose “Zero rated” or "
+                "“Exempt” as its VAT category."
+            )
+        if self.category in (VatCategory.ZERO, VatCategory.EXEMPT) and percent:
+            errors["percent"] = (
+                f"{'A zero-rated' if self.category == VatCategory.ZERO else 'An exempt'} rate is "
+                "0 %: enter 0, or choose “Standard rate” as its VAT category."
+            )
+        if self.category == VatCategory.EXEMPT:
+            if not self.exemption_reason:
+                errors["exemption_reason"] = (
+                    "Enter the exemption text the invoice prints, e.g. “Exempt: vocational "
+                    "training (Article 132(1)(i) of Directive 2006/112/EC)”."
+                )
+            if self.exemption_reason_code and not self.exemption_reason_code.startswith("VATEX-"):
+                errors["exemption_reason_code"] = (
+                    "An exemption reason code is a VATEX code, e.g. VATEX-EU-132-1I; leave it "
+                    "empty if you do not know it."
+                )
+        elif self.exemption_reason or self.exemption_reason_code:
+            errors["exemption_reason"] = (
+                "Only an exempt rate has an exemption reason: clear it, or choose “Exempt” as "
+                "the VAT category."
+            )
+        if errors:
+            raise ValidationError(errors)
+
 
 class TrainingPackage(TenantOwned):
     """A named bundle of courses, e.g. 'Leadership programme'."""

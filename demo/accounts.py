@@ -1,9 +1,17 @@
-"""Demo data of accounts: Northwind Training (the full demo) and Contoso Learning (isolation)."""
+"""Demo data of accounts: Northwind Training (the full demo) and Contoso Learning (isolation).
+
+Every organisation has a postal address as its country writes it, a VAT id valid for its
+country (`demo.legal`), and an address for invoices; public buyers have a Peppol id. Hanseatic
+Logistics AG is the reverse-charge customer: a German company with a German VAT id that buys in
+EUR and wants the UBL e-invoice with its PDFs. The companies get their bank accounts here, before
+any invoice is issued, so every issued invoice carries them.
+"""
 
 import random
 
 from accounts import services
-from accounts.models import Account, AccountKind, Contact, Region
+from accounts.models import Account, AccountKind, BankAccount, Contact, EInvoiceFormat, Region
+from demo import legal
 
 FIRST_NAMES = [
     "Amelia",
@@ -63,7 +71,56 @@ JOB_TITLES = [
     "Training Coordinator",
 ]
 
-STREETS = ["Station Road", "Park Lane", "Mill Street", "Kingsway"]
+# The reverse-charge customer (issue 15): EU company, EUR, e-invoices as UBL.
+REVERSE_CHARGE_CUSTOMER = "Hanseatic Logistics AG"
+# Public buyers who receive e-invoices over Peppol (and want the UBL file by e-mail too).
+PEPPOL_BUYERS = {
+    "Meridian Health Group",
+    "Crown Borough Council",
+    "Brightwater Utilities",
+    "Lowlands Water Authority",
+    REVERSE_CHARGE_CUSTOMER,
+}
+UBL_BUYERS = {"Crown Borough Council", REVERSE_CHARGE_CUSTOMER}
+
+# (label, bank, currency, IBAN, BIC, account number, sort code, default): the IBANs are valid
+# (schwifty) and made up; the GBP account's IBAN is built from its sort code and number.
+BANK_ACCOUNTS = {
+    "northwind": [
+        (
+            "NatWest GBP",
+            "NatWest",
+            "GBP",
+            "GB66NWBK60161348203917",
+            "NWBKGB2L",
+            "48203917",
+            "60-16-13",
+            True,
+        ),
+        (
+            "Commerzbank EUR",
+            "Commerzbank",
+            "EUR",
+            "DE89370400440532013000",
+            "COBADEFFXXX",
+            "",
+            "",
+            False,
+        ),
+    ],
+    "contoso": [
+        (
+            "BNP Paribas EUR",
+            "BNP Paribas",
+            "EUR",
+            "FR7630004000030001023456709",
+            "BNPAFRPP",
+            "",
+            "",
+            True,
+        ),
+    ],
+}
 
 NORTHWIND_REGIONS = [
     ("London", "LON"),
@@ -110,7 +167,7 @@ NORTHWIND_ACCOUNTS = [
     ("Crown Borough Council", "London", "London", "GB", "GBP", "public-sector, framework"),
     ("Delft Instruments BV", "Benelux", "Delft", "NL", "EUR", "engineering"),
     ("Elbe Pharma GmbH", "DACH", "Dresden", "DE", "EUR", "pharma, key-account"),
-    ("Fenwick & Lowe Solicitors", "North of England", "Newcastle", "GB", "GBP", "legal"),
+    ("Fenwick & Lowe Solicitors", "North of England", "Newcastle upon Tyne", "GB", "GBP", "legal"),
     ("Granite Insurance Ltd", "Scotland", "Edinburgh", "GB", "GBP", "finance"),
     ("Harbourside University", "North of England", "Liverpool", "GB", "GBP", "education"),
     ("Ironbridge Manufacturing", "Midlands", "Telford", "GB", "GBP", "manufacturing"),
@@ -154,7 +211,47 @@ def _account(tenant, user, **fields):
     return services.account_save(tenant=tenant, by=user, account=account)
 
 
+def _domain(name: str) -> str:
+    return name.split()[0].lower().replace("&", "") + ".example"
+
+
+def _legal(name, city, country):
+    """Address, VAT id and invoice e-mail of an organisation; a Peppol id for public buyers."""
+    vat = legal.vat_id(country, name)
+    fields = {
+        **legal.address(city),
+        "tax_id": vat,
+        "invoice_email": f"invoices@{_domain(name)}",
+    }
+    if country != fields["country"]:
+        raise ValueError(f"{name}: {city} is not in {country}")  # pragma: no cover
+    if name in PEPPOL_BUYERS:
+        fields["peppol_id"] = legal.peppol_id(country, vat, name)
+    if name in UBL_BUYERS:
+        fields["einvoice_format"] = EInvoiceFormat.UBL
+    return fields
+
+
+def _bank_accounts(tenant, user):
+    for label, bank, currency, iban, bic, number, sort_code, default in BANK_ACCOUNTS.get(
+        tenant.slug, []
+    ):
+        bank_account = BankAccount(
+            label=label,
+            bank_name=bank,
+            account_holder=tenant.name,
+            currency=currency,
+            iban=iban,
+            bic=bic,
+            account_number=number,
+            sort_code=sort_code,
+            is_default=default,
+        )
+        services.bank_account_save(tenant=tenant, by=user, bank_account=bank_account)
+
+
 def build(tenant, *, user, rng: random.Random) -> None:
+    _bank_accounts(tenant, user)
     if tenant.slug == "northwind":
         _build_northwind(tenant, user, rng)
     else:
@@ -173,15 +270,11 @@ def _build_northwind(tenant, user, rng):
             user,
             name=name,
             region=regions[region],
-            city=city,
-            country=country,
             sales_currency=currency,
             tags=tags,
-            address=f"{rng.randint(1, 200)} High Street",
-            postal_code=f"{rng.randint(10000, 99999)}",
-            tax_id=f"{country}{rng.randint(10**8, 10**9)}",
-            email=f"accounts@{name.split()[0].lower()}.example",
+            email=f"accounts@{_domain(name)}",
             phone="+44 20 7946 0000",
+            **_legal(name, city, country),
         )
         _contacts(tenant, user, parent, rng, 3)
         for child_name in children:
@@ -204,17 +297,13 @@ def _build_northwind(tenant, user, rng):
             user,
             name=name,
             region=regions[region],
-            city=city,
-            country=country,
             sales_currency=currency if rng.random() < 0.5 else "",
             tags=tags,
-            address=f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
-            postal_code=f"{rng.randint(10000, 99999)}",
-            tax_id=f"{country}{rng.randint(10**8, 10**9)}",
-            email=f"training@{name.split()[0].lower()}.example",
+            email=f"training@{_domain(name)}",
+            **_legal(name, city, country),
         )
         _contacts(tenant, user, account, rng, rng.randint(1, 4))
-    for name, region, city, country in NORTHWIND_INDIVIDUALS:
+    for name, region, city, _country in NORTHWIND_INDIVIDUALS:
         first, last = name.split(" ", 1)
         account = _account(
             tenant,
@@ -222,8 +311,7 @@ def _build_northwind(tenant, user, rng):
             name=name,
             kind=AccountKind.INDIVIDUAL,
             region=regions[region],
-            city=city,
-            country=country,
+            **legal.address(city),
             email=f"{first}.{last}@mail.example".lower().replace("'", ""),
         )
         services.contact_save(
@@ -236,8 +324,7 @@ def _build_northwind(tenant, user, rng):
         user,
         name="Westbury Printing (closed)",
         region=regions["Midlands"],
-        city="Coventry",
-        country="GB",
+        **_legal("Westbury Printing (closed)", "Coventry", "GB"),
         is_active=False,
         notes="Ceased trading 2025.",
     )
@@ -248,6 +335,12 @@ def _build_small(tenant, user, rng):
     region = services.region_save(tenant=tenant, by=user, region=Region(name="France", code="FR"))
     for name, city, country in CONTOSO_ACCOUNTS:
         account = _account(
-            tenant, user, name=name, region=region, city=city, country=country, sales_currency="EUR"
+            tenant,
+            user,
+            name=name,
+            region=region,
+            sales_currency="EUR",
+            email=f"comptabilite@{_domain(name)}",
+            **_legal(name, city, country),
         )
         _contacts(tenant, user, account, rng, 2)

@@ -1,5 +1,7 @@
-"""Demo data of agreements: tax rates, a catalogue in packages, price lists, bookings with agreed
-prices and a signed contract, a discount agreement of each scope, and prepurchase agreements."""
+"""Demo data of agreements: tax rates (standard, reduced, and two exempt ones with their
+exemption reason), a catalogue in packages with an exempt apprenticeship course, price lists,
+bookings with agreed prices and a signed contract, a discount agreement of each scope, and
+prepurchase agreements."""
 
 import datetime
 import random
@@ -8,6 +10,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Account, AccountKind
+from accounts.platform.tax import VatCategory
 from agreements import services
 from agreements.models import (
     Booking,
@@ -71,6 +74,17 @@ ITEMS = [
     ("ROOM-DAY", "Training room hire (per day)", ProductKind.ITEM, 320),
 ]
 LEARNING_PATHS = [("LP-MGR", "Manager learning path", 4200)]
+EXEMPT_COURSE = ("APP-300", "Team leader apprenticeship (funded)", 1200)
+EXEMPTION_LAW = {
+    "GB": {
+        "training": "VAT Act 1994, Schedule 9, Group 6",
+        "exams": "VAT Act 1994, Schedule 9, Group 6, item 3",
+    },
+    "EU": {
+        "training": "Article 132(1)(i) of Directive 2006/112/EC",
+        "exams": "Article 132(1)(i) of Directive 2006/112/EC",
+    },
+}
 
 # A small PDF made by hand: a real, parseable document, so the upload checks accept it.
 CONTRACT_PDF = (
@@ -97,10 +111,32 @@ def build(tenant, *, user, rng: random.Random) -> None:
         by=user,
         tax_rate=TaxRate(code="RED", name="Reduced rate", percent=Decimal("5")),
     )
+    # Exempt rates name their exemption (EN 16931: a VATEX code and the text the invoice
+    # prints), in the words of the company's own law.
+    law = EXEMPTION_LAW.get(tenant.country, EXEMPTION_LAW["EU"])
     exempt = services.taxrate_save(
         tenant=tenant,
         by=user,
-        tax_rate=TaxRate(code="EXM", name="Exempt (exam fees)", percent=Decimal("0")),
+        tax_rate=TaxRate(
+            code="EXM",
+            name="Exempt (exam fees)",
+            percent=Decimal("0"),
+            category=VatCategory.EXEMPT,
+            exemption_reason_code="VATEX-EU-132-1I",
+            exemption_reason=f"Exempt: examination services ({law['exams']})",
+        ),
+    )
+    training_exempt = services.taxrate_save(
+        tenant=tenant,
+        by=user,
+        tax_rate=TaxRate(
+            code="EXE",
+            name="Exempt (vocational training)",
+            percent=Decimal("0"),
+            category=VatCategory.EXEMPT,
+            exemption_reason_code="VATEX-EU-132-1I",
+            exemption_reason=f"Exempt: vocational training ({law['training']})",
+        ),
     )
 
     def product(code, name, price, kind=ProductKind.COURSE, package=None, tax=standard):
@@ -135,6 +171,9 @@ def build(tenant, *, user, rng: random.Random) -> None:
     ]
     for code, name, price in LEARNING_PATHS:
         product(code, name, price, kind=ProductKind.LEARNING_PATH)
+    # The exempt course: vocational training funded as an apprenticeship (demo.projects).
+    code, name, price = EXEMPT_COURSE
+    product(code, name, price, tax=training_exempt)
 
     if tenant.slug != "northwind":
         price_list = _price_list(tenant, user, "Standard prices 2026", currency, courses, 1)
@@ -168,6 +207,7 @@ def build(tenant, *, user, rng: random.Random) -> None:
             public_sector,
             courses[:9],
             rng,
+            start=datetime.date(2025, 1, 1),  # the longest history: reports start in 2025-01
         ),
         _booking(
             tenant,
@@ -346,9 +386,10 @@ def _booking(
     rng,
     currency=None,
     status=BookingStatus.SIGNED,
+    start=None,
 ):
     currency = currency or price_list.currency
-    start = datetime.date(2025, rng.choice([1, 4, 7]), 1)
+    start = start or datetime.date(2025, rng.choice([1, 4, 7]), 1)
     booking = services.booking_save(
         tenant=tenant,
         by=user,

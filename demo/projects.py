@@ -1,12 +1,13 @@
 """Demo data of projects: projects in every status with events, a few hundred registrations and
-items, one project with sub-projects, and one past its booking's committed volume."""
+items, one project with sub-projects, one past its booking's committed volume, and a funded
+apprenticeship cohort on the VAT-exempt course."""
 
 import datetime
 import random
 from decimal import Decimal
 
 from accounts import services as account_services
-from accounts.models import Contact
+from accounts.models import Account, Contact
 from agreements.models import (
     Booking,
     BookingStatus,
@@ -133,6 +134,7 @@ def build(tenant, *, user, rng: random.Random) -> None:
         if index == 2:
             _past_budget(tenant, user, booking, courses, learners, rng)
     _paid_from_prepurchase(tenant, user, rng)
+    _exempt_apprenticeship(tenant, user, rng)
 
 
 def _learners(tenant, user, account, rng, count):
@@ -372,6 +374,69 @@ def _paid_from_prepurchase(tenant, user, rng):
             learners=learners[:6],
             requested_date=day - datetime.timedelta(days=28),
             prepurchase=fund,
+            confirm=True,
+        )
+        services.registrations_set_status(
+            tenant=tenant,
+            by=user,
+            project=project,
+            ids=[r.pk for r in created],
+            status=RegistrationStatus.DELIVERED,
+        )
+
+
+def _exempt_apprenticeship(tenant, user, rng):
+    """Vocational training exempt from VAT (issue 15): a council's funded apprenticeship
+    cohort on the exempt course (tax rate EXE), two sessions delivered. Invoicing issues the
+    first session's places (their lines print the exemption text) and leaves the second's on a
+    draft."""
+    course = Product.objects.filter(code="APP-300").first()
+    council = Account.objects.filter(name="Crown Borough Council").first()
+    if course is None or council is None:
+        return
+    learners = _learners(tenant, user, council, rng, 12)
+    project = services.project_save(
+        tenant=tenant,
+        by=user,
+        project=Project(
+            name="Funded apprenticeships 2026",
+            account=council,
+            start_date=datetime.date(2026, 3, 1),
+            end_date=datetime.date(2027, 2, 28),
+            currency=tenant.base_currency,
+            manager=user,
+            budget_policy=BudgetPolicy.WARNING,
+            tags="apprenticeship, exempt",
+            external_notes="Apprenticeship funding reference APP-2026-0417.",
+        ),
+    )
+    for session, (day, group) in enumerate(
+        ((datetime.date(2026, 4, 14), learners[:6]), (datetime.date(2026, 6, 9), learners[6:]))
+    ):
+        event = services.event_save(
+            tenant=tenant,
+            by=user,
+            event=PrivateEvent(
+                project=project,
+                product=course,
+                title=f"{course.name}: block {session + 1}",
+                start_date=day,
+                end_date=day + datetime.timedelta(days=2),
+                venue=VENUES[1],
+                trainer=TRAINERS[session],
+                capacity=8,
+                status=EventStatus.DELIVERED,
+                trainer_fee=Decimal(1500),
+                other_cost=Decimal(80),
+            ),
+        )
+        created = services.registrations_add(
+            tenant=tenant,
+            by=user,
+            project=project,
+            event=event,
+            learners=group,
+            requested_date=day - datetime.timedelta(days=30),
             confirm=True,
         )
         services.registrations_set_status(

@@ -7,7 +7,15 @@ from accounts.models import Account, Region
 from accounts.platform.forms import DATE, Form, TenantFormMixin, column_field, helper
 from accounts.platform.money import currency_choices
 from agreements.models import Product, ProductKind
-from invoicing.models import ExchangeRate, Grouping, InvoiceLine, InvoicingSettings
+from invoicing import mail
+from invoicing.models import (
+    DEFAULT_EMAIL_BODY,
+    DEFAULT_EMAIL_SUBJECT,
+    ExchangeRate,
+    Grouping,
+    InvoiceLine,
+    InvoicingSettings,
+)
 from projects.models import Project
 
 
@@ -104,7 +112,14 @@ class LineForm(Form):
 class InvoicingSettingsForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = InvoicingSettings
-        fields = ["handling_fee_product", "fee_on_prepaid_lines", "max_rate_age_days"]
+        fields = [
+            "handling_fee_product",
+            "fee_on_prepaid_lines",
+            "max_rate_age_days",
+            "email_subject",
+            "email_body",
+        ]
+        widgets = {"email_body": forms.Textarea(attrs={"rows": 8})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,6 +128,32 @@ class InvoicingSettingsForm(TenantFormMixin, forms.ModelForm):
             fees = fees | Product.objects.filter(pk=self.instance.handling_fee_product_id)
         self.fields["handling_fee_product"].queryset = fees.order_by("code")
         self.fields["handling_fee_product"].empty_label = "None: code HANDLING"
-        self.helper = helper(
-            "handling_fee_product", "fee_on_prepaid_lines", Row(Column("max_rate_age_days"))
+        subject, body = self.fields["email_subject"], self.fields["email_body"]
+        subject.help_text = f"{mail.placeholder_help()} Empty: “{DEFAULT_EMAIL_SUBJECT}”."
+        body.help_text = (
+            "The same placeholders as the subject; a brace to print is written {{ or }}. "
+            "Empty: the default text."
         )
+        subject.required = body.required = False
+        self.helper = helper(
+            "handling_fee_product",
+            "fee_on_prepaid_lines",
+            Row(Column("max_rate_age_days")),
+            "email_subject",
+            "email_body",
+        )
+
+    def _template(self, name: str, default: str) -> str:
+        text = self.cleaned_data.get(name) or ""
+        if not text.strip():
+            return default
+        problems = mail.template_problems(text)
+        if problems:
+            raise forms.ValidationError(problems)
+        return text
+
+    def clean_email_subject(self):
+        return self._template("email_subject", DEFAULT_EMAIL_SUBJECT)
+
+    def clean_email_body(self):
+        return self._template("email_body", DEFAULT_EMAIL_BODY)

@@ -46,6 +46,7 @@ class InvoiceLineResource(SafeResource):
             "discount_percent",
             "net",
             "tax_code",
+            "tax_category",
             "tax_percent",
             "tax_amount",
         )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("invoices/zip/", views.InvoiceZipView.as_view(), name="invoice-zip"),
     path("invoices/<int:pk>/", views.InvoiceDetailView.as_view(), name="invoice-detail"),
     path("invoices/<int:pk>/pdf/", views.InvoicePdfView.as_view(), name="invoice-pdf"),
+    path("invoices/<int:pk>/ubl/", views.InvoiceUblView.as_view(), name="invoice-ubl"),
     path("invoices/exchange-rates/", views.ExchangeRateView.as_view(), name="exchange-rates"),
     path("invoices/settings/", views.InvoicingSettingsView.as_view(), name="settings"),
     path("invoices/runs/", views.RunListView.as_view(), name="run-list"),

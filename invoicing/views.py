@@ -16,7 +16,7 @@ from accounts.platform.access import can, require
 from accounts.platform.bounds import parse_id
 from accounts.platform.exporting import ListExportMixin, export_response
 from accounts.platform.views import TenantListView, TenantViewMixin, save_with_service
-from invoicing import access, selectors, services
+from invoicing import access, einvoice, mail, selectors, services
 from invoicing.filters import InvoiceFilter
 from invoicing.forms import (
     CreditForm,
@@ -26,7 +26,7 @@ from invoicing.forms import (
     LineForm,
     RunForm,
 )
-from invoicing.models import ExchangeRate, InvoiceRun
+from invoicing.models import DeliveryStatus, ExchangeRate, InvoiceRun
 from invoicing.resources import InvoiceLineResource, InvoiceResource
 from invoicing.tables import CompactInvoiceTable, InvoiceTable
 from invoicing.tasks import render_invoice_pdf
@@ -71,9 +71,33 @@ class InvoiceDetailView(TenantViewMixin, View):
             self.template_name,
             {
                 **selectors.invoice_detail(invoice),
+                **self.mail_context(invoice),
                 "can_invoice": can(request, permissions.INVOICE),
             },
         )
+
+    @staticmethod
+    def mail_context(invoice) -> dict:
+        """The delivery log, and who *Send* would e-mail (or why it cannot) in which round."""
+        if invoice.is_draft:
+            return {}
+        to, cc = mail.recipients(invoice)
+        deliveries = list(selectors.deliveries_of(invoice))
+        return {
+            "deliveries": deliveries,
+            "send": {
+                "to": to,
+                "cc": cc,
+                "problem": "" if to else mail.no_address_message(invoice),
+                "round": selectors.latest_round(invoice, to) + 1 if to else 1,
+                "again": any(
+                    delivery.recipient == to and delivery.status != DeliveryStatus.FAILED
+                    for delivery in deliveries
+                ),
+                "attachments": mail.attachment_names(invoice),
+                "ubl_available": einvoice.is_supported(invoice),
+            },
+        }
 
     # The form's `action` → the method that parses it and calls its one service.
     actions = {
@@ -82,6 +106,9 @@ class InvoiceDetailView(TenantViewMixin, View):
         "paid": "mark_paid",
         "credit": "credit",
         "line": "update_line",
+        "send": "send",
+        "resend": "send",
+        "retry": "retry",
     }
 
     def post(self, request, pk):
@@ -124,6 +151,40 @@ class InvoiceDetailView(TenantViewMixin, View):
         messages.success(request, f"Credit note {note.number} issued.")
         return redirect(note)
 
+    def send(self, request, invoice):
+        """*Send* and *Send again*: the round comes from the page, so a double click (or a
+        replayed form) finds its round claimed and sends nothing more."""
+        round_ = parse_id(request.POST.get("round"))
+        if round_ is None:
+            raise ValidationError("Reload the page and send again.")
+        delivery, sent_now = services.invoice_send(
+            tenant=request.tenant, by=request.user, invoice=invoice, round=round_
+        )
+        if not sent_now:
+            messages.info(
+                request,
+                f"{invoice.number} was e-mailed to {delivery.recipient} already "
+                f"({delivery.get_status_display().lower()}): nothing was sent twice.",
+            )
+        elif delivery.status == DeliveryStatus.SENT:
+            messages.success(request, f"{invoice.number} e-mailed to {delivery.recipient}.")
+        else:
+            messages.error(request, f"{invoice.number} was not sent: {delivery.error}")
+        return redirect(invoice)
+
+    def retry(self, request, invoice):
+        delivery = invoice.deliveries.filter(pk=parse_id(request.POST.get("delivery"))).first()
+        if delivery is None:
+            raise Http404("No such delivery.")
+        delivery = services.delivery_retry(
+            tenant=request.tenant, by=request.user, delivery=delivery
+        )
+        if delivery.status == DeliveryStatus.SENT:
+            messages.success(request, f"{invoice.number} e-mailed to {delivery.recipient}.")
+        else:
+            messages.error(request, f"{invoice.number} was not sent: {delivery.error}")
+        return redirect(invoice)
+
     def update_line(self, request, invoice):
         line = invoice.lines.filter(pk=parse_id(request.POST.get("line"))).first()
         form = LineForm(request.POST)
@@ -155,12 +216,36 @@ class InvoicePdfView(TenantViewMixin, View):
         return response
 
 
+class InvoiceUblView(TenantViewMixin, View):
+    """The UBL 2.1 e-invoice (Peppol BIS Billing 3.0) of an issued invoice or credit note,
+    written from its frozen snapshot: the same content as the Factur-X XML inside the PDF."""
+
+    def get(self, request, pk):
+        invoice = access.get_invoice_for_user(request, pk)
+        if invoice.is_draft:
+            raise Http404("Drafts have no e-invoice: issue the invoice first.")
+        try:
+            content = einvoice.ubl_xml(invoice)
+        except einvoice.EInvoiceUnavailable as refusal:
+            messages.error(request, str(refusal))
+            return redirect(invoice)
+        response = HttpResponse(content, content_type="application/xml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
+        return response
+
+
 class InvoiceZipView(TenantViewMixin, View):
-    """The ticked issued invoices' PDFs in one ZIP (a read: GET with ?selected=…)."""
+    """The ticked issued invoices' PDFs and UBL e-invoices in one ZIP (a read: GET with
+    ?selected=…)."""
 
     def get(self, request):
         ids = [pk for pk in map(parse_id, request.GET.getlist("selected")) if pk]
-        invoices = list(selectors.issued_documents().filter(pk__in=ids))
+        invoices = list(
+            selectors.issued_documents()
+            .filter(pk__in=ids)
+            .select_related("credits")
+            .prefetch_related("lines")
+        )
         if not invoices:
             messages.error(request, "Tick one or more issued invoices to download.")
             return redirect(_url(request, "invoicing:invoice-list"))
@@ -170,9 +255,11 @@ class InvoiceZipView(TenantViewMixin, View):
             for invoice in invoices:
                 if not invoice.pdf:
                     render_invoice_pdf.func(tenant_id=request.tenant.pk, invoice_id=invoice.pk)
-                    invoice.refresh_from_db()
+                    invoice.refresh_from_db(fields=["pdf"])
                 with invoice.pdf.open("rb") as handle:
                     archive.writestr(f"{invoice.number}.pdf", handle.read())
+                if einvoice.is_supported(invoice):  # not e.g. KWD: the PDF only
+                    archive.writestr(f"{invoice.number}.xml", einvoice.ubl_xml(invoice))
         response = HttpResponse(buffer.getvalue(), content_type="application/zip")
         response["Content-Disposition"] = 'attachment; filename="invoices.zip"'
         return response
@@ -263,7 +350,8 @@ class ExchangeRateView(TenantViewMixin, View):
 
 
 class InvoicingSettingsView(TenantViewMixin, View):
-    """The company's invoicing settings (tenant admins): handling fee and exchange-rate age."""
+    """The company's invoicing settings (tenant admins): handling fee, exchange-rate age and the
+    invoice e-mail's templates, previewed for the latest issued document."""
 
     permission = permissions.MANAGE_TENANT
     write_permission = permissions.MANAGE_TENANT
@@ -273,8 +361,17 @@ class InvoicingSettingsView(TenantViewMixin, View):
         current = selectors.invoicing_settings(self.request.tenant)
         return InvoicingSettingsForm(data, instance=current, tenant=self.request.tenant)
 
+    def preview(self):
+        """The e-mail of the latest issued document, from the saved templates."""
+        invoice = selectors.latest_issued()
+        if invoice is None:
+            return None
+        subject, body = mail.subject_and_body(invoice)
+        to, cc = mail.recipients(invoice)
+        return {"invoice": invoice, "subject": subject, "body": body, "to": to, "cc": cc}
+
     def get(self, request):
-        return render(request, self.template_name, {"form": self.form()})
+        return render(request, self.template_name, {"form": self.form(), "preview": self.preview()})
 
     def post(self, request):
         form = self.form(request.POST)
@@ -284,7 +381,12 @@ class InvoicingSettingsView(TenantViewMixin, View):
                 tenant=request.tenant, by=request.user, settings=form.instance
             ),
         ):
-            return render(request, self.template_name, {"form": form}, status=422)
+            return render(
+                request,
+                self.template_name,
+                {"form": form, "preview": self.preview()},
+                status=422,
+            )
         messages.success(request, "Invoicing settings saved.")
         return redirect(_url(request, "invoicing:settings"))
 
@@ -347,13 +449,16 @@ class RunDetailView(TenantViewMixin, View):
             if getattr(request, "htmx", None)
             else "invoicing/run_detail.html"
         )
+        run, mail_counts = detail["run"], selectors.run_mail_counts(detail["run"])
         return render(
             request,
             template,
             {
-                "run": detail["run"],
+                "run": run,
                 "table": CompactInvoiceTable(detail["invoices"][:200]),
                 "drafts": detail["drafts"],
+                "mail": mail_counts,
+                "polling": run.is_working or mail_counts["sending"],
             },
         )
 
@@ -366,6 +471,22 @@ class RunDetailView(TenantViewMixin, View):
             elif request.POST.get("action") == "resume":
                 services.run_resume(tenant=request.tenant, by=request.user, run=run)
                 messages.success(request, "The run continues with what is left.")
+            elif request.POST.get("action") == "send_all":
+                started = services.run_send_start(tenant=request.tenant, by=request.user, run=run)
+                queued = started["queued"]
+                messages.success(
+                    request,
+                    f"Sending {queued} e-mail{'s' if queued != 1 else ''} in the background.",
+                )
+                if started["without_address"]:
+                    missing = started["without_address"]
+                    messages.warning(
+                        request,
+                        f"{len(missing)} document{'s' if len(missing) != 1 else ''} "
+                        f"({', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}) "
+                        "not sent: the billing account has no e-mail address. Enter one in its "
+                        "“Send invoices to” field, then press Send all again.",
+                    )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect(run)

@@ -38,6 +38,7 @@ COLUMNS = [
     ("discount_percent", "l.discount_percent", False),
     ("net", "l.net", False),
     ("tax_code", "l.tax_code", True),
+    ("tax_category", "l.tax_category", True),
     ("tax_rate", "l.tax_percent", False),
     ("tax", "COALESCE(l.tax_amount, 0)", False),
     ("gross", "l.net + COALESCE(l.tax_amount, 0)", False),

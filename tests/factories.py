@@ -287,3 +287,22 @@ class ProjectDocumentFactory(ModelFactory):
     original_name = "plan.pdf"
     content_type = "application/pdf"
     size = 13
+
+
+# --- bank accounts (issue 15) -----------------------------------------------------------------
+
+from accounts.models import BankAccount  # noqa: E402
+
+
+class BankAccountFactory(ModelFactory):
+    """A company's EUR bank account with a valid IBAN and BIC."""
+
+    class Meta:
+        model = BankAccount
+
+    tenant = factory.SubFactory(TenantFactory)
+    label = factory.Sequence(lambda n: f"Bank account {n}")
+    bank_name = "Commerzbank"
+    currency = "EUR"
+    iban = "DE89370400440532013000"
+    bic = "COBADEFFXXX"

@@ -31,6 +31,7 @@ from invoicing.models import BillingClaim, ExchangeRate, Invoice, InvoiceRun, In
 from projects.models import ProjectProduct, PurchaseOrder, Registration, RegistrationStatus
 from tests.factories import (
     AccountFactory,
+    BankAccountFactory,
     BookingFactory,
     ContactFactory,
     DiscountFactory,
@@ -111,6 +112,7 @@ def rows(world_a, world_b, tenant_a):
                 "accounts.region": [RegionFactory(tenant=tenant)],
                 "accounts.account": [account],
                 "accounts.contact": [contact],
+                "accounts.bankaccount": [BankAccountFactory(tenant=tenant)],
                 "accounts.sequence": [Sequence.objects.get(key="test")],
                 "accounts.auditentry": [AuditEntry.objects.first()],
                 "agreements.taxrate": [rate],
@@ -385,6 +387,7 @@ def test_a_contact_deleted_inline_goes_through_the_service(rows, admin_a, tenant
     data = {
         "name": account.name,
         "kind": account.kind,
+        "einvoice_format": account.einvoice_format,
         "is_active": "on",
         "contacts-TOTAL_FORMS": "2",
         "contacts-INITIAL_FORMS": "2",

@@ -48,6 +48,9 @@ def tenant_urls(rows) -> dict[str, dict]:
         "accounts:members": {},
         "accounts:member-role": {"pk": membership.pk},
         "accounts:member-remove": {"pk": membership.pk},
+        "accounts:bank-accounts": {},
+        "accounts:bank-account-edit": {"pk": rows["bank_account"].pk},
+        "accounts:bank-account-deactivate": {"pk": rows["bank_account"].pk},
         "accounts:admin-switch": {},
         "agreements:product-list": {},
         "agreements:product-create": {},
@@ -101,6 +104,7 @@ def tenant_urls(rows) -> dict[str, dict]:
         "invoicing:invoice-zip": {},
         "invoicing:invoice-detail": {"pk": rows["invoice"].pk},
         "invoicing:invoice-pdf": {"pk": rows["invoice"].pk},
+        "invoicing:invoice-ubl": {"pk": rows["invoice"].pk},
         "invoicing:exchange-rates": {},
         "invoicing:settings": {},
         "invoicing:run-list": {},
@@ -118,6 +122,7 @@ def tenant_urls(rows) -> dict[str, dict]:
 POST_ONLY = {
     "accounts:member-role",
     "accounts:member-remove",
+    "accounts:bank-account-deactivate",
     "agreements:booking-interests",
     "agreements:document-upload",
     "agreements:document-delete",
@@ -154,6 +159,7 @@ READ_ONLY = {
     "projects:document-download",
     "invoicing:invoice-list",
     "invoicing:invoice-pdf",
+    "invoicing:invoice-ubl",
     "invoicing:invoice-zip",
     "reporting:reconciliation",
     "reporting:batch-download",
@@ -167,6 +173,7 @@ def tenant_rows(world):
     from accounts.platform.tenancy import activate
     from tests.factories import (
         AccountFactory,
+        BankAccountFactory,
         BookingFactory,
         ContactFactory,
         DiscountFactory,
@@ -223,6 +230,7 @@ def tenant_rows(world):
         "document": DocumentFactory(booking=booking),
         "discount": DiscountFactory(tenant=tenant),
         "prepurchase": PrepurchaseFactory(account=account),
+        "bank_account": BankAccountFactory(tenant=tenant),
     }
 
 

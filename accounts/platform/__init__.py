@@ -20,6 +20,9 @@ Services
     audit           audit(), audit_many(): the append-only audit trail
     money           round_money(), line_net() (refusing what no money column holds),
                     currencies and countries
+    addresses       format_address(), address_lines(), country_name(): postal addresses as
+                    each country writes them, with the country's English name
+    tax             VatCategory, EU_COUNTRIES, validate_vat_id(), normalise_vat_id()
     bounds          the numbers a column holds, from its model field: bound_form_field(),
                     clean_number() for imported cells, parse_id() for ids in requests
     errors          FriendlyErrorMiddleware: database and decimal errors become a message that

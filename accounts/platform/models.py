@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 
 from accounts.platform.money import validate_country, validate_currency
+from accounts.platform.tax import normalise_vat_id, validate_vat_id
 from accounts.platform.tenancy import TenantManager, TenantOwned
 
 
@@ -113,6 +114,16 @@ class Tenant(models.Model):
 
     def get_absolute_url(self):
         return reverse("dashboard", kwargs={"tenant_slug": self.slug})
+
+    def clean(self):
+        """The VAT number is checked for its country's format and check digits and written
+        compactly (e.g. "GB 980 7806 84" → "GB980780684")."""
+        if self.vat_number:
+            try:
+                validate_vat_id(self.vat_number, self.country)
+            except ValidationError as error:
+                raise ValidationError({"vat_number": error.messages}) from None
+            self.vat_number = normalise_vat_id(self.vat_number, self.country)
 
 
 class Membership(TenantOwned):

@@ -15,6 +15,12 @@ Reads (what is billed, rates, lists) are in `invoicing.selectors`. Callers use t
 
 from invoicing.services.claims import CLAIM_CONFLICT
 from invoicing.services.credits import invoice_credit, invoice_mark_paid
+from invoicing.services.delivery import (
+    delivery_retry,
+    invoice_send,
+    run_send,
+    run_send_start,
+)
 from invoicing.services.drafts import draft_delete, draft_line_update, drafts_create
 from invoicing.services.issuing import invoice_issue
 from invoicing.services.rates import exchange_rate_save
@@ -23,6 +29,7 @@ from invoicing.services.settings import invoicing_settings_save
 
 __all__ = [
     "CLAIM_CONFLICT",
+    "delivery_retry",
     "draft_delete",
     "draft_line_update",
     "drafts_create",
@@ -30,10 +37,13 @@ __all__ = [
     "invoice_credit",
     "invoice_issue",
     "invoice_mark_paid",
+    "invoice_send",
     "invoicing_settings_save",
     "run_draft",
     "run_issue",
     "run_issue_start",
     "run_resume",
+    "run_send",
+    "run_send_start",
     "run_start",
 ]

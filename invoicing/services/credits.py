@@ -14,6 +14,7 @@ from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.tasks import enqueue_on_commit
 from agreements import services as agreement_services
 from agreements.models import LedgerKind
+from invoicing import vat
 from invoicing.models import (
     Invoice,
     InvoiceKind,
@@ -88,12 +89,16 @@ def invoice_credit(
             discount_percent=line.discount_percent,
             net=-line.net,
             prepaid_value=-line.prepaid_value,
+            tax_category=line.tax_category,
             tax_code=line.tax_code,
             tax_percent=line.tax_percent,
+            exemption_reason_code=line.exemption_reason_code,
+            exemption_reason=line.exemption_reason,
         )
         for position, line in enumerate(chosen)
     ]
-    share_taxes(note, credit_lines, store_totals(note, credit_lines))
+    totals = store_totals(note, credit_lines)
+    share_taxes(note, credit_lines, totals)
     InvoiceLine.objects.bulk_create(credit_lines)
     for line in chosen:
         if line.prepurchase_entry_id and line.prepurchase_entry.kind == LedgerKind.USE:
@@ -106,6 +111,10 @@ def invoice_credit(
             )
     release(chosen)
     snapshot(note, tenant)
+    # The credited lines' treatments, so their notes: the invoice's, or those of the part
+    # credited (a credit of the exempt line alone does not speak of a reverse charge).
+    note.tax_notes = vat.notes(totals.bands, seller_country=tenant.country)
+    note.tax_basis = invoice.tax_basis
     number(tenant, [note])
     day = timezone.localdate()
     note.status = InvoiceStatus.ISSUED

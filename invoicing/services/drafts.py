@@ -17,6 +17,7 @@ from accounts.platform.audit import audit, audit_many
 from accounts.platform.bulk import insert_rows
 from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.money import line_net, round_money
+from invoicing import vat
 from invoicing.models import (
     Grouping,
     Invoice,
@@ -31,6 +32,7 @@ from invoicing.services.lines import (
     freeze_line_taxes,
     handling_fee_line,
     item_line,
+    redecide_draft,
     registration_line,
     share_taxes,
     store_totals,
@@ -85,13 +87,15 @@ def _draft_in_memory(tenant, by, group: DraftGroup, run) -> tuple[Invoice, list[
         run=run,
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
+    taxes = vat.context(tenant, project.billing_account)
+    invoice.tax_basis = taxes.basis
     lines = [
-        registration_line(row, tenant, project.currency)
+        registration_line(row, tenant, project.currency, taxes)
         if isinstance(row, Registration)
-        else item_line(row, tenant, project.currency)
+        else item_line(row, tenant, project.currency, taxes)
         for row in group.rows
     ]
-    fee = handling_fee_line(project, tenant, lines)
+    fee = handling_fee_line(project, tenant, lines, taxes)
     if fee is not None:
         lines.append(fee)
     share_taxes(invoice, lines, store_totals(invoice, lines))
@@ -282,7 +286,7 @@ def draft_line_update(*, tenant, by, line: InvoiceLine, quantity, unit_price) ->
             claim([line])
     except IntegrityError:
         raise ValidationError(CLAIM_CONFLICT) from None
-    _refresh_draft(tenant, invoice)
+    _refresh_draft(tenant, by, invoice)
     audit(
         tenant=tenant,
         actor=by,
@@ -298,11 +302,14 @@ def draft_line_update(*, tenant, by, line: InvoiceLine, quantity, unit_price) ->
     return line
 
 
-def _refresh_draft(tenant, invoice: Invoice) -> None:
+def _refresh_draft(tenant, by, invoice: Invoice) -> None:
+    taxes = vat.context(tenant, invoice.billing_account)
+    if taxes.basis != invoice.tax_basis:  # the account changed since: decide every line again
+        redecide_draft(tenant, by, invoice, taxes)
     lines = list(invoice.lines.all())
     fee_lines = [line for line in lines if line.kind == LineKind.HANDLING_FEE]
     others = [line for line in lines if line.kind != LineKind.HANDLING_FEE]
-    fee = handling_fee_line(invoice.project, tenant, others)
+    fee = handling_fee_line(invoice.project, tenant, others, taxes)
     for old in fee_lines:
         old.delete()
     if fee is not None:
@@ -312,7 +319,7 @@ def _refresh_draft(tenant, invoice: Invoice) -> None:
         others.append(fee)
     freeze_line_taxes(invoice, others, store_totals(invoice, others))
     check_max_billing(invoice.project, invoice.net_total, exclude=invoice)
-    invoice.save(update_fields=["net_total", "tax_total", "gross_total"])
+    invoice.save(update_fields=["net_total", "tax_total", "gross_total", "tax_basis"])
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from accounts.platform.audit import audit_many
@@ -21,6 +21,7 @@ from agreements import services as agreement_services
 from agreements.models import PrepurchaseUnit
 from agreements.pricing import resolve_prepurchase_price
 from invoicing import totals as money
+from invoicing import vat
 from invoicing.models import (
     Invoice,
     InvoiceKind,
@@ -31,7 +32,7 @@ from invoicing.models import (
 from invoicing.selectors import rate_for
 from invoicing.services import parties
 from invoicing.services.drafts import check_max_billing
-from invoicing.services.lines import freeze_line_taxes
+from invoicing.services.lines import freeze_line_taxes, redecide_draft
 from invoicing.tasks import render_invoice_pdf
 from projects.models import (
     Registration,
@@ -81,15 +82,18 @@ def number(tenant, invoices: Sequence[Invoice]) -> None:
 
 
 def _stored_bands(invoices: Sequence[Invoice]) -> dict[int, list[SimpleNamespace]]:
-    """Each invoice's lines summed per tax rate by the database: what issuing needs of them,
-    without loading every line of a large invoice."""
+    """Each invoice's lines summed per tax band (VAT category, code, rate) by the database: what
+    issuing needs of them, without loading every line of a large invoice."""
     bands = defaultdict(list)
     rows = (
         InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices])
         .order_by()
-        .values("invoice_id", "tax_code", "tax_percent")
+        .values("invoice_id", "tax_category", "tax_code", "tax_percent")
         .annotate(
             net=Sum("net"),
+            # One exemption per band: the lines of a band took it from the same rule.
+            exemption_reason_code=Max("exemption_reason_code"),
+            exemption_reason=Max("exemption_reason"),
             tax_shares=Sum("tax_amount"),
             unshared_lines=Count("pk", filter=Q(tax_amount__isnull=True)),
             prepurchase_lines=Count("pk", filter=Q(kind=LineKind.PREPURCHASE)),
@@ -146,13 +150,18 @@ def issue_drafts(
     for invoice in invoices:
         if not invoice.is_draft:
             raise ValidationError(f"{invoice} is issued: it cannot be changed, only credited.")
+        taxes = vat.context(tenant, invoice.billing_account)
+        if taxes.basis != invoice.tax_basis:  # the account changed since drafting (rare)
+            redecide_draft(tenant, by, invoice, taxes)
     bands = _stored_bands(invoices)
+    parties.preload(tenant, invoices)  # what the snapshots read, once for the batch
     day = on_date or timezone.localdate()
     rates: dict[str, Decimal] = {}
     for invoice in invoices:
         invoice_bands = bands.get(invoice.pk)
         if not invoice_bands:
             raise ValidationError(f"{invoice}: a draft without lines cannot be issued.")
+        _check_vat_ids(tenant, invoice, {band.tax_category for band in invoice_bands})
         if invoice.kind == InvoiceKind.INVOICE:
             check_max_billing(invoice.project, invoice.net_total, exclude=invoice, drafts=False)
             if invoice.currency not in rates:
@@ -168,11 +177,10 @@ def issue_drafts(
             totals.tax,
             totals.gross,
         )
-        stored_shares = {
-            (band.tax_code, band.tax_percent): band.tax_shares for band in invoice_bands
-        }
+        invoice.tax_notes = vat.notes(totals.bands, seller_country=tenant.country)
+        stored_shares = {money.band_key(band): band.tax_shares for band in invoice_bands}
         if any(band.unshared_lines for band in invoice_bands) or any(
-            stored_shares[(band.code, band.percent)] != band.tax for band in totals.bands
+            stored_shares[band.key] != band.tax for band in totals.bands
         ):  # drafts keep their shares up to date; this is the safety net
             freeze_line_taxes(invoice, list(invoice.lines.all()), totals)
         invoice.status = InvoiceStatus.ISSUED
@@ -198,6 +206,28 @@ def issue_drafts(
         for invoice in invoices:
             enqueue_on_commit(render_invoice_pdf, tenant=tenant, invoice_id=invoice.pk)
     return invoices
+
+
+def _check_vat_ids(tenant, invoice: Invoice, categories) -> None:
+    """Refuse reverse-charge (AE) and intra-community (K) lines without both VAT ids: EN 16931
+    (BR-AE-02, BR-IC-02) and the law need the seller's and the buyer's."""
+    account = invoice.billing_account
+    missing = vat.missing_vat_ids(
+        categories, seller_vat_number=tenant.vat_number, buyer_vat_id=account.tax_id
+    )
+    if not missing:
+        return
+    fixes = []
+    if "seller" in missing:
+        fixes.append("enter your company's VAT number under Company settings")
+    if "buyer" in missing:
+        fixes.append(f"enter the VAT id of {account.name} on its account")
+    if account.tax_treatment:
+        fixes.append("or clear its VAT treatment to let the rules decide")
+    raise ValidationError(
+        f"{invoice} is reverse-charged or an intra-community supply, which needs both VAT "
+        f"numbers: {', '.join(fixes)}; then issue again."
+    )
 
 
 def _use_prepurchase(tenant, by, invoice, line: InvoiceLine, day) -> None:

@@ -1,5 +1,8 @@
 """Invoice lines built from registrations and items, the handling fee, and the money of a set of
 lines (totals, each line's share of its rate's tax).
+
+Every line's VAT treatment (category, code, rate, exemption) comes from `invoicing.vat`, through
+the invoice's `VatContext` (the company and the billing account).
 """
 
 from __future__ import annotations
@@ -7,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from accounts.platform.audit import audit
 from accounts.platform.money import line_net, round_money
 from invoicing import totals as money
+from invoicing import vat
 from invoicing.models import (
     Invoice,
     InvoiceLine,
@@ -25,13 +30,18 @@ from projects.models import (
 HANDLING_FEE_CODE = "HANDLING"
 
 
-def tax_of(product, tenant) -> tuple[str, Decimal]:
-    if product is not None and product.tax_rate_id:
-        return product.tax_rate.code, product.tax_rate.percent
-    return "STD", tenant.default_tax_rate
+def line_title(event) -> str:
+    """What a registration's line is called: the event's title, after its product's name
+    unless the title names the product already ("First-time manager — Reading cohort 1")."""
+    product = event.product.name
+    if product.casefold() in event.title.casefold():
+        return event.title
+    return f"{product}: {event.title}"
 
 
-def registration_line(registration: Registration, tenant, currency: str) -> InvoiceLine:
+def registration_line(
+    registration: Registration, tenant, currency: str, taxes: vat.VatContext
+) -> InvoiceLine:
     event = registration.event
     quantity = due_units(registration)
     if registration.learner_id:
@@ -43,15 +53,9 @@ def registration_line(registration: Registration, tenant, currency: str) -> Invo
     dates = f"{event.start_date:%d %b %Y}" + (
         f" – {event.end_date:%d %b %Y}" if event.end_date != event.start_date else ""
     )
-    title = (
-        event.title
-        if event.title == event.product.name
-        else (f"{event.product.name}: {event.title}")
-    )
-    description = f"{title}, {dates}. {who}"
+    description = f"{line_title(event)}, {dates}. {who}"
     if registration.po_reference and not registration.purchase_order_id:
         description += f" (ref. {registration.po_reference})"
-    code, percent = tax_of(event.product, tenant)
     net = line_net(quantity, registration.unit_price, registration.discount_percent, currency)
     line = InvoiceLine(
         tenant_id=tenant.pk,
@@ -65,9 +69,8 @@ def registration_line(registration: Registration, tenant, currency: str) -> Invo
         unit_price=registration.unit_price,
         discount_percent=registration.discount_percent,
         net=net,
-        tax_code=code,
-        tax_percent=percent,
     )
+    taxes.for_product(event.product).apply(line)
     if registration.prepurchase_id:
         line.kind = LineKind.PREPURCHASE
         line.prepaid_value = net
@@ -76,10 +79,9 @@ def registration_line(registration: Registration, tenant, currency: str) -> Invo
     return line
 
 
-def item_line(item: Item, tenant, currency: str) -> InvoiceLine:
-    code, percent = tax_of(item.product, tenant)
+def item_line(item: Item, tenant, currency: str, taxes: vat.VatContext) -> InvoiceLine:
     quantity = due_units(item)
-    return InvoiceLine(
+    line = InvoiceLine(
         tenant_id=tenant.pk,
         kind=LineKind.ITEM,
         item_id=item.pk,
@@ -90,42 +92,37 @@ def item_line(item: Item, tenant, currency: str) -> InvoiceLine:
         unit_price=item.unit_price,
         discount_percent=Decimal(0),
         net=line_net(quantity, item.unit_price, 0, currency),
-        tax_code=code,
-        tax_percent=percent,
     )
+    taxes.for_product(item.product).apply(line)
+    return line
 
 
-def handling_fee_line(project: Project, tenant, lines: Sequence[InvoiceLine]):
+def handling_fee_line(
+    project: Project, tenant, lines: Sequence[InvoiceLine], taxes: vat.VatContext
+):
     """The project's handling fee on `lines`, as its own line, or None.
 
     Charged on the lines' net; on lines paid from a prepurchase agreement (their prepaid value)
     only when the invoicing settings say so (`fee_on_prepaid_lines`, off by default). Code and
-    tax rate are the settings' handling-fee product's; without one the line is coded HANDLING
-    and taxed at the rate of the lines it is charged on when they all share one, else at the
-    company's default rate (a fee on mixed-rate lines has no single rate of its own).
+    VAT treatment are the settings' handling-fee product's (decided like any product's);
+    without one the line is coded HANDLING and takes the treatment of the lines it is charged
+    on when they all share one, else that of a service at the company's default rate (a fee
+    on lines of mixed treatments has no single one of its own).
     """
     if not project.handling_fee_percent:
         return None
     settings = invoicing_settings(tenant)
-    charged = [
-        line
-        for line in lines
-        if line.kind != LineKind.HANDLING_FEE
-        and (settings.fee_on_prepaid_lines or line.kind != LineKind.PREPURCHASE)
-    ]
+    charged = _charged(settings, lines)
     if not charged:
         return None
     base = sum((line.net + line.prepaid_value for line in charged), Decimal(0))
     fee = round_money(base * project.handling_fee_percent / Decimal(100), project.currency)
     product = settings.handling_fee_product
     if product is not None:
-        code, percent = tax_of(product, tenant)
         product_code, label = product.code, product.name
     else:
-        rates = {(line.tax_code, Decimal(line.tax_percent)) for line in charged}
-        code, percent = rates.pop() if len(rates) == 1 else ("STD", tenant.default_tax_rate)
         product_code, label = HANDLING_FEE_CODE, "Handling fee"
-    return InvoiceLine(
+    line = InvoiceLine(
         tenant=tenant,
         kind=LineKind.HANDLING_FEE,
         product_code=product_code,
@@ -134,9 +131,90 @@ def handling_fee_line(project: Project, tenant, lines: Sequence[InvoiceLine]):
         quantity=Decimal(1),
         unit_price=fee,
         net=fee,
-        tax_code=code,
-        tax_percent=percent,
     )
+    fee_treatment(settings, charged, taxes).apply(line)
+    return line
+
+
+def _charged(settings, lines: Sequence[InvoiceLine]) -> list[InvoiceLine]:
+    """The lines a handling fee is charged on."""
+    return [
+        line
+        for line in lines
+        if line.kind != LineKind.HANDLING_FEE
+        and (settings.fee_on_prepaid_lines or line.kind != LineKind.PREPURCHASE)
+    ]
+
+
+def fee_treatment(settings, charged: Sequence[InvoiceLine], taxes: vat.VatContext):
+    """The handling fee's VAT treatment: its product's, or the one the charged lines share,
+    or a service's at the company's default rate."""
+    if settings.handling_fee_product is not None:
+        return taxes.for_product(settings.handling_fee_product)
+    treatments = {vat.Treatment.of_line(line) for line in charged}
+    return treatments.pop() if len(treatments) == 1 else taxes.for_product(None)
+
+
+def redecide(tenant, invoice: Invoice, lines: list[InvoiceLine], taxes: vat.VatContext) -> None:
+    """Decide the VAT treatment of a draft's lines again (their billing account's country, VAT
+    id or override changed since they were drafted): in memory; the caller writes them.
+    `lines` have their registration's event's product and their item's product loaded."""
+    others = [line for line in lines if line.kind != LineKind.HANDLING_FEE]
+    for line in others:
+        product = line.registration.event.product if line.registration_id else None
+        if line.item_id:
+            product = line.item.product
+        taxes.for_product(product).apply(line)
+    fees = [line for line in lines if line.kind == LineKind.HANDLING_FEE]
+    if fees:
+        settings = invoicing_settings(tenant)
+        treatment = fee_treatment(settings, _charged(settings, others), taxes)
+        for line in fees:
+            treatment.apply(line)
+    invoice.tax_basis = taxes.basis
+
+
+# What deciding a line's VAT treatment again rewrites of it.
+TAX_FIELDS = [
+    "tax_category",
+    "tax_code",
+    "tax_percent",
+    "exemption_reason_code",
+    "exemption_reason",
+    "tax_amount",
+]
+
+
+def redecide_draft(tenant, by, invoice: Invoice, taxes: vat.VatContext) -> list[InvoiceLine]:
+    """Decide a draft's lines' VAT treatment again (its billing account's country, VAT id or
+    override changed since it was drafted) and write them, with their shares of the tax, and
+    say so in the invoice's history. The invoice's totals and `tax_basis` are set in memory
+    (the caller saves them)."""
+    before = invoice.tax_basis
+    lines = list(
+        invoice.lines.select_related(
+            "registration__event__product__tax_rate", "item__product__tax_rate"
+        ).order_by("position", "pk")
+    )
+    redecide(tenant, invoice, lines, taxes)
+    result = store_totals(invoice, lines)
+    share_taxes(invoice, lines, result)
+    InvoiceLine.objects.bulk_update(lines, TAX_FIELDS)
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="VAT treatment decided again",
+        obj=invoice,
+        before={"basis": before or "none"},
+        after={
+            "basis": invoice.tax_basis,
+            "treatments": ", ".join(
+                f"{band.category} {band.code} {band.percent.normalize():f} %"
+                for band in result.bands
+            ),
+        },
+    )
+    return lines
 
 
 def share_taxes(invoice: Invoice, lines: list[InvoiceLine], result) -> None:

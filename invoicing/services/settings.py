@@ -1,4 +1,5 @@
-"""The company's invoicing settings: handling-fee product, fee on prepaid lines, oldest rate."""
+"""The company's invoicing settings: handling-fee product, fee on prepaid lines, oldest rate, and
+the invoice e-mail's subject and text."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ from django.db import transaction
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
+from invoicing import mail
 from invoicing.models import InvoicingSettings
 
-FIELDS = ("handling_fee_product", "fee_on_prepaid_lines", "max_rate_age_days")
+FIELDS = (
+    "handling_fee_product",
+    "fee_on_prepaid_lines",
+    "max_rate_age_days",
+    "email_subject",
+    "email_body",
+)
 
 
 def _values(row: InvoicingSettings | None) -> dict:
@@ -21,6 +29,8 @@ def _values(row: InvoicingSettings | None) -> dict:
         else None,
         "fee_on_prepaid_lines": row.fee_on_prepaid_lines,
         "max_rate_age_days": row.max_rate_age_days,
+        "email_subject": row.email_subject,
+        "email_body": row.email_body,
     }
 
 
@@ -43,6 +53,14 @@ def invoicing_settings_save(*, tenant, by, settings: InvoicingSettings) -> Invoi
         settings.pk = before.pk
         settings._state.adding = False
     settings.full_clean()
+    # The templates are checked here too, not only by the page's form: the admin saves through
+    # this service, and a template that cannot be filled would only fail when an invoice is sent.
+    problems = {
+        field: mail.template_problems(getattr(settings, field))
+        for field in ("email_subject", "email_body")
+    }
+    if any(problems.values()):
+        raise ValidationError({field: found for field, found in problems.items() if found})
     settings.save()
     audit(
         tenant=tenant,

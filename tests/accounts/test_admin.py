@@ -67,6 +67,7 @@ def test_the_tenant_is_set_on_save_and_numbers_come_from_the_service(admin_b, wo
         {
             "name": "Added In Admin",
             "kind": "organisation",
+            "einvoice_format": "facturx",
             "is_active": "on",
             "contacts-TOTAL_FORMS": "1",
             "contacts-INITIAL_FORMS": "0",

@@ -89,7 +89,7 @@ def test_an_admin_edits_the_company_settings(world_a, client_for):
             "base_currency": "GBP",
             "country": "GB",
             "address": "1 Road",
-            "vat_number": "GB1",
+            "vat_number": "GB 980 7806 84",
             "invoice_prefix": "AT-",
             "credit_note_prefix": "ATC-",
             "payment_terms_days": "14",
@@ -103,6 +103,7 @@ def test_an_admin_edits_the_company_settings(world_a, client_for):
         "GBP",
         14,
     )
+    assert tenant.vat_number == "GB980780684"  # checked and written compactly
 
 
 @pytest.mark.parametrize(

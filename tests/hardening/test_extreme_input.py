@@ -29,6 +29,7 @@ from projects.tabs import project_tabs
 from reporting import services as reporting_services
 from tests.factories import (
     AccountFactory,
+    BankAccountFactory,
     BookingFactory,
     ContactFactory,
     DiscountFactory,
@@ -137,6 +138,7 @@ def everything(world_a):
         "batch": batch,
         "run": run,
         "membership": membership,
+        "bank_account": BankAccountFactory(tenant=tenant),
     }
 
 
@@ -158,6 +160,8 @@ PAGES = {
     "accounts:region-list": lambda e: [{}],
     "accounts:settings": lambda e: [{}],
     "accounts:members": lambda e: [{}],
+    "accounts:bank-accounts": lambda e: [{}],
+    "accounts:bank-account-edit": lambda e: [{"pk": e["bank_account"].pk}],
     "agreements:product-list": lambda e: [{}],
     "agreements:product-create": lambda e: [{}],
     "agreements:product-edit": lambda e: [{"pk": e["product"].pk}],
@@ -213,6 +217,7 @@ SKIPPED = {
     "accounts:contact-delete",
     "accounts:member-role",
     "accounts:member-remove",
+    "accounts:bank-account-deactivate",
     "accounts:admin-switch",
     "agreements:pricelist-export",
     "agreements:booking-interests",
@@ -227,6 +232,7 @@ SKIPPED = {
     "projects:document-delete",
     "invoicing:invoice-zip",
     "invoicing:invoice-pdf",
+    "invoicing:invoice-ubl",
     "invoicing:invoice-from-selection",
     "reporting:reconciliation",
     "reporting:batch-download",

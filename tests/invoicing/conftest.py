@@ -31,7 +31,14 @@ def billing(world_a):
     )
     project = ProjectFactory(account=account, currency="EUR")
     standard = TaxRateFactory(tenant=tenant, code="STD", percent=Decimal("20"))
-    exempt = TaxRateFactory(tenant=tenant, code="EXM", percent=Decimal("0"))
+    exempt = TaxRateFactory(
+        tenant=tenant,
+        code="EXM",
+        percent=Decimal("0"),
+        category="E",
+        exemption_reason_code="VATEX-EU-132-1I",
+        exemption_reason="Exempt: vocational training",
+    )
     course = ProductFactory(
         tenant=tenant, code="LEAD-101", name="First-time manager", tax_rate=standard
     )

@@ -350,7 +350,7 @@ def queries_of_a_run(world, projects: int, registrations_each: int) -> int:
     )
 
 
-def test_a_bulk_run_takes_as_many_queries_for_many_rows_as_for_few(world_a, world_b, monkeypatch):
+def test_a_bulk_run_takes_as_many_queries_for_many_rows_as_for_few(world_a, world_b):
     """Writes are batched per RUN_BATCH invoices: up to that, more projects and more rows per
     project cost no extra query."""
     few = queries_of_a_run(world_a, projects=2, registrations_each=2)

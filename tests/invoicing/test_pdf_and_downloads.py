@@ -86,8 +86,16 @@ def test_several_pdfs_download_as_one_zip(act, billing, client_for):
         "/alpha/invoices/zip/", {"selected": [i.pk for i in invoices]}
     )
     archive = zipfile.ZipFile(io.BytesIO(response.content))
-    assert sorted(archive.namelist()) == ["INV-00001.pdf", "INV-00002.pdf"]
-    assert all(archive.read(name).startswith(b"%PDF") for name in archive.namelist())
+    # Each invoice's PDF and its UBL e-invoice (issue 15).
+    assert sorted(archive.namelist()) == [
+        "INV-00001.pdf",
+        "INV-00001.xml",
+        "INV-00002.pdf",
+        "INV-00002.xml",
+    ]
+    names = archive.namelist()
+    assert all(archive.read(n).startswith(b"%PDF") for n in names if n.endswith(".pdf"))
+    assert all(b"<Invoice" in archive.read(n)[:2000] for n in names if n.endswith(".xml"))
 
 
 @pytest.mark.parametrize("role", ["staff", "viewer"])
@@ -153,7 +161,7 @@ def test_lines_show_their_tax_rate_only_when_the_invoice_has_several(act, billin
 
     single = invoice_html(issue(billing["registrations"][:2]))  # all at STD 20 %
     assert ">Tax</th>" not in single and '<td class="num">STD</td>' not in single
-    assert "Tax STD 20 % on 1,800.00" in single
+    assert "VAT STD 20 % on 1,800.00" in single
     mixed = invoice_html(issue(billing["registrations"][2:], items=[billing["item"]]))
     assert ">Tax</th>" in mixed
     assert '<td class="num">STD</td>' in mixed and '<td class="num">EXM</td>' in mixed

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts import services as account_services
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.tenancy import activate
 from demo import accounts, agreements, invoicing, projects
@@ -26,11 +27,21 @@ TENANTS = [
         "name": "Northwind Training",
         "base_currency": "GBP",
         "country": "GB",
-        "address": "Northwind Training Ltd\n21 Kingsway\nLondon WC2B 6XF\nUnited Kingdom",
-        "vat_number": "GB 123 4567 89",
         "invoice_prefix": "NWT-",
         "credit_note_prefix": "NWC-",
         "payment_terms_days": 30,
+        # What an invoice must carry (issue 15): set through Company settings' service.
+        "legal": {
+            "address": "21 Kingsway",
+            "postal_code": "WC2B 6XF",
+            "city": "London",
+            "vat_number": "GB980780684",
+            "registration_number": "09876543",
+            "registration_register": "Companies House, England and Wales",
+            "invoice_contact_name": "Fiona Fraser",
+            "invoice_email": "accounts@northwind.example",
+            "invoice_phone": "+44 20 7946 0321",
+        },
         "members": [
             ("anna.admin@northwind.example", "Anna", "Adams", Role.ADMIN),
             ("sam.staff@northwind.example", "Sam", "Stewart", Role.STAFF),
@@ -43,11 +54,20 @@ TENANTS = [
         "name": "Contoso Learning",
         "base_currency": "EUR",
         "country": "FR",
-        "address": "Contoso Learning SAS\n8 rue de la Paix\n75002 Paris\nFrance",
-        "vat_number": "FR 12 345678901",
         "invoice_prefix": "CL-",
         "credit_note_prefix": "CLA-",
         "payment_terms_days": 45,
+        "legal": {
+            "address": "8 rue de la Paix",
+            "postal_code": "75002",
+            "city": "Paris",
+            "vat_number": "FR16039661426",
+            "registration_number": "039 661 426",
+            "registration_register": "RCS Paris",
+            "invoice_contact_name": "Olivia Moreau",
+            "invoice_email": "facturation@contoso.example",
+            "invoice_phone": "+33 1 42 68 53 00",
+        },
         "members": [
             ("olivia.owner@contoso.example", "Olivia", "Moreau", Role.ADMIN),
             # A consultant who works for both companies: after login they pick one.
@@ -82,6 +102,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def build_tenant(self, spec, User):
         members = spec.pop("members")
+        legal = spec.pop("legal")
         if Tenant.objects.filter(slug=spec["slug"]).exists():
             self.stdout.write(f"{spec['name']} exists already; left as it is.")
             return
@@ -97,6 +118,8 @@ class Command(BaseCommand):
                     )
                 Membership.objects.create(tenant=tenant, user=user, role=role)
                 users.append(user)
+            # Legal details first: every demo invoice is issued after them and freezes them.
+            tenant = account_services.tenant_update(tenant=tenant, by=users[0], **legal)
             for module in BUILDERS:
                 module.build(tenant, user=users[0], rng=rng)
         self.stdout.write(self.style.SUCCESS(f"Built {tenant.name} at /{tenant.slug}/"))
