@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres bench loadtest lint format check clean lock audit
+.PHONY: run worker test test-postgres bench loadtest lint format check clean lock audit
 
 # Installs exactly what requirements.lock pins, every file checked against its hash
 # (`make lock` writes it from pyproject.toml after a dependency changes).
@@ -38,6 +38,15 @@ run: $(STAMP)
 	@DEBUG=$${DEBUG:-1} $(PY) manage.py db_worker --interval 1 & WORKER=$$!; \
 	  trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	  DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+## make worker: one background-task worker for TASKS_BACKEND (db: db_worker; rq: an RQ worker on
+## REDIS_URL); start as many as needed, on as many machines, beside the app servers
+worker: $(STAMP)
+	@case "$${TASKS_BACKEND:-db}" in \
+	  rq|django_tasks_rq.RQBackend) \
+	    exec $(PY) manage.py rqworker default --job-class django_tasks_rq.backend.Job ;; \
+	  *) exec $(PY) manage.py db_worker ;; \
+	esac
 
 ## make test: the whole suite (browser journeys included when Debian's chromium is installed)
 test: $(STAMP)

@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +18,7 @@ from accounts.access import (
     get_contact_for_write,
     get_membership_for_admin,
 )
-from accounts.filters import AccountFilter
+from accounts.filters import AccountFilter, account_options
 from accounts.forms import (
     AccountForm,
     BankAccountForm,
@@ -26,7 +28,7 @@ from accounts.forms import (
     RegionForm,
     TenantSettingsForm,
 )
-from accounts.models import Account, BankAccount, Contact, Region
+from accounts.models import Account, AccountKind, BankAccount, Contact, Region
 from accounts.platform import permissions
 from accounts.platform.access import can, require
 from accounts.platform.bounds import parse_id
@@ -38,6 +40,8 @@ from accounts.platform.models import Membership
 from accounts.platform.tabs import account_tabs
 from accounts.platform.tenancy import tenant_reverse
 from accounts.platform.views import (
+    PaginateOnce,
+    PlainFilterFields,
     TabbedDetailView,
     TenantFormView,
     TenantViewMixin,
@@ -73,16 +77,53 @@ class DashboardView(TenantViewMixin, TemplateView):
         return context
 
 
-class AccountListView(ListExportMixin, TenantViewMixin, SingleTableMixin, FilterView):
+class AccountListView(
+    ListExportMixin, PaginateOnce, PlainFilterFields, TenantViewMixin, SingleTableMixin, FilterView
+):
+    """One COUNT per page (`PaginateOnce`); the contacts of the 25 rows shown are counted by a
+    subquery per row, not by grouping every account's contacts before the LIMIT."""
+
     export_resource_class = AccountResource
     export_name = "accounts"
     table_class = AccountTable
     filterset_class = AccountFilter
     template_name = "accounts/account_list.html"
-    paginate_by = 25
 
     def get_queryset(self):
-        return selectors.account_list()
+        contacts = (
+            Contact.objects.filter(account=OuterRef("pk"))
+            .order_by()
+            .values("account")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            Account.objects.select_related("region", "parent")
+            .annotate(contact_count=Coalesce(Subquery(contacts), 0))
+            .order_by("name", "pk")
+        )
+
+
+class AccountOptionsView(TenantViewMixin, View):
+    """The `<option>`s of at most 20 accounts matching `?q=` (name or number), for the search box
+    of an account filter (`accounts.filters.SearchSelect`); `kind=organisation` and `parents=1`
+    narrow them to what the filter accepts."""
+
+    def get(self, request):
+        accounts = Account.objects.all()
+        if request.GET.get("kind") == AccountKind.ORGANISATION:
+            accounts = accounts.filter(kind=AccountKind.ORGANISATION)
+        if request.GET.get("parents"):
+            accounts = accounts.filter(
+                pk__in=Account.objects.filter(parent__isnull=False).values("parent")
+            )
+        query = request.GET.get("q", "")[:100]
+        rows = [(account.pk, str(account)) for account in account_options(accounts, query)]
+        return render(
+            request,
+            "includes/options.html",
+            {"rows": rows, "query": query.strip(), "empty": request.GET.get("empty", "Any")[:40]},
+        )
 
 
 class AccountFormView(TenantViewMixin, View):

@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 
+from accounts.filters import SearchSelect
 from accounts.models import Account, AccountKind
 from accounts.platform.filters import search
 from agreements.models import (
@@ -40,7 +41,12 @@ class BookingFilter(django_filters.FilterSet):
     q = search("name", "account__name")
     status = django_filters.ChoiceFilter(choices=BookingStatus.choices, empty_label="Any status")
     account = django_filters.ModelChoiceFilter(
-        queryset=_organisations, empty_label="Any customer", label="Customer"
+        queryset=_organisations,
+        empty_label="Any customer",
+        label="Customer",
+        widget=SearchSelect(
+            "accounts:account-options", search_label="Find a customer", extra="kind=organisation"
+        ),
     )
 
 
@@ -48,7 +54,10 @@ class DiscountFilter(django_filters.FilterSet):
     q = search("name")
     scope = django_filters.ChoiceFilter(choices=DiscountScope.choices, empty_label="Any scope")
     account = django_filters.ModelChoiceFilter(
-        queryset=_accounts, empty_label="Any customer", label="Customer"
+        queryset=_accounts,
+        empty_label="Any customer",
+        label="Customer",
+        widget=SearchSelect("accounts:account-options", search_label="Find a customer"),
     )
 
 
@@ -58,7 +67,10 @@ class PrepurchaseFilter(django_filters.FilterSet):
         choices=PrepurchaseStatus.choices, empty_label="Any status"
     )
     account = django_filters.ModelChoiceFilter(
-        queryset=_accounts, empty_label="Any customer", label="Customer"
+        queryset=_accounts,
+        empty_label="Any customer",
+        label="Customer",
+        widget=SearchSelect("accounts:account-options", search_label="Find a customer"),
     )
 
 

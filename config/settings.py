@@ -50,9 +50,13 @@ INSTALLED_APPS = [
     "invoicing",
     "reporting",
     "demo",
+    "config.apps.OperationsConfig",
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request id for every answer and log line; latency per view for /metrics.
+    "accounts.platform.middleware.RequestIdMiddleware",
+    "config.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,13 +95,26 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------------
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        # Django's pool and persistent connections exclude each other: pooled, a request hands
+        # its connection back to the pool when it ends (CONN_MAX_AGE 0).
+        conn_max_age=0 if DATABASE_POOL else env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=not DATABASE_POOL,
     )
 }
+if DATABASE_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg's connection pool, per process: every checkout is a `connect()` for Django, so the
+    # row-level security settings (role, tenant, bypass) are written again each time
+    # (accounts/platform/rls.py, `connection_created`); a connection never carries the previous
+    # request's tenant. Size it per process: max size × processes ≤ the server's connections.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside a writer; IMMEDIATE makes concurrent writers queue for the lock
     # instead of failing with "database is locked" half-way through a transaction.
@@ -153,6 +170,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Probes and the metrics scraper call the app server directly, over plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
@@ -188,8 +207,33 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Uploaded files are never served from MEDIA_URL: only through views that check the tenant.
 MEDIA_URL = "/media-not-served/"
+# STORAGE_BACKEND=s3: uploads, invoice PDFs and export batches in S3-compatible object storage
+# (django-storages). The views still read them through the storage and stream them after their
+# tenant and role checks: the bucket stays private and no URL of it is ever handed out.
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "filesystem")
+if STORAGE_BACKEND not in ("filesystem", "s3"):
+    raise ImproperlyConfigured(f"STORAGE_BACKEND={STORAGE_BACKEND!r}: use filesystem or s3.")
+MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if STORAGE_BACKEND == "s3":
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL"),  # none: AWS itself
+            "region_name": env_str("S3_REGION"),
+            "access_key": env_str("S3_ACCESS_KEY_ID"),
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY"),
+            "location": env_str("S3_PREFIX", ""),
+            "default_acl": None,  # the bucket's own (private) policy
+            "querystring_auth": True,  # even a stray .url would expire
+            "file_overwrite": False,  # a name taken gets a new one, as on the filesystem
+            "addressing_style": env_str("S3_ADDRESSING_STYLE", "path"),
+        },
+    }
+    if not MEDIA_STORAGE["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -224,7 +268,23 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)  # seconds; a mail server that hang
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@localhost")
 
 # --- Background work ----------------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# TASKS_BACKEND: `db` (the default: django-tasks-db and `manage.py db_worker`, nothing else to
+# run), `rq` (RQ on Redis at REDIS_URL, workers started with `manage.py rqworker default`), or a
+# backend's dotted path (the tests use django_tasks' immediate backend).
+TASKS_BACKEND_ALIASES = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = env_str("TASKS_BACKEND", "db")
+TASKS_BACKEND = TASKS_BACKEND_ALIASES.get(TASKS_BACKEND.lower(), TASKS_BACKEND)
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+# A bulk run of thousands of invoices outlasts RQ's default of 180 s per job.
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": env_int("RQ_JOB_TIMEOUT", 3600)}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS.append("django_rq")
 
 # --- Front end ----------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -232,10 +292,32 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-hover align-middle mb-0"}
 
+# --- Operations ---------------------------------------------------------------------------------
+# /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`, and 404 while it is unset.
+# With several processes (gunicorn workers, task workers on the same host) set
+# PROMETHEUS_MULTIPROC_DIR to an empty directory shared by them (config/metrics.py).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
+# LOG_FORMAT=json: one JSON object per line with the request id, the tenant's slug and the user's
+# id (config/logging.py); `text` (the default) puts the request id in front of each message.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "config.logging.RequestContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "config.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},

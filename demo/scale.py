@@ -122,6 +122,7 @@ def build(tenant, *, user, sizes: Sizes, today: datetime.date, log=print, seed: 
     _analyse()
     invoices = _invoice(tenant, user, events, sizes.invoices, today)
     step(f"{invoices:,} invoices issued")
+    _analyse()  # again: the invoices, their lines and claims are new too
 
 
 def _catalogue(tenant) -> list[Product]:

@@ -1,9 +1,10 @@
 import django_filters
 from django import forms
-from django.utils import timezone
 
+from accounts.filters import SearchSelect
 from accounts.models import Account
 from invoicing.models import InvoiceKind, InvoiceStatus
+from invoicing.selectors import overdue
 from projects.models import Project
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -23,10 +24,18 @@ class InvoiceFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, empty_label="Any status")
     kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices, empty_label="Any kind")
+    # Searched, never listed: a select of every account and project was 80 % of the page.
     billing_account = django_filters.ModelChoiceFilter(
-        queryset=_accounts, label="Bill to", empty_label="Any account"
+        queryset=_accounts,
+        label="Bill to",
+        empty_label="Any account",
+        widget=SearchSelect("accounts:account-options", search_label="Find an account"),
     )
-    project = django_filters.ModelChoiceFilter(queryset=_projects, empty_label="Any project")
+    project = django_filters.ModelChoiceFilter(
+        queryset=_projects,
+        empty_label="Any project",
+        widget=SearchSelect("projects:project-options", search_label="Find a project"),
+    )
     issued_from = django_filters.DateFilter(
         field_name="issue_date", lookup_expr="gte", label="Issued from", widget=DATE
     )
@@ -40,10 +49,5 @@ class InvoiceFilter(django_filters.FilterSet):
     )
 
     def filter_overdue(self, queryset, name, value):
-        if value:
-            return queryset.filter(
-                status=InvoiceStatus.ISSUED,
-                kind=InvoiceKind.INVOICE,
-                due_date__lt=timezone.localdate(),
-            )
-        return queryset
+        # The dashboard's definition of overdue (invoicing.selectors.overdue), not a copy of it.
+        return overdue(queryset) if value else queryset

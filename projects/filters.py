@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from accounts.filters import SearchSelect
 from accounts.models import Account, AccountKind
 from accounts.platform.filters import search
 from projects.models import (
@@ -25,8 +26,25 @@ class ProjectFilter(django_filters.FilterSet):
         choices=ProjectType.choices, empty_label="Any type", label="Type"
     )
     account = django_filters.ModelChoiceFilter(
-        queryset=_organisations, label="Customer", empty_label="Any customer"
+        queryset=_organisations,
+        label="Customer",
+        empty_label="Any customer",
+        widget=SearchSelect(
+            "accounts:account-options", search_label="Find a customer", extra="kind=organisation"
+        ),
     )
+
+
+def project_options(queryset, query: str):
+    """At most OPTIONS_LIMIT projects matching a search box: code or name."""
+    from accounts.filters import OPTIONS_LIMIT
+
+    query = query.strip()
+    if not query:
+        return queryset.none()
+    return queryset.filter(Q(code__icontains=query) | Q(name__icontains=query)).order_by(
+        "code", "pk"
+    )[:OPTIONS_LIMIT]
 
 
 class RegistrationFilter(django_filters.FilterSet):

@@ -1,6 +1,8 @@
 import django_tables2 as tables
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from accounts.platform.views import RowsInOnePass, yes_no
 from accounts.templatetags.money import money, percent
 from projects.models import Item, Project, Registration
 
@@ -26,7 +28,14 @@ def status_badge(record):
     )
 
 
-class ProjectTable(tables.Table):
+def short_date(value) -> str:
+    """What a `DateColumn` shows: the short date format, or a dash."""
+    return date_format(value, "SHORT_DATE_FORMAT") if value else "—"
+
+
+class ProjectTable(RowsInOnePass, tables.Table):
+    """Rows rendered in one pass (`cell_*`; the project list is a hot page)."""
+
     code = tables.Column(linkify=True)
     name = tables.Column(linkify=True)
     account = tables.Column(verbose_name="Customer", order_by="account__name")
@@ -59,6 +68,30 @@ class ProjectTable(tables.Table):
     def render_ordered_value(self, value, record):
         return money(value, record.currency)
 
+    def cell_code(self, record):
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.code)
+
+    def cell_name(self, record):
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.name)
+
+    def cell_account(self, record):
+        return record.account.name
+
+    def cell_start_date(self, record):
+        return short_date(record.start_date)
+
+    def cell_end_date(self, record):
+        return short_date(record.end_date)
+
+    def cell_status(self, record):
+        return status_badge(record)
+
+    def cell_places(self, record):
+        return "—" if record.places is None else str(record.places)
+
+    def cell_ordered_value(self, record):
+        return money(record.ordered_value, record.currency)
+
 
 class AccountProjectTable(ProjectTable):
     class Meta(ProjectTable.Meta):
@@ -66,7 +99,9 @@ class AccountProjectTable(ProjectTable):
         orderable = False
 
 
-class RegistrationTable(tables.Table):
+class RegistrationTable(RowsInOnePass, tables.Table):
+    """Rows rendered in one pass (`cell_*`; the registrations tab of a large project)."""
+
     selected = tables.CheckBoxColumn(
         accessor="pk",
         attrs={
@@ -160,6 +195,41 @@ class RegistrationTable(tables.Table):
         return (
             record.purchase_order.number if record.purchase_order else (record.po_reference or "—")
         )
+
+    def cell_selected(self, record):
+        return format_html(
+            '<input type="checkbox" name="selected" value="{}" form="bulk-form">', record.pk
+        )
+
+    def cell_learner(self, record):
+        return record.learner.full_name if record.learner_id else "(no name yet)"
+
+    def cell_event(self, record):
+        return self.render_event(record.event)
+
+    def cell_places(self, record):
+        return str(record.places)
+
+    def cell_status(self, record):
+        return status_badge(record)
+
+    def cell_unit_price(self, record):
+        return self.render_unit_price(record.unit_price, record)
+
+    def cell_discount_percent(self, record):
+        return self.render_discount_percent(record.discount_percent)
+
+    def cell_net_amount(self, record):
+        return money(record.net_amount, self.currency)
+
+    def cell_purchase_order(self, record):
+        return self.render_purchase_order(record)
+
+    def cell_invoiced(self, record):
+        return yes_no(record.invoiced)
+
+    def cell_edit(self, record):
+        return self.render_edit(record)
 
 
 class ItemTable(tables.Table):

@@ -3,6 +3,7 @@ never imports this app: the tab is registered in ReportingConfig.ready)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -108,9 +109,12 @@ class BatchDownloadView(TenantViewMixin, View):
         )
 
 
+PROFITABILITY_PAGE_SIZE = 50
+
+
 class ProfitabilityView(TenantViewMixin, View):
     """Revenue, cost and profit per project, or rolled up by customer, region, manager or
-    month; CSV of the same table with ?format=csv."""
+    month, 50 rows a page with the totals of all; CSV of every row with ?format=csv."""
 
     permission = permissions.SEE_MONEY
     template_name = "reporting/profitability.html"
@@ -128,12 +132,17 @@ class ProfitabilityView(TenantViewMixin, View):
             group_by, date_from, date_to, base_currency=request.tenant.base_currency
         )
         if request.GET.get("format") == "csv":
-            return _profitability_csv(rows, DIMENSIONS[group_by])
+            return _profitability_csv(rows, DIMENSIONS[group_by])  # every row, not one page
+        page = Paginator(rows, PROFITABILITY_PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
         return render(
             request,
             self.template_name,
             {
-                "rows": rows,
+                "rows": page.object_list,
+                "page": page,
+                "query": query.urlencode(),
                 "base": base,
                 "group_by": group_by,
                 "dimensions": DIMENSIONS,

@@ -35,6 +35,7 @@ def tenant_urls(rows) -> dict[str, dict]:
     return {
         "dashboard": {},
         "accounts:account-list": {},
+        "accounts:account-options": {},
         "accounts:account-create": {},
         "accounts:account-detail": {"pk": account.pk},
         "accounts:account-edit": {"pk": account.pk},
@@ -78,6 +79,7 @@ def tenant_urls(rows) -> dict[str, dict]:
         "agreements:prepurchase-detail": {"pk": rows["prepurchase"].pk},
         "agreements:prepurchase-edit": {"pk": rows["prepurchase"].pk},
         "projects:project-list": {},
+        "projects:project-options": {},
         "projects:project-create": {},
         "projects:project-detail": {"pk": rows["project"].pk},
         "projects:project-edit": {"pk": rows["project"].pk},
@@ -137,6 +139,7 @@ POST_ONLY = {
 READ_ONLY = {
     "dashboard",
     "accounts:account-list",
+    "accounts:account-options",
     "accounts:account-detail",
     "accounts:account-tab",
     "accounts:admin-switch",
@@ -150,6 +153,7 @@ READ_ONLY = {
     "agreements:discount-list",
     "agreements:prepurchase-list",
     "projects:project-list",
+    "projects:project-options",
     "projects:project-detail",
     "projects:project-tab",
     "projects:document-download",

@@ -6,6 +6,9 @@ tenant scope and its template response is rendered there too. The Django admin r
 the tenant the user chose to administer (see `accounts.admin_site`).
 """
 
+import re
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
@@ -15,8 +18,40 @@ from django.utils.cache import patch_cache_control
 from accounts.platform.memberships import membership_for
 from accounts.platform.models import Role
 from accounts.platform.tenancy import activate, scopes_disabled
+from config.logging import current_request  # the log records' request (LOG_FORMAT, README)
 
 ADMIN_TENANT_SESSION_KEY = "admin_tenant_id"
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A proxy's or load balancer's id is kept when it is sane (UUIDs, AWS and Heroku styles):
+# letters, digits and `-_.:@+=/`, at most 128 characters; anything else gets a new one.
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.:@+=/]{0,127}")
+
+
+def sane_request_id(value: str | None) -> str | None:
+    return value if value and _SANE_REQUEST_ID.fullmatch(value) else None
+
+
+class RequestIdMiddleware:
+    """Gives every request an id: the `X-Request-ID` it came with when that is sane, else a new
+    one. The id is echoed in the answer's `X-Request-ID` header and carried by every log line
+    written while the request is served (with the tenant's slug and the user's id), so a user's
+    error reference and the proxy's access log lead to the same lines."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = sane_request_id(request.headers.get(REQUEST_ID_HEADER)) or (
+            uuid.uuid4().hex
+        )
+        token = current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request.reset(token)
+        response[REQUEST_ID_HEADER] = request.request_id
+        return response
 
 
 class TenantMiddleware:

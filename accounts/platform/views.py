@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.platform import import_tasks, permissions
@@ -44,15 +46,44 @@ class TenantViewMixin:
         return self.request.tenant
 
 
-class TenantListView(TenantViewMixin):
+class PaginateOnce:
+    """For a `SingleTableMixin` + `ListView`: the table paginates, the ListView does not.
+
+    Both would otherwise slice the queryset and run their own `COUNT(*)`; the page shows the
+    table's page and count (`table.page`). `paginate_by` is the table's page size.
+    """
+
+    paginate_by = 25
+
+    def paginate_queryset(self, queryset, page_size):
+        return None, None, queryset, False
+
+
+class PlainFilterFields:
+    """Gives a filter bar's widgets Bootstrap's classes, so that the template renders each field
+    as its label and widget (`includes/filter_fields.html`), not through crispy's per-field
+    templates (a third of a list page's rendering time)."""
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        for field in filterset.form.fields.values():
+            widget = field.widget
+            css = "form-select" if getattr(widget, "input_type", "") == "select" else "form-control"
+            classes = widget.attrs.get("class", "")
+            if css not in classes.split():
+                widget.attrs["class"] = f"{classes} {css}".strip()
+        return filterset
+
+
+class TenantListView(PaginateOnce, PlainFilterFields, TenantViewMixin):
     """A django-tables2 list with a django-filter bar, on the shared list page template.
 
     Combine with `SingleTableMixin, FilterView`; set `title`, and `create_url_name` plus
-    `create_permission` for a "New" button.
+    `create_permission` for a "New" button. The table paginates once (`PaginateOnce`: one
+    `COUNT(*)` per page).
     """
 
     template_name = "includes/list_page.html"
-    paginate_by = 25
     title = ""
     subtitle = ""
     create_url_name: str | None = None
@@ -75,6 +106,51 @@ class TenantListView(TenantViewMixin):
                 self.create_url_name, kwargs={"tenant_slug": self.request.tenant.slug}
             )
         return context
+
+
+PARITY = ("even", "odd")  # the row classes django-tables2 gives
+
+
+def yes_no(value) -> str:
+    """A `BooleanColumn`'s cell, for `cell_*` methods."""
+    return mark_safe('<span class="true">✔</span>' if value else '<span class="false">✘</span>')
+
+
+class RowsInOnePass:
+    """A django-tables2 table whose body rows are rendered in Python, one string per row.
+
+    django-tables2 renders each cell through accessors, `render_*` dispatch and the template
+    engine (about 1.5 to 2.5 ms per row, most of a list page). A table with this mixin keeps
+    django-tables2 for its columns, header, sorting and paging, and renders each row's cells
+    with its `cell_<column>(record)` methods, which return text (escaped here) or safe HTML
+    built with `format_html`. Hidden and excluded columns are left out as usual.
+    """
+
+    def __init__(self, *args, template_name=None, **kwargs):
+        super().__init__(
+            *args, template_name=template_name or "includes/table_rows_in_one_pass.html", **kwargs
+        )
+
+    def rows_html(self):
+        columns = [
+            (getattr(self, f"cell_{column.name}"), column.attrs["td"].as_html())
+            for column in self.columns
+        ]
+        rows = self.page.object_list if getattr(self, "page", None) else self.rows
+        html = [
+            f'<tr class="{PARITY[number % 2]}">'
+            + "".join(
+                f"<td {attrs}>{conditional_escape(cell(row.record))}</td>"
+                for cell, attrs in columns
+            )
+            + "</tr>"
+            for number, row in enumerate(rows)
+        ]
+        if not html and self.empty_text:
+            html.append(
+                format_html('<tr><td colspan="{}">{}</td></tr>', len(columns), self.empty_text)
+            )
+        return mark_safe("".join(html))
 
 
 class TenantFormView(TenantViewMixin):

@@ -12,6 +12,7 @@ from projects.views.pages import (
     ProjectDetailView,
     ProjectFormView,
     ProjectListView,
+    ProjectOptionsView,
     ProjectStatusView,
     tab_url,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "ProjectDocumentUploadView",
     "ProjectFormView",
     "ProjectListView",
+    "ProjectOptionsView",
     "ProjectStatusView",
     "PurchaseOrderFormView",
     "RegistrationAddView",

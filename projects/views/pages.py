@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 from django_filters.views import FilterView
@@ -27,7 +27,7 @@ from accounts.platform.views import (
 )
 from agreements.models import Booking
 from projects import access, selectors, services
-from projects.filters import ProjectFilter, RegistrationFilter
+from projects.filters import ProjectFilter, RegistrationFilter, project_options
 from projects.forms import (
     CopyProjectForm,
     ProjectForm,
@@ -61,6 +61,20 @@ class ProjectListView(ListExportMixin, TenantListView, SingleTableMixin, FilterV
 
     def get_queryset(self):
         return selectors.project_list()
+
+
+class ProjectOptionsView(TenantViewMixin, View):
+    """The `<option>`s of at most 20 projects matching `?q=` (code or name), for the search box
+    of a project filter (`accounts.filters.SearchSelect`)."""
+
+    def get(self, request):
+        query = request.GET.get("q", "")[:100]
+        rows = [(project.pk, str(project)) for project in project_options(Project.objects, query)]
+        return render(
+            request,
+            "includes/options.html",
+            {"rows": rows, "query": query.strip(), "empty": request.GET.get("empty", "Any")[:40]},
+        )
 
 
 class ProjectFormView(TenantFormView, View):

@@ -148,6 +148,7 @@ QUERY = "?"  # a page's query string, beside its URL's keyword arguments
 PAGES = {
     "dashboard": lambda e: [{}],
     "accounts:account-list": lambda e: [{}],
+    "accounts:account-options": lambda e: [{}],
     "accounts:account-create": lambda e: [{}],
     "accounts:account-detail": lambda e: [{"pk": e["account"].pk}],
     "accounts:account-edit": lambda e: [{"pk": e["account"].pk}],
@@ -185,6 +186,7 @@ PAGES = {
     "agreements:prepurchase-detail": lambda e: [{"pk": e["prepurchase"].pk}],
     "agreements:prepurchase-edit": lambda e: [{"pk": e["prepurchase"].pk}],
     "projects:project-list": lambda e: [{}],
+    "projects:project-options": lambda e: [{}],
     "projects:project-create": lambda e: [{}],
     "projects:project-detail": lambda e: [{"pk": e["project"].pk}],
     "projects:project-edit": lambda e: [{"pk": e["project"].pk}],

@@ -133,6 +133,10 @@ class Command(BaseCommand):
             "sync",
             "--log-level",
             "warning",
+            # gunicorn.conf.py's worker recycling (max_requests) would restart workers in the
+            # middle of a page's measurement and show up in its p99.
+            "--max-requests",
+            "0",
         ]
         return subprocess.Popen(command, env=env)
 
