@@ -77,6 +77,7 @@ class ProductForm(TenantFormMixin, forms.ModelForm):
             "currency",
             "unit_cost",
             "tax_rate",
+            "is_goods",
             "training_units_price",
             "description",
             "is_active",
@@ -95,7 +96,7 @@ class ProductForm(TenantFormMixin, forms.ModelForm):
                 Column("name"),
                 Column("kind", css_class="col-md-3"),
             ),
-            Row(Column("package"), Column("tax_rate")),
+            Row(Column("package"), Column("tax_rate"), Column("is_goods")),
             Row(
                 Column("default_price"),
                 Column("currency"),

@@ -154,6 +154,13 @@ class Product(TenantOwned):
     tax_rate = models.ForeignKey(
         TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="products"
     )
+    is_goods = models.BooleanField(
+        "physical goods",
+        default=False,
+        help_text="Tick for things shipped to the customer (workbooks, kits): sold abroad they "
+        "are an intra-community supply or an export. Leave it for services, including room "
+        "hire, which are taxed where the customer or the land is.",
+    )
     training_units_price = models.DecimalField(
         "price in training units",
         max_digits=10,

@@ -140,6 +140,8 @@ def build(tenant, *, user, rng: random.Random) -> None:
     )
 
     def product(code, name, price, kind=ProductKind.COURSE, package=None, tax=standard):
+        # Workbooks and kits are shipped goods; room hire, though an item, is a service.
+        is_goods = kind == ProductKind.ITEM and code.startswith("MAT-")
         return services.product_save(
             tenant=tenant,
             by=user,
@@ -152,6 +154,7 @@ def build(tenant, *, user, rng: random.Random) -> None:
                 currency=currency,
                 unit_cost=(Decimal(price) * Decimal("0.35")).quantize(Decimal(1)),
                 tax_rate=tax,
+                is_goods=is_goods,
                 training_units_price=Decimal(max(1, price // 250)),
             ),
         )

@@ -130,10 +130,14 @@ def placeholder_values(invoice: Invoice) -> dict[str, str]:
 
 
 def recipients(invoice: Invoice) -> tuple[str, list[str]]:
-    """(To, CC) of the invoice's e-mail; To is empty when the billing account has no address."""
+    """(To, CC) of the invoice's e-mail; To is empty when the billing account has no address.
+
+    The address is the billing account's as it is now, not the one frozen at issue: it says
+    where the e-mail goes, not what the document says, and an address found wrong (a bounce)
+    must be correctable without crediting the invoice. The frozen one is the fallback."""
     account = invoice.billing_account
     to = (
-        (invoice.buyer_details or {}).get("email") or account.invoice_email or account.email or ""
+        account.invoice_email or account.email or (invoice.buyer_details or {}).get("email") or ""
     ).strip()
     project = invoice.project
     candidates = [project.invoice_email]
@@ -202,10 +206,11 @@ def build(invoice: Invoice, *, to: str, cc: list[str], message_id: str, pdf: byt
     the billing account asks for it, the UBL invoice."""
     subject, body = subject_and_body(invoice)
     tenant = invoice.tenant
+    sender = invoice.seller_name or tenant.name  # the name the document was issued under
     message = EmailMessage(
         subject=subject,
         body=body,
-        from_email=formataddr((tenant.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
+        from_email=formataddr((sender, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
         to=[to],
         cc=cc,
         reply_to=[tenant.invoice_email] if tenant.invoice_email else None,

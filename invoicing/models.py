@@ -455,7 +455,12 @@ class InvoiceDelivery(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a sender last took it (compare and set on `attempts`): a delivery still queued long
+    # after that lost its worker between the mail server and the log, and may be retried.
+    taken_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    STALL_AFTER = datetime.timedelta(minutes=10)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -469,3 +474,17 @@ class InvoiceDelivery(TenantOwned):
 
     def __str__(self):
         return f"{self.invoice} to {self.recipient} ({self.get_status_display().lower()})"
+
+    @property
+    def is_stalled(self) -> bool:
+        """Taken by a sender that never recorded the outcome (killed, restarted): whether the
+        mail went out is unknown, so it is offered for a retry, never re-sent by itself."""
+        return (
+            self.status == DeliveryStatus.QUEUED
+            and self.taken_at is not None
+            and timezone.now() - self.taken_at > self.STALL_AFTER
+        )
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == DeliveryStatus.FAILED or self.is_stalled

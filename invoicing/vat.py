@@ -17,10 +17,10 @@ Rule table, first match wins ("abroad": the buyer's country is known and is not 
     2  domestic: same country, or either unknown      the product's       the product's rate; the
                                                       rate's (S, Z, E)    default rate as S
                                                                           without one
-    3  abroad, the buyer has a VAT id, a service      AE reverse charge   0 %
+    3  abroad, the buyer has a VAT id (3), a service  AE reverse charge   0 %
        (course, learning path, fee)
-    4  abroad, the buyer has a VAT id, goods (an      K intra-community   0 %
-       item product, e.g. workbooks), both in the EU
+    4  abroad, the buyer has a VAT id, goods (a       K intra-community   0 %
+       product marked physical goods), both in the EU
     5  abroad, the buyer has a VAT id, goods, else    G export            0 %
     6  abroad, no VAT id, an organisation outside     O outside scope     0 %
        the seller's VAT area, a service
@@ -32,10 +32,17 @@ Rule table, first match wins ("abroad": the buyer's country is known and is not 
        individual outside it (the supplier's place)
 
 Legal notes, printed on the PDF (frozen into `invoice.tax_notes` at issue, one a line, each once):
-AE "Reverse charge: the customer accounts for the VAT (Article 196 of Directive 2006/112/EC).";
+AE "Reverse charge: the customer accounts for the VAT (Article 196 of Directive 2006/112/EC)."
+(a seller outside the EU: "... in their own country; the supply is outside the scope of UK
+VAT.");
 K "Intra-community supply, exempt from VAT (Article 138 of Directive 2006/112/EC).";
 G "Export: zero-rated, outside the VAT area."; O "Outside the scope of VAT: the place of supply
 is the customer's country."; Z "Zero-rated."; E the rate's exemption text.
+
+(3) A VAT id counts where the buyer's country has VAT numbers (an EU member state, or a country
+whose VAT numbers python-stdnum knows): a tax id typed for a US customer (an EIN) is no VAT id.
+Goods are products marked *physical goods* (workbooks, kits), not every item: room hire is a
+service.
 
 A VAT area is the EU (its member states count as one) or a single country outside it (GB is its
 own). Cross-border rules look at the place of supply, not at the product's domestic rate: an
@@ -62,8 +69,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.models import AccountKind
-from accounts.platform.tax import EU_COUNTRIES, VatCategory, normalise_vat_id
-from agreements.models import ProductKind
+from accounts.platform.tax import EU_COUNTRIES, VatCategory, normalise_vat_id, vat_module
 
 ZERO = Decimal("0.00")
 
@@ -239,7 +245,7 @@ def decide(
         return _overridden(override, rate, standard or rate)
     if not seller_country or not buyer_country or seller_country == buyer_country:
         return _domestic(rate)
-    if buyer_vat_id:
+    if buyer_vat_id and has_vat_ids(buyer_country):
         if not product_is_goods:
             return _cross_border(VatCategory.REVERSE_CHARGE)
         if seller_country in EU_COUNTRIES and buyer_country in EU_COUNTRIES:
@@ -251,6 +257,12 @@ def decide(
         if buyer_is_business:
             return _cross_border(VatCategory.OUTSIDE_SCOPE)
     return _domestic(rate)
+
+
+def has_vat_ids(country: str) -> bool:
+    """Whether `country` has VAT numbers (python-stdnum knows their format): a tax id typed
+    for a buyer elsewhere (a US EIN) is no VAT id, and makes no reverse charge."""
+    return country in EU_COUNTRIES or vat_module(country) is not None
 
 
 class VatContext:
@@ -297,7 +309,7 @@ class VatContext:
                 buyer_is_business=self.buyer_is_business,
                 override=self.override,
                 rate=rate,
-                product_is_goods=product is not None and product.kind == ProductKind.ITEM,
+                product_is_goods=product is not None and product.is_goods,
                 standard=self.standard,
             )
         return self._cache[key]

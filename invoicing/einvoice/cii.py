@@ -11,7 +11,14 @@ from decimal import Decimal
 
 from lxml import etree
 
-from invoicing.einvoice.document import CII_GUIDELINE, UNIT_CODE, EDocument, build, price_text
+from invoicing.einvoice.document import (
+    CII_GUIDELINE,
+    UNIT_CODE,
+    EDocument,
+    build,
+    price_text,
+    xml_text,
+)
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -72,7 +79,7 @@ class _Writer:
     def _element(self, ns, parent, name, text=None, **attrs):
         element = etree.SubElement(parent, f"{{{ns}}}{name}", attrs)
         if text is not None:
-            element.text = str(text)
+            element.text = xml_text(text)
         return element
 
     def rsm(self, parent, name):

@@ -31,6 +31,7 @@ Rules applied here once for both syntaxes:
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -61,6 +62,18 @@ NEEDS_EXEMPTION = frozenset(DEFAULT_EXEMPTIONS)
 NEEDS_BUYER_VAT_ID = frozenset({VatCategory.REVERSE_CHARGE, VatCategory.INTRA_COMMUNITY})
 DISCOUNT_REASON_CODE = "95"  # UNCL 5189: discount
 PREPAID_REASON_CODE = "64"  # UNCL 5189: special agreement
+
+
+# Characters XML 1.0 cannot carry (controls other than tab, newline and carriage return; the two
+# non-characters). A name pasted from a spreadsheet can hold one (Excel's in-cell line break is
+# U+000B): it is dropped from the XML rather than making the invoice's e-invoice, and with it
+# its PDF, impossible to write for good (the text is frozen with the invoice).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value) -> str:
+    """`value` as text an XML document can hold."""
+    return _NOT_XML.sub("", str(value))
 
 
 class EInvoiceUnavailable(Exception):
@@ -182,12 +195,15 @@ def check_supported(invoice) -> None:
 
 def is_supported(invoice) -> bool:
     """Whether `invoice` can have an e-invoice: issued, in a currency of at most two decimals,
-    with the seller's country in its snapshot."""
+    with lines and the seller's country in its snapshot. Cheap (at most one query), so that a
+    page or a run of thousands of e-mails can ask it without building each document."""
     try:
-        build(invoice)
+        check_supported(invoice)
     except EInvoiceUnavailable:
         return False
-    return True
+    details = invoice.seller_details or {}
+    country = details.get("country", "") if details else invoice.tenant.country
+    return bool(country) and invoice.lines.exists()
 
 
 def build(invoice, lines=None) -> EDocument:

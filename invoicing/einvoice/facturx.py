@@ -26,11 +26,13 @@ logging.getLogger("factur-x").setLevel(logging.WARNING)
 def embed(pdf_bytes: bytes, invoice, lines=None) -> bytes:
     """`pdf_bytes` (a PDF/A-3b) with the invoice's CII embedded: a Factur-X EN 16931 PDF.
     Raises `EInvoiceUnavailable` where the invoice cannot have one (see `document`)."""
-    xml = cii_xml(invoice, lines)
     kind = "Credit note" if invoice.is_credit_note else "Invoice"
     try:
+        xml = cii_xml(invoice, lines)
         return _generate(pdf_bytes, xml, invoice, kind)
-    except Exception:  # the XSD check refused the XML: a bug, which must not cost the PDF
+    except EInvoiceUnavailable:
+        raise  # a document that cannot have one (no lines, three decimals, …): said as it is
+    except Exception:  # writing or checking the XML failed: a bug, which must not cost the PDF
         reference = log_unexpected("Factur-X XML of invoice %s refused", invoice.pk)
         raise EInvoiceUnavailable(
             f"{invoice} has no e-invoice: it could not be written (reference {reference}). "

@@ -17,6 +17,7 @@ from invoicing.einvoice.document import (
     EDocument,
     build,
     price_text,
+    xml_text,
 )
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -88,7 +89,7 @@ class _Writer:
         if text is None or text == "":
             return None  # Peppol R008: no empty elements
         element = etree.SubElement(parent, f"{{{CBC}}}{name}", attrs)
-        element.text = str(text)
+        element.text = xml_text(text)
         return element
 
     def cac(self, parent, name):

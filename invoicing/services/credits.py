@@ -22,7 +22,7 @@ from invoicing.models import (
     InvoiceStatus,
 )
 from invoicing.services.claims import release
-from invoicing.services.issuing import number, snapshot
+from invoicing.services.issuing import SNAPSHOT_FIELDS, number, snapshot
 from invoicing.services.lines import share_taxes, store_totals
 from invoicing.tasks import render_invoice_pdf
 
@@ -110,7 +110,15 @@ def invoice_credit(
                 crediting_invoice=invoice.number,  # the one way past "credit the line instead"
             )
     release(chosen)
-    snapshot(note, tenant)
+    # The parties as the credited invoice froze them: a credit note corrects that document, so
+    # it names the same seller and buyer (VAT ids included) whatever the accounts say today.
+    # An invoice issued before the snapshot held them is frozen anew.
+    if invoice.seller_details:
+        for field in SNAPSHOT_FIELDS:
+            if field != "tax_notes":
+                setattr(note, field, getattr(invoice, field))
+    else:
+        snapshot(note, tenant)
     # The credited lines' treatments, so their notes: the invoice's, or those of the part
     # credited (a credit of the exempt line alone does not speak of a reverse charge).
     note.tax_notes = vat.notes(totals.bands, seller_country=tenant.country)

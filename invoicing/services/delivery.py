@@ -94,7 +94,7 @@ def delivery_retry(*, tenant, by, delivery: InvoiceDelivery) -> InvoiceDelivery:
             f"This e-mail to {delivery.recipient} was sent already; use “Send again” to send "
             "the document once more."
         )
-    if delivery.status != DeliveryStatus.FAILED:
+    if not delivery.can_retry:
         raise ValidationError(
             f"The e-mail to {delivery.recipient} is still being sent: reload the page in a "
             "moment to see how it went."
@@ -109,11 +109,17 @@ def delivery_deliver(
     stands). Used by `invoice_send`, `delivery_retry` and the background tasks."""
     require_active(tenant)
     check_tenant(tenant, delivery)
+    # A retry takes a failed delivery, or a stalled one (queued, taken long ago: the caller
+    # checked `can_retry`); the compare and set on `attempts` lets one caller win either way.
+    statuses = [DeliveryStatus.FAILED, DeliveryStatus.QUEUED] if retry else [DeliveryStatus.QUEUED]
     taken = InvoiceDelivery.objects.filter(
-        pk=delivery.pk,
-        status=DeliveryStatus.FAILED if retry else DeliveryStatus.QUEUED,
-        attempts=delivery.attempts,
-    ).update(status=DeliveryStatus.QUEUED, attempts=F("attempts") + 1, error="")
+        pk=delivery.pk, status__in=statuses, attempts=delivery.attempts
+    ).update(
+        status=DeliveryStatus.QUEUED,
+        attempts=F("attempts") + 1,
+        error="",
+        taken_at=timezone.now(),
+    )
     delivery = InvoiceDelivery.objects.select_related("invoice").get(pk=delivery.pk)
     if not taken:
         return delivery

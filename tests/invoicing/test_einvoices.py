@@ -408,6 +408,7 @@ def test_goods_from_germany_to_a_french_company_are_an_intra_community_supply(
             tenant=tenant,
             code="BOOK",
             kind="item",
+            is_goods=True,
             name="Workbook",
             tax_rate=billing["item"].product.tax_rate,
         ),
@@ -608,3 +609,20 @@ def test_a_document_without_lines_has_no_e_invoice(act, company):
     invoice = issue(act, company, company["registrations"][:1])
     with pytest.raises(einvoice.EInvoiceUnavailable, match="no lines"):
         einvoice.ubl_xml(invoice, lines=[])
+
+
+def test_a_control_character_pasted_into_a_name_never_costs_the_e_invoice_or_the_pdf(act, company):
+    """Excel's in-cell line break (U+000B) in a customer's name and a line's text: XML 1.0
+    cannot carry it, so it is left out of the XML; the frozen invoice still has its PDF with
+    the Factur-X inside, its UBL and its e-mail."""
+    account = company["account"]
+    account.name = "Meridian\x0bHealth Group"
+    account.save()
+    invoice = issue(act, company, company["registrations"])
+    assert "\x0b" in invoice.billing_name
+    ubl, _cii = assert_valid(invoice)
+    name = ubl.findtext(
+        "cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName",
+        namespaces=UBL_NS,
+    )
+    assert name == "MeridianHealth Group"

@@ -287,8 +287,19 @@ def test_without_an_address_send_is_refused_and_says_where_to_enter_one(
     assert not outbox.outbox
 
 
-def test_the_address_frozen_at_issue_is_used(act, addressed, issued):
+def test_an_address_corrected_after_issue_is_where_the_e_mail_goes(act, addressed, issued):
+    """A bounce says to correct the account's address and send again: the correction counts,
+    without crediting the invoice (the document keeps the address frozen at issue)."""
     addressed["account"].invoice_email = "changed@meridian.example"
+    addressed["account"].save()
+    act(services.invoice_send, invoice=issued)
+    assert outbox.outbox[0].to == ["changed@meridian.example"]
+    issued.refresh_from_db()
+    assert issued.buyer_details["email"] == TO
+
+
+def test_the_address_frozen_at_issue_is_the_fallback(act, addressed, issued):
+    addressed["account"].invoice_email = addressed["account"].email = ""
     addressed["account"].save()
     act(services.invoice_send, invoice=issued)
     assert outbox.outbox[0].to == [TO]
@@ -333,6 +344,35 @@ def test_a_retried_task_sends_nothing_twice(addressed, issued):
     InvoiceDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.QUEUED)
     assert send_invoice.func(tenant_id=tenant.pk, invoice_id=issued.pk) == "queued"
     assert len(outbox.outbox) == 1
+
+
+def test_a_delivery_whose_sender_stopped_long_ago_can_be_retried_from_the_page(
+    act, addressed, issued, client_for
+):
+    """Taken and never recorded (the worker was killed between the mail server and the log):
+    not re-sent by itself, but after STALL_AFTER the page says so and offers Retry."""
+    import datetime
+
+    from django.utils import timezone
+
+    act(services.invoice_send, invoice=issued)
+    delivery = InvoiceDelivery.objects.get()
+    InvoiceDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.QUEUED, taken_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    with pytest.raises(ValidationError, match="still being sent"):
+        act(services.delivery_retry, delivery=InvoiceDelivery.objects.get())
+    InvoiceDelivery.objects.filter(pk=delivery.pk).update(
+        taken_at=timezone.now() - InvoiceDelivery.STALL_AFTER - datetime.timedelta(minutes=1)
+    )
+    client = client_for(addressed["world"].finance)
+    page = _text(client.get(_url(issued)))
+    assert "Its sender stopped before saying how it went" in page
+    response = client.post(_url(issued), {"action": "retry", "delivery": delivery.pk})
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 2)
+    assert len(outbox.outbox) == 2  # the first send, and the retry asked for on purpose
 
 
 def test_a_delivery_taken_by_another_worker_is_not_sent_again(act, addressed, issued):

@@ -233,6 +233,7 @@ def company(world_a):
             code="WB",
             name="Workbook",
             kind=ProductKind.ITEM,
+            is_goods=True,
             tax_rate=standard,
             default_price=Decimal("25"),
         ),
@@ -571,6 +572,21 @@ def test_a_credit_note_copies_the_lines_treatments(company):
     assert (note.net_total, note.tax_total) == (Decimal("-2000.00"), Decimal("0.00"))
 
 
+def test_a_credit_note_names_the_parties_as_the_credited_invoice_froze_them(company):
+    """Renamed and without its VAT id since, the customer still appears on the credit note as
+    on the reverse-charged invoice it corrects."""
+    account = customer(company, country="DE", name="Kunde GmbH", tax_id="DE136695976")
+    project = project_of(account)
+    invoice = draft(company, project, [delivered(project, company["course"])])
+    issued = act(company, services.invoice_issue, invoice=invoice, render_pdf=False)
+    account.name, account.tax_id = "Renamed GmbH", ""
+    account.save()
+    note = act(company, services.invoice_credit, invoice=issued, reason="Cancelled")
+    assert (note.billing_name, note.billing_tax_id) == ("Kunde GmbH", "DE136695976")
+    assert note.buyer_details == issued.buyer_details
+    assert note.seller_details == issued.seller_details
+
+
 def test_a_partial_credit_note_states_only_its_own_lines_notes(company):
     project = project_of(customer(company, country="GB"))
     registrations = [
@@ -738,3 +754,35 @@ def test_the_catalogue_page_adds_a_rate_with_its_category(company, client_for):
     with activate(company["tenant"]):
         rate = TaxRate.objects.get(code="EXAM")
     assert (rate.category, rate.exemption_reason_code) == ("E", "VATEX-EU-132-1J")
+
+
+def test_room_hire_filed_as_an_item_is_a_service_and_a_workbook_is_goods():
+    """Goods are what the product says it is, not its kind: room hire sold to a German business
+    by a French company is reverse-charged like a course, a workbook is intra-community."""
+    base = {
+        "seller_country": "FR",
+        "buyer_country": "DE",
+        "buyer_vat_id": "DE136695976",
+        "buyer_is_business": True,
+        "override": "",
+        "rate": STANDARD,
+    }
+    assert vat.decide(**base, product_is_goods=False).category == "AE"
+    assert vat.decide(**base, product_is_goods=True).category == "K"
+
+
+def test_a_tax_id_of_a_country_without_vat_makes_no_reverse_charge():
+    """A US EIN typed into the tax id field is no VAT id: the service is outside the scope,
+    as it is for the same customer without one."""
+    base = {
+        "seller_country": "GB",
+        "buyer_country": "US",
+        "buyer_is_business": True,
+        "override": "",
+        "rate": STANDARD,
+        "product_is_goods": False,
+    }
+    assert vat.decide(**base, buyer_vat_id="12-3456789").category == "O"
+    assert vat.decide(**base, buyer_vat_id="").category == "O"
+    swiss = {**base, "buyer_country": "CH", "buyer_vat_id": "CHE-116.281.710"}
+    assert vat.decide(**swiss).category == "AE"
