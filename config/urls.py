@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.platform.authentication import EmailAuthenticationForm
 from accounts.views import DashboardView, HomeView
 from config.health import liveness, readiness
 from config.metrics import metrics_view
@@ -25,7 +26,13 @@ urlpatterns = [
     path("healthz", liveness, name="healthz"),
     path("readyz", readiness, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=EmailAuthenticationForm
+        ),
+        name="login",
+    ),
     path("", include("django.contrib.auth.urls")),
     path("<slug:tenant_slug>/", include(tenant_patterns)),
 ]

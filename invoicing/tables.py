@@ -94,7 +94,8 @@ class InvoiceTable(RowsInOnePass, tables.Table):
         return short_date(record.issue_date)
 
     def cell_due_date(self, record):
-        return short_date(record.due_date)
+        # A credit note is not paid by the customer: it has no due date to show.
+        return "" if record.is_credit_note else short_date(record.due_date)
 
     def cell_net_total(self, record):
         return money(record.net_total, record.currency)
@@ -104,6 +105,9 @@ class InvoiceTable(RowsInOnePass, tables.Table):
 
     def render_number(self, record):
         return record.number or f"Draft #{record.pk}"
+
+    def render_due_date(self, record):
+        return self.cell_due_date(record)
 
     def render_status(self, record):
         return invoice_badge(record)

@@ -85,3 +85,26 @@ def test_pages_carry_a_content_security_policy(world_a, client_for, page):
     response = client_for(world_a.staff).get(page)
     policy = response["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_the_email_address_logs_in_whatever_its_case(world_a):
+    """Everyone logs in with an e-mail address, and Sam.Staff@… is sam.staff@…"""
+    typed = world_a.staff.username.upper()
+    client, _ = login(typed, PASSWORD)
+    assert logged_in(client)
+
+
+def test_the_login_form_asks_for_an_email_address(client, db):
+    page = client.get("/login/").content.decode()
+    assert "E-mail" in page and 'type="email"' in page
+    assert "Username" not in page
+
+
+def test_failed_logins_count_per_address_whatever_its_case(world_a):
+    victim = world_a.staff.username
+    for attempt in range(6):
+        spelling = victim.upper() if attempt % 2 else victim
+        login(spelling, "wrong", address="10.0.0.7")
+    client, response = login(victim.title(), PASSWORD, address="10.0.0.7")
+    assert not logged_in(client)
+    assert response.status_code == 429

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def log_in(page, username, password="correct-horse-battery"):
     page.goto("/login/")
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("E-mail").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
 

@@ -105,6 +105,29 @@ def test_the_invoice_list_filters_overdue(act, billing, client_for):
     assert [r.record.number for r in overdue.context["table"].page.object_list] == ["INV-00001"]
 
 
+def test_a_credit_note_shows_no_due_date_in_the_list(act, billing, client_for):
+    """The customer pays no credit note: the list leaves its due date empty."""
+    (draft,) = act(
+        services.drafts_create,
+        project=billing["project"],
+        registration_ids=[billing["registrations"][0].pk],
+    )
+    issued = act(services.invoice_issue, invoice=draft, on_date=datetime.date(2026, 3, 2))
+    note = act(services.invoice_credit, invoice=issued, reason="Cancelled")
+    page = client_for(billing["world"].viewer).get("/alpha/invoices/")
+    rows = {
+        row.record.number: row.get_cell("due_date")
+        for row in page.context["table"].page.object_list
+    }
+    assert rows[issued.number] == "01/04/2026"
+    assert rows[note.number] == ""
+    # On the page too (its rows are rendered in one pass): the note's date shows once, as its
+    # issue date, not again as a due date.
+    html = page.content.decode()
+    assert "01/04/2026" in html
+    assert html.count(note.issue_date.strftime("%d/%m/%Y")) == 1
+
+
 def test_the_invoice_list_runs_the_same_queries_for_few_or_many(act, billing, client_for):
     client = client_for(billing["world"].viewer)
     act(
