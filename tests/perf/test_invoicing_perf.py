@@ -47,6 +47,16 @@ def build_estate(tenant):
             for n in range(PROJECTS)
         ]
     )
+    deliver_a_cohort_each(tenant, projects, course, learners)
+    if connection.vendor == "postgresql":
+        # As autovacuum would have done by the time anyone invoices: without statistics the
+        # planner takes the freshly loaded tables for empty and picks poor plans.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def deliver_a_cohort_each(tenant, projects, course, learners) -> None:
+    """One delivered event per project, each learner registered on it at the same price."""
     events = PrivateEvent.objects.bulk_create(
         [
             PrivateEvent(
@@ -78,11 +88,6 @@ def build_estate(tenant):
         ],
         batch_size=2000,
     )
-    if connection.vendor == "postgresql":
-        # As autovacuum would have done by the time anyone invoices: without statistics the
-        # planner takes the freshly loaded tables for empty and picks poor plans.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 def write_rates(tenant) -> tuple[float, float]:

@@ -28,9 +28,9 @@ from accounts.platform.tenancy import activate
 from invoicing import services
 from invoicing.models import Grouping, InvoiceRun
 from invoicing.services import runs
-from projects.models import PrivateEvent, Project, Registration, RegistrationStatus
+from projects.models import Project
 from tests.factories import ProductFactory, TaxRateFactory
-from tests.perf.test_invoicing_perf import write_rates
+from tests.perf.test_invoicing_perf import deliver_a_cohort_each, write_rates
 
 PROJECTS, PER_PROJECT, ACCOUNTS, REPEATS = 3000, 3, 300, 3
 COUNTED = 200  # projects of the (smaller) run whose queries are counted, apart from the timings
@@ -94,37 +94,7 @@ def build_region(tenant, course, name: str, projects: int, accounts: int) -> Reg
             for n in range(projects)
         ]
     )
-    events = PrivateEvent.objects.bulk_create(
-        [
-            PrivateEvent(
-                tenant=tenant,
-                project=project,
-                product=course,
-                title=f"Cohort {project.code}",
-                start_date=datetime.date(2026, 3, 2),
-                end_date=datetime.date(2026, 3, 3),
-            )
-            for project in rows
-        ]
-    )
-    Registration.objects.bulk_create(
-        [
-            Registration(
-                tenant=tenant,
-                project=event.project,
-                event=event,
-                learner=learner,
-                requested_date=datetime.date(2026, 2, 1),
-                status=RegistrationStatus.DELIVERED,
-                unit_price=Decimal("1234.50"),
-                discount_percent=Decimal("5"),
-                net_amount=Decimal("1172.78"),
-            )
-            for event in events
-            for learner in learners
-        ],
-        batch_size=2000,
-    )
+    deliver_a_cohort_each(tenant, rows, course, learners)
     return region
 
 
