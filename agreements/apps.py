@@ -7,7 +7,7 @@ class AgreementsConfig(AppConfig):
 
     def ready(self):
         from accounts.platform.tabs import Tab, account_tabs
-        from agreements import views
+        from agreements import cancellation_views, views
         from agreements.tabs import booking_tabs
 
         account_tabs.register(
@@ -48,6 +48,16 @@ class AgreementsConfig(AppConfig):
                 icon="bi-paperclip",
                 template_name="agreements/tabs/booking_documents.html",
                 get_context=views.booking_documents_context,
+            )
+        )
+        booking_tabs.register(
+            Tab(
+                key="terms",
+                label="Cancellation terms",
+                order=15,
+                icon="bi-calendar-x",
+                template_name="agreements/tabs/booking_terms.html",
+                get_context=cancellation_views.booking_terms_context,
             )
         )
         # The projects tab is registered by `projects`, the app whose data it shows.

@@ -79,6 +79,7 @@ class ProductForm(TenantFormMixin, forms.ModelForm):
             "tax_rate",
             "is_goods",
             "training_units_price",
+            "billing_moment",
             "description",
             "is_active",
         ]
@@ -96,7 +97,12 @@ class ProductForm(TenantFormMixin, forms.ModelForm):
                 Column("name"),
                 Column("kind", css_class="col-md-3"),
             ),
-            Row(Column("package"), Column("tax_rate"), Column("is_goods")),
+            Row(
+                Column("package"),
+                Column("tax_rate"),
+                Column("billing_moment"),
+                Column("is_goods"),
+            ),
             Row(
                 Column("default_price"),
                 Column("currency"),

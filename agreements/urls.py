@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements import views
+from agreements import cancellation_views, views
 
 app_name = "agreements"
 
@@ -34,6 +34,21 @@ urlpatterns = [
         "bookings/<int:pk>/documents/upload/",
         views.DocumentUploadView.as_view(),
         name="document-upload",
+    ),
+    path(
+        "bookings/<int:pk>/cancellation-terms/",
+        cancellation_views.BookingCancellationTermsView.as_view(),
+        name="booking-terms",
+    ),
+    path(
+        "bookings/<int:pk>/cancellation-terms/remove/",
+        cancellation_views.BookingTermsRemoveView.as_view(),
+        name="booking-terms-remove",
+    ),
+    path(
+        "cancellation-terms/",
+        cancellation_views.CancellationTermsView.as_view(),
+        name="cancellation-terms",
     ),
     path("bookings/<int:pk>/<slug:tab>/", views.BookingDetailView.as_view(), name="booking-tab"),
     path(

@@ -9,11 +9,14 @@ class InvoicingConfig(AppConfig):
         from accounts.platform import permissions
         from accounts.platform.tabs import Tab, account_tabs
         from agreements.services import entry_writers
-        from invoicing import selectors, views
+        from invoicing import selectors, services, views
+        from projects.services import registration_credit
         from projects.tabs import RowAction, item_actions, project_tabs, registration_actions
 
         # A prepurchase use an invoice line wrote is reversed by crediting that line only.
         entry_writers.register(selectors.invoices_of_prepurchase_uses)
+        # A cancellation or no-show of an invoiced place credits it (projects' terms).
+        registration_credit.register(services.registration_credit)
 
         create = RowAction(
             key="create-draft-invoice",

@@ -336,6 +336,8 @@ class LineKind(models.TextChoices):
     ITEM = "item", "Item"
     HANDLING_FEE = "handling_fee", "Handling fee"
     PREPURCHASE = "prepurchase", "Paid from prepurchase"
+    CANCELLATION_FEE = "cancel_fee", "Late cancellation fee"
+    NO_SHOW_FEE = "no_show_fee", "No-show fee"
 
 
 class InvoiceLine(TenantOwned):

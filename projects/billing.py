@@ -3,10 +3,12 @@ export, bulk run and service (DESIGN.md, "One vocabulary for money").
 
 - **Which rows can be invoiced**, and why a row cannot: `row_problem` for one row,
   `invoiceable_registrations` / `invoiceable_items` (a `Q`) for querysets, both built from the
-  same constants. A registration is invoiceable when it is delivered (or confirmed, where the
-  project invoices confirmed places); an item when it is billable. Either only for the part of
-  its quantity not yet on a live invoice line (`due_units`), so a block of places can be billed
-  in parts.
+  same constants. The **billing moment** decides: the project's, else the product's (catalogue,
+  default *on delivery*). A registration is invoiceable once requested (*on booking*), once
+  confirmed (*on confirmation*) or once delivered (*on delivery*); an item, when billable,
+  at once, or from its date on (*on delivery*). A fee left by a late cancellation or a no-show
+  is due at once. Either only for the part of its quantity not yet on a live invoice line
+  (`due_units`), so a block of places can be billed in parts.
 - **Delivery date**: a registration is delivered on its event's *end* date, an item on its
   date. Bulk-run windows, recognition on delivery, work in progress and monthly reports use it.
 - **When an event's cost is recognised**: once the event is marked delivered, or once it has
@@ -28,6 +30,7 @@ from decimal import Decimal
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, When
 from django.utils import timezone
 
+from agreements.models import BillingMoment
 from projects.models import (
     EventStatus,
     Item,
@@ -84,40 +87,86 @@ def project_problem(project: Project, *, include_internal: bool = True) -> str |
     return None
 
 
-def invoiceable_statuses(project: Project) -> tuple[str, ...]:
-    if project.invoice_confirmed:
-        return (RegistrationStatus.DELIVERED, RegistrationStatus.CONFIRMED)
-    return (RegistrationStatus.DELIVERED,)
+# Registration statuses each billing moment invoices.
+BILLED_STATUSES = {
+    BillingMoment.ON_BOOKING: (
+        RegistrationStatus.REQUESTED,
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.DELIVERED,
+    ),
+    BillingMoment.ON_CONFIRMATION: (RegistrationStatus.CONFIRMED, RegistrationStatus.DELIVERED),
+    BillingMoment.ON_DELIVERY: (RegistrationStatus.DELIVERED,),
+}
 
 
-def row_problem(row: Registration | Item, project: Project) -> str | None:
+def billing_moment(row: Registration | Item, project: Project) -> str:
+    """The moment a row may be invoiced: the project's override, else its product's."""
+    if project.billing_moment:
+        return project.billing_moment
+    product = row.event.product if isinstance(row, Registration) else row.product
+    return product.billing_moment
+
+
+def row_problem(
+    row: Registration | Item, project: Project, today: datetime.date | None = None
+) -> str | None:
     """Why a registration or item cannot be invoiced now, or None if (some of) it can."""
     problem = project_problem(project)
     if problem:
         return problem
     if isinstance(row, Registration):
-        allowed = invoiceable_statuses(project)
-        if row.status not in allowed:
-            wanted = " or ".join(RegistrationStatus(status).label.lower() for status in allowed)
-            return f"it is {row.get_status_display().lower()}; only {wanted} places are invoiced"
+        moment = billing_moment(row, project)
+        if row.status not in BILLED_STATUSES[moment]:
+            return (
+                f"it is {row.get_status_display().lower()}; {_whose(row, project)} places are "
+                f"invoiced {BillingMoment(moment).label.lower()}"
+            )
     elif not row.billable:
         return "the item is not billable"
+    elif not row.fee_kind and billing_moment(row, project) == BillingMoment.ON_DELIVERY:
+        today = today or timezone.localdate()
+        if row.date > today:
+            return (
+                f"it is delivered on {row.date:%d %b %Y}; {_whose(row, project)} items are "
+                "invoiced on delivery"
+            )
     if due_units(row) <= 0:
         return "it is on an invoice already"
     return None
 
 
+def _whose(row: Registration | Item, project: Project) -> str:
+    if project.billing_moment:
+        return "the project's"
+    product = row.event.product if isinstance(row, Registration) else row.product
+    return f"{product.code}'s"
+
+
+def _moment_in(moments, product: str) -> Q:
+    """Rows whose billing moment (the project's, else their product's) is one of `moments`."""
+    return Q(project__billing_moment__in=moments) | Q(
+        project__billing_moment="", **{f"{product}__billing_moment__in": moments}
+    )
+
+
 def invoiceable_registrations() -> Q:
     """`row_problem`'s row rules for a Registration queryset (project rules: `project_problem`)."""
-    return (
-        Q(status=RegistrationStatus.DELIVERED)
-        | Q(status=RegistrationStatus.CONFIRMED, project__invoice_confirmed=True)
-    ) & Q(billed_quantity__lt=F("places"))
+    by_status = Q(status=RegistrationStatus.DELIVERED)
+    for status in (RegistrationStatus.CONFIRMED, RegistrationStatus.REQUESTED):
+        moments = [moment for moment, statuses in BILLED_STATUSES.items() if status in statuses]
+        by_status |= Q(status=status) & _moment_in(moments, "event__product")
+    return by_status & Q(billed_quantity__lt=F("places"))
 
 
-def invoiceable_items() -> Q:
+def invoiceable_items(today: datetime.date | None = None) -> Q:
     """`row_problem`'s row rules for an Item queryset (project rules: `project_problem`)."""
-    return Q(billable=True, billed_quantity__lt=F("quantity"))
+    today = today or timezone.localdate()
+    due = (
+        Q(date__lte=today)
+        | ~Q(fee_kind="")
+        | _moment_in([BillingMoment.ON_BOOKING, BillingMoment.ON_CONFIRMATION], "product")
+    )
+    return Q(billable=True, billed_quantity__lt=F("quantity")) & due
 
 
 # --- Delivery and cost --------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from accounts.platform.bounds import parse_id
 from accounts.platform.forms import DATE, Form, TenantFormMixin, column_field, helper
 from accounts.platform.models import Membership
 from accounts.platform.money import currency_choices
+from agreements.cancellations import terms_for, transfer_deadline
 from agreements.models import (
+    BillingMoment,
     Booking,
     DiscountAgreement,
     DiscountScope,
@@ -66,7 +68,7 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
             "handling_fee_percent",
             "max_billing_amount",
             "revenue_recognition",
-            "invoice_confirmed",
+            "billing_moment",
             "require_purchase_order",
             "tags",
             "internal_notes",
@@ -108,6 +110,10 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
         self.fields["manager"].queryset = member_users()
         self.fields["manager"].label_from_instance = lambda u: u.get_full_name() or u.email
         self.fields["currency"].choices = [("", "—"), *currency_choices()]
+        self.fields["billing_moment"].choices = [
+            ("", "As each product says"),
+            *BillingMoment.choices,
+        ]
         self.fields["products"].queryset = (
             Product.objects.exclude(kind=ProductKind.LEARNING_PATH)
             .filter(is_active=True)
@@ -134,14 +140,11 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
                 ),
                 Row(
                     Column("budget_policy"),
+                    Column("billing_moment"),
                     Column("handling_fee_percent"),
                     Column("max_billing_amount"),
                 ),
-                Row(
-                    Column("do_not_invoice"),
-                    Column("invoice_confirmed"),
-                    Column("require_purchase_order"),
-                ),
+                Row(Column("do_not_invoice"), Column("require_purchase_order")),
             ),
             Fieldset(
                 "Products and notes",
@@ -268,7 +271,11 @@ class RegistrationAddForm(Form):
 
 
 class RegistrationEditForm(Form):
-    status = forms.ChoiceField(choices=RegistrationStatus.choices)
+    status = forms.ChoiceField(
+        choices=RegistrationStatus.choices,
+        help_text="To cancel a place or mark a no-show, use the buttons below: the agreement's "
+        "terms may charge a fee.",
+    )
     learner = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
     purchase_order = forms.ModelChoiceField(queryset=PurchaseOrder.objects.none(), required=False)
     po_reference = forms.CharField(max_length=60, required=False)
@@ -279,6 +286,12 @@ class RegistrationEditForm(Form):
         project = registration.project
         self.fields["learner"].queryset = Contact.objects.filter(account=project.account)
         self.fields["purchase_order"].queryset = PurchaseOrder.objects.filter(project=project)
+        under_terms = {RegistrationStatus.CANCELLED, RegistrationStatus.NO_SHOW}
+        self.fields["status"].choices = [
+            (value, label)
+            for value, label in RegistrationStatus.choices
+            if value not in under_terms or value == registration.status
+        ]
         self.helper = helper(
             Row(Column("status"), Column("learner")),
             Row(Column("purchase_order"), Column("po_reference")),
@@ -353,3 +366,46 @@ class BulkStatusForm(Form):
 
 class CopyProjectForm(Form):
     name = forms.CharField(max_length=200)
+
+
+class RegistrationTransferForm(Form):
+    """Where a place goes: another learner of the customer, a later event of the same course."""
+
+    learner = forms.ModelChoiceField(
+        queryset=Contact.objects.none(), required=False, label="New learner"
+    )
+    event = forms.ModelChoiceField(
+        queryset=PrivateEvent.objects.none(), required=False, label="Later event"
+    )
+
+    def __init__(self, *args, registration, **kwargs):
+        super().__init__(*args, **kwargs)
+        project = registration.project
+        event = registration.event
+        self.fields["learner"].queryset = (
+            Contact.objects.filter(account=project.account)
+            .exclude(pk=registration.learner_id)
+            .order_by("last_name", "first_name")
+        )
+        self.fields["event"].queryset = (
+            PrivateEvent.objects.filter(
+                project=project, product_id=event.product_id, start_date__gt=event.start_date
+            )
+            .exclude(status="cancelled")
+            .order_by("start_date")
+        )
+        if registration.places != 1:
+            del self.fields["learner"]
+        terms = terms_for(tenant=project.tenant_id, booking=project.booking)
+        self.deadline = transfer_deadline(terms, event.start_date)
+        self.terms_source = terms.source
+        self.helper = helper(
+            Row(*(Column(name) for name in self.fields)),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("learner") and not data.get("event"):
+            raise forms.ValidationError("Choose the new learner, the later event, or both.")
+        data.setdefault("learner", None)
+        return data

@@ -10,6 +10,7 @@ from accounts.platform.documents import StoredDocument
 from accounts.platform.money import validate_currency
 from accounts.platform.tenancy import TenantOwned, tenant_reverse
 from agreements.models import (
+    BillingMoment,
     Booking,
     DiscountAgreement,
     DiscountScope,
@@ -114,10 +115,12 @@ class Project(TenantOwned):
     revenue_recognition = models.CharField(
         max_length=12, choices=RevenueRecognition.choices, default=RevenueRecognition.ON_INVOICE
     )
-    invoice_confirmed = models.BooleanField(
-        "invoice confirmed registrations",
-        default=False,
-        help_text="Allow confirmed (not yet delivered) registrations to be invoiced.",
+    billing_moment = models.CharField(
+        max_length=16,
+        choices=BillingMoment.choices,
+        blank=True,
+        help_text="When registrations and items may be invoiced. Empty: as each product says "
+        "(on delivery unless the catalogue says otherwise).",
     )
     require_purchase_order = models.BooleanField(default=False)
     internal_notes = models.TextField(blank=True)
@@ -397,6 +400,7 @@ class Registration(PricedRow):
     purchase_order = models.ForeignKey(
         PurchaseOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="registrations"
     )
+    cancelled_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["event__start_date", "pk"]
@@ -415,8 +419,17 @@ class Registration(PricedRow):
         return self.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.DELIVERED)
 
 
+class FeeKind(models.TextChoices):
+    """Why an item is a fee under the agreement's cancellation terms (blank: an ordinary item)."""
+
+    CANCELLATION = "cancellation", "Late cancellation fee"
+    NO_SHOW = "no_show", "No-show fee"
+
+
 class Item(PricedRow):
-    """Materials, exam fees, travel: anything sold on the project besides places."""
+    """Materials, exam fees, travel: anything sold on the project besides places. A late
+    cancellation or a no-show leaves a fee as an item (`fee_kind`, `fee_for`), so it is billed,
+    reported and exported as every item is."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
@@ -431,6 +444,16 @@ class Item(PricedRow):
     billable = models.BooleanField(default=True)
     purchase_order = models.ForeignKey(
         PurchaseOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="items"
+    )
+    fee_kind = models.CharField(max_length=12, choices=FeeKind.choices, blank=True, editable=False)
+    fee_for = models.ForeignKey(
+        "Registration",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fees",
+        editable=False,
+        help_text="The cancelled or missed registration this fee is for.",
     )
 
     class Meta:

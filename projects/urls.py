@@ -41,6 +41,16 @@ urlpatterns = [
         name="registration-bulk-status",
     ),
     path(
+        "projects/<int:project_pk>/registrations/cancel/",
+        views.RegistrationCancelView.as_view(),
+        name="registration-cancel",
+    ),
+    path(
+        "projects/<int:project_pk>/registrations/<int:pk>/transfer/",
+        views.RegistrationTransferView.as_view(),
+        name="registration-transfer",
+    ),
+    path(
         "projects/<int:project_pk>/registrations/<int:pk>/edit/",
         views.RegistrationEditView.as_view(),
         name="registration-edit",

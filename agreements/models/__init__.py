@@ -1,9 +1,11 @@
-"""The agreements app's models, by seam: the catalogue (`catalogue`) and the agreements made
-with customers (`contracts`). Everything is imported from here, as before: `agreements.models`."""
+"""The agreements app's models, by seam: the catalogue (`catalogue`), the agreements made with
+customers (`contracts`) and their cancellation terms (`terms`). Everything is imported from
+here: `agreements.models`."""
 
 from agreements.models.catalogue import (  # noqa: F401
     NOT_NEGATIVE,
     PERCENT,
+    BillingMoment,
     PriceList,
     PriceListEntry,
     Product,
@@ -27,3 +29,4 @@ from agreements.models.contracts import (  # noqa: F401
     PrepurchaseStatus,
     PrepurchaseUnit,
 )
+from agreements.models.terms import CancellationBand, CancellationTerms  # noqa: F401

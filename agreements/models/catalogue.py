@@ -126,6 +126,14 @@ class ProductKind(models.TextChoices):
     LEARNING_PATH = "learning_path", "Learning path"
 
 
+class BillingMoment(models.TextChoices):
+    """When a product's registrations and items may be invoiced (a project can override it)."""
+
+    ON_BOOKING = "on_booking", "On booking"
+    ON_CONFIRMATION = "on_confirmation", "On confirmation"
+    ON_DELIVERY = "on_delivery", "On delivery"
+
+
 class Product(TenantOwned):
     code = models.CharField(max_length=40)
     name = models.CharField(max_length=200)
@@ -167,6 +175,13 @@ class Product(TenantOwned):
         null=True,
         blank=True,
         validators=NOT_NEGATIVE,
+    )
+    billing_moment = models.CharField(
+        max_length=16,
+        choices=BillingMoment.choices,
+        default=BillingMoment.ON_DELIVERY,
+        help_text="When its places and items may be invoiced: once registered (on booking), "
+        "once confirmed, or once delivered. A project can override it.",
     )
     description = models.TextField(blank=True)
     is_active = models.BooleanField("active", default=True)

@@ -14,7 +14,7 @@ Reads (what is billed, rates, lists) are in `invoicing.selectors`. Callers use t
 """
 
 from invoicing.services.claims import CLAIM_CONFLICT
-from invoicing.services.credits import invoice_credit, invoice_mark_paid
+from invoicing.services.credits import invoice_credit, invoice_mark_paid, registration_credit
 from invoicing.services.delivery import (
     delivery_retry,
     invoice_send,
@@ -39,6 +39,7 @@ __all__ = [
     "invoice_mark_paid",
     "invoice_send",
     "invoicing_settings_save",
+    "registration_credit",
     "run_draft",
     "run_issue",
     "run_issue_start",

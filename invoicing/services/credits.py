@@ -161,6 +161,40 @@ def invoice_credit(
     return note
 
 
+def registration_credit(*, tenant, by, registration, reason: str) -> list[str]:
+    """Credit every issued line that bills (part of) `registration`, each on a credit note of
+    its invoice, so its places are no longer invoiced; the numbers of the credit notes. A place
+    on a draft is not credited: the user takes it off the draft first (said with the draft).
+    `projects` calls this when a cancellation or a no-show settles an invoiced place."""
+    lines = list(
+        InvoiceLine.objects.filter(
+            registration=registration, claims__isnull=False, invoice__kind=InvoiceKind.INVOICE
+        )
+        .select_related("invoice")
+        .distinct()
+        .order_by("invoice_id", "pk")
+    )
+    drafts = sorted({str(line.invoice) for line in lines if line.invoice.is_draft})
+    if drafts:
+        raise ValidationError(
+            f"{registration} is on the draft {', '.join(drafts)}: take it off the draft (or "
+            "delete the draft) first."
+        )
+    by_invoice: dict[int, list[InvoiceLine]] = {}
+    for line in lines:
+        by_invoice.setdefault(line.invoice_id, []).append(line)
+    return [
+        invoice_credit(
+            tenant=tenant,
+            by=by,
+            invoice=chosen[0].invoice,
+            line_ids=[line.pk for line in chosen],
+            reason=reason,
+        ).number
+        for chosen in by_invoice.values()
+    ]
+
+
 @transaction.atomic
 def invoice_mark_paid(
     *, tenant, by, invoice: Invoice, paid_on: datetime.date | None = None

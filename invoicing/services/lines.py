@@ -22,12 +22,17 @@ from invoicing.models import (
 from invoicing.selectors import invoicing_settings
 from projects.billing import due_units
 from projects.models import (
+    FeeKind,
     Item,
     Project,
     Registration,
 )
 
 HANDLING_FEE_CODE = "HANDLING"
+FEE_LINE_KINDS = {
+    FeeKind.CANCELLATION: LineKind.CANCELLATION_FEE,
+    FeeKind.NO_SHOW: LineKind.NO_SHOW_FEE,
+}
 
 
 def line_title(event) -> str:
@@ -93,6 +98,8 @@ def item_line(item: Item, tenant, currency: str, taxes: vat.VatContext) -> Invoi
         discount_percent=Decimal(0),
         net=line_net(quantity, item.unit_price, 0, currency),
     )
+    if item.fee_kind:  # a late cancellation's or a no-show's fee: its own kind of line
+        line.kind = FEE_LINE_KINDS[item.fee_kind]
     taxes.for_product(item.product).apply(line)
     return line
 

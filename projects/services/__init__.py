@@ -4,7 +4,8 @@ one module per concern:
 - `projects`: projects (defaults, save, status, copy), their documents and purchase orders;
 - `events`: private events;
 - `budgets`: committed volumes, purchase-order values, discount places, the budget policy;
-- `rows`: registrations and items (add, change, status, price overrides).
+- `rows`: registrations and items (add, change, status, price overrides);
+- `cancellations`: cancelling, no-shows and transfers under the agreement's terms (fees).
 
 Which rows can be invoiced, delivery dates and when costs count are in `projects.billing`.
 Callers use the names below.
@@ -17,7 +18,16 @@ from projects.services.budgets import (
     discount_places_used,
     purchase_order_used,
 )
-from projects.services.events import event_save
+from projects.services.cancellations import (
+    CancellationQuote,
+    cancellation_quote,
+    registration_cancel,
+    registration_credit,
+    registration_mark_no_show,
+    registration_transfer,
+    registrations_cancel,
+)
+from projects.services.events import deliver_completed_events, event_save
 from projects.services.projects import (
     PROJECT_NUMBER_START,
     has_priced_rows,
@@ -44,9 +54,12 @@ __all__ = [
     "ACTIVE_REGISTRATION",
     "AUTO",
     "PROJECT_NUMBER_START",
+    "CancellationQuote",
     "NeedsConfirmation",
     "StatusChange",
+    "cancellation_quote",
     "committed_usage",
+    "deliver_completed_events",
     "discount_places_used",
     "event_save",
     "has_priced_rows",
@@ -61,7 +74,12 @@ __all__ = [
     "project_set_status",
     "purchase_order_save",
     "purchase_order_used",
+    "registration_cancel",
+    "registration_credit",
+    "registration_mark_no_show",
+    "registration_transfer",
     "registration_update",
     "registrations_add",
+    "registrations_cancel",
     "registrations_set_status",
 ]

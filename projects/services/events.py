@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
+from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.money import round_money
+from projects.billing import COSTED_STATUSES
 from projects.models import (
+    EventStatus,
     PrivateEvent,
     Project,
+    Registration,
+    RegistrationStatus,
 )
 
 
@@ -31,3 +39,34 @@ def event_save(*, tenant, by, event: PrivateEvent) -> PrivateEvent:
     event.full_clean()
     event.save()
     return event
+
+
+def deliver_completed_events(*, tenant, by, event_ids: Iterable[int]) -> list[PrivateEvent]:
+    """Mark delivered those of the events whose every place is now delivered, a no-show or
+    cancelled (at least one held), so their delivery cost is recognised at once
+    (`projects.billing`). Called inside the transaction of the change that completed them."""
+    open_places = Registration.objects.filter(event=OuterRef("pk")).exclude(
+        status__in=[*COSTED_STATUSES, RegistrationStatus.CANCELLED]
+    )
+    held = Registration.objects.filter(event=OuterRef("pk"), status__in=COSTED_STATUSES)
+    completed = list(
+        PrivateEvent.objects.filter(pk__in=set(event_ids))
+        .exclude(status__in=[EventStatus.DELIVERED, EventStatus.CANCELLED])
+        .filter(Exists(held))
+        .exclude(Exists(open_places))
+        .select_related("project")
+        .order_by("start_date", "pk")
+    )
+    PrivateEvent.objects.filter(pk__in=[event.pk for event in completed]).update(
+        status=EventStatus.DELIVERED
+    )
+    for event in completed:
+        audit(
+            tenant=tenant,
+            actor=by,
+            action="event delivered",
+            obj=event.project,
+            before={"event": event.title, "status": event.status},
+            after={"event": event.title, "status": EventStatus.DELIVERED},
+        )
+    return completed

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Account, Contact
@@ -24,7 +24,6 @@ from agreements.models import (
 from agreements.pricing import check_places, resolve_prepurchase_price, resolve_price
 from projects.billing import COSTED_STATUSES
 from projects.models import (
-    EventStatus,
     Item,
     PrivateEvent,
     Project,
@@ -38,6 +37,7 @@ from projects.services.budgets import (
     apply_budget_policy,
     budget_problems,
 )
+from projects.services.events import deliver_completed_events
 
 AUTO = object()  # "choose the best eligible discount"
 
@@ -219,21 +219,37 @@ def registration_update(*, tenant, by, registration: Registration, **fields) -> 
     return registration
 
 
+# Set through the cancellation terms (`projects.services.cancellations`), never as a bare status:
+# they may leave a fee and credit an invoiced place.
+UNDER_TERMS = {
+    RegistrationStatus.CANCELLED: "Cancel",
+    RegistrationStatus.NO_SHOW: "No-show",
+}
+
+
 def _check_registration_status(registration: Registration, status: str) -> None:
     if status not in RegistrationStatus.values:
         raise ValidationError("Choose one of the listed statuses.")
-    if registration.invoiced and status in (
-        RegistrationStatus.CANCELLED,
-        RegistrationStatus.REQUESTED,
-    ):
-        raise ValidationError(f"{registration} is invoiced: credit it before cancelling it.")
+    if status != registration.status and status in UNDER_TERMS:
+        raise ValidationError(
+            f"Use “{UNDER_TERMS[status]}” on the registrations tab: it applies the agreement's "
+            "cancellation terms (a fee, a credit for an invoiced place) and shows them first."
+        )
+    if status != registration.status and registration.status in UNDER_TERMS:
+        raise ValidationError(
+            f"{registration} is {registration.get_status_display().lower()}, with its fee "
+            "settled under the terms: register the place again instead."
+        )
+    if registration.invoiced and status == RegistrationStatus.REQUESTED:
+        raise ValidationError(f"{registration} is invoiced: credit it before changing it back.")
 
 
 @transaction.atomic
 def registrations_set_status(
     *, tenant, by, project: Project, ids: Iterable[int], status: str
 ) -> StatusChange:
-    """Bulk status change (e.g. mark delivered) of the selected registrations of one project.
+    """Bulk status change (requested, confirmed, delivered) of the selected registrations of one
+    project; cancellations and no-shows go through `projects.services.cancellations`.
 
     When this leaves every place of an event delivered (or a no-show), the event is marked
     delivered too, so its delivery cost is recognised at once (`projects.billing`)."""
@@ -249,27 +265,9 @@ def registrations_set_status(
     Registration.objects.filter(pk__in=[r.pk for r in registrations]).update(status=status)
     completed = []
     if status in COSTED_STATUSES:
-        open_places = Registration.objects.filter(event=OuterRef("pk")).exclude(
-            status__in=[*COSTED_STATUSES, RegistrationStatus.CANCELLED]
+        completed = deliver_completed_events(
+            tenant=tenant, by=by, event_ids={r.event_id for r in registrations}
         )
-        completed = list(
-            PrivateEvent.objects.filter(pk__in={r.event_id for r in registrations})
-            .exclude(status__in=[EventStatus.DELIVERED, EventStatus.CANCELLED])
-            .exclude(Exists(open_places))
-            .order_by("start_date", "pk")
-        )
-        PrivateEvent.objects.filter(pk__in=[event.pk for event in completed]).update(
-            status=EventStatus.DELIVERED
-        )
-        for event in completed:
-            audit(
-                tenant=tenant,
-                actor=by,
-                action="event delivered",
-                obj=project,
-                before={"event": event.title, "status": event.status},
-                after={"event": event.title, "status": EventStatus.DELIVERED},
-            )
     return StatusChange(count=len(registrations), events_delivered=completed)
 
 

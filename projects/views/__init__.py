@@ -1,7 +1,9 @@
 """The pages of projects, one module per part: `pages` (list, form, detail, status, copy),
 `tab_contexts` (what each tab shows), `rows` (events, registrations, items, purchase orders,
-the registrations import) and `documents`. Views parse, call a service or selector, render."""
+the registrations import), `cancellations` (cancel, no-show, transfer) and
+`documents`. Views parse, call a service or selector, render."""
 
+from projects.views.cancellations import RegistrationCancelView, RegistrationTransferView
 from projects.views.documents import (
     ProjectDocumentDeleteView,
     ProjectDocumentDownloadView,
@@ -50,8 +52,10 @@ __all__ = [
     "PurchaseOrderFormView",
     "RegistrationAddView",
     "RegistrationBulkStatusView",
+    "RegistrationCancelView",
     "RegistrationEditView",
     "RegistrationImportView",
+    "RegistrationTransferView",
     "account_projects_context",
     "booking_projects_context",
     "documents_context",

@@ -1,6 +1,8 @@
 """Pages that add or change a project's events, registrations, items and purchase orders
 (with the warnings a user confirms), and the registrations import."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -8,6 +10,7 @@ from django.views import View
 
 from accounts.platform import permissions
 from accounts.platform.forms import add_service_error
+from accounts.platform.tenancy import tenant_reverse
 from accounts.platform.views import (
     DatasetImportView,
     TenantFormView,
@@ -24,8 +27,9 @@ from projects.forms import (
     RegistrationAddForm,
     RegistrationEditForm,
 )
-from projects.models import PrivateEvent, PurchaseOrder
+from projects.models import PrivateEvent, PurchaseOrder, RegistrationStatus
 from projects.resources import registrations_import
+from projects.services.rows import UNDER_TERMS
 from projects.views.pages import tab_url
 
 
@@ -250,6 +254,21 @@ class RegistrationBulkStatusView(ProjectChildMixin, View):
         form = BulkStatusForm(request.POST)
         if not form.is_valid() or not form.cleaned_data["selected"]:
             messages.error(request, "Tick the registrations to change, then choose a status.")
+        elif form.cleaned_data["status"] in UNDER_TERMS:
+            # Cancellations and no-shows go by the agreement's terms: shown first, then confirmed.
+            query = urlencode(
+                {
+                    "selected": form.cleaned_data["selected"],
+                    "no_show": int(form.cleaned_data["status"] == RegistrationStatus.NO_SHOW),
+                },
+                doseq=True,
+            )
+            cancel = tenant_reverse(
+                "projects:registration-cancel",
+                tenant_id=request.tenant.pk,
+                kwargs={"project_pk": project.pk},
+            )
+            return redirect(f"{cancel}?{query}")
         else:
             try:
                 change = services.registrations_set_status(

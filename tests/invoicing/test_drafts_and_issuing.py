@@ -51,9 +51,11 @@ def test_a_draft_has_no_number_and_claims_its_rows(act, billing):
 def test_only_delivered_rows_can_be_picked_and_the_others_say_why(act, billing):
     requested = billing["registrations"][0]
     Registration.objects.filter(pk=requested.pk).update(status=RegistrationStatus.CONFIRMED)
-    with pytest.raises(ValidationError, match="it is confirmed; only delivered places"):
+    with pytest.raises(
+        ValidationError, match=r"it is confirmed; .* places are invoiced on delivery"
+    ):
         draft(act, billing)
-    billing["project"].invoice_confirmed = True
+    billing["project"].billing_moment = "on_confirmation"
     billing["project"].save()
     assert draft(act, billing)
 
