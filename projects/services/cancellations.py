@@ -167,7 +167,8 @@ def _settle(tenant, by, quote: CancellationQuote, *, status: str, on_date=None) 
     registration = quote.registration
     day = on_date or timezone.localdate()
     credit_notes: list[str] = []
-    keeps_invoice = quote.no_show and quote.fee.percent >= 100
+    # A no-show billed in full that is invoiced already: the invoiced place is the charge.
+    keeps_invoice = registration.invoiced and quote.no_show and quote.fee.percent >= 100
     if registration.invoiced and not keeps_invoice:
         if registration_credit.function is None:
             raise ValidationError(f"{registration} is invoiced: credit it before cancelling it.")

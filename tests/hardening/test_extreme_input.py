@@ -178,6 +178,8 @@ PAGES = {
     "agreements:booking-tab": lambda e: [
         {"pk": e["booking"].pk, "tab": tab.key} for tab in booking_tabs.all()
     ],
+    "agreements:booking-terms": lambda e: [{"pk": e["booking"].pk}],
+    "agreements:cancellation-terms": lambda e: [{}],
     "agreements:discount-list": lambda e: [{}],
     "agreements:discount-create": lambda e: [{}],
     "agreements:discount-edit": lambda e: [{"pk": e["discount"].pk}],
@@ -198,6 +200,12 @@ PAGES = {
     "projects:event-edit": lambda e: [{"project_pk": e["project"].pk, "pk": e["event"].pk}],
     "projects:registration-add": lambda e: [{"project_pk": e["project"].pk}],
     "projects:registration-edit": lambda e: [
+        {"project_pk": e["project"].pk, "pk": e["registration"].pk}
+    ],
+    "projects:registration-cancel": lambda e: [
+        {"project_pk": e["project"].pk, QUERY: f"selected={e['registration'].pk}"}
+    ],
+    "projects:registration-transfer": lambda e: [
         {"project_pk": e["project"].pk, "pk": e["registration"].pk}
     ],
     "projects:item-add": lambda e: [{"project_pk": e["project"].pk}],
@@ -221,6 +229,7 @@ SKIPPED = {
     "accounts:admin-switch",
     "agreements:pricelist-export",
     "agreements:booking-interests",
+    "agreements:booking-terms-remove",
     "agreements:document-upload",
     "agreements:document-download",
     "agreements:document-delete",

@@ -244,8 +244,37 @@ def test_marking_the_ticked_registrations_delivered(world_a, deal, project, clie
         ids = list(Registration.objects.values_list("pk", flat=True)[:2])
     client_for(world_a.staff).post(
         url("projects:registration-bulk-status", project_pk=project.pk),
+        {"selected": ids, "status": "delivered"},
+    )
+    with activate(deal["tenant"]):
+        assert set(Registration.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+            "delivered"
+        }
+
+
+def test_cancelling_the_ticked_registrations_shows_the_fees_and_asks_first(
+    world_a, deal, project, client_for
+):
+    add_registrations(project, 4)
+    with activate(deal["tenant"]):
+        ids = list(Registration.objects.filter(status="confirmed").values_list("pk", flat=True))[:2]
+    client = client_for(world_a.staff)
+    response = client.post(
+        url("projects:registration-bulk-status", project_pk=project.pk),
         {"selected": ids, "status": "cancelled"},
     )
+    assert response.status_code == 302 and "/registrations/cancel/?" in response["Location"]
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Cancel 2 places" in text and "no terms" in text  # the company has no terms: free
+    with activate(deal["tenant"]):  # nothing happened yet
+        assert set(Registration.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+            "confirmed"
+        }
+    data = {"selected": ids, "no_show": "0", **{f"fee_{pk}": "0.00" for pk in ids}}
+    done = client.post(url("projects:registration-cancel", project_pk=project.pk), data)
+    assert done.status_code == 302
     with activate(deal["tenant"]):
         assert set(Registration.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
             "cancelled"

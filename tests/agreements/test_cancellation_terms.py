@@ -1,0 +1,148 @@
+"""The cancellation terms' rule: which terms apply, which band a cancellation falls in, the fee,
+and the free-transfer deadline (agreements.cancellations)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.platform.audit import AuditEntry
+from accounts.platform.tenancy import activate
+from agreements import cancellations as rules
+from tests.factories import BookingFactory
+
+START = datetime.date(2026, 6, 15)
+
+
+@pytest.fixture
+def terms(world_a):
+    tenant = world_a.tenant
+    booking = BookingFactory(tenant=tenant)
+    with activate(tenant):
+        rules.cancellation_terms_save(
+            tenant=tenant,
+            by=world_a.admin,
+            booking=None,
+            bands=[(15, Decimal(0)), (7, Decimal(50)), (0, Decimal(100))],
+            no_show_percent=Decimal(100),
+            free_transfer_days=3,
+        )
+    return {"tenant": tenant, "booking": booking, "world": world_a}
+
+
+def fee(terms_row, days_before, price="1200.00"):
+    return rules.cancellation_fee(
+        terms_row,
+        price=Decimal(price),
+        currency="EUR",
+        start=START,
+        on_date=START - datetime.timedelta(days=days_before),
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "percent", "amount"),
+    [
+        (40, 0, "0.00"),
+        (15, 0, "0.00"),  # exactly 15 days before: still free
+        (14, 50, "600.00"),
+        (7, 50, "600.00"),
+        (6, 100, "1200.00"),
+        (0, 100, "1200.00"),  # on the day it starts
+        (-2, 100, "1200.00"),  # after it started
+    ],
+)
+def test_the_band_a_cancellation_falls_in_sets_the_fee(terms, days, percent, amount):
+    with activate(terms["tenant"]):
+        applied = rules.terms_for(tenant=terms["tenant"], booking=terms["booking"])
+    result = fee(applied, days)
+    assert result.percent == percent
+    assert result.amount == Decimal(amount)
+    assert "the company's default terms" in result.rule
+
+
+def test_the_rule_says_how_many_days_and_what_share(terms):
+    with activate(terms["tenant"]):
+        applied = rules.terms_for(tenant=terms["tenant"], booking=None)
+    assert fee(applied, 9).rule == (
+        "cancelled 9 days before the start: 50 % (the company's default terms)"
+    )
+    assert fee(applied, 20).rule.startswith("cancelled 20 days before the start: free")
+
+
+def test_a_bookings_own_terms_win_over_the_company_default(terms):
+    tenant, booking = terms["tenant"], terms["booking"]
+    with activate(tenant):
+        rules.cancellation_terms_save(
+            tenant=tenant,
+            by=terms["world"].staff,
+            booking=booking,
+            bands=[(30, Decimal(0)), (0, Decimal(25))],
+            no_show_percent=Decimal(60),
+            free_transfer_days=None,
+        )
+        own = rules.terms_for(tenant=tenant, booking=booking)
+        other = rules.terms_for(tenant=tenant, booking=BookingFactory(tenant=tenant))
+        assert own.source == f"the terms of {booking}"
+        assert fee(own, 10).amount == Decimal("300.00")
+        assert own.no_show_percent == 60
+        assert fee(other, 10).amount == Decimal("600.00")  # the default still
+        rules.cancellation_terms_remove(tenant=tenant, by=terms["world"].staff, booking=booking)
+        assert rules.terms_for(tenant=tenant, booking=booking).source == (
+            "the company's default terms"
+        )
+        assert AuditEntry.objects.filter(action="cancellation terms removed").count() == 1
+
+
+def test_without_terms_nothing_is_charged(world_b):
+    tenant = world_b.tenant
+    with activate(tenant):
+        applied = rules.terms_for(tenant=tenant, booking=None)
+    assert applied is rules.NO_TERMS
+    assert fee(applied, 0).amount == 0
+    assert rules.no_show_fee(applied, price=Decimal(900), currency="EUR").amount == 0
+
+
+def test_no_show_fee_and_rounding_to_the_currency(terms):
+    with activate(terms["tenant"]):
+        applied = rules.terms_for(tenant=terms["tenant"], booking=None)
+    assert rules.no_show_fee(applied, price=Decimal("999.99"), currency="EUR").amount == Decimal(
+        "999.99"
+    )
+    half = fee(applied, 10, price="333.33")
+    assert half.amount == Decimal("166.67")  # half-up to the cent
+    jpy = rules.cancellation_fee(
+        applied, price=Decimal("1001"), currency="JPY", start=START, on_date=START
+    )
+    assert jpy.amount == Decimal("1001")
+
+
+def test_the_free_transfer_deadline(terms):
+    with activate(terms["tenant"]):
+        applied = rules.terms_for(tenant=terms["tenant"], booking=None)
+    assert rules.transfer_deadline(applied, START) == datetime.date(2026, 6, 12)
+    assert rules.transfer_deadline(rules.NO_TERMS, START) == datetime.date(2026, 6, 14)
+
+
+@pytest.mark.parametrize(
+    ("bands", "message"),
+    [
+        ([(15, 50), (7, 10)], "cannot cost less than an earlier one"),
+        ([(7, 10), (7, 20)], "Two bands start at the same number of days"),
+        ([(7, 120)], "between 0 and 100"),
+    ],
+)
+def test_terms_that_make_no_sense_are_refused_with_what_to_change(terms, bands, message):
+    with activate(terms["tenant"]), pytest.raises(ValidationError, match=message):
+        rules.cancellation_terms_save(
+            tenant=terms["tenant"],
+            by=terms["world"].admin,
+            booking=None,
+            bands=[(days, Decimal(percent)) for days, percent in bands],
+            no_show_percent=Decimal(100),
+            free_transfer_days=None,
+        )
+    with activate(terms["tenant"]):  # nothing half-saved: the old bands stand
+        applied = rules.terms_for(tenant=terms["tenant"], booking=None)
+    assert [band.min_days_before for band in applied.bands] == [15, 7, 0]
