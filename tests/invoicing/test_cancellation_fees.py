@@ -108,7 +108,7 @@ def test_a_place_on_a_draft_is_not_cancelled_until_taken_off_it(act, billing, te
 
 
 def test_a_fee_that_changed_since_it_was_shown_is_not_charged(act, billing, terms, confirmed):
-    with pytest.raises(ValidationError, match="The fee is now 450.00"):
+    with pytest.raises(ValidationError, match=r"The fee is now 450\.00"):
         cancel(act, confirmed[0], on_date=NINE_DAYS_BEFORE, expected_fee=Decimal("0.00"))
     assert Registration.objects.get(pk=confirmed[0].pk).status == RegistrationStatus.CONFIRMED
 
@@ -140,7 +140,7 @@ def test_an_invoiced_no_show_at_the_full_rate_stays_invoiced(act, billing, terms
 
 def test_the_last_open_place_a_no_show_closes_delivers_the_event(act, billing, terms):
     event = billing["events"][0]
-    first, second = (r for r in billing["registrations"] if r.event_id == event.pk)
+    _delivered, second = (r for r in billing["registrations"] if r.event_id == event.pk)
     Registration.objects.filter(pk=second.pk).update(status=RegistrationStatus.CONFIRMED)
     act(services.registration_mark_no_show, registration=Registration.objects.get(pk=second.pk))
     event.refresh_from_db()
