@@ -12,6 +12,7 @@ from agreements.models import Product, ProductKind, TaxRate
 from invoicing import services
 from invoicing.models import ExchangeRate, Grouping, InvoicingSettings
 from projects import services as project_services
+from projects.billing import invoiceable_items
 from projects.models import Item, PrivateEvent, Project, Registration, RegistrationStatus
 
 LAST_DAY = datetime.date(2026, 11, 20)
@@ -47,7 +48,7 @@ def build(tenant, *, user, rng: random.Random) -> None:
             .values_list("pk", flat=True)
         )
         items = list(
-            Item.objects.filter(project=project, billable=True, invoiced=False).values_list(
+            Item.objects.filter(invoiceable_items(LAST_DAY), project=project).values_list(
                 "pk", flat=True
             )
         )

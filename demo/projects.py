@@ -217,13 +217,9 @@ def _deliver(tenant, user, project, courses, learners, rng, *, events, done, tod
         services.registrations_set_status(
             tenant=tenant, by=user, project=project, ids=[r.pk for r in created], status=status
         )
-        if past and rng.random() < 0.4:
-            services.registrations_set_status(
-                tenant=tenant,
-                by=user,
-                project=project,
-                ids=[created[0].pk],
-                status=RegistrationStatus.NO_SHOW,
+        if past and rng.random() < 0.4:  # billed per the no-show rule of the terms
+            services.registration_mark_no_show(
+                tenant=tenant, by=user, registration=created[0], on_date=event.end_date
             )
 
 

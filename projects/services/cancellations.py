@@ -136,11 +136,17 @@ def registration_cancel(
 
 @transaction.atomic
 def registration_mark_no_show(
-    *, tenant, by, registration: Registration, expected_fee: Decimal | None = None
+    *,
+    tenant,
+    by,
+    registration: Registration,
+    on_date: datetime.date | None = None,
+    expected_fee: Decimal | None = None,
 ) -> CancellationQuote:
     """The learner did not come: the place counts as held (its cost counts) and is billed per
     the no-show rule. At 100 % an invoiced place stays invoiced as it is; below, the invoiced
-    place is credited and the fee billed instead; a place not invoiced leaves the fee."""
+    place is credited and the fee billed instead; a place not invoiced leaves the fee, dated
+    `on_date` (today)."""
     require_active(tenant)
     check_tenant(tenant, registration)
     registration = _locked(registration)
@@ -151,7 +157,7 @@ def registration_mark_no_show(
         )
     quote = cancellation_quote(registration, no_show=True)
     _check_expected(quote, expected_fee)
-    _settle(tenant, by, quote, status=RegistrationStatus.NO_SHOW)
+    _settle(tenant, by, quote, status=RegistrationStatus.NO_SHOW, on_date=on_date)
     return quote
 
 

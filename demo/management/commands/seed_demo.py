@@ -14,10 +14,11 @@ from django.db import transaction
 from accounts import services as account_services
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.tenancy import activate
-from demo import accounts, agreements, invoicing, projects
+from demo import accounts, agreements, cancellations, invoicing, projects, terms
 
-# In the apps' order: each builds on the rows of the ones before.
-BUILDERS = [accounts, agreements, projects, invoicing]
+# In the apps' order: each builds on the rows of the ones before (the agreements' terms before
+# the projects whose no-shows they bill; the cancellations before the invoices that bill them).
+BUILDERS = [accounts, agreements, terms, projects, cancellations, invoicing]
 
 DEMO_PASSWORD = "demo-pass-2026"
 
