@@ -8,6 +8,7 @@ from accounts.platform.forms import DATE, Form, ModelForm, TenantFormMixin, colu
 from accounts.platform.models import Membership
 from accounts.platform.money import currency_choices, round_money
 from agreements.models import (
+    BillingMoment,
     Booking,
     DiscountAgreement,
     Interest,
@@ -66,6 +67,9 @@ class PackageForm(TenantFormMixin, forms.ModelForm):
 class ProductForm(TenantFormMixin, forms.ModelForm):
     currency = CurrencyField()
 
+    def clean_billing_moment(self):
+        return self.cleaned_data.get("billing_moment") or BillingMoment.ON_DELIVERY
+
     class Meta:
         model = Product
         fields = [
@@ -89,6 +93,7 @@ class ProductForm(TenantFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["package"].queryset = TrainingPackage.objects.order_by("name")
         self.fields["tax_rate"].queryset = TaxRate.objects.order_by("code")
+        self.fields["billing_moment"].required = False  # empty: on delivery, the default
         if not self.instance.pk:
             self.initial.setdefault("currency", self.tenant.base_currency)
         self.helper = helper(

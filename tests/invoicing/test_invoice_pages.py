@@ -19,7 +19,7 @@ def test_the_selection_review_explains_what_cannot_be_invoiced(billing, client_f
     )
     body = review.content.decode()
     assert review.status_code == 200
-    assert "No: it is requested; only delivered places are invoiced" in body
+    assert "No: it is requested; LEAD-101&#x27;s places are invoiced on delivery" in body
     assert "Create drafts (2 rows)" in body
     created = client.post(
         url,

@@ -285,7 +285,16 @@ def test_marking_delivered_in_bulk_and_an_invoiced_registration_cannot_be_cancel
         assert course_event.status == "delivered"
         assert set(Registration.objects.values_list("status", flat=True)) == {"delivered"}
         Registration.objects.filter(pk=rows[0].pk).update(invoiced=True)
-        with pytest.raises(ValidationError, match="credit it before cancelling"):
+        with pytest.raises(ValidationError, match="credit it before changing it back"):
+            services.registrations_set_status(
+                tenant=deal["tenant"],
+                by=None,
+                project=project,
+                ids=[rows[0].pk],
+                status=RegistrationStatus.REQUESTED,
+            )
+        # Cancelling goes through the terms (a fee, a credit): never a bare status change.
+        with pytest.raises(ValidationError, match="cancellation terms"):
             services.registrations_set_status(
                 tenant=deal["tenant"],
                 by=None,
