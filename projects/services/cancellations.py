@@ -101,7 +101,7 @@ def cancellation_quote(
 
 def _locked(registration: Registration) -> Registration:
     return (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .select_related("project__booking", "event__product", "learner")
         .get(pk=registration.pk)
     )
