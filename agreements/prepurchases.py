@@ -302,20 +302,20 @@ def prepurchase_use(
 
 
 def _charge_refusal(agreement, charge: PrepurchaseEntry) -> str | None:
-    """Why a charge cannot be reversed: something was taken from it."""
-    taken = list(
-        PrepurchaseAllocation.objects.filter(charge=charge)
-        .values("entry_id", "entry__kind")
-        .annotate(total=Sum("delta"))
-        .filter(total__lt=0)
-        .order_by("entry_id")
-    )
-    if not taken:
+    """Why a charge cannot be reversed: something taken from it was not given back."""
+    allocations = PrepurchaseAllocation.objects.filter(charge=charge)
+    net = allocations.aggregate(total=Sum("delta"))["total"] or Decimal("0")
+    if net == 0:
         return None
-    rows = ", ".join(f"#{row['entry_id']}" for row in taken)
-    total = -sum(row["total"] for row in taken)
+    takers = (
+        allocations.filter(delta__lt=0, entry__reversed_by__isnull=True)
+        .values_list("entry_id", flat=True)
+        .order_by("entry_id")
+        .distinct()
+    )
+    rows = ", ".join(f"#{pk}" for pk in takers)
     return (
-        f"{_show(agreement, total)} of charge #{charge.pk} paid for or wrote off other rows "
+        f"{_show(agreement, -net)} of charge #{charge.pk} paid for or wrote off other rows "
         f"({rows}): Reverse the uses it paid for first (and its write-off), then the charge."
     )
 
