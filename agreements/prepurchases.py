@@ -435,7 +435,7 @@ def prepurchase_charge_write_off(
     audit(
         tenant=tenant,
         actor=by,
-        action="prepurchase expired remainder written off",
+        action="prepurchase remainder written off",
         obj=write_off,
         after={
             "agreement": str(agreement),

@@ -210,7 +210,7 @@ def test_a_write_off_takes_exactly_the_expired_remainder_once(world_a, act, unit
         act(services.prepurchase_charge_write_off, charge=old, on_date=JUL_1)
     with activate(world_a.tenant):
         assert PrepurchaseEntry.objects.filter(kind=LedgerKind.WRITE_OFF).count() == 1
-        entry = AuditEntry.objects.get(action="prepurchase expired remainder written off")
+        entry = AuditEntry.objects.get(action="prepurchase remainder written off")
         assert entry.object_id == write_off.pk and entry.after["amount"] == "4.000"
 
 

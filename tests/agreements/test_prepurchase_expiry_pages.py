@@ -72,6 +72,7 @@ def test_the_agreement_page_shows_each_charge_and_what_expired(world_a, client_f
     for shown in ("10.00", "6.00", "4.00", days(-30).strftime("%-d %b %Y"), "expired"):
         assert shown in row, shown
     assert url(old, "write-off") in row and url(old, "extend") in row
+    assert f"#{old.pk}: -6.00 units" in html, "the ledger shows which charge the use drew on"
     current_row = html[html.index(f'data-charge="{current.pk}"') :]
     current_row = current_row[: current_row.index("</tr>")]
     assert url(current, "extend") in current_row and url(current, "write-off") not in current_row
