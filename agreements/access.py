@@ -8,7 +8,9 @@ from agreements.models import (
     Booking,
     BookingDocument,
     DiscountAgreement,
+    LedgerKind,
     PrepurchaseAgreement,
+    PrepurchaseEntry,
     PriceList,
     Product,
 )
@@ -75,5 +77,17 @@ def get_prepurchase_for_write(request, pk) -> PrepurchaseAgreement:
         request,
         permissions.EDIT_AGREEMENTS,
         PrepurchaseAgreement.objects.select_related("account", "price_list"),
+        pk,
+    )
+
+
+def get_prepurchase_charge_for_write(request, pk) -> PrepurchaseEntry:
+    """A charge of the ledger (the row an extension or a write-off acts on)."""
+    return _get(
+        request,
+        permissions.EDIT_AGREEMENTS,
+        PrepurchaseEntry.objects.filter(kind=LedgerKind.CHARGE).select_related(
+            "agreement__account", "agreement__price_list"
+        ),
         pk,
     )

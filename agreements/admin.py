@@ -126,7 +126,15 @@ class PrepurchaseAgreementAdmin(ServiceSaveAdmin):
 class PrepurchaseEntryAdmin(TenantModelAdmin):
     """The ledger is append-only: rows are written by the services and never edited here."""
 
-    list_display = ["agreement", "kind", "amount", "delta", "entry_date", "created_by"]
+    list_display = [
+        "agreement",
+        "kind",
+        "amount",
+        "delta",
+        "entry_date",
+        "expires_on",
+        "created_by",
+    ]
     list_filter = ["kind"]
     list_select_related = ["agreement", "created_by"]
 

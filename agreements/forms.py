@@ -2,6 +2,7 @@ from crispy_forms.layout import Column, Row
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import BaseModelFormSet, modelformset_factory
+from django.utils import timezone
 
 from accounts.models import Account, AccountKind
 from accounts.platform.forms import DATE, Form, ModelForm, TenantFormMixin, column_field, helper
@@ -307,6 +308,9 @@ class PrepurchaseForm(TenantFormMixin, forms.ModelForm):
             "end_date",
             "overdraft_limit",
             "status",
+            "charge_validity",
+            "validity_months",
+            "money_expires",
             "notes",
         ]
         widgets = {"start_date": DATE, "end_date": DATE, "notes": forms.Textarea(attrs={"rows": 2})}
@@ -324,6 +328,7 @@ class PrepurchaseForm(TenantFormMixin, forms.ModelForm):
                 Column("overdraft_limit"),
                 Column("status"),
             ),
+            Row(Column("charge_validity"), Column("validity_months"), Column("money_expires")),
             "notes",
         )
 
@@ -333,12 +338,36 @@ class LedgerForm(Form):
     action = forms.ChoiceField(choices=ACTIONS)
     amount = column_field(PrepurchaseEntry, "amount", min_value=0, help_text=None)
     description = forms.CharField(max_length=255, required=False)
+    expires_on = forms.DateField(
+        label="Charge expires on",
+        required=False,
+        widget=DATE,
+        help_text="A charge's last usable day; empty: it never expires.",
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, agreement: PrepurchaseAgreement, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = helper(Row(Column("action"), Column("amount"), Column("description")))
+        columns = [Column("action"), Column("amount"), Column("description")]
+        if agreement.charges_may_expire:
+            # Prefilled from the agreement's validity; read for charges only.
+            self.fields["expires_on"].initial = agreement.default_expiry(timezone.localdate())
+            columns.append(Column("expires_on"))
+        else:
+            del self.fields["expires_on"]
+        self.helper = helper(Row(*columns))
 
 
 class ReversalForm(Form):
     entry = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=255)
+
+
+class ChargeExtendForm(Form):
+    expires_on = forms.DateField(label="New expiry date", widget=DATE)
+    reason = forms.CharField(
+        max_length=255, help_text="Kept in the audit trail, e.g. “agreed with the customer”."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(Row(Column("expires_on", css_class="col-md-4"), Column("reason")))

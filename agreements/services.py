@@ -2,40 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from decimal import Decimal
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
-from django.utils import timezone
 
 from accounts.platform import documents
 from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.importing import ImportReport
 from accounts.platform.money import round_money
-from accounts.platform.registry import Hook
 from accounts.platform.sequences import next_number
 from agreements.models import (
     Booking,
     BookingDocument,
     DiscountAgreement,
     Interest,
-    LedgerKind,
-    PrepurchaseAgreement,
-    PrepurchaseEntry,
-    PrepurchaseStatus,
-    PrepurchaseUnit,
     PriceList,
     PriceListEntry,
     Product,
     TaxRate,
     TrainingPackage,
 )
+
+# Prepurchase agreements and their ledger live in `agreements.prepurchases`; callers keep
+# importing them from here.
+from agreements.prepurchases import (  # noqa: F401  (re-exported)
+    AGREEMENT_DEFAULT,
+    PREPURCHASE_NUMBER_START,
+    EntryWriters,
+    entry_writers,
+    invoice_written_uses,
+    ledger_balance,
+    prepurchase_charge,
+    prepurchase_charge_extend,
+    prepurchase_charge_write_off,
+    prepurchase_reverse,
+    prepurchase_save,
+    prepurchase_use,
+)
 from agreements.resources import PriceListEntryResource
 
 BOOKING_NUMBER_START = 1
-PREPURCHASE_NUMBER_START = 1
 
 
 def _save(tenant, row, *links):
@@ -151,209 +158,6 @@ def document_delete(*, tenant, by, document: BookingDocument) -> None:
 def discount_save(*, tenant, by, discount: DiscountAgreement) -> DiscountAgreement:
     return _save(
         tenant, discount, discount.price_list, discount.package, discount.product, discount.account
-    )
-
-
-# --- Prepurchase agreements and their ledger ----------------------------------------------------
-
-
-@transaction.atomic
-def prepurchase_save(*, tenant, by, agreement: PrepurchaseAgreement) -> PrepurchaseAgreement:
-    if not agreement.pk:
-        agreement.number = next_number(
-            tenant=tenant, key="prepurchase", start=PREPURCHASE_NUMBER_START
-        )
-    return _save(tenant, agreement, agreement.account, agreement.price_list)
-
-
-def _locked(agreement: PrepurchaseAgreement) -> PrepurchaseAgreement:
-    """Lock the agreement row: ledger writes on one agreement happen one at a time."""
-    return (
-        PrepurchaseAgreement.objects.select_for_update()
-        .select_related("price_list")
-        .get(pk=agreement.pk)
-    )
-
-
-def _quantity(agreement: PrepurchaseAgreement, amount) -> Decimal:
-    try:
-        amount = Decimal(amount)
-    except (ArithmeticError, TypeError, ValueError):
-        raise ValidationError("Enter the amount as a number, e.g. 1500.00.") from None
-    if agreement.unit == PrepurchaseUnit.MONEY:
-        amount = round_money(amount, agreement.currency)
-    else:
-        amount = amount.quantize(Decimal("0.01"))
-    if amount <= 0:
-        raise ValidationError("Enter an amount greater than zero.")
-    return amount
-
-
-def _show(agreement: PrepurchaseAgreement, value) -> str:
-    """A ledger figure as people read it: the currency's decimals, or two for units."""
-    if agreement.unit == PrepurchaseUnit.MONEY:
-        return f"{round_money(value, agreement.currency):,} {agreement.currency}"
-    return f"{Decimal(value).quantize(Decimal('0.01')):,} units"
-
-
-def ledger_balance(agreement: PrepurchaseAgreement) -> Decimal:
-    return PrepurchaseEntry.objects.filter(agreement=agreement).aggregate(total=Sum("delta"))[
-        "total"
-    ] or Decimal("0")
-
-
-def _entry(agreement, by, **fields) -> PrepurchaseEntry:
-    entry = PrepurchaseEntry(
-        tenant_id=agreement.tenant_id,
-        agreement=agreement,
-        created_by=by,
-        entry_date=fields.pop("entry_date", None) or timezone.localdate(),
-        **fields,
-    )
-    entry.full_clean()
-    entry.save()
-    return entry
-
-
-@transaction.atomic
-def prepurchase_charge(
-    *, tenant, by, agreement: PrepurchaseAgreement, amount, description="", on_date=None
-) -> PrepurchaseEntry:
-    """The customer buys money or units; top-ups are possible until the end date."""
-    require_active(tenant)
-    check_tenant(tenant, agreement)
-    agreement = _locked(agreement)
-    day = on_date or timezone.localdate()
-    if agreement.status != PrepurchaseStatus.ACTIVE:
-        raise ValidationError(
-            f"{agreement} is {agreement.get_status_display().lower()}: nothing can be added."
-        )
-    if day > agreement.end_date:
-        raise ValidationError(
-            f"{agreement} ended on {agreement.end_date:%d %b %Y}; top-ups are "
-            "possible only until then. Start a new agreement instead."
-        )
-    quantity = _quantity(agreement, amount)
-    return _entry(
-        agreement,
-        by,
-        kind=LedgerKind.CHARGE,
-        amount=quantity,
-        delta=quantity,
-        description=description,
-        entry_date=day,
-    )
-
-
-@transaction.atomic
-def prepurchase_use(
-    *,
-    tenant,
-    by,
-    agreement: PrepurchaseAgreement,
-    amount,
-    reference="",
-    description="",
-    on_date=None,
-) -> PrepurchaseEntry:
-    """Pay from the balance; refused if it would pass the overdraft limit.
-
-    The agreement row is locked first, so two uses at the same moment are applied one after the
-    other and the second sees the first's effect on the balance.
-    """
-    require_active(tenant)
-    check_tenant(tenant, agreement)
-    agreement = _locked(agreement)
-    if agreement.status != PrepurchaseStatus.ACTIVE:
-        raise ValidationError(
-            f"{agreement} is {agreement.get_status_display().lower()}: it cannot pay for anything."
-        )
-    quantity = _quantity(agreement, amount)
-    balance = ledger_balance(agreement)
-    if balance - quantity < -agreement.overdraft_limit:
-        raise ValidationError(
-            f"{agreement} has a balance of {_show(agreement, balance)} and may go "
-            f"{_show(agreement, agreement.overdraft_limit)} below zero: "
-            f"{_show(agreement, quantity)} cannot be paid from it.",
-            code="overdraft",
-        )
-    return _entry(
-        agreement,
-        by,
-        kind=LedgerKind.USE,
-        amount=quantity,
-        delta=-quantity,
-        reference=reference,
-        description=description,
-        entry_date=on_date,
-    )
-
-
-# (ledger rows) -> {row id: number of the invoice whose line wrote that use}. Invoice lines live
-# in `invoicing`, which registers the lookup in its AppConfig.ready(); this app never imports it.
-# The lookup reads the line's own link to the row (InvoiceLine.prepurchase_entry), so there is
-# no second record of who wrote a row to keep in step, and rows written before it are covered.
-EntryWriters = Callable[[Iterable[PrepurchaseEntry]], dict[int, str]]
-entry_writers: Hook[EntryWriters] = Hook("prepurchase entry writers")
-
-
-def invoice_written_uses(entries: Iterable[PrepurchaseEntry]) -> dict[int, str]:
-    """Of these ledger rows, the uses an invoice line wrote, with the invoice's number."""
-    uses = [entry for entry in entries if entry.kind == LedgerKind.USE]
-    if not uses or entry_writers.function is None:
-        return {}
-    return entry_writers.function(uses)
-
-
-@transaction.atomic
-def prepurchase_reverse(
-    *,
-    tenant,
-    by,
-    entry: PrepurchaseEntry,
-    reason: str,
-    crediting_invoice: str | None = None,
-) -> PrepurchaseEntry:
-    """Undo a charge or a use with a new row; the original stays as it was.
-
-    A use written by an invoice line is undone only by crediting that line: the credit note
-    reverses it (and releases the registration). `crediting_invoice` is how the credit path says
-    so: the number of the invoice it credits, which must be the one that wrote the use.
-    """
-    require_active(tenant)
-    check_tenant(tenant, entry)
-    agreement = _locked(entry.agreement)
-    entry = PrepurchaseEntry.objects.get(pk=entry.pk)
-    if entry.kind == LedgerKind.REVERSAL:
-        raise ValidationError("A reversal cannot be reversed: record a new charge or use.")
-    if PrepurchaseEntry.objects.filter(reverses=entry).exists():
-        raise ValidationError("This row has been reversed already.")
-    invoice_number = invoice_written_uses([entry]).get(entry.pk)
-    if invoice_number is not None and invoice_number != crediting_invoice:
-        raise ValidationError(
-            f"Row #{entry.pk} was written by a line of invoice {invoice_number}: credit that "
-            f"line of invoice {invoice_number} instead (the credit note reverses this row and "
-            "makes the registration invoiceable again)."
-        )
-    if not reason.strip():
-        raise ValidationError("Say why the row is reversed.")
-    if entry.kind == LedgerKind.CHARGE:
-        balance = ledger_balance(agreement)
-        if balance - entry.amount < -agreement.overdraft_limit:
-            raise ValidationError(
-                "Reversing this charge would take the balance to "
-                f"{_show(agreement, balance - entry.amount)}, past the overdraft limit of "
-                f"{_show(agreement, agreement.overdraft_limit)}. Reverse the uses it paid for "
-                "first."
-            )
-    return _entry(
-        agreement,
-        by,
-        kind=LedgerKind.REVERSAL,
-        amount=entry.amount,
-        delta=-entry.delta,
-        reverses=entry,
-        description=reason.strip(),
     )
 
 

@@ -188,6 +188,7 @@ class PrepurchaseTable(tables.Table):
     end_date = tables.DateColumn(verbose_name="Ends")
     prepurchased = tables.Column(attrs=RIGHT)
     balance = tables.Column(attrs=RIGHT)
+    expired = tables.Column(attrs=RIGHT, verbose_name="Expired")
     status = tables.Column()
 
     class Meta:
@@ -200,6 +201,7 @@ class PrepurchaseTable(tables.Table):
             "end_date",
             "prepurchased",
             "balance",
+            "expired",
             "status",
         ]
         empty_text = "No prepurchase agreements match these filters."
@@ -216,6 +218,15 @@ class PrepurchaseTable(tables.Table):
     def render_balance(self, value, record):
         return f"{amount(value, record.price_list.currency)} {record.unit_label}"
 
+    def render_expired(self, value, record):
+        if not value:
+            return "—"  # django-tables2 shows its default for a zero as well
+        return format_html(
+            '<span class="text-warning-emphasis">{} {}</span>',
+            amount(value, record.price_list.currency),
+            record.unit_label,
+        )
+
     def render_status(self, record):
         return badge(record)
 
@@ -225,6 +236,9 @@ class LedgerTable(tables.Table):
     kind = tables.Column()
     amount = tables.Column(attrs=RIGHT)
     delta = tables.Column(verbose_name="Balance effect", attrs=RIGHT)
+    allocations = tables.Column(
+        verbose_name="Charges", accessor="pk", orderable=False, attrs=RIGHT, empty_values=()
+    )
     description = tables.Column()
     reference = tables.Column()
     created_by = tables.Column(verbose_name="By")
@@ -235,6 +249,7 @@ class LedgerTable(tables.Table):
     class Meta:
         model = PrepurchaseEntry
         fields = ["entry_date", "kind", "amount", "delta", "description", "reference", "created_by"]
+        sequence = ["entry_date", "kind", "amount", "delta", "allocations", "..."]
         orderable = False
         empty_text = "No charges or uses yet."
 
@@ -242,7 +257,20 @@ class LedgerTable(tables.Table):
         text = record.get_kind_display()
         if record.reverses_id:
             text += f" of #{record.reverses_id}"
+        elif record.charge_id:
+            text += f" of charge #{record.charge_id}"
+        if record.expires_on:
+            text += f", expires {record.expires_on:%d %b %Y}"
         return f"#{record.pk} {text}"
+
+    def render_allocations(self, record):
+        """What the row took from (or gave back to) each charge; a use's part beyond them went
+        into the overdraft."""
+        parts = [
+            f"#{row.charge_id}: {'+' if row.delta > 0 else ''}{self._figure(row.delta, record)}"
+            for row in record.allocations.all()
+        ]
+        return "; ".join(parts) or "—"
 
     def _figure(self, value, record):
         unit = record.agreement.unit_label

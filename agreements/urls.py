@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements import cancellation_views, views
+from agreements import cancellation_views, prepurchase_views, views
 
 app_name = "agreements"
 
@@ -60,12 +60,30 @@ urlpatterns = [
     path("discounts/", views.DiscountListView.as_view(), name="discount-list"),
     path("discounts/new/", views.DiscountFormView.as_view(), name="discount-create"),
     path("discounts/<int:pk>/edit/", views.DiscountFormView.as_view(), name="discount-edit"),
-    path("prepurchases/", views.PrepurchaseListView.as_view(), name="prepurchase-list"),
-    path("prepurchases/new/", views.PrepurchaseFormView.as_view(), name="prepurchase-create"),
+    path("prepurchases/", prepurchase_views.PrepurchaseListView.as_view(), name="prepurchase-list"),
     path(
-        "prepurchases/<int:pk>/", views.PrepurchaseDetailView.as_view(), name="prepurchase-detail"
+        "prepurchases/new/",
+        prepurchase_views.PrepurchaseFormView.as_view(),
+        name="prepurchase-create",
     ),
     path(
-        "prepurchases/<int:pk>/edit/", views.PrepurchaseFormView.as_view(), name="prepurchase-edit"
+        "prepurchases/<int:pk>/",
+        prepurchase_views.PrepurchaseDetailView.as_view(),
+        name="prepurchase-detail",
+    ),
+    path(
+        "prepurchases/<int:pk>/edit/",
+        prepurchase_views.PrepurchaseFormView.as_view(),
+        name="prepurchase-edit",
+    ),
+    path(
+        "prepurchases/charges/<int:pk>/extend/",
+        prepurchase_views.ChargeExtendView.as_view(),
+        name="prepurchase-charge-extend",
+    ),
+    path(
+        "prepurchases/charges/<int:pk>/write-off/",
+        prepurchase_views.ChargeWriteOffView.as_view(),
+        name="prepurchase-charge-write-off",
     ),
 ]

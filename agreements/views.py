@@ -26,7 +26,6 @@ from agreements import access, selectors, services
 from agreements.filters import (
     BookingFilter,
     DiscountFilter,
-    PrepurchaseFilter,
     PriceListFilter,
     ProductFilter,
 )
@@ -34,20 +33,15 @@ from agreements.forms import (
     BookingForm,
     DiscountForm,
     InterestFormSet,
-    LedgerForm,
     PackageForm,
-    PrepurchaseForm,
     PriceListEntryForm,
     PriceListForm,
     ProductForm,
-    ReversalForm,
     TaxRateForm,
 )
 from agreements.models import (
     Booking,
     DiscountAgreement,
-    PrepurchaseAgreement,
-    PrepurchaseEntry,
     PriceList,
     PriceListEntry,
     Product,
@@ -59,8 +53,6 @@ from agreements.tables import (
     AccountBookingTable,
     BookingTable,
     DiscountTable,
-    LedgerTable,
-    PrepurchaseTable,
     PriceListEntryTable,
     PriceListTable,
     ProductTable,
@@ -469,100 +461,3 @@ class DiscountFormView(TenantFormView, View):
 
     def get_cancel_url(self, obj):
         return _url(self.request, "agreements:discount-list")
-
-
-# --- Prepurchase agreements ---------------------------------------------------------------------
-
-
-class PrepurchaseListView(TenantListView, SingleTableMixin, FilterView):
-    title = "Prepurchase agreements"
-    subtitle = "Money or training units bought up front"
-    table_class = PrepurchaseTable
-    filterset_class = PrepurchaseFilter
-    create_url_name = "agreements:prepurchase-create"
-    create_label = "New prepurchase"
-    create_permission = permissions.EDIT_AGREEMENTS
-
-    def get_queryset(self):
-        return selectors.prepurchase_list()
-
-
-class PrepurchaseFormView(TenantFormView, View):
-    form_class = PrepurchaseForm
-    write_permission = permissions.EDIT_AGREEMENTS
-    title_new, title_edit = "New prepurchase agreement", "Edit prepurchase agreement"
-
-    def get_object(self):
-        pk = self.kwargs.get("pk")
-        return (
-            access.get_prepurchase_for_write(self.request, pk) if pk else (PrepurchaseAgreement())
-        )
-
-    def save(self, form):
-        return services.prepurchase_save(
-            tenant=self.request.tenant, by=self.request.user, agreement=form.instance
-        )
-
-
-class PrepurchaseDetailView(TenantViewMixin, View):
-    write_permission = permissions.EDIT_AGREEMENTS
-    template_name = "agreements/prepurchase_detail.html"
-
-    def render_page(self, agreement, form, status=200):
-        return render(
-            self.request,
-            self.template_name,
-            {
-                "agreement": agreement,
-                "figures": selectors.prepurchase_figures(agreement),
-                "ledger": LedgerTable(selectors.prepurchase_ledger(agreement)),
-                "form": form,
-            },
-            status=status,
-        )
-
-    def get(self, request, pk):
-        agreement = access.get_prepurchase_for_user(request, pk)
-        return self.render_page(agreement, LedgerForm())
-
-    def post(self, request, pk):
-        agreement = access.get_prepurchase_for_write(request, pk)
-        if "reason" in request.POST:
-            return self.reverse_entry(request, agreement)
-        form = LedgerForm(request.POST)
-        service = {"charge": services.prepurchase_charge, "use": services.prepurchase_use}
-        if not save_with_service(
-            form,
-            lambda: service[form.cleaned_data["action"]](
-                tenant=request.tenant,
-                by=request.user,
-                agreement=agreement,
-                amount=form.cleaned_data["amount"],
-                description=form.cleaned_data["description"],
-            ),
-        ):
-            return self.render_page(agreement, form, status=422)
-        messages.success(request, "Ledger updated.")
-        return redirect(agreement)
-
-    def reverse_entry(self, request, agreement):
-        form = ReversalForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "Say why the row is reversed.")
-            return redirect(agreement)
-        entry = PrepurchaseEntry.objects.filter(
-            agreement=agreement, pk=form.cleaned_data["entry"]
-        ).first()
-        if entry is None:
-            raise Http404("No such ledger row.")
-        try:
-            services.prepurchase_reverse(
-                tenant=request.tenant,
-                by=request.user,
-                entry=entry,
-                reason=form.cleaned_data["reason"],
-            )
-            messages.success(request, f"Row #{entry.pk} reversed.")
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        return redirect(agreement)

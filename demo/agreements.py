@@ -15,6 +15,7 @@ from agreements import services
 from agreements.models import (
     Booking,
     BookingStatus,
+    ChargeValidity,
     DiscountAgreement,
     DiscountScope,
     Interest,
@@ -329,6 +330,10 @@ def build(tenant, *, user, rng: random.Random) -> None:
             unit=PrepurchaseUnit.TRAINING_UNITS,
             start_date=datetime.date(2025, 4, 1),
             end_date=datetime.date(2027, 3, 31),
+            # Units expire 12 months after purchase (issue 14.5): the first purchase expired on
+            # 2 Apr 2026 partly used, so the page shows an expired balance to write off.
+            charge_validity=ChargeValidity.MONTHS,
+            validity_months=12,
         ),
     )
     history = [
@@ -340,6 +345,9 @@ def build(tenant, *, user, rng: random.Random) -> None:
         (units, "charge", "120", "120 units purchased", datetime.date(2025, 4, 2)),
         (units, "use", "18", "Leadership cohort", datetime.date(2025, 6, 20)),
         (units, "use", "12", "Project management cohort", datetime.date(2025, 11, 3)),
+        (units, "use", "20", "Communication skills cohort", datetime.date(2026, 2, 12)),
+        (units, "charge", "80", "Renewal: 80 units, PO 7781", datetime.date(2026, 4, 20)),
+        (units, "use", "15", "Data literacy cohort", datetime.date(2026, 6, 10)),
     ]
     entries = []
     for agreement, kind, amount, text, day in history:

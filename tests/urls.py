@@ -81,6 +81,8 @@ def tenant_urls(rows) -> dict[str, dict]:
         "agreements:prepurchase-create": {},
         "agreements:prepurchase-detail": {"pk": rows["prepurchase"].pk},
         "agreements:prepurchase-edit": {"pk": rows["prepurchase"].pk},
+        "agreements:prepurchase-charge-extend": {"pk": rows["prepurchase_charge"].pk},
+        "agreements:prepurchase-charge-write-off": {"pk": rows["prepurchase_charge"].pk},
         "projects:project-list": {},
         "projects:project-options": {},
         "projects:project-create": {},
@@ -180,6 +182,7 @@ def tenant_rows(world):
     """One row of every kind the tenant URLs point at, in `world`'s tenant."""
     from accounts.platform.models import Membership
     from accounts.platform.tenancy import activate
+    from agreements.models import PrepurchaseEntry
     from tests.factories import (
         AccountFactory,
         BankAccountFactory,
@@ -200,6 +203,16 @@ def tenant_rows(world):
     account = AccountFactory(tenant=tenant)
     with activate(tenant):
         membership = Membership.objects.get(user=world.staff)
+    prepurchase = PrepurchaseFactory(account=account, unit="training_units")
+    prepurchase_charge = PrepurchaseEntry.objects.create(
+        tenant=tenant,
+        agreement=prepurchase,
+        kind="charge",
+        amount=10,
+        delta=10,
+        entry_date=datetime.date(2026, 1, 5),
+        expires_on=datetime.date(2026, 6, 30),
+    )
     booking = BookingFactory(account=account)
     project = ProjectFactory(account=account, booking=booking)
     event = EventFactory(project=project)
@@ -238,7 +251,8 @@ def tenant_rows(world):
         "booking": booking,
         "document": DocumentFactory(booking=booking),
         "discount": DiscountFactory(tenant=tenant),
-        "prepurchase": PrepurchaseFactory(account=account),
+        "prepurchase": prepurchase,
+        "prepurchase_charge": prepurchase_charge,
         "bank_account": BankAccountFactory(tenant=tenant),
     }
 

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_invoices_to_send'),
-        ('agreements', '0003_product_is_goods'),
+        ('agreements', '0005_prepurchase_expiry'),
     ]
 
     operations = [

@@ -161,21 +161,22 @@ def test_the_page_shows_the_figures_and_records_a_use(world_a, agreement, client
 def test_two_uses_at_the_same_moment_never_overdraw(postgres_only, world_a, monkeypatch):
     """Each thread alone fits; together they would pass the limit. The row lock serialises them.
 
-    The balance read is slowed down so that, without the lock, both threads would read the same
-    balance and both succeed: this test fails if `prepurchase_use` stops locking the agreement.
+    The balance read (the figures `prepurchase_use` checks) is slowed down so that, without the
+    lock, both threads would read the same balance and both succeed: this test fails if
+    `prepurchase_use` stops locking the agreement.
     """
     agreement = PrepurchaseFactory(
         account=AccountFactory(tenant=world_a.tenant), overdraft_limit=Decimal("0")
     )
     charge(world_a, agreement, "100")
-    slow_balance = services.ledger_balance
+    slow_figures = selectors.prepurchase_figures
 
-    def balance_then_wait(agreement):
-        balance = slow_balance(agreement)
+    def figures_then_wait(agreement, **kwargs):
+        result = slow_figures(agreement, **kwargs)
         time.sleep(0.3)
-        return balance
+        return result
 
-    monkeypatch.setattr(services, "ledger_balance", balance_then_wait)
+    monkeypatch.setattr(selectors, "prepurchase_figures", figures_then_wait)
     barrier = threading.Barrier(2)
     outcomes = []
 

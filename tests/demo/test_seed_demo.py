@@ -61,6 +61,13 @@ def test_seed_demo_builds_the_agreements_demo(db):
         prepurchases = list(selectors.prepurchase_list())
         assert {p.unit for p in prepurchases} == set(PrepurchaseUnit.values)
         assert all(p.prepurchased > 0 and p.balance < p.prepurchased for p in prepurchases)
+        # Units that expire (issue 14.5): one expired charge, partly used, to write off, and a
+        # current one that later uses drew on.
+        (units,) = [p for p in prepurchases if p.expired > 0]
+        charges = selectors.prepurchase_charges(units)
+        expired = [c for c in charges if c.expired > 0]
+        assert len(expired) == 1 and 0 < expired[0].used < expired[0].amount
+        assert any(c.available > 0 and c.used > 0 for c in charges)
 
 
 def test_seed_demo_builds_the_projects_demo(db):

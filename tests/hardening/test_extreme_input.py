@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.platform.tabs import account_tabs
 from accounts.platform.tenancy import activate
-from agreements.models import Interest
+from agreements.models import Interest, PrepurchaseEntry
 from agreements.tabs import booking_tabs
 from invoicing import services as invoicing_services
 from invoicing.models import InvoiceRun, RunStatus
@@ -85,7 +85,17 @@ def everything(world_a):
     )
     document = DocumentFactory(booking=booking)
     discount = DiscountFactory(tenant=tenant)
-    prepurchase = PrepurchaseFactory(account=account, price_list=price_list)
+    prepurchase = PrepurchaseFactory(account=account, price_list=price_list, unit="training_units")
+    # An expired charge, so the agreement page shows its Extend and Write off forms.
+    prepurchase_charge = PrepurchaseEntry.objects.create(
+        tenant=tenant,
+        agreement=prepurchase,
+        kind="charge",
+        amount=Decimal("10"),
+        delta=Decimal("10"),
+        entry_date=datetime.date(2026, 1, 5),
+        expires_on=datetime.date(2026, 6, 30),
+    )
     project = ProjectFactory(account=account, booking=booking)
     event = EventFactory(project=project, product=course, end_date=datetime.date(2026, 3, 2))
     registrations = [
@@ -129,6 +139,7 @@ def everything(world_a):
         "document": document,
         "discount": discount,
         "prepurchase": prepurchase,
+        "prepurchase_charge": prepurchase_charge,
         "project": project,
         "event": event,
         "registration": registrations[2],
@@ -187,6 +198,8 @@ PAGES = {
     "agreements:prepurchase-create": lambda e: [{}],
     "agreements:prepurchase-detail": lambda e: [{"pk": e["prepurchase"].pk}],
     "agreements:prepurchase-edit": lambda e: [{"pk": e["prepurchase"].pk}],
+    "agreements:prepurchase-charge-extend": lambda e: [{"pk": e["prepurchase_charge"].pk}],
+    "agreements:prepurchase-charge-write-off": lambda e: [{"pk": e["prepurchase_charge"].pk}],
     "projects:project-list": lambda e: [{}],
     "projects:project-options": lambda e: [{}],
     "projects:project-create": lambda e: [{}],
@@ -477,6 +490,7 @@ def test_every_form_survives_extreme_values(everything, client_for):
         f"/{slug}/projects/{project}/items/new/",
         f"/{slug}/projects/{project}/registrations/{everything['registration'].pk}/edit/",
         f"/{slug}/prepurchases/{everything['prepurchase'].pk}/",
+        f"/{slug}/prepurchases/charges/{everything['prepurchase_charge'].pk}/extend/",
         f"/{slug}/price-lists/{everything['price_list'].pk}/",
         f"/{slug}/products/new/",
         f"/{slug}/settings/",
