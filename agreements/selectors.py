@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce
 
 from agreements.models import (
     Booking,
+    BookingUplift,
     DiscountAgreement,
     LedgerKind,
     PrepurchaseAgreement,
@@ -14,6 +15,7 @@ from agreements.models import (
     TrainingPackage,
 )
 from agreements.services import invoice_written_uses
+from agreements.uplift import contract_years, uplift_on, year_starts
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=3))
 
@@ -97,3 +99,26 @@ def prepurchase_figures(agreement: PrepurchaseAgreement) -> dict:
         ),
         "available": row.balance + agreement.overdraft_limit,
     }
+
+
+def uplift_schedule(booking: Booking) -> list[dict]:
+    """The booking's contract years from year 2, each with the day it starts, the uplift stated
+    for it (or None), and the compounded uplift its prices carry over the agreed price: what
+    the booking page shows, by the resolver's own rule (`agreements.uplift`)."""
+    rows = list(BookingUplift.objects.filter(booking=booking))
+    by_year = {row.contract_year: row for row in rows}
+    last = max([contract_years(booking), *by_year])
+    schedule = []
+    for year in range(2, last + 1):
+        starts = year_starts(booking, year)
+        uplift = uplift_on(booking, starts, uplifts=rows)
+        schedule.append(
+            {
+                "year": year,
+                "starts": starts,
+                "row": by_year.get(year),
+                "compounded": uplift.percent if uplift else None,
+                "after_end": starts > booking.end_date,
+            }
+        )
+    return schedule

@@ -16,6 +16,7 @@ from agreements.models.contracts import (  # noqa: F401
     Booking,
     BookingDocument,
     BookingStatus,
+    BookingUplift,
     DiscountAgreement,
     DiscountScope,
     Interest,

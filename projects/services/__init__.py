@@ -3,8 +3,10 @@ one module per concern:
 
 - `projects`: projects (defaults, save, status, copy), their documents and purchase orders;
 - `events`: private events;
-- `budgets`: committed volumes, purchase-order values, discount places, the budget policy;
-- `rows`: registrations and items (add, change, status, price overrides).
+- `budgets`: committed volumes, purchase-order values, products on the agreement, discount
+  places, the budget policy;
+- `rows`: registrations and items (add, change, status, price overrides);
+- `settings`: the company's project settings (the budget policy new projects propose).
 
 Which rows can be invoiced, delivery dates and when costs count are in `projects.billing`.
 Callers use the names below.
@@ -13,6 +15,7 @@ Callers use the names below.
 from projects.services.budgets import (
     ACTIVE_REGISTRATION,
     NeedsConfirmation,
+    agreement_problem,
     committed_usage,
     discount_places_used,
     purchase_order_used,
@@ -39,6 +42,7 @@ from projects.services.rows import (
     registrations_add,
     registrations_set_status,
 )
+from projects.services.settings import project_settings_save
 
 __all__ = [
     "ACTIVE_REGISTRATION",
@@ -46,6 +50,7 @@ __all__ = [
     "PROJECT_NUMBER_START",
     "NeedsConfirmation",
     "StatusChange",
+    "agreement_problem",
     "committed_usage",
     "discount_places_used",
     "event_save",
@@ -59,6 +64,7 @@ __all__ = [
     "project_document_upload",
     "project_save",
     "project_set_status",
+    "project_settings_save",
     "purchase_order_save",
     "purchase_order_used",
     "registration_update",

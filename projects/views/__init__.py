@@ -1,6 +1,7 @@
 """The pages of projects, one module per part: `pages` (list, form, detail, status, copy),
 `tab_contexts` (what each tab shows), `rows` (events, registrations, items, purchase orders,
-the registrations import) and `documents`. Views parse, call a service or selector, render."""
+the registrations import), `documents` and `settings` (the company's project settings). Views
+parse, call a service or selector, render."""
 
 from projects.views.documents import (
     ProjectDocumentDeleteView,
@@ -25,6 +26,7 @@ from projects.views.rows import (
     RegistrationEditView,
     RegistrationImportView,
 )
+from projects.views.settings import ProjectSettingsView
 from projects.views.tab_contexts import (
     account_projects_context,
     booking_projects_context,
@@ -46,6 +48,7 @@ __all__ = [
     "ProjectFormView",
     "ProjectListView",
     "ProjectOptionsView",
+    "ProjectSettingsView",
     "ProjectStatusView",
     "PurchaseOrderFormView",
     "RegistrationAddView",
