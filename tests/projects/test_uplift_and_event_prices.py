@@ -302,6 +302,8 @@ def test_the_event_form_sets_the_events_price(deal, project, world_a, client_for
     with activate(deal["tenant"]):
         saved = PrivateEvent.objects.get(title="Evening run")
     assert saved.unit_price == Decimal("725.50")
+    events = client_for(world_a.staff).get(url("projects:project-tab", pk=project.pk, tab="events"))
+    assert "event's price €725.50" in events.content.decode()
     (registration,) = register(deal, project, saved)
     assert (registration.unit_price, registration.price_source) == (Decimal("725.50"), "event")
     with activate(deal["tenant"]):
