@@ -5,6 +5,7 @@ from agreements import services
 from agreements.models import (
     Booking,
     BookingDocument,
+    BookingUplift,
     DiscountAgreement,
     Interest,
     PrepurchaseAgreement,
@@ -75,6 +76,23 @@ class InterestInline(TenantInline, admin.TabularInline):
         )
 
 
+class UpliftInline(TenantInline, admin.TabularInline):
+    """A booking's yearly price uplifts change together, through one audited service."""
+
+    model = BookingUplift
+    extra = 0
+    service = delete_service = services.booking_uplifts_update
+
+    def save_rows(self, request, tenant, parent, formset):
+        services.booking_uplifts_update(
+            tenant=tenant,
+            by=request.user,
+            booking=parent,
+            changed=formset.save(commit=False),
+            deleted=formset.deleted_objects,
+        )
+
+
 @admin.register(Booking)
 class BookingAdmin(ServiceSaveAdmin):
     list_display = ["number", "name", "account", "status", "start_date", "end_date", "currency"]
@@ -83,7 +101,7 @@ class BookingAdmin(ServiceSaveAdmin):
     list_select_related = ["account"]
     readonly_fields = ["number"]
     autocomplete_fields = ["account"]
-    inlines = [InterestInline]
+    inlines = [InterestInline, UpliftInline]
     service, service_argument = services.booking_save, "booking"
 
 

@@ -7,7 +7,7 @@ class AgreementsConfig(AppConfig):
 
     def ready(self):
         from accounts.platform.tabs import Tab, account_tabs
-        from agreements import cancellation_views, views
+        from agreements import cancellation_views, uplift_views, views
         from agreements.tabs import booking_tabs
 
         account_tabs.register(
@@ -38,6 +38,16 @@ class AgreementsConfig(AppConfig):
                 icon="bi-tags",
                 template_name="agreements/tabs/booking_interests.html",
                 get_context=views.booking_interests_context,
+            )
+        )
+        booking_tabs.register(
+            Tab(
+                key="uplifts",
+                label="Price uplift",
+                order=15,
+                icon="bi-graph-up-arrow",
+                template_name="agreements/tabs/booking_uplifts.html",
+                get_context=uplift_views.booking_uplifts_context,
             )
         )
         booking_tabs.register(

@@ -11,6 +11,7 @@ from accounts.platform.money import currency_choices, round_money
 from agreements.models import (
     BillingMoment,
     Booking,
+    BookingUplift,
     DiscountAgreement,
     Interest,
     PrepurchaseAgreement,
@@ -253,6 +254,40 @@ class BaseInterestFormSet(BaseModelFormSet):
 
 InterestFormSet = modelformset_factory(
     Interest, form=InterestForm, formset=BaseInterestFormSet, extra=1, can_delete=True
+)
+
+
+class UpliftForm(ModelForm):
+    class Meta:
+        model = BookingUplift
+        fields = ["contract_year", "percent", "index_percent", "notes"]
+
+
+class BaseUpliftFormSet(BaseModelFormSet):
+    """A booking's yearly price uplifts, edited in place like its agreed prices."""
+
+    def __init__(self, *args, booking, **kwargs):
+        self.booking = booking
+        super().__init__(*args, queryset=BookingUplift.objects.filter(booking=booking), **kwargs)
+        for form in self.forms:
+            form.instance.booking = booking
+            form.instance.tenant_id = booking.tenant_id
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            year = form.cleaned_data.get("contract_year")
+            if year is not None:
+                if year in seen:
+                    form.add_error("contract_year", f"Year {year} is listed twice.")
+                seen.add(year)
+
+
+UpliftFormSet = modelformset_factory(
+    BookingUplift, form=UpliftForm, formset=BaseUpliftFormSet, extra=1, can_delete=True
 )
 
 

@@ -1,8 +1,12 @@
 """Price resolution and discounts (DESIGN.md, "Prices" and "Discount agreements").
 
-A unit price comes from, in this order: the booking's interest for the product, the booking's
-price list, the product's default price. A discount agreement then takes off its percentage.
-Amounts are never converted between currencies: a mismatch is an error that says what to add.
+A unit price comes from, in this order: the booking's interest for the product, the event's own
+price (a registration's event, in the project's currency), the booking's price list, the
+product's default price. A price from the booking (interest or price list) carries the booking's
+yearly uplift for the contract year of the row's delivery date (`agreements.uplift`); the event's
+price and the default price never do. A discount agreement then takes off its percentage, from
+the uplifted price. Amounts are never converted between currencies: a mismatch is an error that
+says what to add.
 
 A registration paid from a prepurchase agreement is priced by the agreement instead
 (`resolve_prepurchase_price`): its price list at its prices, less its own discount; registering
@@ -23,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from accounts.models import Account
-from accounts.platform.money import round_money
+from accounts.platform.money import format_percent, round_money
 from accounts.platform.registry import Hook
 from agreements.models import (
     Booking,
@@ -37,19 +41,39 @@ from agreements.models import (
     PriceListEntry,
     Product,
 )
+from agreements.uplift import Uplift, uplift_on
 
 
 class PriceSource:
     INTEREST = "interest"
+    EVENT = "event"
     PRICE_LIST = "price_list"
     PRODUCT_DEFAULT = "product_default"
     PREPURCHASE = "prepurchase"
     LABELS = {
         INTEREST: "agreed price of the booking",
+        EVENT: "event's price",
         PRICE_LIST: "booking's price list",
         PRODUCT_DEFAULT: "product's default price",
         PREPURCHASE: "prepurchase agreement's price list",
     }
+    # The sources that carry the booking's yearly uplift, and how an uplifted one is named.
+    UPLIFTED = {INTEREST: "agreed price", PRICE_LIST: "booking's price list"}
+
+
+def price_source_label(
+    source: str, contract_year: int | None = None, uplift_percent: Decimal | None = None
+) -> str:
+    """Where a price came from, as people read it: "agreed price of the booking", or with an
+    uplift "agreed price year 2, +3.5 %". Quotes and stored rows both say it with this."""
+    label = PriceSource.LABELS.get(source, source or "—")
+    if contract_year is None or uplift_percent is None or source not in PriceSource.UPLIFTED:
+        return label
+    sign = "−" if uplift_percent < 0 else "+"
+    return (
+        f"{PriceSource.UPLIFTED[source]} year {contract_year}, "
+        f"{sign}{format_percent(abs(uplift_percent))} %"
+    )
 
 
 @dataclass(frozen=True)
@@ -58,10 +82,21 @@ class PriceQuote:
     currency: str
     source: str
     discounts: list[DiscountAgreement] = field(default_factory=list)
+    uplift: Uplift | None = None  # the booking's yearly uplift included in `unit_price`
 
     @property
     def source_label(self) -> str:
-        return PriceSource.LABELS[self.source]
+        if self.uplift is None:
+            return price_source_label(self.source)
+        return price_source_label(self.source, self.uplift.contract_year, self.uplift.percent)
+
+    @property
+    def contract_year(self) -> int | None:
+        return self.uplift.contract_year if self.uplift else None
+
+    @property
+    def uplift_percent(self) -> Decimal | None:
+        return self.uplift.percent if self.uplift else None
 
     @property
     def best_discount(self) -> DiscountAgreement | None:
@@ -86,11 +121,22 @@ def resolve_price(
     booking: Booking | None = None,
     currency: str | None = None,
     event_discount_ids: Iterable[int] = (),
+    delivery_date: datetime.date | None = None,
+    event=None,
 ) -> PriceQuote:
-    """The unit price of `product` for `account` on `on_date`, where it came from, and the
-    discount agreements that apply. `currency` (e.g. the project's) must match if given."""
+    """The unit price of `product` for `account`, where it came from, and the discount
+    agreements that apply. `currency` (e.g. the project's) must match if given.
+
+    `on_date` (the day the row is requested) decides which price lists and discounts are valid;
+    `delivery_date` (`projects.billing.delivery_date`; `on_date` when not given) decides the
+    contract year whose uplift a booking's price carries. `event` is a registration's private
+    event (`projects.PrivateEvent`, read by its `unit_price`, `product_id` and
+    `discount_agreement_id`): its own price comes after the booking's agreed price and before
+    the booking's price list, and its one-event discount applies."""
     if booking is not None and booking.tenant_id != account.tenant_id:
         raise ValidationError("The booking belongs to another company.")
+    if event is not None and event.product_id != product.pk:
+        raise ValidationError(f"That event is not a run of {product}: choose one of its events.")
     wanted = currency or (booking.currency if booking else product.currency)
     if booking is not None and booking.currency != wanted:
         raise ValidationError(
@@ -102,12 +148,19 @@ def resolve_price(
         interest = Interest.objects.filter(booking=booking, product=product).first()
         if interest is not None:
             quote = (interest.unit_price, PriceSource.INTEREST)
-        elif booking.price_list_id and booking.price_list.is_valid_on(on_date):
-            entry = PriceListEntry.objects.filter(
-                price_list_id=booking.price_list_id, product=product
-            ).first()
-            if entry is not None:
-                quote = (entry.unit_price, PriceSource.PRICE_LIST)
+    if quote is None and event is not None and event.unit_price is not None:
+        quote = (event.unit_price, PriceSource.EVENT)
+    if (
+        quote is None
+        and booking is not None
+        and booking.price_list_id
+        and booking.price_list.is_valid_on(on_date)
+    ):
+        entry = PriceListEntry.objects.filter(
+            price_list_id=booking.price_list_id, product=product
+        ).first()
+        if entry is not None:
+            quote = (entry.unit_price, PriceSource.PRICE_LIST)
     if quote is None:
         if product.currency != wanted:
             raise ValidationError(
@@ -115,19 +168,43 @@ def resolve_price(
                 f"in {wanted}: add it to the booking's interests or price list."
             )
         quote = (product.default_price, PriceSource.PRODUCT_DEFAULT)
+    price, source = quote
+    uplift = None
+    if source in PriceSource.UPLIFTED:
+        uplift = uplift_on(booking, delivery_date or on_date)
+        if uplift is not None:
+            price = Decimal(price) * uplift.factor
     price_list_id = booking.price_list_id if booking is not None else None
+    event_ids = list(event_discount_ids)
+    if (
+        event is not None
+        and event.discount_agreement_id
+        and event.discount_agreement_id not in event_ids
+    ):
+        event_ids.append(event.discount_agreement_id)
     discounts = eligible_discounts(
         account=account,
         product=product,
         on_date=on_date,
         price_list_id=price_list_id,
-        event_discount_ids=event_discount_ids,
+        event_discount_ids=event_ids,
     )
     return PriceQuote(
-        unit_price=round_money(quote[0], wanted),
+        unit_price=round_money(price, wanted),
         currency=wanted,
-        source=quote[1],
+        source=source,
         discounts=discounts,
+        uplift=uplift,
+    )
+
+
+def is_on_agreement(booking: Booking, product: Product) -> bool:
+    """Whether `product` is on the framework agreement: agreed on the booking (an interest) or
+    on the booking's price list. What the budget policy checks rows against (issue 14)."""
+    if Interest.objects.filter(booking=booking, product=product).exists():
+        return True
+    return bool(booking.price_list_id) and (
+        PriceListEntry.objects.filter(price_list_id=booking.price_list_id, product=product).exists()
     )
 
 

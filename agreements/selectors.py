@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.platform.registry import Hook
 from agreements.models import (
     Booking,
+    BookingUplift,
     DiscountAgreement,
     LedgerKind,
     PrepurchaseAgreement,
@@ -30,6 +31,7 @@ from agreements.models import (
     Product,
     TrainingPackage,
 )
+from agreements.uplift import contract_years, uplift_on, year_starts
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=3))
 
@@ -214,3 +216,26 @@ def prepurchase_charges(
         charge.expired = charge.remainder if charge.lapsed else Decimal("0")
         charge.available = Decimal("0") if charge.lapsed else charge.remainder
     return rows
+
+
+def uplift_schedule(booking: Booking) -> list[dict]:
+    """The booking's contract years from year 2, each with the day it starts, the uplift stated
+    for it (or None), and the compounded uplift its prices carry over the agreed price: what
+    the booking page shows, by the resolver's own rule (`agreements.uplift`)."""
+    rows = list(BookingUplift.objects.filter(booking=booking))
+    by_year = {row.contract_year: row for row in rows}
+    last = max([contract_years(booking), *by_year])
+    schedule = []
+    for year in range(2, last + 1):
+        starts = year_starts(booking, year)
+        uplift = uplift_on(booking, starts, uplifts=rows)
+        schedule.append(
+            {
+                "year": year,
+                "starts": starts,
+                "row": by_year.get(year),
+                "compounded": uplift.percent if uplift else None,
+                "after_end": starts > booking.end_date,
+            }
+        )
+    return schedule

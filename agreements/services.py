@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.platform import documents
+from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.importing import ImportReport
 from accounts.platform.money import round_money
@@ -15,6 +16,7 @@ from accounts.platform.sequences import next_number
 from agreements.models import (
     Booking,
     BookingDocument,
+    BookingUplift,
     DiscountAgreement,
     Interest,
     PriceList,
@@ -41,6 +43,7 @@ from agreements.prepurchases import (  # noqa: F401  (re-exported)
     prepurchase_use,
 )
 from agreements.resources import PriceListEntryResource
+from agreements.uplift import contract_years, year_starts
 
 BOOKING_NUMBER_START = 1
 
@@ -131,6 +134,70 @@ def booking_interests_update(
         interest.booking = booking
         interest.unit_price = round_money(interest.unit_price, booking.currency)
         _save(tenant, interest, interest.product)
+
+
+def _uplift_values(rows) -> dict:
+    """What an audit entry records of a booking's uplifts: per contract year, the percentage,
+    the index cap and what is applied."""
+    return {
+        f"year {row.contract_year}": (
+            f"{row.percent} %"
+            + (f", index {row.index_percent} %" if row.index_percent is not None else "")
+            + f" → {row.applied_percent} %"
+        )
+        for row in sorted(rows, key=lambda row: row.contract_year)
+    }
+
+
+@transaction.atomic
+def booking_uplifts_update(
+    *,
+    tenant,
+    by,
+    booking: Booking,
+    changed: Iterable[BookingUplift],
+    deleted: Iterable[BookingUplift] = (),
+) -> list[BookingUplift]:
+    """Save the booking's yearly price uplifts in one go (all of them, or none), audited.
+
+    An uplift names a contract year from 2 to the last year the booking's term opens. Rows
+    already priced keep their prices: an uplift prices the registrations and items added from
+    then on (and an issued invoice never changes)."""
+    require_active(tenant)
+    check_tenant(tenant, booking)
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    before = list(BookingUplift.objects.filter(booking=booking))
+    last_year = contract_years(booking)
+    for uplift in deleted:
+        if uplift.booking_id != booking.pk:
+            raise ValidationError("That uplift belongs to another booking.")
+        uplift.delete()
+    for uplift in changed:
+        if uplift.pk and uplift.booking_id != booking.pk:
+            raise ValidationError("That uplift belongs to another booking.")
+        uplift.booking = booking
+        if uplift.contract_year is not None and uplift.contract_year > last_year:
+            raise ValidationError(
+                {
+                    "contract_year": f"{booking} runs {last_year} contract year"
+                    f"{'s' if last_year != 1 else ''} ({booking.start_date:%d %b %Y} to "
+                    f"{booking.end_date:%d %b %Y}): year {uplift.contract_year} would start on "
+                    f"{year_starts(booking, uplift.contract_year):%d %b %Y}, after it ends. "
+                    "Choose an earlier year, or extend the booking first."
+                }
+            )
+        _save(tenant, uplift, booking)
+    after = list(BookingUplift.objects.filter(booking=booking))
+    if _uplift_values(before) != _uplift_values(after):
+        audit(
+            tenant=tenant,
+            actor=by,
+            action="price uplifts changed",
+            obj=booking,
+            before=_uplift_values(before),
+            after=_uplift_values(after),
+        )
+    return after
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements import cancellation_views, prepurchase_views, views
+from agreements import cancellation_views, prepurchase_views, uplift_views, views
 
 app_name = "agreements"
 
@@ -29,6 +29,11 @@ urlpatterns = [
         "bookings/<int:pk>/interests/save/",
         views.BookingInterestsView.as_view(),
         name="booking-interests",
+    ),
+    path(
+        "bookings/<int:pk>/uplifts/save/",
+        uplift_views.BookingUpliftsView.as_view(),
+        name="booking-uplifts",
     ),
     path(
         "bookings/<int:pk>/documents/upload/",

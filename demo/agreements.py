@@ -15,6 +15,7 @@ from agreements import services
 from agreements.models import (
     Booking,
     BookingStatus,
+    BookingUplift,
     ChargeValidity,
     DiscountAgreement,
     DiscountScope,
@@ -252,6 +253,7 @@ def build(tenant, *, user, rng: random.Random) -> None:
             status=BookingStatus.DRAFT,
         ),
     ]
+    _uplifts(tenant, user, bookings[0])
     for booking in bookings[:4]:
         services.document_upload(
             tenant=tenant,
@@ -431,3 +433,26 @@ def _booking(
         )
     services.booking_interests_update(tenant=tenant, by=user, booking=booking, changed=interests)
     return booking
+
+
+def _uplifts(tenant, user, booking):
+    """Issue 14: the Meridian framework's prices rise on each anniversary of its start (1 January):
+    +3.5 % in year 2 (2026), and in year 3 (2027) 4 % capped by the CPI, entered by hand at
+    2.8 %. Its year-2 registrations and items are priced with the uplift ("agreed price year 2,
+    +3.5 %"); the year-1 project's keep the agreed prices."""
+    services.booking_uplifts_update(
+        tenant=tenant,
+        by=user,
+        booking=booking,
+        changed=[
+            BookingUplift(
+                contract_year=2, percent=Decimal("3.5"), notes="Fixed uplift, clause 7.2"
+            ),
+            BookingUplift(
+                contract_year=3,
+                percent=Decimal("4"),
+                index_percent=Decimal("2.8"),
+                notes="4 %, capped by the CPI (12 months to October 2026)",
+            ),
+        ],
+    )

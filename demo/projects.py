@@ -22,6 +22,7 @@ from projects.models import (
     EventStatus,
     PrivateEvent,
     Project,
+    ProjectSettings,
     ProjectStatus,
     PurchaseOrder,
     RegistrationStatus,
@@ -86,6 +87,7 @@ def build(tenant, *, user, rng: random.Random) -> None:
         .order_by("number")
     )
     today = datetime.date(2026, 11, 1)
+    _company_policy(tenant, user)
     for index, booking in enumerate(bookings):
         learners = _learners(tenant, user, booking.account, rng, 24)
         courses = list(
@@ -131,6 +133,7 @@ def build(tenant, *, user, rng: random.Random) -> None:
             )
         if index == 0:
             _sub_projects(tenant, user, current, courses, learners, rng)
+            _event_price(tenant, user, current, learners)
         if index == 2:
             _past_budget(tenant, user, booking, courses, learners, rng)
     _paid_from_prepurchase(tenant, user, rng)
@@ -442,3 +445,61 @@ def _exempt_apprenticeship(tenant, user, rng):
             ids=[r.pk for r in created],
             status=RegistrationStatus.DELIVERED,
         )
+
+
+def _company_policy(tenant, user):
+    """Issue 14: new projects of the company propose the "Refuse" budget policy (Settings →
+    Project settings); the demo's projects keep the policy they were opened with."""
+    services.project_settings_save(
+        tenant=tenant,
+        by=user,
+        settings=ProjectSettings(default_budget_policy=BudgetPolicy.DISALLOW),
+    )
+
+
+def _event_price(tenant, user, project, learners):
+    """Issue 14: an evening cohort of a course on the booking's price list but not agreed on it,
+    run at the event's own price (520, below the list's 585): its places show "event's price"."""
+    course = Product.objects.filter(code="DATA-101").first()
+    if course is None or project.currency != course.currency:
+        return
+    services.project_save(
+        tenant=tenant,
+        by=user,
+        project=project,
+        product_ids=[*project.products.values_list("product_id", flat=True), course.pk],
+    )
+    day = datetime.date(2026, 6, 16)
+    event = services.event_save(
+        tenant=tenant,
+        by=user,
+        event=PrivateEvent(
+            project=project,
+            product=course,
+            title=f"{course.name} (evening cohort)",
+            start_date=day,
+            end_date=day,
+            venue=VENUES[2],
+            trainer=TRAINERS[2],
+            capacity=10,
+            status=EventStatus.DELIVERED,
+            trainer_fee=Decimal(600),
+            unit_price=Decimal(520),
+        ),
+    )
+    created = services.registrations_add(
+        tenant=tenant,
+        by=user,
+        project=project,
+        event=event,
+        learners=learners[-6:],
+        requested_date=day - datetime.timedelta(days=21),
+        confirm=True,
+    )
+    services.registrations_set_status(
+        tenant=tenant,
+        by=user,
+        project=project,
+        ids=[r.pk for r in created],
+        status=RegistrationStatus.DELIVERED,
+    )

@@ -8,6 +8,7 @@ from projects.models import (
     Project,
     ProjectDocument,
     ProjectProduct,
+    ProjectSettings,
     PurchaseOrder,
     Registration,
 )
@@ -105,3 +106,9 @@ class PurchaseOrderAdmin(ServiceSaveAdmin):
     list_display = ["number", "project", "value_cap"]
     list_select_related = ["project"]
     service, service_argument = services.purchase_order_save, "order"
+
+
+@admin.register(ProjectSettings)
+class ProjectSettingsAdmin(ServiceSaveAdmin):
+    list_display = ["__str__", "default_budget_policy"]
+    service, service_argument = services.project_settings_save, "settings"

@@ -22,6 +22,7 @@ from projects.models import (
     Item,
     PrivateEvent,
     Project,
+    ProjectSettings,
     PurchaseOrder,
     Registration,
     RegistrationStatus,
@@ -171,6 +172,7 @@ class EventForm(TenantFormMixin, forms.ModelForm):
             "venue_cost",
             "other_cost",
             "discount_agreement",
+            "unit_price",
         ]
         widgets = {"start_date": DATE, "end_date": DATE}
 
@@ -192,6 +194,12 @@ class EventForm(TenantFormMixin, forms.ModelForm):
             Row(Column("start_date"), Column("end_date"), Column("status"), Column("capacity")),
             Row(Column("venue"), Column("trainer"), Column("discount_agreement")),
             Row(Column("trainer_fee"), Column("venue_cost"), Column("other_cost")),
+            Row(Column("unit_price", css_class="col-md-4")),
+        )
+        self.fields["unit_price"].help_text = (
+            f"Optional: what a place on this event costs, in {project.currency}. Used when the "
+            "booking has no agreed price for the course, before its price list and the course's "
+            "default price (never uplifted)."
         )
 
 
@@ -409,3 +417,13 @@ class RegistrationTransferForm(Form):
             raise forms.ValidationError("Choose the new learner, the later event, or both.")
         data.setdefault("learner", None)
         return data
+
+
+class ProjectSettingsForm(TenantFormMixin, forms.ModelForm):
+    class Meta:
+        model = ProjectSettings
+        fields = ["default_budget_policy"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(Row(Column("default_budget_policy", css_class="col-md-6")))

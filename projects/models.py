@@ -19,7 +19,7 @@ from agreements.models import (
     ProductKind,
     money_field,
 )
-from agreements.pricing import PriceSource
+from agreements.pricing import price_source_label
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -101,7 +101,7 @@ class Project(TenantOwned):
         choices=BudgetPolicy.choices,
         default=BudgetPolicy.WARNING,
         help_text="What happens when requests go past the booking's committed volumes or a "
-        "purchase order's value.",
+        "purchase order's value, or are for a product not on the agreement.",
     )
     handling_fee_percent = models.DecimalField(
         max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
@@ -206,6 +206,28 @@ class Project(TenantOwned):
             raise ValidationError(errors)
 
 
+class ProjectSettings(TenantOwned):
+    """A company's defaults for new projects (issue 14). At most one row per tenant; without one,
+    `projects.selectors.project_settings` hands out these defaults unsaved."""
+
+    # One row per company: the tenant key itself is one-to-one (and scopes the row as usual).
+    tenant = models.OneToOneField("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
+    default_budget_policy = models.CharField(
+        "budget policy of new projects",
+        max_length=10,
+        choices=BudgetPolicy.choices,
+        default=BudgetPolicy.WARNING,
+        help_text="What a new project proposes when a request goes past the booking's committed "
+        "volumes or a purchase order's value, or is for a product not on the agreement.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "project settings"
+
+    def __str__(self):
+        return "Project settings"
+
+
 class ProjectProduct(TenantOwned):
     """A product the project provides (taken from the booking's agreed prices, editable)."""
 
@@ -289,6 +311,15 @@ class PrivateEvent(TenantOwned):
         related_name="events",
         help_text="A one-event discount agreement that applies to this event.",
     )
+    unit_price = money_field(
+        "event price",
+        null=True,
+        blank=True,
+        validators=NOT_NEGATIVE,
+        help_text="Optional: the price of a place on this event, in the project's currency. "
+        "Used when the booking has no agreed price for the course, before its price list and the "
+        "course's default price.",
+    )
 
     class Meta:
         ordering = ["start_date", "title"]
@@ -347,6 +378,12 @@ class PricedRow(TenantOwned):
     po_reference = models.CharField("purchase-order reference", max_length=60, blank=True)
     unit_price = money_field(validators=NOT_NEGATIVE)
     price_source = models.CharField(max_length=20, blank=True)
+    # The booking's yearly uplift included in `unit_price` (issue 14): the contract year of the
+    # row's delivery date and the compounded uplift over the agreed price; empty without one.
+    price_year = models.PositiveSmallIntegerField("contract year", null=True, blank=True)
+    price_uplift_percent = models.DecimalField(
+        "uplift %", max_digits=8, decimal_places=3, null=True, blank=True
+    )
     price_overridden = models.BooleanField(default=False)
     override_reason = models.CharField(max_length=255, blank=True)
     unit_cost = money_field(default=Decimal("0"), validators=NOT_NEGATIVE)
@@ -366,8 +403,8 @@ class PricedRow(TenantOwned):
 
     @property
     def price_source_label(self) -> str:
-
-        return PriceSource.LABELS.get(self.price_source, self.price_source or "—")
+        """ "agreed price of the booking", "agreed price year 2, +3.5 %", "event's price", …"""
+        return price_source_label(self.price_source, self.price_year, self.price_uplift_percent)
 
 
 class Registration(PricedRow):

@@ -222,6 +222,8 @@ class RegistrationExportResource(SafeResourceBase):
     learner = fields.Field(attribute="learner__full_name", column_name="learner")
     learner_email = fields.Field(attribute="learner__email", column_name="learner_email")
     purchase_order = fields.Field(attribute="purchase_order__number", column_name="purchase_order")
+    # Where the price came from, as the page says it ("agreed price year 2, +3.5 %").
+    price_source = fields.Field(attribute="price_source_label", column_name="price_source")
 
     class Meta:
         model = Registration
@@ -233,6 +235,7 @@ class RegistrationExportResource(SafeResourceBase):
             "places",
             "status",
             "unit_price",
+            "price_source",
             "discount_percent",
             "net_amount",
             "purchase_order",

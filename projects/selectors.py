@@ -21,6 +21,7 @@ from projects.models import (
     Item,
     PrivateEvent,
     Project,
+    ProjectSettings,
     PurchaseOrder,
     Registration,
     RegistrationStatus,
@@ -220,3 +221,8 @@ def purchase_orders_of(project: Project) -> list[PurchaseOrder]:
         order.used = used.get(order.pk, Decimal(0))
         order.remaining = None if order.value_cap is None else order.value_cap - order.used
     return orders
+
+
+def project_settings(tenant) -> ProjectSettings:
+    """The company's project settings: its row, or the defaults (unsaved) when it has none."""
+    return ProjectSettings.objects.filter(tenant=tenant).first() or ProjectSettings(tenant=tenant)

@@ -33,6 +33,23 @@ def short_date(value) -> str:
     return date_format(value, "SHORT_DATE_FORMAT") if value else "—"
 
 
+def price_cell(value, record, currency):
+    """A row's unit price with where it came from ("agreed price year 2, +3.5 %") below it, and
+    the override's reason where it was overridden."""
+    if record.price_overridden:
+        return format_html(
+            '{} <i class="bi bi-pencil-square" title="Overridden: {}"></i>'
+            '<br><small class="text-muted">overridden</small>',
+            money(value, currency),
+            record.override_reason,
+        )
+    return format_html(
+        '{}<br><small class="text-muted">{}</small>',
+        money(value, currency),
+        record.price_source_label,
+    )
+
+
 class ProjectTable(RowsInOnePass, tables.Table):
     """Rows rendered in one pass (`cell_*`; the project list is a hot page)."""
 
@@ -177,13 +194,7 @@ class RegistrationTable(RowsInOnePass, tables.Table):
         return status_badge(record)
 
     def render_unit_price(self, value, record):
-        if record.price_overridden:
-            return format_html(
-                '{} <i class="bi bi-pencil-square" title="Overridden: {}"></i>',
-                money(value, self.currency),
-                record.override_reason,
-            )
-        return money(value, self.currency)
+        return price_cell(value, record, self.currency)
 
     def render_discount_percent(self, value):
         return percent(value) if value else "—"
@@ -277,8 +288,8 @@ class ItemTable(tables.Table):
     def render_quantity(self, value):
         return f"{value.normalize():f}"
 
-    def render_unit_price(self, value):
-        return money(value, self.currency)
+    def render_unit_price(self, value, record):
+        return price_cell(value, record, self.currency)
 
     def render_net_amount(self, value):
         return money(value, self.currency)

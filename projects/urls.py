@@ -7,6 +7,7 @@ app_name = "projects"
 urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="project-list"),
     path("projects/options/", views.ProjectOptionsView.as_view(), name="project-options"),
+    path("projects/settings/", views.ProjectSettingsView.as_view(), name="settings"),
     path("projects/new/", views.ProjectFormView.as_view(), name="project-create"),
     path("projects/<int:pk>/", views.ProjectDetailView.as_view(), name="project-detail"),
     path("projects/<int:pk>/edit/", views.ProjectFormView.as_view(), name="project-edit"),

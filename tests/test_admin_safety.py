@@ -25,10 +25,16 @@ from accounts.platform.models import AuditEntry, Membership, Role, Sequence
 from accounts.platform.sequences import next_number
 from accounts.platform.tenancy import activate, scopes_disabled
 from agreements import services as agreement_services
-from agreements.models import Interest, PrepurchaseEntry
+from agreements.models import BookingUplift, Interest, PrepurchaseEntry
 from invoicing import services as invoicing_services
 from invoicing.models import BillingClaim, ExchangeRate, Invoice, InvoiceRun, InvoicingSettings
-from projects.models import ProjectProduct, PurchaseOrder, Registration, RegistrationStatus
+from projects.models import (
+    ProjectProduct,
+    ProjectSettings,
+    PurchaseOrder,
+    Registration,
+    RegistrationStatus,
+)
 from tests.factories import (
     AccountFactory,
     BankAccountFactory,
@@ -86,6 +92,9 @@ def rows(world_a, world_b, tenant_a):
         booking = BookingFactory(account=account, price_list=price_list)
         Interest.objects.create(
             tenant=tenant, booking=booking, product=product, unit_price=Decimal("900")
+        )
+        BookingUplift.objects.create(
+            tenant=tenant, booking=booking, contract_year=2, percent=Decimal("3.5")
         )
         agreement = PrepurchaseFactory(account=account, price_list=price_list)
         agreement_services.prepurchase_charge(tenant=tenant, by=by, agreement=agreement, amount=5)
@@ -146,6 +155,7 @@ def rows(world_a, world_b, tenant_a):
                     )
                 ],
                 "invoicing.invoicingsettings": [InvoicingSettings.objects.create(tenant=tenant)],
+                "projects.projectsettings": [ProjectSettings.objects.create(tenant=tenant)],
             }
         )
     # Rows of no tenant: platform superusers only.

@@ -58,7 +58,7 @@ def allocate_existing_uses(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_invoices_to_send"),
-        ("agreements", "0003_product_is_goods"),
+        ("agreements", "0004_booking_uplift"),
     ]
 
     operations = [

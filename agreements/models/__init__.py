@@ -18,6 +18,7 @@ from agreements.models.contracts import (  # noqa: F401
     Booking,
     BookingDocument,
     BookingStatus,
+    BookingUplift,
     ChargeValidity,
     DiscountAgreement,
     DiscountScope,

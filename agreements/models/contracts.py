@@ -137,6 +137,61 @@ class Interest(TenantOwned):
         return self.unit_price * self.committed_quantity
 
 
+INDEX_PERCENT = [MinValueValidator(Decimal("-100")), MaxValueValidator(Decimal("100"))]
+
+
+class BookingUplift(TenantOwned):
+    """A booking's yearly price uplift (issue 14): from the anniversary of its start date that
+    opens `contract_year`, its agreed prices (interests and price list) rise by `percent`, or by
+    the index where one is given and is lower. Years compound (`agreements.uplift`)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="uplifts")
+    contract_year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(2), MaxValueValidator(99)],
+        help_text="Year 2 starts on the first anniversary of the booking's start date.",
+    )
+    percent = models.DecimalField("uplift %", max_digits=5, decimal_places=2, validators=PERCENT)
+    index_percent = models.DecimalField(
+        "index cap %",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=INDEX_PERCENT,
+        help_text="The index (e.g. CPI) entered by hand: where it is lower, it is applied.",
+    )
+    notes = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["contract_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "contract_year"],
+                name="uplift_unique_year",
+                violation_error_message="This contract year has an uplift already.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contract_year__gte=2),
+                name="uplift_from_year_two",
+                violation_error_message="Uplifts start in contract year 2.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Year {self.contract_year}: +{format_percent(self.applied_percent)} %"
+
+    @property
+    def applied_percent(self) -> Decimal:
+        """The uplift applied: the percentage, or the index where one is given and is lower."""
+        if self.index_percent is not None and self.index_percent < self.percent:
+            return self.index_percent
+        return self.percent
+
+    @property
+    def is_capped(self) -> bool:
+        return self.index_percent is not None and self.index_percent < self.percent
+
+
 class BookingDocument(StoredDocument):
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="documents")
 

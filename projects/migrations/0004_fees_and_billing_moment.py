@@ -18,7 +18,7 @@ def moment_to_confirmed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0002_billed_quantity'),
+        ('projects', '0003_event_price_and_policy'),
     ]
 
     operations = [

@@ -3,9 +3,11 @@ one module per concern:
 
 - `projects`: projects (defaults, save, status, copy), their documents and purchase orders;
 - `events`: private events;
-- `budgets`: committed volumes, purchase-order values, discount places, the budget policy;
+- `budgets`: committed volumes, purchase-order values, products on the agreement, discount
+  places, the budget policy;
 - `rows`: registrations and items (add, change, status, price overrides);
-- `cancellations`: cancelling, no-shows and transfers under the agreement's terms (fees).
+- `cancellations`: cancelling, no-shows and transfers under the agreement's terms (fees);
+- `settings`: the company's project settings (the budget policy new projects propose).
 
 Which rows can be invoiced, delivery dates and when costs count are in `projects.billing`.
 Callers use the names below.
@@ -14,6 +16,7 @@ Callers use the names below.
 from projects.services.budgets import (
     ACTIVE_REGISTRATION,
     NeedsConfirmation,
+    agreement_problem,
     committed_usage,
     discount_places_used,
     purchase_order_used,
@@ -49,6 +52,7 @@ from projects.services.rows import (
     registrations_add,
     registrations_set_status,
 )
+from projects.services.settings import project_settings_save
 
 __all__ = [
     "ACTIVE_REGISTRATION",
@@ -57,6 +61,7 @@ __all__ = [
     "CancellationQuote",
     "NeedsConfirmation",
     "StatusChange",
+    "agreement_problem",
     "cancellation_quote",
     "committed_usage",
     "deliver_completed_events",
@@ -72,6 +77,7 @@ __all__ = [
     "project_document_upload",
     "project_save",
     "project_set_status",
+    "project_settings_save",
     "purchase_order_save",
     "purchase_order_used",
     "registration_cancel",

@@ -1,5 +1,6 @@
-"""Budgets: the booking's committed volumes, purchase orders' values and discount places used,
-and what the project's budget policy does when a request goes past them."""
+"""Budgets: the booking's committed volumes, purchase orders' values, the products on the
+agreement and discount places used, and what the project's budget policy does when a request
+goes past them or is for a product outside the agreement."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from agreements.models import (
     DiscountAgreement,
     Interest,
 )
+from agreements.pricing import is_on_agreement
 from projects.models import (
     BudgetPolicy,
     Item,
@@ -67,14 +69,38 @@ def purchase_order_used(order: PurchaseOrder) -> Decimal:
     return purchase_order_usage([order.pk]).get(order.pk, Decimal(0))
 
 
+def agreement_problem(project: Project, product) -> str | None:
+    """Why a row of `product` is outside the project's framework agreement, or None: with a
+    booking, the product must be agreed on it (an interest) or on its price list."""
+    if not project.booking_id or is_on_agreement(project.booking, product):
+        return None
+    booking = project.booking
+    where = "the agreed prices" + (
+        f" or to its price list {booking.price_list.name}" if booking.price_list_id else ""
+    )
+    return (
+        f"{product.code} is not on the agreement {booking}: add it to {where}, or choose a "
+        "product that is."
+    )
+
+
 def budget_problems(
     project: Project,
     product,
     quantity: Decimal,
     value: Decimal,
     purchase_order: PurchaseOrder | None,
+    *,
+    check_agreement: bool = True,
 ) -> list[str]:
+    """What a request of `quantity` of `product` worth `value` runs into under the project's
+    budget: a product outside the agreement (unless `check_agreement` is off), the booking's
+    committed volume, the purchase order's cap. `apply_budget_policy` decides what happens."""
     problems = []
+    if check_agreement:
+        outside = agreement_problem(project, product)
+        if outside:
+            problems.append(outside)
     committed, used = committed_usage(project, product.pk)
     if committed is not None and used + quantity > committed:
         problems.append(

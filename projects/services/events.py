@@ -23,7 +23,8 @@ from projects.models import (
 
 @transaction.atomic
 def event_save(*, tenant, by, event: PrivateEvent) -> PrivateEvent:
-    """Create or update a private event; an event without a title takes its course's name."""
+    """Create or update a private event; an event without a title takes its course's name. Its
+    own price (optional) prices the registrations added from then on (`agreements.pricing`)."""
     require_active(tenant)
     event.tenant = tenant
     check_tenant(tenant, event.project, event.product, event.discount_agreement)
@@ -36,6 +37,8 @@ def event_save(*, tenant, by, event: PrivateEvent) -> PrivateEvent:
         )
     for field in ("trainer_fee", "venue_cost", "other_cost"):
         setattr(event, field, round_money(getattr(event, field), event.project.currency))
+    if event.unit_price is not None:  # the event's own price, in the project's currency
+        event.unit_price = round_money(event.unit_price, event.project.currency)
     event.full_clean()
     event.save()
     return event

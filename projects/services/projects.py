@@ -28,6 +28,7 @@ from projects.models import (
     PurchaseOrder,
     Registration,
 )
+from projects.selectors import project_settings
 
 PROJECT_NUMBER_START = 1001
 
@@ -47,14 +48,15 @@ def project_defaults(
     signed one, with its dates (and its name when it was given); and the currency the project
     will be priced in, by the same rule as `project_save` (`apply_defaults`). The billing
     account, contact, e-mail and region are left for `project_save` to fill from the customer
-    finally chosen, so that changing the customer on the form never keeps another's."""
+    finally chosen, so that changing the customer on the form never keeps another's. The budget
+    policy is the company's default (`ProjectSettings`), whatever the customer."""
+    proposed = {"budget_policy": project_settings(tenant).default_budget_policy}
     if booking is not None and (
         account is None or booking.account_id not in (account.pk, account.parent_id)
     ):
         account = booking.account
     if account is None:
-        return {}
-    proposed = {}
+        return proposed
     if booking is not None:
         proposed["name"] = booking.name
     else:

@@ -22,7 +22,7 @@ from agreements.models import (
     ProductKind,
 )
 from agreements.pricing import check_places, resolve_prepurchase_price, resolve_price
-from projects.billing import COSTED_STATUSES
+from projects.billing import COSTED_STATUSES, delivery_date
 from projects.models import (
     Item,
     PrivateEvent,
@@ -132,7 +132,8 @@ def registrations_add(
             on_date=day,
             booking=project.booking,
             currency=project.currency,
-            event_discount_ids=[event.discount_agreement_id] if event.discount_agreement_id else [],
+            event=event,
+            delivery_date=delivery_date(Registration(event=event)),
         )
         if discount_agreement is AUTO:
             discount = quote.best_discount
@@ -168,7 +169,15 @@ def registrations_add(
     value = line_net(total_places, quote.unit_price, discount_percent, project.currency)
     apply_budget_policy(
         project,
-        budget_problems(project, event.product, Decimal(total_places), value, purchase_order),
+        budget_problems(
+            project,
+            event.product,
+            Decimal(total_places),
+            value,
+            purchase_order,
+            # A place paid from a prepurchase agreement is priced and covered by that agreement.
+            check_agreement=prepurchase is None,
+        ),
         warnings,
     )
     if warnings and not confirm:
@@ -187,6 +196,8 @@ def registrations_add(
             po_reference=po_reference.strip(),
             unit_price=quote.unit_price,
             price_source=quote.source,
+            price_year=quote.contract_year,
+            price_uplift_percent=quote.uplift_percent,
             discount_agreement=discount,
             discount_percent=discount_percent,
             prepurchase=prepurchase,
@@ -350,12 +361,16 @@ def item_add(
         on_date=date,
         booking=project.booking,
         currency=project.currency,
+        delivery_date=delivery_date(Item(date=date)),
     )
     value = line_net(quantity, quote.unit_price, 0, project.currency) if billable else 0
     warnings: list[str] = []
     apply_budget_policy(
         project,
-        budget_problems(project, product, quantity, Decimal(value), purchase_order),
+        # A non-billable item costs the customer nothing: it is not held against the agreement.
+        budget_problems(
+            project, product, quantity, Decimal(value), purchase_order, check_agreement=billable
+        ),
         warnings,
     )
     if warnings and not confirm:
@@ -373,6 +388,8 @@ def item_add(
         notes=notes,
         unit_price=quote.unit_price,
         price_source=quote.source,
+        price_year=quote.contract_year,
+        price_uplift_percent=quote.uplift_percent,
         unit_cost=round_money(product.unit_cost, project.currency),
         net_amount=line_net(quantity, quote.unit_price, 0, project.currency),
     )

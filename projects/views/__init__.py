@@ -1,7 +1,7 @@
 """The pages of projects, one module per part: `pages` (list, form, detail, status, copy),
 `tab_contexts` (what each tab shows), `rows` (events, registrations, items, purchase orders,
-the registrations import), `cancellations` (cancel, no-show, transfer) and
-`documents`. Views parse, call a service or selector, render."""
+the registrations import), `cancellations` (cancel, no-show, transfer), `documents` and
+`settings` (the company's project settings). Views parse, call a service or selector, render."""
 
 from projects.views.cancellations import RegistrationCancelView, RegistrationTransferView
 from projects.views.documents import (
@@ -27,6 +27,7 @@ from projects.views.rows import (
     RegistrationEditView,
     RegistrationImportView,
 )
+from projects.views.settings import ProjectSettingsView
 from projects.views.tab_contexts import (
     account_projects_context,
     booking_projects_context,
@@ -48,6 +49,7 @@ __all__ = [
     "ProjectFormView",
     "ProjectListView",
     "ProjectOptionsView",
+    "ProjectSettingsView",
     "ProjectStatusView",
     "PurchaseOrderFormView",
     "RegistrationAddView",

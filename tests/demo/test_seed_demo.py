@@ -335,3 +335,38 @@ def test_seeding_again_adds_no_second_bank_account_or_legal_change(db):
     assert northwind.invoice_phone == "+44 20 0000 0000"  # an existing company is left alone
     with activate(northwind):
         assert sorted(BankAccount.objects.values_list("iban", flat=True)) == banks
+
+
+# --- Issue 14: uplifts, event prices, the company's budget policy ---------------------------------
+
+
+def test_the_demo_shows_price_uplifts_event_prices_and_the_default_policy(db):
+    from decimal import Decimal
+
+    from agreements.models import BookingUplift
+    from projects import services as project_services
+    from projects.models import Item, ProjectSettings, Registration
+
+    call_command("seed_demo", stdout=StringIO())
+    northwind = Tenant.objects.get(slug="northwind")
+    with activate(northwind):
+        uplifts = BookingUplift.objects.select_related("booking")
+        assert {(u.contract_year, u.applied_percent, u.is_capped) for u in uplifts} == {
+            (2, Decimal("3.5"), False),
+            (3, Decimal("2.8"), True),
+        }
+        booking = uplifts.first().booking
+        uplifted = Registration.objects.filter(
+            project__booking=booking, price_source="interest", price_year=2
+        )
+        assert uplifted.exists()
+        assert uplifted.first().price_source_label == "agreed price year 2, +3.5 %"
+        # The year-1 project of the same booking keeps the agreed prices.
+        assert Registration.objects.filter(
+            project__booking=booking, price_source="interest", price_year__isnull=True
+        ).exists()
+        assert Item.objects.filter(project__booking=booking, price_year=2).exists()
+        evening = Registration.objects.filter(price_source="event", status="delivered")
+        assert evening.count() == 6 and {r.unit_price for r in evening} == {520}
+        assert ProjectSettings.objects.get().default_budget_policy == "disallow"
+        assert project_services.project_defaults(tenant=northwind)["budget_policy"] == "disallow"

@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.platform.tabs import account_tabs
 from accounts.platform.tenancy import activate
-from agreements.models import Interest, PrepurchaseEntry
+from agreements.models import BookingUplift, Interest, PrepurchaseEntry
 from agreements.tabs import booking_tabs
 from invoicing import services as invoicing_services
 from invoicing.models import InvoiceRun, RunStatus
@@ -82,6 +82,9 @@ def everything(world_a):
     booking = BookingFactory(account=account, price_list=price_list)
     Interest.objects.create(
         tenant=tenant, booking=booking, product=course, unit_price=Decimal("1200")
+    )
+    BookingUplift.objects.create(
+        tenant=tenant, booking=booking, contract_year=2, percent=Decimal("3.5")
     )
     document = DocumentFactory(booking=booking)
     discount = DiscountFactory(tenant=tenant)
@@ -202,6 +205,7 @@ PAGES = {
     "agreements:prepurchase-charge-write-off": lambda e: [{"pk": e["prepurchase_charge"].pk}],
     "projects:project-list": lambda e: [{}],
     "projects:project-options": lambda e: [{}],
+    "projects:settings": lambda e: [{}],
     "projects:project-create": lambda e: [{}],
     "projects:project-detail": lambda e: [{"pk": e["project"].pk}],
     "projects:project-edit": lambda e: [{"pk": e["project"].pk}],
@@ -243,6 +247,7 @@ SKIPPED = {
     "agreements:pricelist-export",
     "agreements:booking-interests",
     "agreements:booking-terms-remove",
+    "agreements:booking-uplifts",
     "agreements:document-upload",
     "agreements:document-download",
     "agreements:document-delete",

@@ -128,6 +128,7 @@ def test_the_form_proposes_the_given_booking_with_its_customer_name_and_dates(de
         "start_date": booking.start_date,
         "end_date": booking.end_date,
         "currency": "EUR",
+        "budget_policy": "warning",  # the company's default (no project settings saved)
     }
 
 
