@@ -463,6 +463,10 @@ def _item_name(line) -> str:
     """BT-153: short; the full text goes to the description (BT-154)."""
     if line.kind == LineKind.HANDLING_FEE:
         return "Handling fee"
+    if line.kind == LineKind.DEPOSIT:
+        return "Deposit"
+    if line.kind == LineKind.DEPOSIT_DEDUCTION:  # negative: a positive price, quantity -1
+        return "Deposit deducted"
     title = line.event_title or line.description.split("\n", 1)[0]
     return title[:100] or line.product_code or "Item"
 
