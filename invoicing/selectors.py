@@ -69,14 +69,17 @@ def invoice_detail(invoice: Invoice) -> dict:
     notes and the history of the invoice."""
 
     lines = list(
-        invoice.lines.select_related("registration", "item", "credited_line").prefetch_related(
-            "credited_by"
-        )
+        invoice.lines.select_related(
+            "registration", "item", "credited_line", "deposit__invoice"
+        ).prefetch_related("credited_by")
     )
     previous = previously_invoiced(lines, exclude=invoice) if invoice.is_draft else {}
     for line in lines:
         line.previous = previous.get(line.registration_id, [])
         line.is_credited = bool(line.credited_by.all())
+        # A draft's line of a registration or item is adjusted; a fee, a deposit or a
+        # deduction follows from the others.
+        line.adjustable = line.kind not in (LineKind.HANDLING_FEE, *ADVANCE_KINDS)
     return {
         "invoice": invoice,
         "lines": lines,

@@ -99,8 +99,9 @@ def _number(value, what: str) -> Decimal | None:
 
 
 def deposit_plan(*, tenant, project: Project, amount=None, percent=None) -> DepositPlan:
-    """The deposit invoice an amount or a percentage of the committed value makes (refused with
-    a message when it cannot be invoiced). Writes nothing."""
+    """The deposit invoice an amount or a percentage of the committed value makes, refused with
+    a message when it cannot be invoiced (past the maximum billing amount too). Writes
+    nothing: what the confirmation shows, and what `deposit_create` drafts."""
     check_tenant(tenant, project)
     problem = project_problem(project)
     if problem:
@@ -130,6 +131,7 @@ def deposit_plan(*, tenant, project: Project, amount=None, percent=None) -> Depo
         description = f"Deposit on {project.code} {project.name}"
     if amount <= 0:
         raise ValidationError(f"A deposit comes to more than 0.00 {currency}.")
+    check_deposit_cap(project, amount)
     treatment = deposit_treatment(project, vat.context(tenant, project.billing_account))
     line = InvoiceLine(net=amount)
     treatment.apply(line)
@@ -147,14 +149,14 @@ def deposit_plan(*, tenant, project: Project, amount=None, percent=None) -> Depo
 @transaction.atomic
 def deposit_create(*, tenant, by, project: Project, amount=None, percent=None) -> Invoice:
     """Draft a deposit invoice on the project (see `deposit_plan`); it is issued like any
-    invoice. Refused past the project's maximum billing amount (`check_deposit_cap`)."""
+    invoice. Refused past the project's maximum billing amount (`check_deposit_cap`), checked
+    with the project's row locked."""
     require_active(tenant)
     check_tenant(tenant, project)
     project = (
         Project.objects.select_for_update().select_related("billing_account").get(pk=project.pk)
     )
     plan = deposit_plan(tenant=tenant, project=project, amount=amount, percent=percent)
-    check_deposit_cap(project, plan.amount)
     invoice = Invoice(
         tenant=tenant,
         project=project,
