@@ -14,10 +14,11 @@ from django.db import transaction
 from accounts import services as account_services
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.tenancy import activate
-from demo import accounts, agreements, invoicing, projects
+from demo import accounts, agreements, deposits, invoicing, projects
 
 # In the apps' order: each builds on the rows of the ones before.
 BUILDERS = [accounts, agreements, projects, invoicing]
+BUILDERS += [deposits]  # issue 14, part 4: after the other invoices, so numbers follow dates
 
 DEMO_PASSWORD = "demo-pass-2026"
 
