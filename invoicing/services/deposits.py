@@ -299,6 +299,16 @@ def deduct_again(tenant, invoice: Invoice, lines: list[InvoiceLine], old) -> lis
     return new
 
 
+def rededuct(tenant, invoice: Invoice) -> None:
+    """A draft's lines were decided again (its billing account's VAT changed): its deductions
+    follow, since a deduction keeps its deposit's treatment and is taken only from lines taxed
+    like it. (The caller totals the draft: issuing does.)"""
+    lines = list(invoice.lines.all())
+    old = [line for line in lines if line.kind == LineKind.DEPOSIT_DEDUCTION]
+    if old:
+        deduct_again(tenant, invoice, [line for line in lines if line not in old], old)
+
+
 # --- Credit notes ---------------------------------------------------------------------------------
 
 

@@ -162,6 +162,7 @@ def issue_drafts(
         if bases[invoice.billing_account_id] != invoice.tax_basis:  # changed since drafting (rare)
             taxes = vat.context(tenant, invoice.billing_account)
             redecide_draft(tenant, by, invoice, taxes)
+            deposits.rededuct(tenant, invoice)
     bands = _stored_bands(invoices)
     parties.preload(tenant, invoices)  # what the snapshots read, once for the batch
     day = on_date or timezone.localdate()

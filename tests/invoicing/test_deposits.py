@@ -456,3 +456,22 @@ def test_two_drafts_at_once_never_use_the_same_deposit_twice(postgres_only, worl
         )
         assert deducted == [200, 800]  # 1,000 in all: one draft waited for the other's lock
         assert selectors.deposit_summary(project)["deposit_left"] == 0
+
+
+def test_a_draft_whose_vat_is_decided_again_at_issue_deducts_again(act, billing, deposit):
+    """The customer moved abroad with a VAT id after the draft: its places are reverse-charged
+    at issue, and a standard-rated deduction of them would leave the invoice negative: it is
+    dropped, and the deposit is unused again."""
+    deposit(amount="1000")
+    (invoice,) = draft(act, billing, billing["registrations"][:2])
+    assert deduction(invoice).net == -1000
+    account = billing["account"]
+    account.country, account.tax_id = "DE", "DE136695976"
+    account.save()
+    billing["tenant"].vat_number = "GB980780684"
+    billing["tenant"].save()
+    issued = act(services.invoice_issue, invoice=invoice, render_pdf=False)
+    assert {line.tax_category for line in issued.lines.all()} == {"AE"}
+    assert not issued.lines.filter(kind=LineKind.DEPOSIT_DEDUCTION).exists()
+    assert issued.net_total == 1800 and issued.gross_total == 1800
+    assert summary(billing)["deposit_left"] == 1000
