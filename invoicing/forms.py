@@ -157,3 +157,39 @@ class InvoicingSettingsForm(TenantFormMixin, forms.ModelForm):
 
     def clean_email_body(self):
         return self._template("email_body", DEFAULT_EMAIL_BODY)
+
+
+class DepositForm(Form):
+    """A deposit on a project: an amount, or a percentage of its committed value. `confirm` is
+    set by the confirmation, which shows what the deposit invoice will be first."""
+
+    amount = column_field(
+        InvoiceLine,
+        "unit_price",
+        min_value=Decimal("0.01"),
+        required=False,
+        label="Amount (net)",
+        help_text="VAT is added on top.",
+    )
+    percent = column_field(
+        Project,
+        "handling_fee_percent",
+        min_value=Decimal("0.01"),
+        required=False,
+        label="or % of the committed value",
+        help_text="Of the net of the project's ordered places and billable items.",
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # `confirm` is sent by the confirmation only (the page writes it), never by this form.
+        self.helper = helper(Row(Column("amount"), Column("percent")))
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and (data.get("amount") is None) == (data.get("percent") is None):
+            raise forms.ValidationError(
+                "Enter either an amount or a percentage of the committed value."
+            )
+        return data

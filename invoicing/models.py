@@ -338,6 +338,17 @@ class LineKind(models.TextChoices):
     PREPURCHASE = "prepurchase", "Paid from prepurchase"
     CANCELLATION_FEE = "cancel_fee", "Late cancellation fee"
     NO_SHOW_FEE = "no_show_fee", "No-show fee"
+    # Deposits (issue 14, part 4): a down payment invoiced on its own, and what later invoices
+    # of the project deduct of it (invoicing.services.deposits).
+    DEPOSIT = "deposit", "Deposit"
+    DEPOSIT_DEDUCTION = "deduction", "Deposit deducted"
+
+
+# Lines that move money ahead of the work (a deposit, and its deductions on later invoices):
+# they count in an invoice's totals, its VAT and what the customer owes, never in what is
+# invoiced of the project (its revenue, the maximum billing amount): a project's invoiced total
+# over its life is the value of its work. See `invoicing.selectors.revenue_lines`.
+ADVANCE_KINDS = (LineKind.DEPOSIT, LineKind.DEPOSIT_DEDUCTION)
 
 
 class InvoiceLine(TenantOwned):
@@ -354,6 +365,11 @@ class InvoiceLine(TenantOwned):
     )
     credited_line = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credited_by"
+    )
+    # The deposit line a deduction draws on; a credit note's line crediting a deposit or a
+    # deduction names it too, so a deposit's movements are the lines naming it.
+    deposit = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="deposit_movements"
     )
     position = models.PositiveIntegerField(default=0)
     event_title = models.CharField(max_length=200, blank=True)

@@ -128,13 +128,17 @@ def render_document(
     return document.render(stylesheets=[stylesheet], font_config=fonts)
 
 
+# Lines without an event: items and fees under one title; these under their own (or none).
+GROUP_TITLES = {"handling_fee": "", "deposit": "Deposit", "deduction": "Deposits deducted"}
+
+
 def invoice_html(invoice, lines=None, logo_data_uri: str = "") -> str:
     """The invoice as the HTML that WeasyPrint lays out: lines grouped by event, the parties
     and the bank account as frozen at issue."""
     lines = list(lines if lines is not None else invoice.lines.all())
     groups = []
     for line in lines:
-        title = line.event_title or ("Items and fees" if line.kind != "handling_fee" else "")
+        title = line.event_title or GROUP_TITLES.get(line.kind, "Items and fees")
         if not groups or groups[-1][0] != title:
             groups.append((title, []))
         groups[-1][1].append(line)

@@ -19,4 +19,9 @@ urlpatterns = [
         views.InvoiceFromSelectionView.as_view(),
         name="invoice-from-selection",
     ),
+    path(
+        "invoices/deposit/<int:project_pk>/",
+        views.DepositCreateView.as_view(),
+        name="deposit-create",
+    ),
 ]

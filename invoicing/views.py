@@ -15,11 +15,13 @@ from accounts.platform import permissions
 from accounts.platform.access import can, require
 from accounts.platform.bounds import parse_id
 from accounts.platform.exporting import ListExportMixin, export_response
+from accounts.platform.forms import add_service_error
 from accounts.platform.views import TenantListView, TenantViewMixin, save_with_service
 from invoicing import access, einvoice, mail, selectors, services
 from invoicing.filters import InvoiceFilter
 from invoicing.forms import (
     CreditForm,
+    DepositForm,
     ExchangeRateForm,
     GroupingForm,
     InvoicingSettingsForm,
@@ -28,6 +30,7 @@ from invoicing.forms import (
 )
 from invoicing.models import DeliveryStatus, ExchangeRate, InvoiceRun
 from invoicing.resources import InvoiceLineResource, InvoiceResource
+from invoicing.services.deposits import COMMITTED_VALUE_TEXT, committed_value
 from invoicing.tables import CompactInvoiceTable, InvoiceTable
 from invoicing.tasks import render_invoice_pdf
 from projects.access import get_project_for_user
@@ -315,6 +318,56 @@ class InvoiceFromSelectionView(TenantViewMixin, View):
         )
 
 
+class DepositCreateView(TenantViewMixin, View):
+    """Invoice a deposit on a project: an amount or a percentage of its committed value, then
+    what the deposit invoice will be (asked once to confirm), then its draft."""
+
+    permission = permissions.INVOICE
+    write_permission = permissions.INVOICE
+    template_name = "invoicing/deposit_form.html"
+
+    def render_page(self, project, form, plan=None, status=200):
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "project": project,
+                "form": form,
+                "plan": plan,
+                "committed": committed_value(project),
+                "committed_text": COMMITTED_VALUE_TEXT,
+                **selectors.deposit_summary(project),
+            },
+            status=status,
+        )
+
+    def get(self, request, project_pk):
+        project = get_project_for_user(request, project_pk)
+        return self.render_page(project, DepositForm())
+
+    def post(self, request, project_pk):
+        project = get_project_for_user(request, project_pk)
+        form = DepositForm(request.POST)
+        if not form.is_valid():
+            return self.render_page(project, form, status=422)
+        data = form.cleaned_data
+        call = {"tenant": request.tenant, "project": project}
+        call.update(amount=data["amount"], percent=data["percent"])
+        try:
+            if not data["confirm"]:
+                return self.render_page(project, form, plan=services.deposit_plan(**call))
+            invoice = services.deposit_create(by=request.user, **call)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.render_page(project, form, status=422)
+        messages.success(
+            request,
+            f"Draft deposit invoice of {invoice.gross_total:,.2f} {invoice.currency} created: "
+            "check it and issue it. Later invoices of the project deduct it.",
+        )
+        return redirect(invoice)
+
+
 class ExchangeRateView(TenantViewMixin, View):
     write_permission = permissions.INVOICE
     template_name = "invoicing/exchange_rates.html"
@@ -494,7 +547,12 @@ class RunDetailView(TenantViewMixin, View):
 
 def project_invoices_context(request, project):
     invoices = selectors.invoices_of_project(project)
-    return {"invoice_table": CompactInvoiceTable(invoices), **selectors.billing_summary(project)}
+    return {
+        "invoice_table": CompactInvoiceTable(invoices),
+        **selectors.billing_summary(project),
+        **selectors.deposit_summary(project),
+        "deposit_form": DepositForm() if can(request, permissions.INVOICE) else None,
+    }
 
 
 def account_invoices_context(request, account):

@@ -31,6 +31,7 @@ COLUMNS = [
     ("billing_account", "i.billing_name", True),
     ("project_code", "i.project_code", True),
     ("purchase_order", "i.po_reference", True),
+    ("line_kind", "l.kind", True),  # registration, item, handling_fee, deposit, deduction, …
     ("product_code", "l.product_code", True),
     ("description", "l.description", True),
     ("quantity", "l.quantity", False),

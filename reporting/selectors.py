@@ -5,7 +5,9 @@ tab and the maximum billing amount read the same *invoiced* (`invoicing.selector
 `facts` is built on.
 
 - **invoiced**: issued invoice lines net of credit-note lines, in the month of issue (drafts
-  never count); in the base currency at each invoice's stored rate;
+  never count); in the base currency at each invoice's stored rate. Deposits and their
+  deductions are advances, not revenue (`invoicing.selectors.revenue_lines`): a project's
+  invoiced total over its life is its work, however much of it a deposit paid in advance;
 - **recognised**: what is invoiced, or, for projects recognising revenue on delivery, the net
   amount of delivered places and billable items in the month of their delivery date;
 - **work in progress**: the net amount of the part of delivered places and billable items not
@@ -43,7 +45,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from agreements.models import Product
 from invoicing.models import ExchangeRate, Invoice, InvoiceKind, InvoiceLine
-from invoicing.selectors import issued_documents, issued_lines, overdue
+from invoicing.selectors import issued_documents, issued_lines, overdue, revenue_lines
 from projects.billing import (
     ITEM_DELIVERY,
     REGISTRATION_DELIVERY,
@@ -211,7 +213,7 @@ def facts(
                 row["k_product"] = product_of(row["k_product"])
             yield cells[tuple(row.get(f"k_{part}") for part in GRAIN)], row
 
-    lines = _window(issued_lines(), "invoice__issue_date", date_from, date_to)
+    lines = _window(revenue_lines(), "invoice__issue_date", date_from, date_to)
     codes = dict(Product.objects.values_list("code", "pk")) if "product" in grain else {}
     for cell, row in rows(
         lines,
@@ -487,13 +489,13 @@ def dashboard(*, base_currency: str, today=None) -> dict:
         .order_by("currency")
     )
     money = DecimalField(max_digits=16, decimal_places=3)
-    billed = Coalesce(
+    billed = Coalesce(  # invoiced, as the billing cap counts it (`invoiced_net`)
         Subquery(
-            issued_documents()
-            .filter(project=OuterRef("pk"))
+            revenue_lines()
+            .filter(invoice__project=OuterRef("pk"))
             .order_by()
-            .values("project")
-            .annotate(total=Sum("net_total"))
+            .values("invoice__project")
+            .annotate(total=Sum("net"))
             .values("total")[:1],
             output_field=money,
         ),

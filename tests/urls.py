@@ -122,6 +122,7 @@ def tenant_urls(rows) -> dict[str, dict]:
         "invoicing:run-list": {},
         "invoicing:run-detail": {"pk": rows["run"].pk},
         "invoicing:invoice-from-selection": {"project_pk": rows["project"].pk},
+        "invoicing:deposit-create": {"project_pk": rows["project"].pk},
         "reporting:exports": {},
         "reporting:profitability": {},
         "reporting:custom": {},

@@ -65,9 +65,9 @@ def render(doc: EDocument) -> bytes:
     if doc.deliver_to_country:
         ship_to = w.ram(delivery, "ShipToTradeParty")
         w.ram(w.ram(ship_to, "PostalTradeAddress"), "CountryID", doc.deliver_to_country)
-    if doc.period_end:
+    if doc.delivery_date:
         event = w.ram(delivery, "ActualDeliverySupplyChainEvent")
-        w.date(w.ram(event, "OccurrenceDateTime"), doc.period_end)
+        w.date(w.ram(event, "OccurrenceDateTime"), doc.delivery_date)
     w.settlement(transaction)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

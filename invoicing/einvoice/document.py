@@ -21,8 +21,9 @@ Rules applied here once for both syntaxes:
   the same category and rate under different tax codes are merged (their taxes added: each was
   rounded on its own, which BR-S-09's one-unit tolerance allows).
 - The invoicing period (BT-73/74) spans the lines' dates; the actual delivery date (BT-72) is
-  the last of them (the last event delivered), and an intra-community supply names the country
-  delivered to (BR-IC-11, BR-IC-12).
+  the last of them (the last event delivered), or, for a document without dated lines (a
+  deposit: an advance has no delivery), its issue date, the tax point of an advance; an
+  intra-community supply names the country delivered to (BR-IC-11, BR-IC-12).
 - Category O ("not subject to VAT") carries no rate, and an invoice with it carries no VAT
   identifiers (BR-O-02 … BR-O-05); the seller is then identified by its registration number, or
   by its VAT number as a plain identifier (BR-CO-26).
@@ -168,6 +169,7 @@ class EDocument:
     credited_date: datetime.date | None = None
     period_start: datetime.date | None = None
     period_end: datetime.date | None = None
+    delivery_date: datetime.date | None = None
     deliver_to_country: str = ""
     categories: frozenset = field(default_factory=frozenset)
 
@@ -256,6 +258,7 @@ def build(invoice, lines=None) -> EDocument:
         credited_date=credited.issue_date if credited else None,
         period_start=min(dates) if dates else None,
         period_end=max(dates) if dates else None,
+        delivery_date=max(dates) if dates else invoice.issue_date,
         deliver_to_country=buyer.country if VatCategory.INTRA_COMMUNITY in categories else "",
         categories=categories,
     )
@@ -463,6 +466,10 @@ def _item_name(line) -> str:
     """BT-153: short; the full text goes to the description (BT-154)."""
     if line.kind == LineKind.HANDLING_FEE:
         return "Handling fee"
+    if line.kind == LineKind.DEPOSIT:
+        return "Deposit"
+    if line.kind == LineKind.DEPOSIT_DEDUCTION:  # negative: a positive price, quantity -1
+        return "Deposit deducted"
     title = line.event_title or line.description.split("\n", 1)[0]
     return title[:100] or line.product_code or "Item"
 

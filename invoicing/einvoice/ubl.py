@@ -63,10 +63,10 @@ def render(doc: EDocument) -> bytes:
         w.cbc(w.cac(root, "ProjectReference"), "ID", doc.project_code)
     w.party(w.cac(root, "AccountingSupplierParty"), doc.seller, seller=True)
     w.party(w.cac(root, "AccountingCustomerParty"), doc.buyer, seller=False)
-    if doc.deliver_to_country or doc.period_end:
+    if doc.deliver_to_country or doc.delivery_date:
         delivery = w.cac(root, "Delivery")
-        if doc.period_end:
-            w.cbc(delivery, "ActualDeliveryDate", doc.period_end.isoformat())
+        if doc.delivery_date:
+            w.cbc(delivery, "ActualDeliveryDate", doc.delivery_date.isoformat())
         if doc.deliver_to_country:
             address = w.cac(w.cac(delivery, "DeliveryLocation"), "Address")
             w.cbc(w.cac(address, "Country"), "IdentificationCode", doc.deliver_to_country)

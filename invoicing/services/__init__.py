@@ -6,6 +6,7 @@
 - `drafts`: drafts from a selection, adjusted, deleted;
 - `issuing`: numbers, the frozen snapshot, exchange rates, prepurchase uses;
 - `credits`: credit notes and payment;
+- `deposits`: deposit invoices, and what later invoices deduct of them;
 - `rates`: exchange rates;
 - `settings`: the company's invoicing settings (handling-fee product, oldest rate accepted);
 - `runs`: bulk runs across projects, as background tasks.
@@ -21,6 +22,7 @@ from invoicing.services.delivery import (
     run_send,
     run_send_start,
 )
+from invoicing.services.deposits import deposit_create, deposit_plan
 from invoicing.services.drafts import draft_delete, draft_line_update, drafts_create
 from invoicing.services.issuing import invoice_issue
 from invoicing.services.rates import exchange_rate_save
@@ -30,6 +32,8 @@ from invoicing.services.settings import invoicing_settings_save
 __all__ = [
     "CLAIM_CONFLICT",
     "delivery_retry",
+    "deposit_create",
+    "deposit_plan",
     "draft_delete",
     "draft_line_update",
     "drafts_create",

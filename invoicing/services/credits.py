@@ -21,6 +21,7 @@ from invoicing.models import (
     InvoiceLine,
     InvoiceStatus,
 )
+from invoicing.services import deposits
 from invoicing.services.claims import release
 from invoicing.services.issuing import SNAPSHOT_FIELDS, number, snapshot
 from invoicing.services.lines import share_taxes, store_totals
@@ -57,6 +58,7 @@ def invoice_credit(
         chosen = open_lines
     if not chosen:
         raise ValidationError("Every line of this invoice is credited already.")
+    deposits.check_credit(invoice, chosen, open_lines)
     note = Invoice(
         tenant=tenant,
         kind=InvoiceKind.CREDIT_NOTE,
@@ -79,6 +81,7 @@ def invoice_credit(
             registration=line.registration,
             item=line.item,
             credited_line=line,
+            deposit_id=deposits.credit_deposit_of(line),
             position=position,
             event_title=line.event_title,
             event_date=line.event_date,

@@ -27,6 +27,7 @@ from invoicing.models import (
     LineKind,
 )
 from invoicing.selectors import drafts_net, invoiced_net
+from invoicing.services import deposits
 from invoicing.services.claims import CLAIM_CONFLICT, claim, release
 from invoicing.services.grouping import DraftGroup, grouped
 from invoicing.services.lines import (
@@ -128,10 +129,15 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
         if account.pk not in contexts:
             contexts[account.pk] = vat.context(tenant, account)
         drafts.append(_draft_in_memory(tenant, by, group, run, contexts[account.pk]))
+    # Deposits not used yet are deducted here, for the review page and bulk runs alike.
+    for (invoice, lines), added in zip(drafts, deposits.deduct(tenant, drafts), strict=True):
+        if added:
+            share_taxes(invoice, lines, store_totals(invoice, lines))
     drafting: dict[int, Decimal] = defaultdict(Decimal)  # drafted in this batch, per project
-    for group, (invoice, _lines) in zip(groups, drafts, strict=True):
-        check_max_billing(group.project, invoice.net_total, pending=drafting[group.project.pk])
-        drafting[group.project.pk] += invoice.net_total
+    for group, (_invoice, lines) in zip(groups, drafts, strict=True):
+        work = deposits.work_net(lines)  # a deduction never counts against the cap
+        check_max_billing(group.project, work, pending=drafting[group.project.pk])
+        drafting[group.project.pk] += work
     invoices = Invoice.objects.bulk_create([invoice for invoice, _lines in drafts])
     lines = []
     for invoice, invoice_lines in drafts:
@@ -267,6 +273,15 @@ def draft_line_update(*, tenant, by, line: InvoiceLine, quantity, unit_price) ->
     line = InvoiceLine.objects.select_related("registration", "item").get(pk=line.pk)
     if line.kind == LineKind.HANDLING_FEE:
         raise ValidationError("The handling fee follows the other lines; change those instead.")
+    if line.kind == LineKind.DEPOSIT_DEDUCTION:
+        raise ValidationError(
+            "The deposit deduction follows the other lines; change those instead."
+        )
+    if line.kind == LineKind.DEPOSIT:
+        raise ValidationError(
+            "A deposit's amount is not changed on its draft: delete the draft and invoice the "
+            "deposit again."
+        )
     row = line.registration if line.registration_id else line.item
     most = Decimal(line.quantity) + due_units(row)  # this line's part and what is still due
     try:
@@ -323,7 +338,8 @@ def _refresh_draft(tenant, by, invoice: Invoice) -> None:
         redecide_draft(tenant, by, invoice, taxes)
     lines = list(invoice.lines.all())
     fee_lines = [line for line in lines if line.kind == LineKind.HANDLING_FEE]
-    others = [line for line in lines if line.kind != LineKind.HANDLING_FEE]
+    deductions = [line for line in lines if line.kind == LineKind.DEPOSIT_DEDUCTION]
+    others = [line for line in lines if line not in fee_lines and line not in deductions]
     fee = handling_fee_line(invoice.project, tenant, others, taxes)
     for old in fee_lines:
         old.delete()
@@ -332,8 +348,10 @@ def _refresh_draft(tenant, by, invoice: Invoice) -> None:
         fee.position = len(others)
         fee.save()
         others.append(fee)
+    # What the draft deducts of the project's deposits follows its other lines.
+    others += deposits.deduct_again(tenant, invoice, others, deductions)
     freeze_line_taxes(invoice, others, store_totals(invoice, others))
-    check_max_billing(invoice.project, invoice.net_total, exclude=invoice)
+    check_max_billing(invoice.project, deposits.work_net(others), exclude=invoice)
     invoice.save(update_fields=["net_total", "tax_total", "gross_total", "tax_basis"])
 
 

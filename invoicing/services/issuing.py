@@ -24,6 +24,7 @@ from agreements.pricing import resolve_prepurchase_price
 from invoicing import totals as money
 from invoicing import vat
 from invoicing.models import (
+    ADVANCE_KINDS,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -31,7 +32,7 @@ from invoicing.models import (
     LineKind,
 )
 from invoicing.selectors import rate_for
-from invoicing.services import parties
+from invoicing.services import deposits, parties
 from invoicing.services.drafts import check_max_billing
 from invoicing.services.lines import freeze_line_taxes, redecide_draft
 from invoicing.tasks import render_invoice_pdf, render_invoice_pdfs
@@ -91,6 +92,10 @@ def _stored_bands(invoices: Sequence[Invoice]) -> dict[int, list[SimpleNamespace
         .order_by()
         .values("invoice_id", "tax_category", "tax_code", "tax_percent")
         .annotate(
+            # Deposits and their deductions: not work, so not what the billing cap counts
+            # (before `net`, which names the band's sum from here on).
+            advance_net=Sum("net", filter=Q(kind__in=ADVANCE_KINDS)),
+            deposit_net=Sum("net", filter=Q(kind=LineKind.DEPOSIT)),
             net=Sum("net"),
             # One exemption per band: the lines of a band took it from the same rule.
             exemption_reason_code=Max("exemption_reason_code"),
@@ -157,6 +162,7 @@ def issue_drafts(
         if bases[invoice.billing_account_id] != invoice.tax_basis:  # changed since drafting (rare)
             taxes = vat.context(tenant, invoice.billing_account)
             redecide_draft(tenant, by, invoice, taxes)
+            deposits.rededuct(tenant, invoice)
     bands = _stored_bands(invoices)
     parties.preload(tenant, invoices)  # what the snapshots read, once for the batch
     day = on_date or timezone.localdate()
@@ -167,7 +173,11 @@ def issue_drafts(
             raise ValidationError(f"{invoice}: a draft without lines cannot be issued.")
         _check_vat_ids(tenant, invoice, {band.tax_category for band in invoice_bands})
         if invoice.kind == InvoiceKind.INVOICE:
-            check_max_billing(invoice.project, invoice.net_total, exclude=invoice, drafts=False)
+            work = sum((band.net - (band.advance_net or 0) for band in invoice_bands), Decimal(0))
+            check_max_billing(invoice.project, work, exclude=invoice, drafts=False)
+            deposit = sum((band.deposit_net or 0 for band in invoice_bands), Decimal(0))
+            if deposit:
+                deposits.check_deposit_cap(invoice.project, deposit, drafts=False)
             if invoice.currency not in rates:
                 rates[invoice.currency] = rate_for(tenant, invoice.currency, day)
             invoice.exchange_rate = rates[invoice.currency]

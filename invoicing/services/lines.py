@@ -12,15 +12,17 @@ from decimal import Decimal
 
 from accounts.platform.audit import audit
 from accounts.platform.money import line_net, round_money
+from agreements.models import Product
 from invoicing import totals as money
 from invoicing import vat
 from invoicing.models import (
+    ADVANCE_KINDS,
     Invoice,
     InvoiceLine,
     LineKind,
 )
 from invoicing.selectors import invoicing_settings
-from projects.billing import due_units
+from projects.billing import ORDERED_STATUSES, due_units
 from projects.models import (
     FeeKind,
     Item,
@@ -144,11 +146,12 @@ def handling_fee_line(
 
 
 def _charged(settings, lines: Sequence[InvoiceLine]) -> list[InvoiceLine]:
-    """The lines a handling fee is charged on."""
+    """The lines a handling fee is charged on (never a deposit or its deduction)."""
     return [
         line
         for line in lines
         if line.kind != LineKind.HANDLING_FEE
+        and line.kind not in ADVANCE_KINDS
         and (settings.fee_on_prepaid_lines or line.kind != LineKind.PREPURCHASE)
     ]
 
@@ -162,12 +165,31 @@ def fee_treatment(settings, charged: Sequence[InvoiceLine], taxes: vat.VatContex
     return treatments.pop() if len(treatments) == 1 else taxes.for_product(None)
 
 
+def deposit_treatment(project: Project, taxes: vat.VatContext) -> vat.Treatment:
+    """A deposit's VAT treatment: the one the project's ordered products share (a deposit on an
+    exempt course is exempt), else a service's at the company's default rate."""
+    ordered = Registration.objects.filter(project=project, status__in=ORDERED_STATUSES)
+    product_ids = set(ordered.values_list("event__product_id", flat=True).distinct()) | set(
+        Item.objects.filter(project=project, billable=True)
+        .values_list("product_id", flat=True)
+        .distinct()
+    )
+    products = Product.objects.filter(pk__in=product_ids).select_related("tax_rate")
+    treatments = {taxes.for_product(product) for product in products}
+    return treatments.pop() if len(treatments) == 1 else taxes.for_product(None)
+
+
 def redecide(tenant, invoice: Invoice, lines: list[InvoiceLine], taxes: vat.VatContext) -> None:
     """Decide the VAT treatment of a draft's lines again (their billing account's country, VAT
     id or override changed since they were drafted): in memory; the caller writes them.
-    `lines` have their registration's event's product and their item's product loaded."""
-    others = [line for line in lines if line.kind != LineKind.HANDLING_FEE]
+    `lines` have their registration's event's product and their item's product loaded. A
+    deposit deduction keeps its deposit's treatment."""
+    kept = (LineKind.HANDLING_FEE, LineKind.DEPOSIT_DEDUCTION)
+    others = [line for line in lines if line.kind not in kept]
     for line in others:
+        if line.kind == LineKind.DEPOSIT:
+            deposit_treatment(invoice.project, taxes).apply(line)
+            continue
         product = line.registration.event.product if line.registration_id else None
         if line.item_id:
             product = line.item.product

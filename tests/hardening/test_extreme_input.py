@@ -233,6 +233,7 @@ PAGES = {
     "invoicing:settings": lambda e: [{}],
     "invoicing:run-list": lambda e: [{}, {QUERY: "grouping=project"}],  # with its preview
     "invoicing:run-detail": lambda e: [{"pk": e["run"].pk}],
+    "invoicing:deposit-create": lambda e: [{"project_pk": e["project"].pk}],
     "reporting:custom": lambda e: [{}],
     "reporting:profitability": lambda e: [{}],
     "reporting:exports": lambda e: [{}],

@@ -1,0 +1,378 @@
+"""Deposits and down-payment invoices (issue 14, part 4).
+
+- **A deposit** is a draft invoice of one DEPOSIT line (`deposit_create`): an amount, or a
+  percentage of the project's *committed value* (`committed_value`: the net of its ordered
+  places, requested, confirmed or delivered, and of its billable items, as the project's
+  overview counts them). It is issued like any invoice (`invoice_issue`: number, snapshot, PDF,
+  e-invoice, e-mail). Its VAT treatment is the one the project's ordered products share, else
+  a service's at the company's default rate (as a handling fee without a product).
+- **Deductions** are made in one place, `deduct`, called by `write_drafts` for the review
+  page's drafts and the bulk runs' batches alike (one query for all the projects of a batch),
+  and again (`deduct_again`) whenever a draft's lines change. Every later invoice of the
+  project deducts what is still unused of its issued deposits, oldest first, as a negative
+  DEDUCTION line ("Deposit deducted: invoice INV-00012 of 12 Mar 2026") with the deposit's VAT
+  treatment (negative tax, so the VAT reconciles), never more than the net of the invoice's
+  lines taxed like the deposit: neither the invoice nor any of its VAT bands goes negative.
+- **Used** is what deductions deduct, on issued invoices and on drafts (a draft reserves it;
+  deleting the draft gives it back); crediting a deduction line makes its amount unused again.
+  Crediting the deposit itself is refused while any of it is used (`check_credit` says how much
+  and where); an unused deposit is credited whole.
+- **Money**: a deposit is an advance, not revenue. Neither its line nor the deductions count in
+  what is invoiced of the project (`invoicing.selectors.revenue_lines`: the profitability
+  facts, the tabs, the dashboard, the maximum billing amount); they count in the invoices'
+  totals, VAT and what the customer owes. Against the maximum billing amount a deposit counts
+  while it is unused (what it pays for is not invoiced yet): `check_deposit_cap`.
+- **Concurrency**: everything that uses or credits a deposit locks the project's row first
+  (as drafting does), so two drafts made at once never use the same deposit twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.platform.audit import audit
+from accounts.platform.guards import check_tenant, require_active
+from accounts.platform.money import round_money
+from invoicing import selectors, vat
+from invoicing import totals as money
+from invoicing.models import ADVANCE_KINDS, Invoice, InvoiceKind, InvoiceLine, LineKind
+from invoicing.services.lines import deposit_treatment, share_taxes, store_totals
+from projects.billing import project_problem
+from projects.models import Project
+from projects.selectors import project_totals
+
+DEPOSIT_CODE = "DEPOSIT"
+# What the pages say the committed value is.
+COMMITTED_VALUE_TEXT = (
+    "the net of its ordered places (requested, confirmed or delivered) and billable items"
+)
+
+
+def committed_value(project: Project) -> Decimal:
+    """The project's committed value: the net of its ordered places and billable items (the
+    overview's *ordered* total, `projects.selectors.project_totals`)."""
+    return project_totals(project)["ordered_total"]
+
+
+def work_net(lines) -> Decimal:
+    """The net of the lines that are work (not a deposit or a deduction): what an invoice adds
+    to the project's invoiced total and its billing cap."""
+    return sum((Decimal(line.net) for line in lines if line.kind not in ADVANCE_KINDS), Decimal(0))
+
+
+def _lock_project(project_id: int) -> None:
+    list(Project.objects.select_for_update().filter(pk=project_id).values_list("pk", flat=True))
+
+
+# --- A deposit invoice ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepositPlan:
+    """What a deposit invoice will be, before it is drafted: what the confirmation shows."""
+
+    project: Project
+    amount: Decimal
+    percent: Decimal | None
+    committed: Decimal | None
+    description: str
+    treatment: vat.Treatment
+    totals: money.Totals
+
+
+def _number(value, what: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError(f"Enter the {what} as a number.") from None
+    if not number.is_finite():
+        raise ValidationError(f"Enter the {what} as a number.")
+    return number
+
+
+def deposit_plan(*, tenant, project: Project, amount=None, percent=None) -> DepositPlan:
+    """The deposit invoice an amount or a percentage of the committed value makes, refused with
+    a message when it cannot be invoiced (past the maximum billing amount too). Writes
+    nothing: what the confirmation shows, and what `deposit_create` drafts."""
+    check_tenant(tenant, project)
+    problem = project_problem(project)
+    if problem:
+        raise ValidationError(f"No deposit can be invoiced on {project.code}: {problem}.")
+    amount, percent = _number(amount, "amount"), _number(percent, "percentage")
+    if (amount is None) == (percent is None):
+        raise ValidationError("Enter either an amount or a percentage of the committed value.")
+    committed = None
+    currency = project.currency
+    if percent is not None:
+        if not Decimal(0) < percent <= Decimal(100):
+            raise ValidationError("A percentage is more than 0 and at most 100.")
+        committed = committed_value(project)
+        if committed <= 0:
+            raise ValidationError(
+                f"{project.code} has nothing ordered yet (committed value 0.00 {currency}), so "
+                "a percentage of it comes to nothing: enter an amount instead."
+            )
+        amount = round_money(committed * percent / Decimal(100), currency)
+        description = (
+            f"Deposit of {percent.normalize():f} % of the committed value of {project.code} "
+            f"{project.name}, {committed:,.2f} {currency} (its ordered places and billable "
+            "items)"
+        )
+    else:
+        amount = round_money(amount, currency)
+        description = f"Deposit on {project.code} {project.name}"
+    if amount <= 0:
+        raise ValidationError(f"A deposit comes to more than 0.00 {currency}.")
+    check_deposit_cap(project, amount)
+    treatment = deposit_treatment(project, vat.context(tenant, project.billing_account))
+    line = InvoiceLine(net=amount)
+    treatment.apply(line)
+    return DepositPlan(
+        project=project,
+        amount=amount,
+        percent=percent,
+        committed=committed,
+        description=description,
+        treatment=treatment,
+        totals=money.compute([line], currency),
+    )
+
+
+@transaction.atomic
+def deposit_create(*, tenant, by, project: Project, amount=None, percent=None) -> Invoice:
+    """Draft a deposit invoice on the project (see `deposit_plan`); it is issued like any
+    invoice. Refused past the project's maximum billing amount (`check_deposit_cap`), checked
+    with the project's row locked."""
+    require_active(tenant)
+    check_tenant(tenant, project)
+    project = (
+        Project.objects.select_for_update().select_related("billing_account").get(pk=project.pk)
+    )
+    plan = deposit_plan(tenant=tenant, project=project, amount=amount, percent=percent)
+    invoice = Invoice(
+        tenant=tenant,
+        project=project,
+        billing_account=project.billing_account,
+        currency=project.currency,
+        tags=project.tags,
+        external_notes=project.external_notes,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    invoice.tax_basis = vat.context(tenant, project.billing_account).basis
+    line = InvoiceLine(
+        tenant=tenant,
+        kind=LineKind.DEPOSIT,
+        product_code=DEPOSIT_CODE,
+        description=plan.description,
+        quantity=Decimal(1),
+        unit_price=plan.amount,
+        net=plan.amount,
+    )
+    plan.treatment.apply(line)
+    share_taxes(invoice, [line], store_totals(invoice, [line]))
+    invoice.save()
+    line.invoice = invoice
+    line.save()
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="deposit drafted",
+        obj=invoice,
+        after={
+            "net": plan.amount,
+            "percent": plan.percent if plan.percent is not None else "",
+            "committed value": plan.committed if plan.committed is not None else "",
+        },
+    )
+    return invoice
+
+
+# --- The maximum billing amount ------------------------------------------------------------------
+
+
+def _billed(project: Project, *, drafts: bool) -> tuple[Decimal, Decimal, Decimal]:
+    """(invoiced, work on drafts, deposits not used yet) of the project; drafts and deposits
+    still on drafts only with `drafts`."""
+    invoiced = selectors.invoiced_net(project)
+    on_drafts = selectors.drafts_net(project) if drafts else Decimal(0)
+    deposits = selectors.deposit_balances([project.pk], drafts=drafts).get(project.pk, [])
+    unused = sum((deposit.left for deposit in deposits), Decimal(0))
+    return invoiced, on_drafts, unused
+
+
+def check_deposit_cap(project: Project, amount: Decimal, *, drafts: bool = True) -> None:
+    """Refuse a deposit that would take what the customer is billed past the project's maximum
+    billing amount: what is invoiced, on drafts and on deposits not used yet, plus `amount`.
+    (Work invoices count their work only, `check_max_billing`: a deduction never counts, and
+    a deposit is never counted twice.) Issuing counts what is issued only (`drafts`)."""
+    cap = project.max_billing_amount
+    if cap is None:
+        return
+    invoiced, on_drafts, unused = _billed(project, drafts=drafts)
+    left = cap - invoiced - on_drafts - unused
+    if amount > left:
+        drafted = f", {on_drafts:,.2f} is on drafts" if on_drafts else ""
+        raise ValidationError(
+            f"{project.code} may be billed at most {cap:,.2f} {project.currency}; "
+            f"{invoiced:,.2f} is invoiced{drafted} and {unused:,.2f} is on deposits not used "
+            f"yet, so a deposit may come to at most {max(left, Decimal(0)):,.2f} and this one "
+            f"comes to {amount:,.2f}."
+        )
+
+
+# --- Deductions: the one place drafting deducts deposits -----------------------------------------
+
+
+def deduct(tenant, drafts: Sequence[tuple[Invoice, list[InvoiceLine]]]) -> list[list[InvoiceLine]]:
+    """Add to each draft (an invoice and its lines, in memory, without deductions) a deduction
+    line per issued deposit of its project with something unused, oldest first, and return the
+    lines added to each. Each deducts at most what is unused and the net of the draft's lines
+    in the deposit's VAT band (what earlier deductions left of it): the draft never goes
+    negative, nor does any of its VAT bands. Drafts of one project share its deposits (a bulk
+    run's batch). One query for all the projects; their rows must be locked by the caller."""
+    added: list[list[InvoiceLine]] = [[] for _ in drafts]
+    wanted = [
+        index
+        for index, (invoice, lines) in enumerate(drafts)
+        if invoice.kind == InvoiceKind.INVOICE
+        and not any(line.kind == LineKind.DEPOSIT for line in lines)
+    ]
+    if not wanted:
+        return added
+    balances = selectors.deposit_balances({drafts[index][0].project_id for index in wanted})
+    for index in wanted:
+        invoice, lines = drafts[index]
+        deposits = [deposit for deposit in balances.get(invoice.project_id, []) if deposit.left > 0]
+        if not deposits:
+            continue
+        room: dict[tuple, Decimal] = defaultdict(Decimal)
+        for line in lines:
+            room[money.band_key(line)] += Decimal(line.net)
+        for deposit in deposits:
+            key = money.band_key(deposit)
+            amount = min(deposit.left, room[key])
+            if amount <= 0:
+                continue
+            line = InvoiceLine(
+                tenant_id=tenant.pk,
+                kind=LineKind.DEPOSIT_DEDUCTION,
+                deposit_id=deposit.line_id,
+                product_code=DEPOSIT_CODE,
+                description=f"Deposit deducted: {deposit.label}",
+                quantity=Decimal(1),
+                unit_price=-amount,
+                net=-amount,
+                tax_category=deposit.tax_category,
+                tax_code=deposit.tax_code,
+                tax_percent=deposit.tax_percent,
+                exemption_reason_code=deposit.exemption_reason_code,
+                exemption_reason=deposit.exemption_reason,
+                position=len(lines),
+            )
+            deposit.used += amount  # the batch's next draft of the project sees it used
+            room[key] -= amount
+            lines.append(line)
+            added[index].append(line)
+    return added
+
+
+def deduct_again(tenant, invoice: Invoice, lines: list[InvoiceLine], old) -> list[InvoiceLine]:
+    """A draft's lines changed (`lines`, written, without deductions): its deductions (`old`)
+    are made again from what is unused now, so they follow its net. The new ones are written
+    and returned; the caller totals the draft."""
+    _lock_project(invoice.project_id)
+    if old:
+        InvoiceLine.objects.filter(pk__in=[line.pk for line in old]).delete()
+    work = list(lines)
+    (new,) = deduct(tenant, [(invoice, work)])
+    for line in new:
+        line.invoice = invoice
+        line.save()
+    return new
+
+
+def rededuct(tenant, invoice: Invoice) -> None:
+    """A draft's lines were decided again (its billing account's VAT changed): its deductions
+    follow, since a deduction keeps its deposit's treatment and is taken only from lines taxed
+    like it. (The caller totals the draft: issuing does.)"""
+    lines = list(invoice.lines.all())
+    old = [line for line in lines if line.kind == LineKind.DEPOSIT_DEDUCTION]
+    if old:
+        deduct_again(tenant, invoice, [line for line in lines if line not in old], old)
+
+
+# --- Credit notes ---------------------------------------------------------------------------------
+
+
+def credit_deposit_of(line: InvoiceLine) -> int | None:
+    """The deposit a credit note's line crediting `line` names: a deduction's deposit, or the
+    deposit line itself."""
+    if line.kind == LineKind.DEPOSIT:
+        return line.pk
+    return line.deposit_id
+
+
+def check_credit(invoice: Invoice, chosen: Sequence[InvoiceLine], open_lines) -> None:
+    """Refuse a credit that would leave a deposit's books wrong: crediting a deposit of which
+    some is used (saying how much and on which invoices); crediting the lines a deduction was
+    deducted from while keeping the deduction; or restoring deductions past the project's
+    maximum billing amount while keeping the work they were deducted from."""
+    if not any(line.kind in ADVANCE_KINDS for line in open_lines):
+        return
+    project = invoice.project
+    chosen_ids = {line.pk for line in chosen}
+    _lock_project(project.pk)
+    deposits = [line for line in chosen if line.kind == LineKind.DEPOSIT]
+    if deposits:
+        balances = {
+            balance.line_id: balance
+            for balance in selectors.deposit_balances([project.pk]).get(project.pk, [])
+        }
+        selectors.deposit_uses(list(balances.values()))
+        for line in deposits:
+            balance = balances.get(line.pk)
+            if balance is not None and balance.used > 0:
+                where = ", ".join(
+                    f"{label} ({amount:,.2f})" for _invoice, label, amount in balance.uses
+                )
+                raise ValidationError(
+                    f"The deposit of {invoice.number} ({balance.received:,.2f} "
+                    f"{invoice.currency}) is used: {balance.used:,.2f} of it is deducted on "
+                    f"{where}. Credit those deductions (or delete the drafts) first, then "
+                    "credit the deposit."
+                )
+    kept = [line for line in open_lines if line.pk not in chosen_ids]
+    per_band: dict[tuple, Decimal] = defaultdict(Decimal)
+    for line in kept:
+        per_band[money.band_key(line)] += Decimal(line.net)
+    for line in kept:
+        if line.kind == LineKind.DEPOSIT_DEDUCTION and per_band[money.band_key(line)] < 0:
+            raise ValidationError(
+                f"Crediting these lines would leave {invoice.number} deducting more of its "
+                f"deposit than its other lines come to: tick “{line.description}” too, which "
+                "makes that part of the deposit unused again."
+            )
+    restored = -sum(
+        (Decimal(line.net) for line in chosen if line.kind == LineKind.DEPOSIT_DEDUCTION),
+        Decimal(0),
+    )
+    more = restored - work_net(chosen)  # what the customer is billed more after the credit
+    if more > 0 and project.max_billing_amount is not None:
+        invoiced, on_drafts, unused = _billed(project, drafts=True)
+        left = project.max_billing_amount - invoiced - on_drafts - unused
+        if more > left:
+            raise ValidationError(
+                f"Crediting the deduction alone would make {restored:,.2f} of the deposit "
+                f"unused again while the work it paid stays invoiced, which bills "
+                f"{project.code} past its maximum of {project.max_billing_amount:,.2f} "
+                f"{project.currency} ({max(left, Decimal(0)):,.2f} is left): credit the work "
+                "lines with it."
+            )
