@@ -49,6 +49,27 @@ class Terms:
         days = max(days, 0)
         return next((band for band in self.bands if days >= band.min_days_before), None)
 
+    def band_rows(self) -> list[tuple[str, Decimal]]:
+        """Each band as a range of days a person reads ("7 to 13 days before the start"), from the
+        earliest cancellation to the latest; below the lowest band, free."""
+        rows = []
+        previous = None
+        for band in self.bands:
+            low = band.min_days_before
+            if previous is None:
+                label = f"{low} or more days before the start"
+            elif low == 0:
+                label = f"less than {previous} days before the start, or later"
+            elif previous - 1 == low:
+                label = f"{low} day{'s' if low != 1 else ''} before the start"
+            else:
+                label = f"{low}–{previous - 1} days before the start"
+            rows.append((label, band.percent))
+            previous = low
+        if previous:
+            rows.append((f"less than {previous} days before the start", Decimal(0)))
+        return rows
+
     def describe(self) -> str:
         """ "15+ days: free; 7+ days: 50 %; 0+ days: 100 %; no-show: 100 %"."""
         parts = [

@@ -50,12 +50,14 @@ class PriceSource:
     PRICE_LIST = "price_list"
     PRODUCT_DEFAULT = "product_default"
     PREPURCHASE = "prepurchase"
+    TERMS = "terms"  # a late cancellation's or a no-show's fee (agreements.cancellations)
     LABELS = {
         INTEREST: "agreed price of the booking",
         EVENT: "event's price",
         PRICE_LIST: "booking's price list",
         PRODUCT_DEFAULT: "product's default price",
         PREPURCHASE: "prepurchase agreement's price list",
+        TERMS: "cancellation terms",
     }
     # The sources that carry the booking's yearly uplift, and how an uplifted one is named.
     UPLIFTED = {INTEREST: "agreed price", PRICE_LIST: "booking's price list"}

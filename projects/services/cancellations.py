@@ -24,6 +24,7 @@ from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.registry import Hook
 from agreements import cancellations as terms_rules
+from agreements.pricing import PriceSource
 from projects.models import (
     EventStatus,
     FeeKind,
@@ -122,6 +123,8 @@ def registration_cancel(
     otherwise (a day passed, the terms changed), nothing is done and the user sees the new fee."""
     require_active(tenant)
     check_tenant(tenant, registration)
+    if on_date is not None and on_date > timezone.localdate():
+        raise ValidationError("A place is cancelled today or on a past day, never in the future.")
     registration = _locked(registration)
     if registration.status not in CANCELLABLE:
         raise ValidationError(
@@ -235,7 +238,7 @@ def _fee_item(tenant, quote: CancellationQuote, day: datetime.date) -> Item:
         po_reference=registration.po_reference,
         billable=True,
         unit_price=quote.fee.amount,
-        price_source="",
+        price_source=PriceSource.TERMS,
         unit_cost=Decimal(0),
         net_amount=quote.fee.amount,
         fee_kind=kind,

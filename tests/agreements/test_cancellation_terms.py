@@ -146,3 +146,24 @@ def test_terms_that_make_no_sense_are_refused_with_what_to_change(terms, bands, 
     with activate(terms["tenant"]):  # nothing half-saved: the old bands stand
         applied = rules.terms_for(tenant=terms["tenant"], booking=None)
     assert [band.min_days_before for band in applied.bands] == [15, 7, 0]
+
+
+def test_the_bands_read_as_ranges_of_days(terms):
+    with activate(terms["tenant"]):
+        applied = rules.terms_for(tenant=terms["tenant"], booking=None)
+    assert applied.band_rows() == [
+        ("15 or more days before the start", Decimal(0)),
+        ("7–14 days before the start", Decimal(50)),
+        ("less than 7 days before the start, or later", Decimal(100)),
+    ]
+    gentle = rules.Terms(
+        source="x",
+        bands=(rules.Band(30, Decimal(10)), rules.Band(29, Decimal(20))),
+        no_show_percent=Decimal(0),
+        free_transfer_days=None,
+    )
+    assert [label for label, _ in gentle.band_rows()] == [
+        "30 or more days before the start",
+        "29 days before the start",
+        "less than 29 days before the start",
+    ]

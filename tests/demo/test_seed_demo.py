@@ -370,3 +370,31 @@ def test_the_demo_shows_price_uplifts_event_prices_and_the_default_policy(db):
         assert evening.count() == 6 and {r.unit_price for r in evening} == {520}
         assert ProjectSettings.objects.get().default_budget_policy == "disallow"
         assert project_services.project_defaults(tenant=northwind)["budget_policy"] == "disallow"
+
+
+def test_the_demo_shows_cancellation_terms_fees_transfers_and_billing_moments(db):
+    from agreements.models import BillingMoment, CancellationTerms, Product
+    from invoicing.models import InvoiceLine, LineKind
+    from projects.models import FeeKind, Item, Registration
+
+    call_command("seed_demo", stdout=StringIO())
+    with activate(Tenant.objects.get(slug="northwind")):
+        default = CancellationTerms.objects.get(booking__isnull=True)
+        assert default.no_show_percent == 100 and default.free_transfer_days == 3
+        own = CancellationTerms.objects.get(booking__name="Council skills framework")
+        assert own.bands.count() == 3
+        late = Item.objects.get(fee_kind=FeeKind.CANCELLATION)
+        assert "cancelled 9 days before the start: 50 %" in late.description
+        assert late.fee_for.status == "cancelled"
+        assert (
+            InvoiceLine.objects.filter(
+                kind=LineKind.NO_SHOW_FEE, invoice__status__in=["issued", "paid"]
+            ).count()
+            > 0
+        )
+        transferred = Registration.objects.filter(
+            event=late.fee_for.event, status="confirmed"
+        ).values_list("learner__last_name", flat=True)
+        assert len(transferred) == 2
+        assert Product.objects.get(code="EXAM-P2F").billing_moment == BillingMoment.ON_BOOKING
+        assert Product.objects.get(code="DIG-100").billing_moment == (BillingMoment.ON_CONFIRMATION)
