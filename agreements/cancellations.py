@@ -185,6 +185,11 @@ def cancellation_terms_save(
                 "Each band needs days of 0 or more and a fee between 0 and 100 %."
             )
     ordered = sorted(((int(day), Decimal(percent)) for day, percent in bands), reverse=True)
+    if any(percent for _, percent in ordered) and ordered[-1][0] != 0:
+        raise ValidationError(
+            f"Add a band from 0 days: as it stands a cancellation less than {ordered[-1][0]} "
+            "days before the start would be free while an earlier one costs a fee."
+        )
     # Earliest cancellation first: each later band must cost at least as much.
     for (_, sooner_percent), (_, later_percent) in itertools.pairwise(ordered):
         if later_percent < sooner_percent:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, When
+from django.db.models import Case, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, When
 from django.utils import timezone
 
 from agreements.models import BillingMoment
@@ -174,6 +174,23 @@ def invoiceable_items(today: datetime.date | None = None) -> Q:
 
 def delivered_registrations() -> Q:
     return Q(status=RegistrationStatus.DELIVERED)
+
+
+def earned_registrations() -> Q:
+    """Places whose price is earned: delivered ones, and no-shows billed as the place itself (the
+    terms' no-show fee is 100 % and the place was invoiced: `projects.services.cancellations`
+    keeps that invoice). Other no-shows and late cancellations earn their fee item instead."""
+    return Q(status=RegistrationStatus.DELIVERED) | Q(
+        status=RegistrationStatus.NO_SHOW, invoiced=True
+    )
+
+
+def charged_registrations() -> Q:
+    """Places whose price the customer is charged (budgets, purchase orders): not cancelled, and
+    not settled by a fee (a no-show or cancellation fee is an item, charged in their place)."""
+    return ~Q(status=RegistrationStatus.CANCELLED) & ~Q(
+        Exists(Item.objects.filter(fee_for=OuterRef("pk")))
+    )
 
 
 def costed_registrations() -> Q:

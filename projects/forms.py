@@ -27,6 +27,7 @@ from projects.models import (
     Registration,
     RegistrationStatus,
 )
+from projects.services.rows import learner_accounts
 
 
 def member_users():
@@ -391,7 +392,7 @@ class RegistrationTransferForm(Form):
         project = registration.project
         event = registration.event
         self.fields["learner"].queryset = (
-            Contact.objects.filter(account=project.account)
+            Contact.objects.filter(account_id__in=learner_accounts(project))
             .exclude(pk=registration.learner_id)
             .order_by("last_name", "first_name")
         )

@@ -16,7 +16,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from agreements.models import Interest
-from projects.billing import ORDERED_STATUSES, delivered_registrations
+from projects.billing import ORDERED_STATUSES, charged_registrations, delivered_registrations
 from projects.models import (
     Item,
     PrivateEvent,
@@ -153,7 +153,7 @@ def burn_down(project: Project) -> list[dict]:
     for row in registration_rows:
         by_product[row["event__product_id"]] = row
     item_rows = (
-        Item.objects.filter(on_booking)
+        Item.objects.filter(on_booking, fee_kind="")  # a fee is not volume of the course
         .order_by()
         .values("product_id")
         .annotate(
@@ -199,12 +199,11 @@ def burn_down(project: Project) -> list[dict]:
 
 def purchase_order_usage(orders) -> dict[int, Decimal]:
     """What is charged to each purchase order (a queryset or ids): the net amount of its
-    registrations that are not cancelled and of its items. Budgets and the overview read this."""
+    registrations charged as places (`charged_registrations`) and of its items, fees included.
+    Budgets and the overview read this."""
     used: dict[int, Decimal] = {}
     for rows in (
-        Registration.objects.filter(purchase_order__in=orders).exclude(
-            status=RegistrationStatus.CANCELLED
-        ),
+        Registration.objects.filter(charged_registrations(), purchase_order__in=orders),
         Item.objects.filter(purchase_order__in=orders),
     ):
         for order_id, total in (

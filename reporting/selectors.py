@@ -51,6 +51,7 @@ from projects.billing import (
     REGISTRATION_DELIVERY,
     costed_registrations,
     delivered_registrations,
+    earned_registrations,
     event_cost_recognised,
     unit_costs,
 )
@@ -230,7 +231,7 @@ def facts(
     if invoiced_only:
         return dict(cells)
 
-    delivered = delivered_registrations()
+    delivered, earned = delivered_registrations(), earned_registrations()
     registrations = _window(
         Registration.objects.filter(costed_registrations()),
         REGISTRATION_DELIVERY,
@@ -244,7 +245,7 @@ def facts(
         event="event_id",
         month=REGISTRATION_DELIVERY,
         delivered_places=Sum("places", filter=delivered),
-        value=Sum("net_amount", filter=delivered),
+        value=Sum("net_amount", filter=earned),
         cost=Sum(unit_costs("places")),
     ):
         cell.places += row["delivered_places"] or 0
@@ -254,7 +255,7 @@ def facts(
         cell.place_cost += row["cost"] or 0
     registration_lines = _window(
         _of_projects(
-            invoicing_lines("registration").filter(_prefixed(delivered, "registration__")),
+            invoicing_lines("registration").filter(_prefixed(earned, "registration__")),
             projects,
         ),
         f"registration__{REGISTRATION_DELIVERY}",
@@ -455,12 +456,12 @@ def dashboard(*, base_currency: str, today=None) -> dict:
     # what issued invoice lines invoice of it), from grouped queries rather than a subquery
     # per registration.
     wip = defaultdict(Decimal)
-    delivered, billable = delivered_registrations(), Q(billable=True)
+    earned, billable = earned_registrations(), Q(billable=True)
     parts = (
-        (Registration.objects.filter(delivered), "project", Sum("net_amount"), 1),
+        (Registration.objects.filter(earned), "project", Sum("net_amount"), 1),
         (Item.objects.filter(billable), "project", Sum("net_amount"), 1),
         (
-            invoicing_lines("registration").filter(_prefixed(delivered, "registration__")),
+            invoicing_lines("registration").filter(_prefixed(earned, "registration__")),
             "registration__project",
             Sum(invoiced_share("registration", "places")),
             -1,

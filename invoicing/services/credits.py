@@ -164,10 +164,13 @@ def invoice_credit(
     return note
 
 
-def registration_credit(*, tenant, by, registration, reason: str) -> list[str]:
+def registration_credit(
+    *, tenant, by, registration, reason: str, check_only: bool = False
+) -> list[str]:
     """Credit every issued line that bills (part of) `registration`, each on a credit note of
     its invoice, so its places are no longer invoiced; the numbers of the credit notes. A place
     on a draft is not credited: the user takes it off the draft first (said with the draft).
+    `check_only`: credit nothing, only refuse a place on a draft.
     `projects` calls this when a cancellation or a no-show settles an invoiced place."""
     lines = list(
         InvoiceLine.objects.filter(
@@ -183,6 +186,8 @@ def registration_credit(*, tenant, by, registration, reason: str) -> list[str]:
             f"{registration} is on the draft {', '.join(drafts)}: take it off the draft (or "
             "delete the draft) first."
         )
+    if check_only:  # the caller keeps the issued lines: only no draft may hold the place
+        return []
     by_invoice: dict[int, list[InvoiceLine]] = {}
     for line in lines:
         by_invoice.setdefault(line.invoice_id, []).append(line)

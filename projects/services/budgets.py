@@ -57,7 +57,7 @@ def committed_usage(project: Project, product_id: int) -> tuple[int | None, Deci
     )
     quantity = (
         Item.objects.filter(
-            project__booking_id=project.booking_id, product_id=product_id
+            project__booking_id=project.booking_id, product_id=product_id, fee_kind=""
         ).aggregate(n=Sum("quantity"))["n"]
         or 0
     )

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.platform.audit import audit
@@ -31,9 +32,11 @@ from projects.models import (
     Item,
     PrivateEvent,
     Project,
+    ProjectStatus,
     Registration,
     RegistrationStatus,
 )
+from projects.services.budgets import ACTIVE_REGISTRATION
 from projects.services.events import deliver_completed_events
 from projects.services.rows import learner_accounts
 
@@ -96,16 +99,41 @@ def cancellation_quote(
         registration=registration,
         fee=fee,
         no_show=no_show,
-        credits_invoice=registration.invoiced and not (no_show and fee.percent >= 100),
+        credits_invoice=registration.invoiced and not _keeps_invoice(registration, fee, no_show),
+    )
+
+
+def _keeps_invoice(registration: Registration, fee, no_show: bool) -> bool:
+    """A no-show billed in full whose every place is on an invoice already: that invoice is the
+    charge (a place on a draft is refused by `registration_credit` until taken off it)."""
+    return (
+        no_show
+        and fee.percent >= 100
+        and registration.invoiced
+        and Decimal(registration.billed_quantity) == Decimal(registration.places)
     )
 
 
 def _locked(registration: Registration) -> Registration:
+    """The registration, locked after its project (the order drafting locks them in, so a
+    cancellation and a draft of the same place wait for each other instead of deadlocking or
+    both going ahead); refused on a finished project."""
+    project = Project.objects.select_for_update().get(pk=registration.project_id)
+    if project.status == ProjectStatus.FINISHED:
+        raise ValidationError(
+            f"{project} is finished: reopen it (Status) to cancel places or mark no-shows, so "
+            "that a fee can still be invoiced."
+        )
     return (
         Registration.objects.select_for_update(of=("self",))
         .select_related("project__booking", "event__product", "learner")
         .get(pk=registration.pk)
     )
+
+
+def _not_in_future(on_date: datetime.date | None, what: str) -> None:
+    if on_date is not None and on_date > timezone.localdate():
+        raise ValidationError(f"{what} today or on a past day, never in the future.")
 
 
 @transaction.atomic
@@ -116,15 +144,16 @@ def registration_cancel(
     registration: Registration,
     on_date: datetime.date | None = None,
     expected_fee: Decimal | None = None,
+    may_credit: bool = True,
 ) -> CancellationQuote:
     """Cancel a requested or confirmed place under the agreement's terms: the fee of the band
     the cancellation falls in is left as a billable item, and a place already invoiced is
-    credited in the same step. `expected_fee`: the fee the user was shown; if the terms now say
-    otherwise (a day passed, the terms changed), nothing is done and the user sees the new fee."""
+    credited in the same step (`may_credit`: the user may issue credit notes). `expected_fee`:
+    the fee the user was shown; if the terms now say otherwise (a day passed, the terms
+    changed), nothing is done and the user sees the new fee."""
     require_active(tenant)
     check_tenant(tenant, registration)
-    if on_date is not None and on_date > timezone.localdate():
-        raise ValidationError("A place is cancelled today or on a past day, never in the future.")
+    _not_in_future(on_date, "A place is cancelled")
     registration = _locked(registration)
     if registration.status not in CANCELLABLE:
         raise ValidationError(
@@ -133,6 +162,7 @@ def registration_cancel(
         )
     quote = cancellation_quote(registration, on_date=on_date)
     _check_expected(quote, expected_fee)
+    _check_may_credit(quote, may_credit)
     _settle(tenant, by, quote, status=RegistrationStatus.CANCELLED, on_date=on_date)
     return quote
 
@@ -145,6 +175,7 @@ def registration_mark_no_show(
     registration: Registration,
     on_date: datetime.date | None = None,
     expected_fee: Decimal | None = None,
+    may_credit: bool = True,
 ) -> CancellationQuote:
     """The learner did not come: the place counts as held (its cost counts) and is billed per
     the no-show rule. At 100 % an invoiced place stays invoiced as it is; below, the invoiced
@@ -152,14 +183,23 @@ def registration_mark_no_show(
     `on_date` (today)."""
     require_active(tenant)
     check_tenant(tenant, registration)
+    _not_in_future(on_date, "A no-show is recorded")
     registration = _locked(registration)
     if registration.status not in (*CANCELLABLE, RegistrationStatus.DELIVERED):
         raise ValidationError(
             f"{registration} is {registration.get_status_display().lower()}: it cannot be a "
             "no-show."
         )
+    day = on_date or timezone.localdate()
+    if registration.event.start_date > day:
+        raise ValidationError(
+            f"{registration.event} starts on {registration.event.start_date:%d %b %Y}: a learner "
+            "is a no-show once it has started. Before that, cancel the place (the cancellation "
+            "bands apply)."
+        )
     quote = cancellation_quote(registration, no_show=True)
     _check_expected(quote, expected_fee)
+    _check_may_credit(quote, may_credit)
     _settle(tenant, by, quote, status=RegistrationStatus.NO_SHOW, on_date=on_date)
     return quote
 
@@ -172,12 +212,24 @@ def _check_expected(quote: CancellationQuote, expected_fee) -> None:
         )
 
 
+def _check_may_credit(quote: CancellationQuote, may_credit: bool) -> None:
+    if quote.credits_invoice and not may_credit:
+        raise ValidationError(
+            f"{quote.registration} is invoiced: settling it credits the invoice, which finance "
+            "or an admin does. Ask them to cancel it."
+        )
+
+
 def _settle(tenant, by, quote: CancellationQuote, *, status: str, on_date=None) -> None:
     registration = quote.registration
     day = on_date or timezone.localdate()
     credit_notes: list[str] = []
-    # A no-show billed in full that is invoiced already: the invoiced place is the charge.
-    keeps_invoice = registration.invoiced and quote.no_show and quote.fee.percent >= 100
+    keeps_invoice = _keeps_invoice(registration, quote.fee, quote.no_show)
+    if keeps_invoice and registration_credit.function is not None:
+        # Every place is invoiced; refused if some of it is on a draft (taken off it first).
+        registration_credit.function(
+            tenant=tenant, by=by, registration=registration, reason="", check_only=True
+        )
     if registration.invoiced and not keeps_invoice:
         if registration_credit.function is None:
             raise ValidationError(f"{registration} is invoiced: credit it before cancelling it.")
@@ -306,6 +358,18 @@ def registration_transfer(
             raise ValidationError(f"Choose an event that starts after {current.start_date}.")
         if event.status == EventStatus.CANCELLED:
             raise ValidationError(f"{event} is cancelled: choose another event.")
+        if event.capacity is not None:
+            taken = (
+                Registration.objects.filter(ACTIVE_REGISTRATION, event=event).aggregate(
+                    n=Sum("places")
+                )["n"]
+                or 0
+            )
+            if taken + registration.places > event.capacity:
+                raise ValidationError(
+                    f"{event} is full: {taken} of {event.capacity} places are taken. Raise its "
+                    "capacity first, or choose another event."
+                )
         registration.event = event
     registration.full_clean()
     registration.save(update_fields=["learner", "event"])
@@ -330,6 +394,7 @@ def registrations_cancel(
     no_show: bool = False,
     on_date: datetime.date | None = None,
     expected_fees: dict[int, Decimal | None] | None = None,
+    may_credit: bool = True,
 ) -> list[CancellationQuote]:
     """Cancel (or mark no-show) several places of a project at once, each under the terms: all
     or none. `expected_fees`: {registration id: the fee the user was shown}."""
@@ -337,20 +402,15 @@ def registrations_cancel(
     if not rows:
         raise ValidationError("Select at least one registration.")
     expected_fees = expected_fees or {}
-    if no_show:
-        return [
-            registration_mark_no_show(
-                tenant=tenant, by=by, registration=row, expected_fee=expected_fees.get(row.pk)
-            )
-            for row in rows
-        ]
+    service = registration_mark_no_show if no_show else registration_cancel
     return [
-        registration_cancel(
+        service(
             tenant=tenant,
             by=by,
             registration=row,
             on_date=on_date,
             expected_fee=expected_fees.get(row.pk),
+            may_credit=may_credit,
         )
         for row in rows
     ]

@@ -11,6 +11,7 @@ from django.views import View
 from accounts.platform import permissions
 from accounts.platform.access import can
 from accounts.platform.forms import add_service_error
+from accounts.platform.views import TenantViewMixin
 from projects import access, services
 from projects.forms import RegistrationTransferForm
 from projects.models import Registration
@@ -35,11 +36,25 @@ def _expected_fee(data, pk):
         return None
 
 
-class RegistrationCancelView(ProjectChildMixin, View):
+class RegistrationCancelView(TenantViewMixin, View):
     """GET: what cancelling (or marking no-show) the ticked places would cost; POST: do it, with
-    the fees the user saw (a fee that changed since is shown again, nothing done)."""
+    the fees the user saw (a fee that changed since is shown again, nothing done).
+
+    Staff cancel places; finance too, since an invoiced place is credited in the same step (a
+    credit note is theirs: staff are told to ask them)."""
 
     template_name = "projects/registration_cancel.html"
+    write_permission = permissions.VIEW  # and one of the two below (dispatch)
+
+    def dispatch(self, request, *args, **kwargs):
+        if getattr(request, "tenant", None) is not None and not (
+            can(request, permissions.EDIT_PROJECTS) or can(request, permissions.INVOICE)
+        ):
+            raise PermissionDenied("Cancelling places is for staff and finance.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_project(self):
+        return access.get_project_for_user(self.request, self.kwargs["project_pk"])
 
     def quotes(self, project, ids, no_show):
         rows = Registration.objects.filter(project=project, pk__in=ids).select_related(
@@ -58,6 +73,7 @@ class RegistrationCancelView(ProjectChildMixin, View):
                 "no_show": no_show,
                 "total_fee": total,
                 "credits": [quote for quote in quotes if quote.credits_invoice],
+                "may_credit": can(self.request, permissions.INVOICE),
                 "errors": errors,
                 "back_url": tab_url(self.request, project, "registrations"),
             },
@@ -82,8 +98,8 @@ class RegistrationCancelView(ProjectChildMixin, View):
         if not quotes:
             messages.error(request, "Tick the registrations to cancel first.")
             return redirect(tab_url(request, project, "registrations"))
-        if any(quote.credits_invoice for quote in quotes) and not can(request, permissions.INVOICE):
-            raise PermissionDenied("Crediting an invoiced place is finance's.")
+        if request.POST.get("confirm") != "1":  # ticked on a list: show what it costs first
+            return self.render_page(project, quotes, no_show)
         expected = {
             quote.registration.pk: _expected_fee(request.POST, quote.registration.pk)
             for quote in quotes
@@ -96,6 +112,7 @@ class RegistrationCancelView(ProjectChildMixin, View):
                 ids=[quote.registration.pk for quote in quotes],
                 no_show=no_show,
                 expected_fees=expected,
+                may_credit=can(request, permissions.INVOICE),
             )
         except ValidationError as error:
             return self.render_page(

@@ -128,9 +128,10 @@ def test_the_free_transfer_deadline(terms):
 @pytest.mark.parametrize(
     ("bands", "message"),
     [
-        ([(15, 50), (7, 10)], "cannot cost less than an earlier one"),
+        ([(15, 50), (7, 10), (0, 100)], "cannot cost less than an earlier one"),
         ([(7, 10), (7, 20)], "Two bands start at the same number of days"),
-        ([(7, 120)], "between 0 and 100"),
+        ([(7, 120), (0, 100)], "between 0 and 100"),
+        ([(15, 0), (7, 50)], "Add a band from 0 days"),
     ],
 )
 def test_terms_that_make_no_sense_are_refused_with_what_to_change(terms, bands, message):

@@ -207,3 +207,151 @@ def test_fees_are_in_the_project_figures_like_any_item(act, billing, terms, conf
     after = project_figures(billing["project"])
     assert after.delivered - before.delivered == Decimal("450.00")
     assert Item.objects.filter(invoiceable_items(), fee_kind=FeeKind.CANCELLATION).count() == 1
+
+
+# --- What a second read found ------------------------------------------------------------------
+
+
+def test_finance_cancels_an_invoiced_place_and_staff_are_told_to_ask_them(
+    act, billing, terms, client_for
+):
+    place = billing["registrations"][0]
+    (invoice,) = act(
+        invoicing.drafts_create, project=billing["project"], registration_ids=[place.pk]
+    )
+    act(invoicing.invoice_issue, invoice=invoice, render_pdf=False)
+    Registration.objects.filter(pk=place.pk).update(status=RegistrationStatus.CONFIRMED)
+    project = billing["project"]
+    url = f"/alpha/projects/{project.pk}/registrations/cancel/"
+    data = {"selected": [place.pk], "no_show": "0", "confirm": "1"}
+    staff = client_for(billing["world"].staff).post(url, data)
+    assert staff.status_code == 422
+    assert "settling it credits the invoice, which finance or an admin does" in (
+        staff.content.decode()
+    )
+    assert Registration.objects.get(pk=place.pk).status == RegistrationStatus.CONFIRMED
+    preview = client_for(billing["world"].finance).post(url, {"selected": [place.pk]})
+    assert preview.status_code == 200 and "credited" in preview.content.decode()
+    assert Registration.objects.get(pk=place.pk).status == RegistrationStatus.CONFIRMED
+    done = client_for(billing["world"].finance).post(url, data)
+    assert done.status_code == 302
+    assert Registration.objects.get(pk=place.pk).status == RegistrationStatus.CANCELLED
+    assert Invoice.objects.filter(kind=InvoiceKind.CREDIT_NOTE, credits=invoice).count() == 1
+    assert client_for(billing["world"].viewer).post(url, data).status_code == 403
+
+
+def test_a_no_show_at_the_full_rate_on_a_partly_billed_block_bills_the_whole_place(
+    act, billing, terms
+):
+    event = billing["events"][0]
+    block = Registration.objects.create(
+        tenant=billing["tenant"],
+        project=billing["project"],
+        event=event,
+        places=10,
+        requested_date=datetime.date(2026, 2, 1),
+        status=RegistrationStatus.DELIVERED,
+        unit_price=Decimal("100.00"),
+        net_amount=Decimal("1000.00"),
+    )
+    (invoice,) = act(
+        invoicing.drafts_create, project=billing["project"], registration_ids=[block.pk]
+    )
+    line = invoice.lines.get()
+    act(invoicing.draft_line_update, line=line, quantity=4, unit_price=line.unit_price)
+    act(invoicing.invoice_issue, invoice=Invoice.objects.get(pk=invoice.pk), render_pdf=False)
+    block.refresh_from_db()
+    assert block.billed_quantity == 4
+    quote = act(services.registration_mark_no_show, registration=block)
+    assert quote.credits_invoice  # the 4 billed places are credited ...
+    fee = Item.objects.get(fee_for=block)
+    assert fee.net_amount == Decimal("1000.00")  # ... and the whole block billed as the fee
+
+
+def test_a_fully_invoiced_no_show_on_a_draft_is_refused_until_taken_off_it(act, billing, terms):
+    place = billing["registrations"][0]
+    act(invoicing.drafts_create, project=billing["project"], registration_ids=[place.pk])
+    with pytest.raises(ValidationError, match="take it off the draft"):
+        act(services.registration_mark_no_show, registration=Registration.objects.get(pk=place.pk))
+    assert Registration.objects.get(pk=place.pk).status == RegistrationStatus.DELIVERED
+
+
+def test_a_no_show_is_recorded_once_the_event_has_started(act, billing, terms, confirmed):
+    Registration.objects.filter(pk=confirmed[0].pk).update(status=RegistrationStatus.CONFIRMED)
+    event = billing["events"][0]
+    event.start_date = event.end_date = datetime.date(2099, 1, 1)
+    event.save()
+    with pytest.raises(ValidationError, match="is a no-show once it has started"):
+        act(services.registration_mark_no_show, registration=confirmed[0])
+
+
+def test_a_finished_project_refuses_cancellations(act, billing, terms, confirmed):
+    from projects.models import Project
+
+    Project.objects.filter(pk=billing["project"].pk).update(status="finished")
+    with pytest.raises(ValidationError, match="is finished: reopen it"):
+        cancel(act, confirmed[0], on_date=NINE_DAYS_BEFORE)
+
+
+def test_a_transfer_to_a_full_event_is_refused(act, billing, terms, confirmed):
+    later = billing["events"][1]
+    later.capacity = 2  # two places on it already
+    later.save()
+    with pytest.raises(ValidationError, match="is full: 2 of 2 places are taken"):
+        act(
+            services.registration_transfer,
+            registration=confirmed[0],
+            event=later,
+            on_date=datetime.date(2026, 2, 1),
+        )
+
+
+def test_a_fee_and_its_place_count_once_on_the_purchase_order_and_not_as_volume(
+    act, billing, terms, confirmed
+):
+    from agreements.models import Interest
+    from projects.models import Project, PurchaseOrder
+    from projects.selectors import purchase_order_usage
+    from projects.services import committed_usage
+    from tests.factories import BookingFactory
+
+    order = PurchaseOrder.objects.create(
+        tenant=billing["tenant"], project=billing["project"], number="PO-9"
+    )
+    Registration.objects.filter(pk=confirmed[0].pk).update(purchase_order=order)
+    place = Registration.objects.get(pk=confirmed[0].pk)
+    assert purchase_order_usage([order.pk])[order.pk] == Decimal("900.00")
+    act(services.registration_mark_no_show, registration=place)  # 100 %: a 900.00 fee
+    assert purchase_order_usage([order.pk])[order.pk] == Decimal("900.00")
+    course = billing["events"][0].product
+    assert Item.objects.filter(fee_for=place, product=course).count() == 1
+    booking = BookingFactory(account=billing["account"], currency="EUR")
+    Interest.objects.create(
+        tenant=billing["tenant"],
+        booking=booking,
+        product=course,
+        unit_price=1000,
+        committed_quantity=10,
+    )
+    Project.objects.filter(pk=billing["project"].pk).update(booking=booking)
+    _, used = committed_usage(Project.objects.get(pk=billing["project"].pk), course.pk)
+    assert used == Decimal(4)  # four places, the fee is no fifth
+
+
+def test_an_invoiced_no_show_billed_in_full_is_revenue_recognised_on_delivery(act, billing, terms):
+    from projects.models import Project, RevenueRecognition
+
+    Project.objects.filter(pk=billing["project"].pk).update(
+        revenue_recognition=RevenueRecognition.ON_DELIVERY
+    )
+    place = billing["registrations"][0]
+    (invoice,) = act(
+        invoicing.drafts_create, project=billing["project"], registration_ids=[place.pk]
+    )
+    act(invoicing.invoice_issue, invoice=invoice, render_pdf=False)
+    before = project_figures(billing["project"])
+    act(services.registration_mark_no_show, registration=Registration.objects.get(pk=place.pk))
+    after = project_figures(billing["project"])
+    assert after.recognised == before.recognised  # the place stays earned
+    assert after.invoiced == before.invoiced
+    assert after.wip == before.wip

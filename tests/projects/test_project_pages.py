@@ -272,7 +272,7 @@ def test_cancelling_the_ticked_registrations_shows_the_fees_and_asks_first(
         assert set(Registration.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
             "confirmed"
         }
-    data = {"selected": ids, "no_show": "0", **{f"fee_{pk}": "0.00" for pk in ids}}
+    data = {"selected": ids, "no_show": "0", "confirm": "1", **{f"fee_{pk}": "0.00" for pk in ids}}
     done = client.post(url("projects:registration-cancel", project_pk=project.pk), data)
     assert done.status_code == 302
     with activate(deal["tenant"]):
