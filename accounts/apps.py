@@ -6,12 +6,22 @@ class AccountsConfig(AppConfig):
     verbose_name = "Customers and tenancy"
 
     def ready(self):
-        from accounts import views
+        from accounts import selectors, views
         from accounts.platform import (
             checks,  # noqa: F401 - registers the system checks
             sqlite,  # noqa: F401 - SQLite's real parameter limit
         )
+        from accounts.platform.search import SearchProvider, search_providers
         from accounts.platform.tabs import Tab, account_tabs
+
+        search_providers.register(
+            SearchProvider("accounts", "Accounts", 10, selectors.search_accounts, "bi-building")
+        )
+        search_providers.register(
+            SearchProvider(
+                "contacts", "Contacts and learners", 20, selectors.search_contacts, "bi-people"
+            )
+        )
 
         account_tabs.register(
             Tab(

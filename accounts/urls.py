@@ -26,6 +26,7 @@ urlpatterns = [
         views.ContactDeleteView.as_view(),
         name="contact-delete",
     ),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("regions/", views.RegionListView.as_view(), name="region-list"),
     path("settings/", views.TenantSettingsView.as_view(), name="settings"),
     path("settings/members/", views.MembersView.as_view(), name="members"),

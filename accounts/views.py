@@ -37,6 +37,7 @@ from accounts.platform.exporting import ListExportMixin
 from accounts.platform.memberships import memberships_for_user
 from accounts.platform.middleware import ADMIN_TENANT_SESSION_KEY
 from accounts.platform.models import Membership
+from accounts.platform.search import MAX_QUERY, search_providers, words
 from accounts.platform.tabs import account_tabs
 from accounts.platform.tenancy import tenant_reverse
 from accounts.platform.views import (
@@ -468,3 +469,28 @@ class AdminSwitchView(TenantViewMixin, View):
     def get(self, request):
         request.session[ADMIN_TENANT_SESSION_KEY] = request.tenant.pk
         return HttpResponseRedirect(reverse("admin:index"))
+
+
+class SearchView(TenantViewMixin, View):
+    """The navbar's search box: the first hits of every kind the user may see, grouped."""
+
+    limit = 8
+
+    def get(self, request):
+        query = request.GET.get("q", "").strip()[:MAX_QUERY]
+        groups = []
+        if words(query):
+            for provider in search_providers:
+                if provider.permission and not can(request, provider.permission):
+                    continue
+                result = provider.find(request, query, self.limit)
+                groups.append((provider, result))
+        return render(
+            request,
+            "accounts/search.html",
+            {
+                "query": query,
+                "groups": [(p, r) for p, r in groups if r.total],
+                "searched": bool(words(query)),
+            },
+        )

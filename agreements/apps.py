@@ -6,9 +6,16 @@ class AgreementsConfig(AppConfig):
     verbose_name = "Agreements"
 
     def ready(self):
+        from accounts.platform.search import SearchProvider, search_providers
         from accounts.platform.tabs import Tab, account_tabs
-        from agreements import cancellation_views, uplift_views, views
+        from agreements import cancellation_views, selectors, uplift_views, views
         from agreements.tabs import booking_tabs
+
+        search_providers.register(
+            SearchProvider(
+                "bookings", "Bookings", 30, selectors.search_bookings, "bi-file-earmark-text"
+            )
+        )
 
         account_tabs.register(
             Tab(

@@ -18,7 +18,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.platform.bounds import parse_id
 from accounts.platform.registry import Hook
+from accounts.platform.search import SearchHit, first_hits, text_filter
 from agreements.models import (
     Booking,
     BookingUplift,
@@ -239,3 +241,25 @@ def uplift_schedule(booking: Booking) -> list[dict]:
             }
         )
     return schedule
+
+
+# --- The search box (accounts.platform.search) ---------------------------------------------------
+
+
+def search_bookings(request, query: str, limit: int):
+    number = parse_id(query.strip().upper().removeprefix("B-"))
+    bookings = text_filter(
+        Booking.objects.select_related("account"),
+        query,
+        ["name", "account__name"],
+        also=Q(number=number) if number else None,
+    )
+    return first_hits(
+        bookings.order_by("-start_date", "pk"),
+        limit,
+        lambda booking: SearchHit(
+            title=str(booking),
+            url=booking.get_absolute_url(),
+            detail=f"{booking.account.name} · {booking.get_status_display()}",
+        ),
+    )

@@ -17,6 +17,18 @@ class InvoicingConfig(AppConfig):
         entry_writers.register(selectors.invoices_of_prepurchase_uses)
         # A cancellation or no-show of an invoiced place credits it (projects' terms).
         registration_credit.register(services.registration_credit)
+        from accounts.platform.search import SearchProvider, search_providers
+
+        search_providers.register(
+            SearchProvider(
+                "invoices",
+                "Invoices and credit notes",
+                60,
+                selectors.search_invoices,
+                "bi-receipt",
+                permission=permissions.SEE_MONEY,
+            )
+        )
 
         create = RowAction(
             key="create-draft-invoice",

@@ -13,6 +13,15 @@ class ProjectsConfig(AppConfig):
         from projects.tabs import project_tabs
 
         places_counter.register(services.discount_places_used)
+        from accounts.platform.search import SearchProvider, search_providers
+        from projects import selectors
+
+        search_providers.register(
+            SearchProvider("projects", "Projects", 40, selectors.search_projects, "bi-kanban")
+        )
+        search_providers.register(
+            SearchProvider("events", "Events", 50, selectors.search_events, "bi-calendar-event")
+        )
         account_tabs.register(
             Tab(
                 key="projects",

@@ -15,6 +15,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from accounts.platform.search import SearchHit, first_hits, text_filter
 from agreements.models import Interest
 from projects.billing import ORDERED_STATUSES, charged_registrations, delivered_registrations
 from projects.models import (
@@ -225,3 +226,38 @@ def purchase_orders_of(project: Project) -> list[PurchaseOrder]:
 def project_settings(tenant) -> ProjectSettings:
     """The company's project settings: its row, or the defaults (unsaved) when it has none."""
     return ProjectSettings.objects.filter(tenant=tenant).first() or ProjectSettings(tenant=tenant)
+
+
+# --- The search box (accounts.platform.search) ---------------------------------------------------
+
+
+def search_projects(request, query: str, limit: int):
+    projects = text_filter(
+        Project.objects.select_related("account"), query, ["code", "name", "account__name", "tags"]
+    )
+    return first_hits(
+        projects.order_by("-start_date", "code"),
+        limit,
+        lambda project: SearchHit(
+            title=str(project),
+            url=project.get_absolute_url(),
+            detail=f"{project.account.name} · {project.get_status_display()}",
+        ),
+    )
+
+
+def search_events(request, query: str, limit: int):
+    events = text_filter(
+        PrivateEvent.objects.select_related("project"),
+        query,
+        ["title", "venue", "trainer", "project__code"],
+    )
+    return first_hits(
+        events.order_by("-start_date", "pk"),
+        limit,
+        lambda event: SearchHit(
+            title=str(event),
+            url=event.project.get_absolute_url() + "events/",
+            detail=" · ".join(filter(None, [event.project.code, event.venue, event.trainer])),
+        ),
+    )

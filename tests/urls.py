@@ -43,6 +43,7 @@ def tenant_urls(rows) -> dict[str, dict]:
         "accounts:contact-create": {"account_pk": account.pk},
         "accounts:contact-edit": {"account_pk": account.pk, "pk": contact.pk},
         "accounts:contact-delete": {"account_pk": account.pk, "pk": contact.pk},
+        "accounts:search": {},
         "accounts:region-list": {},
         "accounts:settings": {},
         "accounts:members": {},
@@ -153,6 +154,7 @@ POST_ONLY = {
 # Pages without a write handler: a POST is 405 for any id.
 READ_ONLY = {
     "dashboard",
+    "accounts:search",
     "accounts:account-list",
     "accounts:account-options",
     "accounts:account-detail",

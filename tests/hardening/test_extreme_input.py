@@ -172,6 +172,7 @@ PAGES = {
     "accounts:contact-create": lambda e: [{"account_pk": e["account"].pk}],
     "accounts:contact-edit": lambda e: [{"account_pk": e["account"].pk, "pk": e["contact"].pk}],
     "accounts:region-list": lambda e: [{}],
+    "accounts:search": lambda e: [{}, {QUERY: "q=" + "é" * 500}],
     "accounts:settings": lambda e: [{}],
     "accounts:members": lambda e: [{}],
     "accounts:bank-accounts": lambda e: [{}],
