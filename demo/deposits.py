@@ -2,12 +2,15 @@
 in November, the others booked for 2027. The customer pays 30 % of its committed value ahead: the
 deposit invoice is issued first, then the first cohort's invoice (its places and exam fees),
 which deducts part of the deposit from its places; the rest is left for the next cohorts. The
-project's invoices tab shows the deposit received, used and left. Both are issued on the day
-the demo is built, after the rest of the demo's invoices, so numbers follow dates."""
+project's invoices tab shows the deposit received, used and left, and what is left under the
+academy's maximum billing amount (its committed value), the deposit not deducted yet counted.
+Both are issued on the day the demo is built, after the rest of the demo's invoices, so numbers
+follow dates."""
 
 import datetime
 
 from accounts.models import Contact
+from accounts.platform.money import round_money
 from agreements.models import Booking, BookingStatus, Product, ProductKind
 from invoicing import services as invoicing
 from projects import services
@@ -18,6 +21,7 @@ from projects.models import (
     Project,
     RegistrationStatus,
 )
+from projects.selectors import project_totals
 
 COHORTS = (  # (start, learners): the first is delivered, the others are booked for 2027
     (datetime.date(2026, 11, 24), 6),
@@ -108,6 +112,12 @@ def build(tenant, *, user, rng) -> None:
                 confirm=True,
             )
         )
+    # The academy's budget: at most its committed value is billed. The invoices tab and the
+    # deposit form show what is left under it, the deposit not deducted yet counted.
+    project.max_billing_amount = round_money(
+        project_totals(project)["ordered_total"], project.currency
+    )
+    services.project_save(tenant=tenant, by=user, project=project)
     deposit = invoicing.deposit_create(tenant=tenant, by=user, project=project, percent="30")
     invoicing.invoice_issue(tenant=tenant, by=user, invoice=deposit, render_pdf=False)
     (cohort,) = invoicing.drafts_create(

@@ -248,6 +248,10 @@ def _work_net(lines) -> Decimal:
     return lines.exclude(kind__in=ADVANCE_KINDS).aggregate(total=Sum("net"))["total"] or Decimal(0)
 
 
+# The lines of the project's drafts that count as *on drafts* (credit notes are never drafts).
+DRAFT_LINES = Q(invoice__status=InvoiceStatus.DRAFT, invoice__kind=InvoiceKind.INVOICE)
+
+
 def invoiced_net(project) -> Decimal:
     """Net invoiced on a project: issued invoices less their credit notes, deposits and their
     deductions left out (`revenue_lines`)."""
@@ -256,26 +260,66 @@ def invoiced_net(project) -> Decimal:
 
 def drafts_net(project, *, exclude: Invoice | None = None) -> Decimal:
     """Net of the project's draft invoices (not invoiced until issued), deposits and their
-    deductions left out."""
-    lines = InvoiceLine.objects.filter(
-        invoice__project=project,
-        invoice__status=InvoiceStatus.DRAFT,
-        invoice__kind=InvoiceKind.INVOICE,
+    deductions left out: `cap_room`'s *on drafts*."""
+    return cap_room(project, exclude=exclude).on_drafts
+
+
+@dataclass(frozen=True)
+class CapRoom:
+    """What a project is billed against its maximum billing amount, and what is left under it.
+
+    Billed is what the customer is billed: the work invoiced (`invoiced_net`), the work on
+    drafts, and the deposits not deducted yet (a deposit is billed ahead of the work it pays
+    for; deducting it bills nothing more). Its sum is the net of every document of the
+    project. An invoice adds its net to it: its work less what it deducts of deposits; a
+    deposit invoice its amount."""
+
+    cap: Decimal | None
+    invoiced: Decimal
+    on_drafts: Decimal
+    unused: Decimal  # deposits not deducted yet: issued, and (counting drafts) on drafts
+
+    @property
+    def billed(self) -> Decimal:
+        return self.invoiced + self.on_drafts + self.unused
+
+    @property
+    def left(self) -> Decimal | None:
+        return None if self.cap is None else self.cap - self.billed
+
+
+def cap_room(project, *, drafts: bool = True, exclude: Invoice | None = None) -> CapRoom:
+    """*Left under the cap*, the one definition that drafting, issuing, deposits, credits, the
+    invoices tab and the deposit form use (one query). `drafts`: count the drafts (work, draft
+    deposit invoices and what drafts deduct); issuing counts issued documents only. `exclude`:
+    a draft being changed, whose lines and deductions are left out."""
+    draft = Q(invoice__status=InvoiceStatus.DRAFT)
+    lines = InvoiceLine.objects.filter(invoice__project=project).filter(
+        (~draft | DRAFT_LINES) if drafts else ~draft
     )
     if exclude is not None:
         lines = lines.exclude(invoice=exclude)
-    return _work_net(lines)
+    work = ~Q(kind__in=ADVANCE_KINDS)
+    sums = lines.aggregate(
+        invoiced=Sum("net", filter=~draft & work),
+        on_drafts=Sum("net", filter=draft & work),
+        unused=Sum("net", filter=~work),
+    )
+    return CapRoom(
+        cap=project.max_billing_amount,
+        **{name: value or Decimal(0) for name, value in sums.items()},
+    )
 
 
 def billing_summary(project) -> dict:
     """What the project's invoices tab and the maximum billing amount show."""
-    invoiced, on_drafts = invoiced_net(project), drafts_net(project)
-    cap = project.max_billing_amount
+    room = cap_room(project)
     return {
-        "invoiced": invoiced,
-        "on_drafts": on_drafts,
-        "cap": cap,
-        "cap_left": None if cap is None else cap - invoiced - on_drafts,
+        "invoiced": room.invoiced,
+        "on_drafts": room.on_drafts,
+        "cap": room.cap,
+        "cap_unused_deposits": room.unused,
+        "cap_left": room.left,
     }
 
 

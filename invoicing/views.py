@@ -336,6 +336,7 @@ class DepositCreateView(TenantViewMixin, View):
                 "plan": plan,
                 "committed": committed_value(project),
                 "committed_text": COMMITTED_VALUE_TEXT,
+                **selectors.billing_summary(project),  # what is left under the cap, as the tab
                 **selectors.deposit_summary(project),
             },
             status=status,

@@ -30,10 +30,18 @@ from invoicing.tasks import render_invoice_pdf
 
 @transaction.atomic
 def invoice_credit(
-    *, tenant, by, invoice: Invoice, line_ids: Iterable[int] | None = None, reason: str = ""
+    *,
+    tenant,
+    by,
+    invoice: Invoice,
+    line_ids: Iterable[int] | None = None,
+    reason: str = "",
+    with_deductions: bool = False,
 ) -> Invoice:
     """Credit an issued invoice in full or by lines: a new numbered credit note with the lines
-    negated. Its registrations and items are released, so they can be invoiced again."""
+    negated. Its registrations and items are released, so they can be invoiced again.
+    `with_deductions`: credit too the deposit deductions that the rest of the invoice no longer
+    covers (`deposits.deductions_to_credit`), instead of asking for them."""
     require_active(tenant)
     check_tenant(tenant, invoice)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -58,6 +66,8 @@ def invoice_credit(
         chosen = open_lines
     if not chosen:
         raise ValidationError("Every line of this invoice is credited already.")
+    if with_deductions:
+        chosen = chosen + deposits.deductions_to_credit(open_lines, chosen)
     deposits.check_credit(invoice, chosen, open_lines)
     note = Invoice(
         tenant=tenant,
@@ -171,7 +181,12 @@ def registration_credit(
     its invoice, so its places are no longer invoiced; the numbers of the credit notes. A place
     on a draft is not credited: the user takes it off the draft first (said with the draft).
     `check_only`: credit nothing, only refuse a place on a draft.
-    `projects` calls this when a cancellation or a no-show settles an invoiced place."""
+    `projects` calls this when a cancellation or a no-show settles an invoiced place.
+
+    Where the invoice deducted a deposit that the rest of its lines no longer cover, the credit
+    note credits the deduction too (that part of the deposit is unused again; later invoices,
+    the fee's first, deduct it). The invoice's handling fee is kept: a credit note credits
+    whole lines, and the fee is one line charged on all the invoice's lines."""
     lines = list(
         InvoiceLine.objects.filter(
             registration=registration, claims__isnull=False, invoice__kind=InvoiceKind.INVOICE
@@ -198,6 +213,7 @@ def registration_credit(
             invoice=chosen[0].invoice,
             line_ids=[line.pk for line in chosen],
             reason=reason,
+            with_deductions=True,
         ).number
         for chosen in by_invoice.values()
     ]

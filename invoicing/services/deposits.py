@@ -8,20 +8,26 @@
   a service's at the company's default rate (as a handling fee without a product).
 - **Deductions** are made in one place, `deduct`, called by `write_drafts` for the review
   page's drafts and the bulk runs' batches alike (one query for all the projects of a batch),
-  and again (`deduct_again`) whenever a draft's lines change. Every later invoice of the
-  project deducts what is still unused of its issued deposits, oldest first, as a negative
-  DEDUCTION line ("Deposit deducted: invoice INV-00012 of 12 Mar 2026") with the deposit's VAT
-  treatment (negative tax, so the VAT reconciles), never more than the net of the invoice's
-  lines taxed like the deposit: neither the invoice nor any of its VAT bands goes negative.
+  again (`deduct_again`) whenever a draft's lines change, and again when drafts are issued
+  (`deduct_at_issue`: a deposit issued since a draft was made is deducted from it). Every
+  later invoice of the project deducts what is still unused of its issued deposits, oldest
+  first, as a negative DEDUCTION line ("Deposit deducted: invoice INV-00012 of 12 Mar 2026")
+  with the deposit's VAT treatment (negative tax, so the VAT reconciles), never more than the
+  net of the invoice's lines taxed like the deposit: neither the invoice nor any of its VAT
+  bands goes negative.
 - **Used** is what deductions deduct, on issued invoices and on drafts (a draft reserves it;
   deleting the draft gives it back); crediting a deduction line makes its amount unused again.
   Crediting the deposit itself is refused while any of it is used (`check_credit` says how much
-  and where); an unused deposit is credited whole.
+  and where); an unused deposit is credited whole. Crediting work lines credits with them the
+  deductions the rest of the invoice no longer covers (`deductions_to_credit`): asked for on
+  the credit page, done with the place when a cancellation credits it.
 - **Money**: a deposit is an advance, not revenue. Neither its line nor the deductions count in
   what is invoiced of the project (`invoicing.selectors.revenue_lines`: the profitability
-  facts, the tabs, the dashboard, the maximum billing amount); they count in the invoices'
-  totals, VAT and what the customer owes. Against the maximum billing amount a deposit counts
-  while it is unused (what it pays for is not invoiced yet): `check_deposit_cap`.
+  facts, the tabs, the dashboard); they count in the invoices' totals, VAT and what the
+  customer owes. The maximum billing amount counts what the customer is billed
+  (`invoicing.selectors.cap_room`): the work, and a deposit while it is not deducted (what it
+  pays for is not invoiced yet); an invoice adds its work less what it deducts
+  (`billing_cap.check_max_billing`, `check_deposit_cap`).
 - **Concurrency**: everything that uses or credits a deposit locks the project's row first
   (as drafting does), so two drafts made at once never use the same deposit twice.
 """
@@ -36,12 +42,13 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.platform.audit import audit
+from accounts.platform.audit import audit, audit_many
 from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.money import round_money
 from invoicing import selectors, vat
 from invoicing import totals as money
 from invoicing.models import ADVANCE_KINDS, Invoice, InvoiceKind, InvoiceLine, LineKind
+from invoicing.services.billing_cap import check_max_billing
 from invoicing.services.lines import deposit_treatment, share_taxes, store_totals
 from projects.billing import project_problem
 from projects.models import Project
@@ -198,34 +205,11 @@ def deposit_create(*, tenant, by, project: Project, amount=None, percent=None) -
 # --- The maximum billing amount ------------------------------------------------------------------
 
 
-def _billed(project: Project, *, drafts: bool) -> tuple[Decimal, Decimal, Decimal]:
-    """(invoiced, work on drafts, deposits not used yet) of the project; drafts and deposits
-    still on drafts only with `drafts`."""
-    invoiced = selectors.invoiced_net(project)
-    on_drafts = selectors.drafts_net(project) if drafts else Decimal(0)
-    deposits = selectors.deposit_balances([project.pk], drafts=drafts).get(project.pk, [])
-    unused = sum((deposit.left for deposit in deposits), Decimal(0))
-    return invoiced, on_drafts, unused
-
-
 def check_deposit_cap(project: Project, amount: Decimal, *, drafts: bool = True) -> None:
     """Refuse a deposit that would take what the customer is billed past the project's maximum
-    billing amount: what is invoiced, on drafts and on deposits not used yet, plus `amount`.
-    (Work invoices count their work only, `check_max_billing`: a deduction never counts, and
-    a deposit is never counted twice.) Issuing counts what is issued only (`drafts`)."""
-    cap = project.max_billing_amount
-    if cap is None:
-        return
-    invoiced, on_drafts, unused = _billed(project, drafts=drafts)
-    left = cap - invoiced - on_drafts - unused
-    if amount > left:
-        drafted = f", {on_drafts:,.2f} is on drafts" if on_drafts else ""
-        raise ValidationError(
-            f"{project.code} may be billed at most {cap:,.2f} {project.currency}; "
-            f"{invoiced:,.2f} is invoiced{drafted} and {unused:,.2f} is on deposits not used "
-            f"yet, so a deposit may come to at most {max(left, Decimal(0)):,.2f} and this one "
-            f"comes to {amount:,.2f}."
-        )
+    billing amount (`check_max_billing`): a deposit is billed ahead of the work it pays for,
+    and deducting it later bills nothing more."""
+    check_max_billing(project, amount, drafts=drafts, deposit=True)
 
 
 # --- Deductions: the one place drafting deducts deposits -----------------------------------------
@@ -299,14 +283,55 @@ def deduct_again(tenant, invoice: Invoice, lines: list[InvoiceLine], old) -> lis
     return new
 
 
-def rededuct(tenant, invoice: Invoice) -> None:
-    """A draft's lines were decided again (its billing account's VAT changed): its deductions
-    follow, since a deduction keeps its deposit's treatment and is taken only from lines taxed
-    like it. (The caller totals the draft: issuing does.)"""
-    lines = list(invoice.lines.all())
-    old = [line for line in lines if line.kind == LineKind.DEPOSIT_DEDUCTION]
-    if old:
-        deduct_again(tenant, invoice, [line for line in lines if line not in old], old)
+def deduct_at_issue(tenant, by, invoices: Sequence[Invoice]) -> None:
+    """Issuing: the work invoices being issued deduct again what is unused now, so a deposit
+    issued since a draft was made is deducted from it (a draft deducts only issued deposits),
+    and one whose lines' VAT was decided again deducts only from lines taxed like the deposit.
+    The projects' rows are locked first, as drafting does. Nothing more is read or written for
+    projects without deposits; for the others a few queries for the batch. The caller totals
+    the invoices (issuing does, from their lines); a changed deduction is in their history."""
+    project_ids = sorted({invoice.project_id for invoice in invoices})
+    list(
+        Project.objects.select_for_update()
+        .filter(pk__in=project_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    work = [invoice for invoice in invoices if invoice.kind == InvoiceKind.INVOICE]
+    if not work:
+        return
+    with_deposits = selectors.deposit_balances({invoice.project_id for invoice in work})
+    work = [invoice for invoice in work if with_deposits.get(invoice.project_id)]
+    if not work:
+        return
+    lines: dict[int, list[InvoiceLine]] = defaultdict(list)
+    for line in InvoiceLine.objects.filter(invoice__in=work).order_by("position", "pk"):
+        lines[line.invoice_id].append(line)
+    old = {
+        invoice.pk: [line for line in lines[invoice.pk] if line.kind == LineKind.DEPOSIT_DEDUCTION]
+        for invoice in work
+    }
+    InvoiceLine.objects.filter(
+        pk__in=[line.pk for deductions in old.values() for line in deductions]
+    ).delete()
+    drafts = [
+        (invoice, [line for line in lines[invoice.pk] if line.kind != LineKind.DEPOSIT_DEDUCTION])
+        for invoice in work
+    ]
+    added = deduct(tenant, drafts)  # from what is unused once their old deductions are gone
+    new = []
+    changes = []
+    for (invoice, _lines), deductions in zip(drafts, added, strict=True):
+        for line in deductions:
+            line.invoice = invoice
+        new.extend(deductions)
+        before = -sum((Decimal(line.net) for line in old[invoice.pk]), Decimal(0))
+        after = -sum((Decimal(line.net) for line in deductions), Decimal(0))
+        if before != after:
+            changes.append((invoice, {"deducted": f"{before:.2f}"}, {"deducted": f"{after:.2f}"}))
+    InvoiceLine.objects.bulk_create(new)
+    if changes:
+        audit_many(tenant=tenant, actor=by, action="deposits deducted again", changes=changes)
 
 
 # --- Credit notes ---------------------------------------------------------------------------------
@@ -320,15 +345,37 @@ def credit_deposit_of(line: InvoiceLine) -> int | None:
     return line.deposit_id
 
 
+def deductions_to_credit(open_lines, chosen) -> list[InvoiceLine]:
+    """The deduction lines (not among `chosen`) that crediting `chosen` must credit too, so that
+    what the invoice keeps deducts no more in any VAT band than its other lines there come to:
+    per band, its latest deductions first (the last deposit deducted), until the band is not
+    negative. A credit note credits whole lines, so that part of the deposit may be more than
+    the band lacks; it is unused again and later invoices deduct it."""
+    chosen_ids = {line.pk for line in chosen}
+    kept = [line for line in open_lines if line.pk not in chosen_ids]
+    per_band: dict[tuple, Decimal] = defaultdict(Decimal)
+    for line in kept:
+        per_band[money.band_key(line)] += Decimal(line.net)
+    needed = []
+    deductions = [line for line in kept if line.kind == LineKind.DEPOSIT_DEDUCTION]
+    for line in sorted(deductions, key=lambda line: (line.position, line.pk), reverse=True):
+        key = money.band_key(line)
+        if per_band[key] < 0:
+            needed.append(line)
+            per_band[key] -= Decimal(line.net)
+    return needed
+
+
 def check_credit(invoice: Invoice, chosen: Sequence[InvoiceLine], open_lines) -> None:
     """Refuse a credit that would leave a deposit's books wrong: crediting a deposit of which
     some is used (saying how much and on which invoices); crediting the lines a deduction was
-    deducted from while keeping the deduction; or restoring deductions past the project's
-    maximum billing amount while keeping the work they were deducted from."""
+    deducted from while keeping the deduction (`deductions_to_credit`); or making deductions
+    unused again past the project's maximum billing amount while keeping the work they were
+    deducted from. (A deduction credited because its work is credited never counts there: the
+    customer paid that deposit already, and a cancellation is never refused for it.)"""
     if not any(line.kind in ADVANCE_KINDS for line in open_lines):
         return
     project = invoice.project
-    chosen_ids = {line.pk for line in chosen}
     _lock_project(project.pk)
     deposits = [line for line in chosen if line.kind == LineKind.DEPOSIT]
     if deposits:
@@ -349,26 +396,26 @@ def check_credit(invoice: Invoice, chosen: Sequence[InvoiceLine], open_lines) ->
                     f"{where}. Credit those deductions (or delete the drafts) first, then "
                     "credit the deposit."
                 )
-    kept = [line for line in open_lines if line.pk not in chosen_ids]
-    per_band: dict[tuple, Decimal] = defaultdict(Decimal)
-    for line in kept:
-        per_band[money.band_key(line)] += Decimal(line.net)
-    for line in kept:
-        if line.kind == LineKind.DEPOSIT_DEDUCTION and per_band[money.band_key(line)] < 0:
-            raise ValidationError(
-                f"Crediting these lines would leave {invoice.number} deducting more of its "
-                f"deposit than its other lines come to: tick “{line.description}” too, which "
-                "makes that part of the deposit unused again."
-            )
-    restored = -sum(
-        (Decimal(line.net) for line in chosen if line.kind == LineKind.DEPOSIT_DEDUCTION),
-        Decimal(0),
-    )
-    more = restored - work_net(chosen)  # what the customer is billed more after the credit
+    missing = deductions_to_credit(open_lines, chosen)
+    if missing:
+        ticks = " and ".join(f"“{line.description}”" for line in missing)
+        raise ValidationError(
+            f"Crediting these lines would leave {invoice.number} deducting more of its "
+            f"deposit than its other lines come to: tick {ticks} too, which makes that part "
+            "of the deposit unused again."
+        )
+    # The deductions crediting the chosen work forces, left out of what the credit bills more.
+    work = [line for line in chosen if line.kind != LineKind.DEPOSIT_DEDUCTION]
+    forced = {line.pk for line in deductions_to_credit(open_lines, work)}
+    counted = [line for line in chosen if line.pk not in forced]
+    more = -sum((Decimal(line.net) for line in counted), Decimal(0))  # billed more after it
     if more > 0 and project.max_billing_amount is not None:
-        invoiced, on_drafts, unused = _billed(project, drafts=True)
-        left = project.max_billing_amount - invoiced - on_drafts - unused
+        left = selectors.cap_room(project).left
         if more > left:
+            restored = -sum(
+                (Decimal(line.net) for line in chosen if line.kind == LineKind.DEPOSIT_DEDUCTION),
+                Decimal(0),
+            )
             raise ValidationError(
                 f"Crediting the deduction alone would make {restored:,.2f} of the deposit "
                 f"unused again while the work it paid stays invoiced, which bills "

@@ -26,8 +26,8 @@ from invoicing.models import (
     InvoiceRun,
     LineKind,
 )
-from invoicing.selectors import drafts_net, invoiced_net
 from invoicing.services import deposits
+from invoicing.services.billing_cap import check_max_billing
 from invoicing.services.claims import CLAIM_CONFLICT, claim, release
 from invoicing.services.grouping import DraftGroup, grouped
 from invoicing.services.lines import (
@@ -45,34 +45,6 @@ from projects.models import (
     Project,
     Registration,
 )
-
-
-def check_max_billing(
-    project: Project,
-    adding: Decimal,
-    *,
-    exclude: Invoice | None = None,
-    pending: Decimal = Decimal(0),
-    drafts: bool = True,
-) -> None:
-    """Refuse an invoice of `adding` that would bill the project past its maximum amount.
-
-    Billed is what is invoiced (issued invoices net of credit notes, counted once), plus, when a
-    draft is made or changed (`drafts`), the other drafts and `pending`, drafted in the same
-    batch and not yet written. Issuing counts what is invoiced only.
-    """
-    if project.max_billing_amount is None:
-        return
-    invoiced = invoiced_net(project)
-    on_drafts = (drafts_net(project, exclude=exclude) + pending) if drafts else Decimal(0)
-    left = project.max_billing_amount - invoiced - on_drafts
-    if adding > left:
-        drafted = f" and {on_drafts:,.2f} is on drafts" if on_drafts else ""
-        raise ValidationError(
-            f"{project.code} may be billed at most {project.max_billing_amount:,.2f} "
-            f"{project.currency}; {invoiced:,.2f} is invoiced{drafted}, so "
-            f"{max(left, Decimal(0)):,.2f} is left and this invoice comes to {adding:,.2f}."
-        )
 
 
 def _draft_in_memory(
@@ -133,11 +105,18 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
     for (invoice, lines), added in zip(drafts, deposits.deduct(tenant, drafts), strict=True):
         if added:
             share_taxes(invoice, lines, store_totals(invoice, lines))
-    drafting: dict[int, Decimal] = defaultdict(Decimal)  # drafted in this batch, per project
+    # What each draft bills the customer (its work less what it deducts) against the cap, with
+    # what the batch's earlier drafts of the project bill.
+    drafting: dict[int, Decimal] = defaultdict(Decimal)
     for group, (_invoice, lines) in zip(groups, drafts, strict=True):
-        work = deposits.work_net(lines)  # a deduction never counts against the cap
-        check_max_billing(group.project, work, pending=drafting[group.project.pk])
-        drafting[group.project.pk] += work
+        net = sum((Decimal(line.net) for line in lines), Decimal(0))
+        check_max_billing(
+            group.project,
+            net,
+            pending=drafting[group.project.pk],
+            deducted=deposits.work_net(lines) - net,
+        )
+        drafting[group.project.pk] += net
     invoices = Invoice.objects.bulk_create([invoice for invoice, _lines in drafts])
     lines = []
     for invoice, invoice_lines in drafts:
@@ -350,8 +329,14 @@ def _refresh_draft(tenant, by, invoice: Invoice) -> None:
         others.append(fee)
     # What the draft deducts of the project's deposits follows its other lines.
     others += deposits.deduct_again(tenant, invoice, others, deductions)
-    freeze_line_taxes(invoice, others, store_totals(invoice, others))
-    check_max_billing(invoice.project, deposits.work_net(others), exclude=invoice)
+    totals = store_totals(invoice, others)
+    freeze_line_taxes(invoice, others, totals)
+    check_max_billing(
+        invoice.project,
+        totals.net,
+        exclude=invoice,
+        deducted=deposits.work_net(others) - totals.net,
+    )
     invoice.save(update_fields=["net_total", "tax_total", "gross_total", "tax_basis"])
 
 

@@ -33,7 +33,7 @@ from invoicing.models import (
 )
 from invoicing.selectors import rate_for
 from invoicing.services import deposits, parties
-from invoicing.services.drafts import check_max_billing
+from invoicing.services.billing_cap import check_max_billing
 from invoicing.services.lines import freeze_line_taxes, redecide_draft
 from invoicing.tasks import render_invoice_pdf, render_invoice_pdfs
 from projects.models import (
@@ -162,22 +162,33 @@ def issue_drafts(
         if bases[invoice.billing_account_id] != invoice.tax_basis:  # changed since drafting (rare)
             taxes = vat.context(tenant, invoice.billing_account)
             redecide_draft(tenant, by, invoice, taxes)
-            deposits.rededuct(tenant, invoice)
+    # What is unused of the deposits now (issued since drafting, or the VAT decided again).
+    deposits.deduct_at_issue(tenant, by, invoices)
     bands = _stored_bands(invoices)
     parties.preload(tenant, invoices)  # what the snapshots read, once for the batch
     day = on_date or timezone.localdate()
     rates: dict[str, Decimal] = {}
+    issuing: dict[int, Decimal] = defaultdict(Decimal)  # what the batch bills, per project
     for invoice in invoices:
         invoice_bands = bands.get(invoice.pk)
         if not invoice_bands:
             raise ValidationError(f"{invoice}: a draft without lines cannot be issued.")
         _check_vat_ids(tenant, invoice, {band.tax_category for band in invoice_bands})
         if invoice.kind == InvoiceKind.INVOICE:
-            work = sum((band.net - (band.advance_net or 0) for band in invoice_bands), Decimal(0))
-            check_max_billing(invoice.project, work, exclude=invoice, drafts=False)
+            # What it bills the customer against the cap: its net (work less deductions, or a
+            # deposit), with what the batch's invoices of the project before it bill.
+            net = sum((band.net for band in invoice_bands), Decimal(0))
+            advance = sum((band.advance_net or 0 for band in invoice_bands), Decimal(0))
             deposit = sum((band.deposit_net or 0 for band in invoice_bands), Decimal(0))
-            if deposit:
-                deposits.check_deposit_cap(invoice.project, deposit, drafts=False)
+            check_max_billing(
+                invoice.project,
+                net,
+                drafts=False,
+                pending=issuing[invoice.project_id],
+                deposit=bool(deposit),
+                deducted=deposit - advance,
+            )
+            issuing[invoice.project_id] += net
             if invoice.currency not in rates:
                 rates[invoice.currency] = rate_for(tenant, invoice.currency, day)
             invoice.exchange_rate = rates[invoice.currency]

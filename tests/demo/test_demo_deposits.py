@@ -11,7 +11,7 @@ from accounts.platform.tenancy import activate
 
 def test_the_demo_has_a_30_percent_deposit_partly_deducted_on_a_later_invoice(db):
     from invoicing.models import Invoice, InvoiceLine, LineKind
-    from invoicing.selectors import deposit_summary, invoiced_net
+    from invoicing.selectors import cap_room, deposit_summary, invoiced_net
 
     call_command("seed_demo", stdout=StringIO())
     with activate(Tenant.objects.get(slug="northwind")):
@@ -38,6 +38,10 @@ def test_the_demo_has_a_30_percent_deposit_partly_deducted_on_a_later_invoice(db
             line.net for line in later.lines.all() if line.kind != LineKind.DEPOSIT_DEDUCTION
         )
         assert invoiced_net(project) == work
+        # Its cap counts what the customer is billed: the work and the deposit not deducted yet.
+        room = cap_room(project)
+        assert project.max_billing_amount and room.unused == summary["deposit_left"] > 0
+        assert room.left == project.max_billing_amount - work - summary["deposit_left"]
         numbers = sorted(
             Invoice.objects.filter(kind="invoice")
             .exclude(status="draft")

@@ -63,8 +63,9 @@ def deposited(world_a):
         )
         invoice = services.invoice_issue(**call, invoice=invoice, on_date=TODAY, render_pdf=False)
     assert deposit.net_total == DEPOSIT and invoice.net_total == 0  # 900 - 900 deducted
-    # A maximum billing amount set afterwards: the work is past 80 % of it, what the customer
-    # was billed (deposit and invoice) is past the maximum itself.
+    # A maximum billing amount set afterwards: the work is past 80 % of it, and what the
+    # customer is billed (deposit and invoice: the work and the deposit's 180 not deducted
+    # yet) leaves 20 under it.
     project.max_billing_amount = CAP
     project.save(update_fields=["max_billing_amount"])
     return {"world": world_a, "project": project, "deposit": deposit, "invoice": invoice}
@@ -96,7 +97,9 @@ def test_the_profitability_tab(deposited, client_for):
 def test_the_invoices_tab(deposited, client_for):
     tab = viewer(deposited, client_for).get(f"{base(deposited)}/invoices/")
     assert tab.context["invoiced"] == WORK_INVOICED
-    assert tab.context["cap_left"] == CAP - WORK_INVOICED
+    # Left under the cap counts what the customer is billed: the work, and the 180 of the
+    # deposit not deducted yet (as the deposit form says).
+    assert tab.context["cap_left"] == CAP - WORK_INVOICED - (DEPOSIT - 900)
     assert (tab.context["deposit_received"], tab.context["deposit_used"]) == (DEPOSIT, 900)
     assert 'data-total="invoiced">€900.00' in tab.content.decode()
 
