@@ -85,8 +85,8 @@ def payments_from_paid_flags(apps, schema_editor):
 
 
 def paid_flags_from_payments(apps, schema_editor):
-    """Back: an issued invoice that payments settled in full is `paid` again, on the day of its
-    last payment."""
+    """Back: an invoice that its allocations settled in full, with a payment among them, was paid
+    on the day of its last payment (and is `paid` again, unless it is cancelled)."""
     from django_scopes import scopes_disabled
 
     Invoice = apps.get_model("invoicing", "Invoice")
@@ -99,10 +99,11 @@ def paid_flags_from_payments(apps, schema_editor):
             allocated[invoice_id] += amount
             if payment_id is not None:
                 paid_on[invoice_id] = max(day, paid_on.get(invoice_id, day))
-        for invoice in Invoice._base_manager.filter(pk__in=list(paid_on), status="issued"):
+        for invoice in Invoice._base_manager.filter(pk__in=list(paid_on)):
             if allocated[invoice.pk] >= invoice.gross_total:
+                status = "paid" if invoice.status == "issued" else invoice.status
                 Invoice._base_manager.filter(pk=invoice.pk).update(
-                    status="paid", paid_on=paid_on[invoice.pk]
+                    status=status, paid_on=paid_on[invoice.pk]
                 )
 
 

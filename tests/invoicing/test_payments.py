@@ -7,10 +7,12 @@ otherwise): four delivered places at 900 net, 20 % VAT, so 1,080 gross each; an 
 """
 
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from accounts.platform.models import AuditEntry
@@ -402,3 +404,47 @@ def test_a_credit_note_takes_the_rate_of_the_invoice_it_credits(act, billing, po
     invoice = issue(act, billing, on_date=datetime.date(2026, 3, 21))
     note = act(services.invoice_credit, invoice=invoice, reason="Cancelled")
     assert Allocation.objects.get(credit_note=note).exchange_difference == 0
+
+
+# --- Concurrency --------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_two_payments_at_once_never_allocate_more_than_the_invoice_owes(
+    postgres_only, act, billing
+):
+    invoice = issue(act, billing)
+    tenant, finance = billing["tenant"], billing["world"].finance
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def record(amount):
+        try:
+            barrier.wait()
+            with activate(tenant):
+                services.payment_record(
+                    tenant=tenant,
+                    by=finance,
+                    billing_account=billing["account"],
+                    amount=D(amount),
+                    currency="EUR",
+                    invoices=[invoice],
+                )
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record, args=(amount,)) for amount in ("1000", "900")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    with activate(tenant):
+        allocated = sorted(a.amount for a in Allocation.objects.filter(invoice=invoice))
+        # One waited for the other's lock on the invoice, then paid what was left.
+        assert allocated in ([80, 1000], [180, 900])
+        assert state(invoice) == (InvoiceState.PAID, 0)
+        figures = balance(billing)
+        assert figures.unallocated_payments == 1900 - 1080
