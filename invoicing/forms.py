@@ -5,7 +5,7 @@ from django import forms
 
 from accounts.models import Account, Region
 from accounts.platform.forms import DATE, Form, TenantFormMixin, column_field, helper
-from accounts.platform.money import currency_choices
+from accounts.platform.money import currency_choices, round_money
 from agreements.models import Product, ProductKind
 from invoicing import mail
 from invoicing.models import (
@@ -211,7 +211,8 @@ class OpenInvoiceChoices(forms.ModelMultipleChoiceField):
 def invoice_choice_label(invoice) -> str:
     """“INV-00012 · due 1 Apr 2026 · 1,080.00 EUR outstanding” (an annotated open invoice)."""
     due = f" · due {invoice.due_date:%d %b %Y}" if invoice.due_date else ""
-    return f"{invoice.number}{due} · {invoice.outstanding:,} {invoice.currency} outstanding"
+    left = round_money(invoice.outstanding, invoice.currency)
+    return f"{invoice.number}{due} · {left:,} {invoice.currency} outstanding"
 
 
 class PaymentForm(Form):

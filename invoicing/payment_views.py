@@ -13,6 +13,7 @@ from accounts.platform import permissions
 from accounts.platform.access import can
 from accounts.platform.bounds import parse_id
 from accounts.platform.forms import add_service_error
+from accounts.platform.money import round_money
 from accounts.platform.views import TenantViewMixin
 from invoicing import access, payment_selectors, services
 from invoicing.forms import AllocationForm, PaymentForm, PaymentReversalForm
@@ -28,7 +29,11 @@ def _payment_form(request, account, data=None, *, invoice=None) -> PaymentForm:
     open_invoices = payment_selectors.open_invoices(billing_account=account)
     initial = {"date": timezone.localdate(), "currency": request.tenant.base_currency}
     if invoice is not None:
-        initial.update(currency=invoice.currency, amount=invoice.outstanding, invoices=[invoice.pk])
+        initial.update(
+            currency=invoice.currency,
+            amount=round_money(invoice.outstanding, invoice.currency),
+            invoices=[invoice.pk],
+        )
     else:
         first = open_invoices.first()
         if first is not None:
@@ -120,16 +125,17 @@ class PaymentRecordView(TenantViewMixin, View):
             add_service_error(form, error)
             return self.render_page(account, form, status=422)
         detail = payment_selectors.payment_detail(payment)
+        currency = payment.currency
         paid = ", ".join(
-            f"{allocation.invoice.number} {allocation.amount:,}"
+            f"{round_money(allocation.amount, currency):,} to {allocation.invoice.number}"
             for allocation in detail["allocations"]
         )
-        left = detail["payment"].unallocated
+        left = round_money(detail["payment"].unallocated, currency)
         messages.success(
             request,
-            f"Payment of {payment.amount:,} {payment.currency} recorded"
+            f"Payment of {round_money(payment.amount, currency):,} {currency} recorded"
             + (f": {paid}" if paid else "")
-            + (f"; {left:,} {payment.currency} left on the account." if left else "."),
+            + (f"; {left:,} {currency} left on the account." if left else "."),
         )
         return redirect(chosen[0] if len(chosen) == 1 else payment)
 
@@ -197,7 +203,7 @@ def _sources(account) -> list[tuple]:
             payment,
             f"Payment #{payment.pk} of {payment.date:%d %b %Y}"
             f"{' (' + payment.reference + ')' if payment.reference else ''}: "
-            f"{payment.unallocated:,} {payment.currency} left",
+            f"{round_money(payment.unallocated, payment.currency):,} {payment.currency} left",
         )
         for payment in payment_selectors.unallocated_payments(billing_account=account)[:100]
     ]
@@ -205,7 +211,8 @@ def _sources(account) -> list[tuple]:
         (
             f"credit-{note.pk}",
             note,
-            f"Credit note {note.number}: {note.unallocated:,} {note.currency} left",
+            f"Credit note {note.number}: "
+            f"{round_money(note.unallocated, note.currency):,} {note.currency} left",
         )
         for note in payment_selectors.unallocated_credits(billing_account=account)[:100]
     ]
@@ -231,7 +238,7 @@ class AllocateView(TenantViewMixin, View):
             data,
             initial=initial,
             sources=_sources(account),
-            open_invoices=payment_selectors.open_invoices(billing_account=account)[:200],
+            open_invoices=payment_selectors.open_invoices(billing_account=account),
         )
 
     def render_page(self, account, form, plan=None, status=200):
@@ -269,9 +276,10 @@ class AllocateView(TenantViewMixin, View):
         except ValidationError as error:
             add_service_error(form, error)
             return self.render_page(account, form, status=422)
+        currency = data["invoice"].currency
         messages.success(
             request,
-            f"{allocation.amount:,} {data['invoice'].currency} allocated to "
+            f"{round_money(allocation.amount, currency):,} {currency} allocated to "
             f"{data['invoice'].number}.",
         )
         return redirect(data["invoice"])
