@@ -6,9 +6,9 @@ of them in full; here the rest of what finance meets:
 - an over-payment: a customer paid more than its oldest open invoice; part of the surplus was
   allocated later to its next invoice, the rest stays on its account as an unallocated balance;
 - a bounced cheque: a payment reversed with its reason, so its invoice is outstanding again;
-- credit notes allocated: a goodwill credit on the partly paid invoice, allocated at issue to
-  it (up to what was outstanding), and the older credit note of `demo.invoicing` (on a paid
-  invoice, so left on the account as credit) allocated to another open invoice of the same
+- credit notes allocated: a goodwill credit of one line of a part-paid invoice, allocated at
+  issue to it (up to what was outstanding), and the older credit note of `demo.invoicing` (on a
+  paid invoice, so left on the account as credit) allocated to another open invoice of the same
   account;
 - a EUR invoice paid at the rate of the day it was received, above the rate it was issued at:
   an exchange gain on the payment's page.
@@ -81,16 +81,17 @@ def build(tenant, *, user, rng) -> None:
         )
         taken |= {first.pk, second.pk}
 
-    # Not yet due first: the first part payment shows *Partly paid*, the second *Overdue*.
+    # Part payments: one of an invoice not due yet (*Partly paid*), one of an invoice past due
+    # (*Overdue*, with less outstanding), when the demo has them.
     today = timezone.localdate()
-    rest = sorted(
-        (invoice for invoice in waiting if invoice.pk not in taken),
-        key=lambda invoice: invoice.due_date < today,
-    )
-    # Two invoices partly paid: 40 % by card, 25 % by cheque.
+    rest = [invoice for invoice in waiting if invoice.pk not in taken]
+    not_due = [invoice for invoice in rest if invoice.due_date >= today]
+    partly = (not_due or rest)[0]
+    late = [invoice for invoice in rest if invoice.pk != partly.pk]
+    partly_late = next((invoice for invoice in late if invoice.due_date < today), late[0])
     for invoice, share, method in (
-        (rest[0], Decimal("0.40"), PaymentMethod.CARD),
-        (rest[1], Decimal("0.25"), PaymentMethod.CHEQUE),
+        (partly, Decimal("0.40"), PaymentMethod.CARD),
+        (partly_late, Decimal("0.25"), PaymentMethod.CHEQUE),
     ):
         _pay(
             tenant,
@@ -101,22 +102,22 @@ def build(tenant, *, user, rng) -> None:
             method=method,
             reference=f"Part of {invoice.number}",
         )
-    # A goodwill credit of one line of a partly paid invoice (of several lines: it stays
+    # A goodwill credit of one line of a part-paid invoice (of several lines, so that it stays
     # issued), allocated at issue up to what is outstanding on it.
-    for partly in Invoice.objects.filter(pk__in=[rest[0].pk, rest[1].pk]).order_by("due_date"):
-        lines = list(partly.lines.filter(net__gt=0).order_by("net", "pk"))
+    for candidate in (partly, partly_late):
+        lines = list(candidate.lines.filter(net__gt=0).order_by("net", "pk"))
         if len(lines) >= 2:
             services.invoice_credit(
                 tenant=tenant,
                 by=user,
-                invoice=partly,
+                invoice=candidate,
                 line_ids=[lines[0].pk],
                 reason="Goodwill: the trainer changed at short notice.",
             )
             break
 
     # A bounced cheque: recorded, then reversed, so its invoice is outstanding again.
-    bounced = rest[2]
+    bounced = next(invoice for invoice in late if invoice.pk != partly_late.pk)
     cheque = _pay(
         tenant,
         user,
