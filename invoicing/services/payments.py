@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -82,9 +82,10 @@ def exchange_difference(amount: Decimal, source_rate, invoice: Invoice, base: st
 def _check_payable(invoice: Invoice, *, account_id: int, currency: str) -> None:
     """What any allocation checks of the invoice it pays (locked, annotated)."""
     if invoice.kind != InvoiceKind.INVOICE or invoice.status != InvoiceStatus.ISSUED:
+        what = {InvoiceStatus.DRAFT: "a draft", InvoiceStatus.CANCELLED: "cancelled"}
         raise ValidationError(
-            f"{invoice} is {'a credit note' if invoice.is_credit_note else invoice.status}: "
-            "only issued invoices are paid."
+            f"{invoice} is {'a credit note' if invoice.is_credit_note else what[invoice.status]}:"
+            " only issued invoices are paid."
         )
     if invoice.billing_account_id != account_id:
         raise ValidationError(
@@ -189,7 +190,10 @@ def payment_record(
             )
         rate = Decimal(1)
     elif exchange_rate not in (None, ""):
-        rate = Decimal(exchange_rate)
+        try:
+            rate = Decimal(exchange_rate)
+        except (InvalidOperation, TypeError, ValueError):
+            rate = Decimal("NaN")
         if not rate.is_finite() or rate <= 0:
             raise ValidationError({"exchange_rate": "Enter a rate above zero."})
     else:
