@@ -1,5 +1,6 @@
-"""Demo data of invoicing: two years of invoices issued after their events, one paid, a credit
-note, open drafts, and EUR invoices with the exchange rate of their issue date."""
+"""Demo data of invoicing: two years of invoices issued after their events, half of them paid
+(a payment each), a credit note, open drafts, and EUR invoices with the exchange rate of their
+issue date. Part payments, over-payments and the rest: `demo.payments`."""
 
 import datetime
 import random
@@ -89,12 +90,16 @@ def build(tenant, *, user, rng: random.Random) -> None:
                 tenant=tenant, by=user, invoice=draft, on_date=day, render_pdf=False
             )
         )
-    for invoice in issued[: len(issued) // 2]:
-        services.invoice_mark_paid(
+    for invoice in issued[: len(issued) // 2]:  # paid in full by bank transfer before due
+        services.payment_record(
             tenant=tenant,
             by=user,
-            invoice=invoice,
-            paid_on=min(invoice.due_date - datetime.timedelta(days=5), LAST_DAY),
+            billing_account=invoice.billing_account,
+            date=min(invoice.due_date - datetime.timedelta(days=5), LAST_DAY),
+            amount=invoice.gross_total,
+            currency=invoice.currency,
+            reference=invoice.number,
+            invoices=[invoice],
         )
     if len(issued) > 1:
         credited = issued[1]

@@ -1,8 +1,9 @@
 from django.shortcuts import get_object_or_404
 
+from accounts.models import Account
 from accounts.platform import permissions
 from accounts.platform.access import require
-from invoicing.models import Invoice, InvoiceRun
+from invoicing.models import Invoice, InvoiceRun, Payment
 
 
 def get_invoice_for_user(request, pk) -> Invoice:
@@ -25,3 +26,19 @@ def get_run_for_user(request, pk) -> InvoiceRun:
 def get_run_for_write(request, pk) -> InvoiceRun:
     require(request, permissions.INVOICE)
     return get_run_for_user(request, pk)
+
+
+def get_payment_for_user(request, pk) -> Payment:
+    require(request, permissions.SEE_MONEY)
+    return get_object_or_404(Payment.objects.select_related("billing_account"), pk=pk)
+
+
+def get_payment_for_write(request, pk) -> Payment:
+    require(request, permissions.INVOICE)
+    return get_payment_for_user(request, pk)
+
+
+def get_billing_account_for_payments(request, pk) -> Account:
+    """The billing account whose payments and allocations finance records."""
+    require(request, permissions.INVOICE)
+    return get_object_or_404(Account.objects, pk=pk)

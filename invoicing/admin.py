@@ -3,12 +3,14 @@ from django.contrib import admin
 from accounts.platform.admin import ServiceSaveAdmin, TenantModelAdmin
 from invoicing import services
 from invoicing.models import (
+    Allocation,
     BillingClaim,
     ExchangeRate,
     Invoice,
     InvoiceLine,
     InvoiceRun,
     InvoicingSettings,
+    Payment,
 )
 
 
@@ -82,3 +84,30 @@ class ExchangeRateAdmin(ServiceSaveAdmin):
 class InvoicingSettingsAdmin(ServiceSaveAdmin):
     list_display = ["__str__", "handling_fee_product", "fee_on_prepaid_lines", "max_rate_age_days"]
     service, service_argument = services.invoicing_settings_save, "settings"
+
+
+class AllocationInline(admin.TabularInline):
+    model = Allocation
+    fk_name = "payment"
+    extra = 0
+    can_delete = False
+    fields = ["invoice", "date", "amount", "exchange_difference"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    """Payments are recorded, allocated and reversed on their pages (the services); never
+    changed or deleted."""
+
+    list_display = ["__str__", "billing_account", "amount", "currency", "method", "reference"]
+    list_filter = ["method", "currency"]
+    search_fields = ["reference", "billing_account__name"]
+    list_select_related = ["billing_account"]
+    inlines = [AllocationInline]

@@ -3,11 +3,20 @@ from django import forms
 
 from accounts.filters import SearchSelect
 from accounts.models import Account
-from invoicing.models import InvoiceKind, InvoiceStatus
-from invoicing.selectors import overdue
+from invoicing.models import InvoiceKind, InvoiceState, InvoiceStatus
+from invoicing.payment_selectors import in_state, overdue, with_state
 from projects.models import Project
 
 DATE = forms.DateInput(attrs={"type": "date"})
+STATUS_CHOICES = [
+    (InvoiceState.DRAFT, InvoiceState.DRAFT.label),
+    (InvoiceState.ISSUED, "Issued (any payment state)"),
+    (InvoiceState.OPEN, InvoiceState.OPEN.label),
+    (InvoiceState.PARTLY_PAID, InvoiceState.PARTLY_PAID.label),
+    (InvoiceState.OVERDUE, InvoiceState.OVERDUE.label),
+    (InvoiceState.PAID, InvoiceState.PAID.label),
+    (InvoiceState.CANCELLED, InvoiceState.CANCELLED.label),
+]
 
 
 def _accounts(request):
@@ -22,7 +31,11 @@ class InvoiceFilter(django_filters.FilterSet):
     number = django_filters.CharFilter(
         lookup_expr="icontains", label="Number", widget=forms.TextInput(attrs={"type": "search"})
     )
-    status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, empty_label="Any status")
+    # The state shown in the list (paid, overdue, … from the allocations), not the stored status;
+    # "issued" is every issued document, whatever its payment state (credit notes included).
+    status = django_filters.ChoiceFilter(
+        choices=STATUS_CHOICES, empty_label="Any status", method="filter_state"
+    )
     kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices, empty_label="Any kind")
     # Searched, never listed: a select of every account and project was 80 % of the page.
     billing_account = django_filters.ModelChoiceFilter(
@@ -48,6 +61,11 @@ class InvoiceFilter(django_filters.FilterSet):
         widget=forms.Select(choices=[("", "Any"), ("true", "Overdue")]),
     )
 
+    def filter_state(self, queryset, name, value):
+        if value == InvoiceState.ISSUED:
+            return with_state(queryset.filter(status=InvoiceStatus.ISSUED))
+        return in_state(queryset, value) if value else queryset
+
     def filter_overdue(self, queryset, name, value):
-        # The dashboard's definition of overdue (invoicing.selectors.overdue), not a copy of it.
+        # The dashboard's definition of overdue (payment_selectors.overdue), not a copy of it.
         return overdue(queryset) if value else queryset

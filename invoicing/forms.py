@@ -5,16 +5,21 @@ from django import forms
 
 from accounts.models import Account, Region
 from accounts.platform.forms import DATE, Form, TenantFormMixin, column_field, helper
-from accounts.platform.money import currency_choices
+from accounts.platform.money import currency_choices, round_money
 from agreements.models import Product, ProductKind
 from invoicing import mail
 from invoicing.models import (
     DEFAULT_EMAIL_BODY,
     DEFAULT_EMAIL_SUBJECT,
+    Allocation,
     ExchangeRate,
     Grouping,
+    Invoice,
     InvoiceLine,
     InvoicingSettings,
+    Payment,
+    PaymentMethod,
+    PaymentReversal,
 )
 from projects.models import Project
 
@@ -193,3 +198,108 @@ class DepositForm(Form):
                 "Enter either an amount or a percentage of the committed value."
             )
         return data
+
+
+# --- Payments (issue 16) ---------------------------------------------------------------------
+
+
+class OpenInvoiceChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, invoice):
+        return invoice_choice_label(invoice)
+
+
+def invoice_choice_label(invoice) -> str:
+    """“INV-00012 · due 1 Apr 2026 · 1,080.00 EUR outstanding” (an annotated open invoice)."""
+    due = f" · due {invoice.due_date:%d %b %Y}" if invoice.due_date else ""
+    left = round_money(invoice.outstanding, invoice.currency)
+    return f"{invoice.number}{due} · {left:,} {invoice.currency} outstanding"
+
+
+class PaymentForm(Form):
+    """A payment from a billing account, and the open invoices of that account it pays (oldest
+    due first, each what is outstanding on it while the payment lasts)."""
+
+    date = forms.DateField(widget=DATE, label="Received on")
+    amount = column_field(Payment, "amount", min_value=Decimal("0.001"))
+    currency = forms.ChoiceField()
+    method = forms.ChoiceField(choices=PaymentMethod.choices, initial=PaymentMethod.BANK_TRANSFER)
+    exchange_rate = column_field(
+        Payment,
+        "exchange_rate",
+        required=False,
+        help_text="Base currency per unit. Empty: the exchange-rate table's on that day.",
+    )
+    reference = column_field(Payment, "reference", required=False)
+    note = column_field(Payment, "note", required=False)
+    invoices = OpenInvoiceChoices(
+        queryset=Invoice.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Pays",
+        help_text="Ticked invoices are paid oldest due first; what is left stays on the account.",
+    )
+
+    def __init__(self, *args, open_invoices, base_currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = currency_choices()
+        self.fields["invoices"].queryset = open_invoices
+        self.fields["exchange_rate"].help_text = (
+            f"{base_currency} per unit; not for {base_currency}. Empty: the exchange-rate "
+            "table's on the day received."
+        )
+        self.helper = helper(
+            Row(Column("date"), Column("amount"), Column("currency"), Column("method")),
+            Row(Column("reference"), Column("exchange_rate")),
+            "note",
+            "invoices",
+        )
+
+    def clean(self):
+        data = super().clean()
+        currency = data.get("currency")
+        for invoice in data.get("invoices") or ():
+            if currency and invoice.currency != currency:
+                self.add_error(
+                    "invoices",
+                    f"{invoice.number} is in {invoice.currency}: a {currency} payment pays "
+                    f"{currency} invoices only.",
+                )
+        return data
+
+    def chosen_invoices(self) -> list:
+        """The ticked invoices, oldest due first (the queryset's order)."""
+        wanted = {invoice.pk for invoice in self.cleaned_data.get("invoices") or ()}
+        return [invoice for invoice in self.fields["invoices"].queryset if invoice.pk in wanted]
+
+
+class AllocationForm(Form):
+    """What a payment or credit note has left, to one open invoice of the same account.
+    `confirm` is set by the confirmation, which shows what will happen first."""
+
+    source = forms.ChoiceField(label="From")
+    invoice = forms.ModelChoiceField(queryset=Invoice.objects.none(), label="To invoice")
+    amount = column_field(
+        Allocation,
+        "amount",
+        required=False,
+        min_value=Decimal("0.001"),
+        help_text="Empty: as much as both allow.",
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, sources, open_invoices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources = {key: row for key, row, _label in sources}
+        self.fields["source"].choices = [(key, label) for key, _row, label in sources]
+        self.fields["invoice"].queryset = open_invoices
+        self.fields["invoice"].label_from_instance = invoice_choice_label
+        self.helper = helper(Row(Column("source"), Column("invoice"), Column("amount")))
+
+    def source_row(self):
+        return self.sources[self.cleaned_data["source"]]
+
+
+class PaymentReversalForm(Form):
+    reason = column_field(
+        PaymentReversal, "reason", help_text="Kept with the payment and in its history."
+    )

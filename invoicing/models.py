@@ -122,9 +122,11 @@ class InvoiceKind(models.TextChoices):
 
 
 class InvoiceStatus(models.TextChoices):
+    """The document's lifecycle. Whether an issued invoice is paid is no status: it follows
+    from its allocations (`InvoiceState`, `invoicing.payment_selectors`)."""
+
     DRAFT = "draft", "Draft"
     ISSUED = "issued", "Issued"
-    PAID = "paid", "Paid"
     CANCELLED = "cancelled", "Cancelled"
 
 
@@ -280,7 +282,6 @@ class Invoice(TenantOwned):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True)
-    paid_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issue_date", "-sequence_number", "-pk"]
@@ -506,3 +507,13 @@ class InvoiceDelivery(TenantOwned):
     @property
     def can_retry(self) -> bool:
         return self.status == DeliveryStatus.FAILED or self.is_stalled
+
+
+# Payments and their allocations (issue 16): a module of their own, registered with this app.
+from invoicing.payment_models import (  # noqa: E402, F401
+    Allocation,
+    InvoiceState,
+    Payment,
+    PaymentMethod,
+    PaymentReversal,
+)

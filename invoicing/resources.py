@@ -1,11 +1,20 @@
-from import_export import fields
+from import_export import fields, widgets
 
 from accounts.platform.exporting import SafeResource
 from invoicing.models import Invoice, InvoiceLine
 
 
 class InvoiceResource(SafeResource):
+    """The invoice list's export: its rows are annotated with `state` and `outstanding`
+    (`payment_selectors.with_state`), which the status and outstanding columns show."""
+
     project = fields.Field(attribute="project__code", column_name="project")
+    status = fields.Field(attribute="state", column_name="status")
+    outstanding = fields.Field(
+        attribute="outstanding",
+        column_name="outstanding",
+        widget=widgets.DecimalWidget(coerce_to_string=False),
+    )
 
     class Meta:
         model = Invoice
@@ -24,7 +33,7 @@ class InvoiceResource(SafeResource):
             "net_total",
             "tax_total",
             "gross_total",
-            "paid_on",
+            "outstanding",
             "tags",
         )
         export_order = fields

@@ -1,4 +1,5 @@
-"""Reads of invoicing: lists, the bulk run's candidates and preview."""
+"""Reads of invoicing: lists, the bulk run's candidates and preview. What is paid and
+outstanding (and overdue): `invoicing.payment_selectors`."""
 
 import datetime
 from collections import defaultdict
@@ -38,6 +39,7 @@ from invoicing.models import (
     InvoicingSettings,
     LineKind,
 )
+from invoicing.payment_selectors import state_of, with_state
 from projects.billing import (
     ITEM_DELIVERY,
     REGISTRATION_DELIVERY,
@@ -53,27 +55,27 @@ MONEY = DecimalField(max_digits=16, decimal_places=3)
 
 
 def invoice_list() -> QuerySet[Invoice]:
-    return Invoice.objects.select_related("billing_account", "project").order_by(
-        "-issue_date", "-sequence_number", "-pk"
-    )
-
-
-def overdue(queryset):
-    return queryset.filter(
-        status=InvoiceStatus.ISSUED, kind=InvoiceKind.INVOICE, due_date__lt=timezone.localdate()
+    """Every document, newest first, with its outstanding amount and state (`with_state`)."""
+    return with_state(
+        Invoice.objects.select_related("billing_account", "project").order_by(
+            "-issue_date", "-sequence_number", "-pk"
+        )
     )
 
 
 def invoice_detail(invoice: Invoice) -> dict:
     """What the invoice page shows: its lines (each saying whether it is credited and, on a
     draft, which issued documents invoiced its registration before), the tax bands, the credit
-    notes and the history of the invoice."""
+    notes and the history of the invoice; the invoice carries its `state`, `allocated` and
+    `outstanding` (`payment_selectors.with_state`)."""
 
     lines = list(
         invoice.lines.select_related(
             "registration", "item", "credited_line", "deposit__invoice"
         ).prefetch_related("credited_by")
     )
+    for name, value in state_of(invoice).items():  # its state, allocated and outstanding
+        setattr(invoice, name, value)
     previous = previously_invoiced(lines, exclude=invoice) if invoice.is_draft else {}
     for line in lines:
         line.previous = previous.get(line.registration_id, [])
@@ -93,8 +95,8 @@ def invoice_detail(invoice: Invoice) -> dict:
 
 
 def previously_invoiced(lines, *, exclude: Invoice) -> dict[int, list[Invoice]]:
-    """{registration id: the issued documents (invoices and credit notes, paid and cancelled
-    ones too) with a line for it}, for the registrations of these lines, `exclude` left out."""
+    """{registration id: the issued documents (invoices and credit notes, cancelled ones too)
+    with a line for it}, for the registrations of these lines, `exclude` left out."""
     previous: dict[int, list[Invoice]] = {}
     registrations = [line.registration_id for line in lines if line.registration_id]
     if not registrations:
@@ -141,7 +143,7 @@ def run_detail(run) -> dict:
     )
     return {
         "run": run,
-        "invoices": run.invoices.select_related("billing_account", "project"),
+        "invoices": with_state(run.invoices.select_related("billing_account", "project")),
         "drafts": counts["drafts"],
     }
 
@@ -229,7 +231,7 @@ def parse_date(value):
 
 
 def issued_documents() -> QuerySet[Invoice]:
-    """Issued invoices and credit notes (paid and cancelled ones too): what *invoiced* sums."""
+    """Issued invoices and credit notes (cancelled ones too): what *invoiced* sums."""
     return Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
 
 
@@ -324,14 +326,7 @@ def billing_summary(project) -> dict:
 
 
 def invoices_of_project(project: Project):
-    return Invoice.objects.filter(project=project).select_related("billing_account")
-
-
-def open_balance(account_id) -> Decimal:
-    """What the billing account owes: issued and paid invoices less credit notes (gross)."""
-    return issued_documents().filter(billing_account_id=account_id).aggregate(
-        total=Sum("gross_total")
-    )["total"] or Decimal(0)
+    return with_state(Invoice.objects.filter(project=project).select_related("billing_account"))
 
 
 def invoicing_settings(tenant) -> InvoicingSettings:

@@ -4,23 +4,29 @@ from django.utils.html import format_html
 
 from accounts.platform.views import RowsInOnePass
 from accounts.templatetags.money import money
-from invoicing.models import Invoice
+from invoicing.models import Invoice, InvoiceState
 
 RIGHT = {"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}}
 BADGES = {
-    "draft": "text-bg-light border",
-    "issued": "text-bg-primary",
-    "paid": "text-bg-success",
-    "cancelled": "text-bg-secondary",
+    InvoiceState.DRAFT: "text-bg-light border",
+    InvoiceState.OPEN: "text-bg-primary",
+    InvoiceState.PARTLY_PAID: "text-bg-info",
+    InvoiceState.OVERDUE: "text-bg-danger",
+    InvoiceState.PAID: "text-bg-success",
+    InvoiceState.ISSUED: "text-bg-primary",
+    InvoiceState.CANCELLED: "text-bg-secondary",
 }
 
 
 def invoice_badge(record):
+    """The document's state (`payment_selectors.with_state`, annotated by every list)."""
     return format_html(
-        '<span class="badge {}">{}</span>',
-        BADGES.get(record.status, ""),
-        record.get_status_display(),
+        '<span class="badge {}">{}</span>', BADGES.get(record.state, ""), state_label(record)
     )
+
+
+def state_label(record) -> str:
+    return InvoiceState(record.state).label
 
 
 def short_date(value) -> str:
@@ -43,13 +49,14 @@ class InvoiceTable(RowsInOnePass, tables.Table):
         linkify=True, verbose_name="Number", empty_values=(), order_by=("sequence_number",)
     )
     kind = tables.Column()
-    status = tables.Column()
+    status = tables.Column(order_by=("state",))
     billing_account = tables.Column(verbose_name="Bill to", order_by="billing_account__name")
     project = tables.Column(order_by="project__code")
     issue_date = tables.DateColumn(verbose_name="Issued")
     due_date = tables.DateColumn(verbose_name="Due")
     net_total = tables.Column(verbose_name="Net", attrs=RIGHT)
     gross_total = tables.Column(verbose_name="Gross", attrs=RIGHT)
+    outstanding = tables.Column(verbose_name="Outstanding", attrs=RIGHT)
 
     class Meta:
         model = Invoice
@@ -64,6 +71,7 @@ class InvoiceTable(RowsInOnePass, tables.Table):
             "due_date",
             "net_total",
             "gross_total",
+            "outstanding",
         ]
         empty_text = "No invoices match these filters."
         attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Invoices"}
@@ -102,6 +110,15 @@ class InvoiceTable(RowsInOnePass, tables.Table):
 
     def cell_gross_total(self, record):
         return money(record.gross_total, record.currency)
+
+    def cell_outstanding(self, record):
+        # Only an issued invoice is paid: a draft, a credit note or a cancelled one shows none.
+        if record.state in (InvoiceState.DRAFT, InvoiceState.ISSUED, InvoiceState.CANCELLED):
+            return ""
+        return money(record.outstanding, record.currency)
+
+    def render_outstanding(self, record):
+        return self.cell_outstanding(record)
 
     def render_number(self, record):
         return record.number or f"Draft #{record.pk}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoicing import views
+from invoicing import payment_views, views
 
 app_name = "invoicing"
 
@@ -23,5 +23,22 @@ urlpatterns = [
         "invoices/deposit/<int:project_pk>/",
         views.DepositCreateView.as_view(),
         name="deposit-create",
+    ),
+    # Payments (issue 16)
+    path(
+        "payments/record/<int:account_pk>/",
+        payment_views.PaymentRecordView.as_view(),
+        name="payment-record",
+    ),
+    path(
+        "payments/allocate/<int:account_pk>/",
+        payment_views.AllocateView.as_view(),
+        name="allocate",
+    ),
+    path("payments/<int:pk>/", payment_views.PaymentDetailView.as_view(), name="payment-detail"),
+    path(
+        "payments/<int:pk>/reverse/",
+        payment_views.PaymentReverseView.as_view(),
+        name="payment-reverse",
     ),
 ]

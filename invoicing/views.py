@@ -29,6 +29,7 @@ from invoicing.forms import (
     RunForm,
 )
 from invoicing.models import DeliveryStatus, ExchangeRate, InvoiceRun
+from invoicing.payment_views import account_payments_context, invoice_payments_context
 from invoicing.resources import InvoiceLineResource, InvoiceResource
 from invoicing.services.deposits import COMMITTED_VALUE_TEXT, committed_value
 from invoicing.tables import CompactInvoiceTable, InvoiceTable
@@ -69,12 +70,14 @@ class InvoiceDetailView(TenantViewMixin, View):
                 request.GET["export"],
                 f"lines-{invoice.number or invoice.pk}",
             )
+        detail = selectors.invoice_detail(invoice)  # with its state and outstanding amount
         return render(
             request,
             self.template_name,
             {
-                **selectors.invoice_detail(invoice),
+                **detail,
                 **self.mail_context(invoice),
+                **invoice_payments_context(request, detail["invoice"]),
                 "can_invoice": can(request, permissions.INVOICE),
             },
         )
@@ -106,7 +109,6 @@ class InvoiceDetailView(TenantViewMixin, View):
     actions = {
         "issue": "issue",
         "delete": "delete_draft",
-        "paid": "mark_paid",
         "credit": "credit",
         "line": "update_line",
         "send": "send",
@@ -134,11 +136,6 @@ class InvoiceDetailView(TenantViewMixin, View):
         services.draft_delete(tenant=request.tenant, by=request.user, invoice=invoice)
         messages.success(request, "Draft deleted; its rows can be invoiced again.")
         return redirect(invoice.project.get_absolute_url() + "invoices/")
-
-    def mark_paid(self, request, invoice):
-        services.invoice_mark_paid(tenant=request.tenant, by=request.user, invoice=invoice)
-        messages.success(request, f"{invoice.number} marked paid.")
-        return redirect(invoice)
 
     def credit(self, request, invoice):
         form = CreditForm(request.POST, invoice=invoice)
@@ -562,4 +559,7 @@ def account_invoices_context(request, account):
     invoices = selectors.invoice_list().filter(
         Q(billing_account=account) | Q(project__account=account)
     )
-    return {"invoice_table": CompactInvoiceTable(invoices[:100])}
+    return {
+        "invoice_table": CompactInvoiceTable(invoices[:100]),
+        **account_payments_context(request, account),  # its balance and payments
+    }

@@ -45,7 +45,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from agreements.models import Product
 from invoicing.models import ExchangeRate, Invoice, InvoiceKind, InvoiceLine
-from invoicing.selectors import issued_documents, issued_lines, overdue, revenue_lines
+from invoicing.payment_selectors import overdue
+from invoicing.selectors import issued_documents, issued_lines, revenue_lines
 from projects.billing import (
     ITEM_DELIVERY,
     REGISTRATION_DELIVERY,
@@ -482,11 +483,11 @@ def dashboard(*, base_currency: str, today=None) -> dict:
     )
     for project_id, value in per_project.items():
         wip[currencies[project_id]] += value
-    # Overdue: count and totals per currency from one grouped query.
+    # Overdue: count and what is outstanding per currency, from one grouped query.
     overdue_groups = list(
-        overdue(Invoice.objects.all())
+        overdue(Invoice.objects.all(), today=today)
         .values_list("currency")
-        .annotate(total=Sum("gross_total"), count=Count("pk"))
+        .annotate(total=Sum("outstanding"), count=Count("pk"))
         .order_by("currency")
     )
     money = DecimalField(max_digits=16, decimal_places=3)

@@ -113,6 +113,14 @@ def rows(world_a, world_b, tenant_a):
         (draft,) = invoicing_services.drafts_create(
             tenant=tenant, by=by, project=project, registration_ids=[delivered[1].pk]
         )
+        payment = invoicing_services.payment_record(
+            tenant=tenant,
+            by=by,
+            billing_account=issued.billing_account,
+            amount=issued.gross_total,
+            currency=issued.currency,
+            invoices=[issued],
+        )
         next_number(tenant=tenant, key="test", start=1)
         audit(tenant=tenant, actor=by, action="test", obj=account)
         made.update(
@@ -146,6 +154,7 @@ def rows(world_a, world_b, tenant_a):
                     InvoiceRun.objects.create(tenant=tenant, key="run-1", created_by=by)
                 ],
                 "invoicing.billingclaim": [BillingClaim.objects.first()],
+                "invoicing.payment": [payment],
                 "invoicing.exchangerate": [
                     ExchangeRate.objects.create(
                         tenant=tenant,

@@ -124,6 +124,10 @@ def tenant_urls(rows) -> dict[str, dict]:
         "invoicing:run-detail": {"pk": rows["run"].pk},
         "invoicing:invoice-from-selection": {"project_pk": rows["project"].pk},
         "invoicing:deposit-create": {"project_pk": rows["project"].pk},
+        "invoicing:payment-record": {"account_pk": account.pk},
+        "invoicing:allocate": {"account_pk": account.pk},
+        "invoicing:payment-detail": {"pk": rows["payment"].pk},
+        "invoicing:payment-reverse": {"pk": rows["payment"].pk},
         "reporting:exports": {},
         "reporting:profitability": {},
         "reporting:custom": {},
@@ -178,6 +182,7 @@ READ_ONLY = {
     "invoicing:invoice-pdf",
     "invoicing:invoice-ubl",
     "invoicing:invoice-zip",
+    "invoicing:payment-detail",
     "reporting:reconciliation",
     "reporting:batch-download",
     "reporting:profitability",
@@ -235,6 +240,18 @@ def tenant_rows(world):
         issue_date=datetime.date(2026, 1, 1),
     )
     run = InvoiceRun.objects.create(tenant=tenant, key=f"run-{tenant.pk}")
+    from decimal import Decimal
+
+    from invoicing.models import Payment
+
+    payment = Payment.objects.create(
+        tenant=tenant,
+        billing_account=account,
+        date=datetime.date(2026, 1, 20),
+        amount=Decimal("100"),
+        currency="EUR",
+        exchange_rate=Decimal(1),
+    )
     from django.core.files.base import ContentFile
 
     from reporting.models import ExportBatch
@@ -244,6 +261,7 @@ def tenant_rows(world):
     return {
         "batch": batch,
         "invoice": invoice,
+        "payment": payment,
         "run": run,
         "project": project,
         "event": event,

@@ -7,7 +7,7 @@ EDIT_CUSTOMERS = "edit_customers"  # accounts, contacts, regions
 EDIT_AGREEMENTS = "edit_agreements"  # bookings, price lists, discount and prepurchase agreements
 EDIT_PROJECTS = "edit_projects"  # projects, events, registrations, items
 MANAGE_CATALOGUE = "manage_catalogue"  # products, tax rates
-INVOICE = "invoice"  # draft, issue, credit, mark paid
+INVOICE = "invoice"  # draft, issue, credit; record, allocate and reverse payments
 EXPORT = "export"  # finance's bookkeeping hand-off: the reconciliation file and export batches
 # See money figures: invoice lists, profitability, reports and their downloads (every list's
 # CSV/XLSX too). One gate, so that a role without it loses the pages and their files together.

@@ -5,7 +5,15 @@
 - `claims`: what keeps a row on at most one live invoice line (database constraints);
 - `drafts`: drafts from a selection, adjusted, deleted;
 - `issuing`: numbers, the frozen snapshot, exchange rates, prepurchase uses;
-- `credits`: credit notes and payment;
+- `credits`: credit notes (allocated at issue to the invoice they credit);
+- `payments`: payments and allocations (issue 16): `payment_record` (a payment from a billing
+  account, allocated to one or several of its open invoices, the rest left on the account),
+  `payment_allocate` and `credit_allocate` (what a payment or credit note has left, to another
+  open invoice of the same account), `payment_reverse` (with a reason: the payment and its
+  allocations stop counting). Payments, allocations and reversals are never changed or
+  deleted; an invoice's outstanding amount and state are read, never set: see
+  `invoicing.payment_selectors` (`with_state`, `outstanding`, `open_invoices`,
+  `account_balance`, `unallocated_payments`, `unallocated_credits`, `exchange_differences`);
 - `deposits`: deposit invoices, and what later invoices deduct of them;
 - `rates`: exchange rates;
 - `settings`: the company's invoicing settings (handling-fee product, oldest rate accepted);
@@ -15,7 +23,7 @@ Reads (what is billed, rates, lists) are in `invoicing.selectors`. Callers use t
 """
 
 from invoicing.services.claims import CLAIM_CONFLICT
-from invoicing.services.credits import invoice_credit, invoice_mark_paid, registration_credit
+from invoicing.services.credits import invoice_credit, registration_credit
 from invoicing.services.delivery import (
     delivery_retry,
     invoice_send,
@@ -25,12 +33,19 @@ from invoicing.services.delivery import (
 from invoicing.services.deposits import deposit_create, deposit_plan
 from invoicing.services.drafts import draft_delete, draft_line_update, drafts_create
 from invoicing.services.issuing import invoice_issue
+from invoicing.services.payments import (
+    credit_allocate,
+    payment_allocate,
+    payment_record,
+    payment_reverse,
+)
 from invoicing.services.rates import exchange_rate_save
 from invoicing.services.runs import run_draft, run_issue, run_issue_start, run_resume, run_start
 from invoicing.services.settings import invoicing_settings_save
 
 __all__ = [
     "CLAIM_CONFLICT",
+    "credit_allocate",
     "delivery_retry",
     "deposit_create",
     "deposit_plan",
@@ -40,9 +55,11 @@ __all__ = [
     "exchange_rate_save",
     "invoice_credit",
     "invoice_issue",
-    "invoice_mark_paid",
     "invoice_send",
     "invoicing_settings_save",
+    "payment_allocate",
+    "payment_record",
+    "payment_reverse",
     "registration_credit",
     "run_draft",
     "run_issue",

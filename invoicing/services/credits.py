@@ -1,8 +1,8 @@
-"""Credit notes (in full or by line, releasing what they credit) and payment."""
+"""Credit notes, in full or by line, releasing what they credit; allocated at issue to the
+invoice they credit (`payments.credit_note_allocate`)."""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -21,7 +21,7 @@ from invoicing.models import (
     InvoiceLine,
     InvoiceStatus,
 )
-from invoicing.services import deposits
+from invoicing.services import deposits, payments
 from invoicing.services.claims import release
 from invoicing.services.issuing import SNAPSHOT_FIELDS, number, snapshot
 from invoicing.services.lines import share_taxes, store_totals
@@ -47,7 +47,7 @@ def invoice_credit(
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.is_credit_note:
         raise ValidationError("A credit note cannot be credited.")
-    if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
+    if invoice.status != InvoiceStatus.ISSUED:
         raise ValidationError(
             f"{invoice} is {invoice.get_status_display().lower()}: only "
             "issued invoices are credited (a draft is simply deleted)."
@@ -142,6 +142,8 @@ def invoice_credit(
     note.issue_date = note.due_date = day
     note.issued_at = timezone.now()
     note.save()
+    # What is outstanding on the invoice is paid by the credit note; the rest stays as credit.
+    payments.credit_note_allocate(tenant=tenant, by=by, note=note)
     if len(chosen) == len(open_lines):
         invoice.status = InvoiceStatus.CANCELLED
         invoice.save(update_fields=["status"])
@@ -217,29 +219,3 @@ def registration_credit(
         ).number
         for chosen in by_invoice.values()
     ]
-
-
-@transaction.atomic
-def invoice_mark_paid(
-    *, tenant, by, invoice: Invoice, paid_on: datetime.date | None = None
-) -> Invoice:
-    require_active(tenant)
-    check_tenant(tenant, invoice)
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status != InvoiceStatus.ISSUED or invoice.is_credit_note:
-        raise ValidationError(
-            f"{invoice} is {invoice.get_status_display().lower()}: only an "
-            "issued invoice can be marked paid."
-        )
-    invoice.status = InvoiceStatus.PAID
-    invoice.paid_on = paid_on or timezone.localdate()
-    invoice.save(update_fields=["status", "paid_on"])
-    audit(
-        tenant=tenant,
-        actor=by,
-        action="marked paid",
-        obj=invoice,
-        before={"status": "issued"},
-        after={"status": "paid", "paid_on": invoice.paid_on},
-    )
-    return invoice

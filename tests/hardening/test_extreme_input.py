@@ -127,6 +127,14 @@ def everything(world_a):
         )
         issued = invoicing_services.invoice_issue(**act, invoice=issued)
         batch = reporting_services.export_batch_create(**act)
+        # A payment with something left on the account: the allocate page offers it.
+        payment = invoicing_services.payment_record(
+            **act,
+            billing_account=issued.billing_account,
+            amount=issued.gross_total + Decimal("100"),
+            currency=issued.currency,
+            invoices=[],
+        )
     run = InvoiceRun.objects.create(
         tenant=tenant, key="k", selection={}, grouping="project", status=RunStatus.FAILED
     )
@@ -149,6 +157,7 @@ def everything(world_a):
         "project_document": project_document,
         "draft": draft,
         "issued": issued,
+        "payment": payment,
         "batch": batch,
         "run": run,
         "membership": membership,
@@ -235,6 +244,14 @@ PAGES = {
     "invoicing:run-list": lambda e: [{}, {QUERY: "grouping=project"}],  # with its preview
     "invoicing:run-detail": lambda e: [{"pk": e["run"].pk}],
     "invoicing:deposit-create": lambda e: [{"project_pk": e["project"].pk}],
+    "invoicing:payment-record": lambda e: [
+        {"account_pk": e["issued"].billing_account_id, QUERY: f"invoice={e['issued'].pk}"}
+    ],
+    "invoicing:allocate": lambda e: [
+        {"account_pk": e["issued"].billing_account_id, QUERY: f"payment={e['payment'].pk}"}
+    ],
+    "invoicing:payment-detail": lambda e: [{"pk": e["payment"].pk}],
+    "invoicing:payment-reverse": lambda e: [{"pk": e["payment"].pk}],
     "reporting:custom": lambda e: [{}],
     "reporting:profitability": lambda e: [{}],
     "reporting:exports": lambda e: [{}],

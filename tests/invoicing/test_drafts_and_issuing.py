@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from accounts.platform.models import AuditEntry
 from accounts.platform.tenancy import activate
 from agreements.models import LedgerKind, PrepurchaseEntry
-from invoicing import selectors, services
+from invoicing import payment_selectors, services
 from invoicing.models import BillingClaim, ExchangeRate, Grouping, Invoice, InvoiceStatus
 from projects.models import Registration, RegistrationStatus
 from tests.factories import PrepurchaseFactory
@@ -271,22 +271,30 @@ def test_a_full_credit_cancels_the_invoice_and_balances_to_zero(act, billing):
     assert issued.status == InvoiceStatus.CANCELLED
     assert issued.gross_total + note.gross_total == 0
     with activate(billing["tenant"]):
-        assert selectors.open_balance(billing["account"].pk) == 0
+        # The credit note paid the invoice in full: nothing outstanding, no credit left over.
+        assert payment_selectors.account_balance(billing["account"]) == []
 
 
-def test_only_an_issued_invoice_is_marked_paid(act, billing):
+def test_only_an_issued_invoice_is_paid(act, billing):
     (invoice,) = draft(act, billing)
-    with pytest.raises(ValidationError, match="only an issued invoice"):
-        act(services.invoice_mark_paid, invoice=invoice)
+    pay = {"billing_account": billing["account"], "amount": "100", "currency": "EUR"}
+    with pytest.raises(ValidationError, match="only issued invoices are paid"):
+        act(services.payment_record, invoices=[invoice], **pay)
     issued = act(services.invoice_issue, invoice=invoice)
-    paid = act(services.invoice_mark_paid, invoice=issued, paid_on=datetime.date(2026, 5, 1))
-    assert paid.status == InvoiceStatus.PAID and paid.paid_on == datetime.date(2026, 5, 1)
+    payment = act(services.payment_record, invoices=[issued], date=datetime.date(2026, 5, 1), **pay)
+    assert payment.allocations.get().amount == 100
 
 
 def test_every_step_leaves_an_append_only_audit_entry(act, billing):
     first, second = draft(act, billing, grouping=Grouping.PURCHASE_ORDER)
     issued = act(services.invoice_issue, invoice=first)
-    act(services.invoice_mark_paid, invoice=issued)
+    act(
+        services.payment_record,
+        billing_account=billing["account"],
+        amount="50",
+        currency="EUR",
+        invoices=[issued],
+    )
     act(services.invoice_credit, invoice=issued, reason="Goodwill")
     act(services.draft_delete, invoice=second)
     with activate(billing["tenant"]):
@@ -295,9 +303,14 @@ def test_every_step_leaves_an_append_only_audit_entry(act, billing):
                 "action", flat=True
             )
         )
-        assert {"draft created", "issued", "marked paid", "credited", "draft deleted"} <= set(
-            actions
-        )
+        assert {
+            "draft created",
+            "issued",
+            "payment allocated",
+            "credit allocated",
+            "credited",
+            "draft deleted",
+        } <= set(actions)
         entry = AuditEntry.objects.get(action="issued", object_id=issued.pk)
         assert entry.actor == billing["world"].finance and entry.after["number"] == "INV-00001"
         with pytest.raises(ValidationError):

@@ -78,8 +78,8 @@ def test_an_error_is_shown_not_raised(act, billing, client_for):
         registration_ids=[billing["registrations"][0].pk],
     )
     client = client_for(billing["world"].finance)
-    response = client.post(f"/alpha/invoices/{draft.pk}/", {"action": "paid"}, follow=True)
-    assert "only an issued invoice can be marked paid" in response.content.decode()
+    response = client.post(f"/alpha/invoices/{draft.pk}/", {"action": "credit"}, follow=True)
+    assert "Say why the invoice is credited." in response.content.decode()
 
 
 @pytest.mark.parametrize("tab", ["projects/{project}/invoices/", "accounts/{account}/invoices/"])

@@ -99,7 +99,7 @@ def test_several_pdfs_download_as_one_zip(act, billing, client_for):
 
 
 @pytest.mark.parametrize("role", ["staff", "viewer"])
-def test_only_finance_and_admin_issue_credit_and_mark_paid(act, billing, client_for, role):
+def test_only_finance_and_admin_issue_credit_and_record_payments(act, billing, client_for, role):
     (draft,) = act(
         services.drafts_create,
         project=billing["project"],

@@ -106,8 +106,15 @@ def test_the_dashboard_figures(books):
         # This month holds only the credit note of −900 (EUR, rate 1).
         assert figures["revenue"] == Decimal("-900")
         assert dict(figures["wip"]) == {"EUR": Decimal("900"), "GBP": Decimal("50")}
-        # Both invoices are issued (not paid) and past their due dates by now.
-        assert figures["overdue_count"] == 2
+        # Both invoices are past their due dates by now; the GBP one has nothing to pay (its
+        # place was paid from the prepurchase agreement: gross 0), so only the EUR one is
+        # overdue, for what its credit note left outstanding.
+        assert figures["overdue_count"] == 1
+        from invoicing.models import Invoice
+
+        euro = Invoice.objects.get(kind="invoice", currency="EUR")
+        note = Invoice.objects.get(kind="credit_note")
+        assert figures["overdue_by_currency"] == [("EUR", euro.gross_total + note.gross_total)]
 
 
 def test_projects_nearing_their_end_or_billing_cap_are_listed(books):

@@ -75,7 +75,13 @@ def test_the_export_filters_like_the_invoice_list(act, billing, client_for):
     first, _second = issue(
         act, billing, billing["registrations"][:2], grouping=Grouping.REGISTRATION
     )
-    act(services.invoice_mark_paid, invoice=first)
+    act(
+        services.payment_record,
+        billing_account=billing["account"],
+        amount=first.gross_total,
+        currency=first.currency,
+        invoices=[first],
+    )
     rows = download(client_for(billing["world"].finance), status="paid")
     assert {row["invoice_number"] for row in rows} == {first.number}
 
@@ -114,7 +120,14 @@ def test_batches_hold_what_was_not_exported_yet_and_download_the_same_bytes(
     first, second = ExportBatch.objects.order_by("number")
     assert (first.number, first.invoice_count, second.number, second.invoice_count) == (1, 2, 2, 1)
     once = b"".join(client.get(f"/alpha/exports/batches/{first.pk}/").streaming_content)
-    Invoice.objects.filter(pk__in=first.entries.values("invoice")).update(status="paid")
+    for invoice in Invoice.objects.filter(pk__in=first.entries.values("invoice")):
+        act(
+            services.payment_record,
+            billing_account=invoice.billing_account,
+            amount=invoice.gross_total,
+            currency=invoice.currency,
+            invoices=[invoice],
+        )
     again = b"".join(client.get(f"/alpha/exports/batches/{first.pk}/").streaming_content)
     assert once == again and once.count(b"\n") == 3
     batch_two = b"".join(client.get(f"/alpha/exports/batches/{second.pk}/").streaming_content)
