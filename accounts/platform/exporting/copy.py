@@ -30,10 +30,10 @@ from django.db.models import (
     TextField,
 )
 
+from accounts.platform.exporting import writer
 from accounts.platform.exporting.cells import BIDI_CODE_POINTS, FORMULA_TRIGGERS, REPLACEMENT
 from accounts.platform.exporting.columns import COPY, Column, Kind
 from accounts.platform.exporting.exporters import QuerysetExporter
-from accounts.platform.exporting.writer import write_csv
 
 __all__ = ["BLOCK_BYTES", "CopyExporter", "copy_csv", "copy_rows", "copy_sql"]
 
@@ -124,7 +124,8 @@ def copy_rows(
 
 def copy_csv(exporter: "CopyExporter") -> Iterator[bytes]:
     """The exporter's CSV written by PostgreSQL: the writer's header row, then COPY's rows."""
-    header = write_csv(exporter.columns, (), exporter.dialect).encode(exporter.dialect.encoding)
+    header = writer.write_csv(exporter.columns, (), exporter.dialect)
+    header = header.encode(exporter.dialect.encoding)
     try:
         sql, params = copy_sql(exporter)
     except EmptyResultSet:

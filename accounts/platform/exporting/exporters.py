@@ -16,8 +16,9 @@ fetched CHUNK_ROWS at a time; a `CopyExporter` (copy.py) has PostgreSQL write th
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from accounts.platform.exporting import writer
 from accounts.platform.exporting.columns import EXCEL, Column, CsvDialect
-from accounts.platform.exporting.writer import CHUNK_ROWS, iter_csv, write_xlsx
+from accounts.platform.exporting.writer import CHUNK_ROWS
 
 __all__ = ["MAX_ROWS", "Exporter", "QuerysetExporter"]
 
@@ -39,13 +40,13 @@ class Exporter:
 
     def stream_csv(self) -> Iterator[bytes]:
         """The CSV in chunks of about CHUNK_ROWS rows, header first."""
-        return iter_csv(self.columns, self.rows(), self.dialect)
+        return writer.iter_csv(self.columns, self.rows(), self.dialect)
 
     def csv(self) -> bytes:
         return b"".join(self.stream_csv())
 
     def xlsx(self) -> bytes:
-        return write_xlsx(self.columns, self.rows(), title=self.sheet_title)
+        return writer.write_xlsx(self.columns, self.rows(), title=self.sheet_title)
 
 
 class QuerysetExporter(Exporter):
