@@ -18,6 +18,7 @@ from accounts.access import (
     get_contact_for_write,
     get_membership_for_admin,
 )
+from accounts.exports import AccountExporter
 from accounts.filters import AccountFilter, account_options
 from accounts.forms import (
     AccountForm,
@@ -48,7 +49,6 @@ from accounts.platform.views import (
     TenantViewMixin,
     save_with_service,
 )
-from accounts.resources import AccountResource
 from accounts.tables import AccountTable, ContactTable, MemberTable
 
 
@@ -84,7 +84,7 @@ class AccountListView(
     """One COUNT per page (`PaginateOnce`); the contacts of the 25 rows shown are counted by a
     subquery per row, not by grouping every account's contacts before the LIMIT."""
 
-    export_resource_class = AccountResource
+    exporter_class = AccountExporter
     export_name = "accounts"
     table_class = AccountTable
     filterset_class = AccountFilter

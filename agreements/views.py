@@ -11,7 +11,7 @@ from accounts.models import Account
 from accounts.platform import documents, permissions
 from accounts.platform.access import can
 from accounts.platform.bounds import parse_id
-from accounts.platform.exporting import file_response
+from accounts.platform.exporting import download
 from accounts.platform.forms import DocumentForm
 from accounts.platform.tenancy import tenant_reverse
 from accounts.platform.views import (
@@ -23,6 +23,7 @@ from accounts.platform.views import (
     save_with_service,
 )
 from agreements import access, selectors, services
+from agreements.exports import PriceListExporter
 from agreements.filters import (
     BookingFilter,
     DiscountFilter,
@@ -48,7 +49,6 @@ from agreements.models import (
     TaxRate,
     TrainingPackage,
 )
-from agreements.resources import PriceListEntryResource
 from agreements.tables import (
     AccountBookingTable,
     BookingTable,
@@ -251,15 +251,7 @@ class PriceListExportView(TenantViewMixin, View):
         price_list = access.get_pricelist_for_user(request, pk)
         if file_format not in ("csv", "xlsx"):
             raise Http404("Export as csv or xlsx.")
-        resource = PriceListEntryResource(tenant=request.tenant, price_list=price_list)
-        dataset = resource.export(queryset=resource.get_queryset().select_related("product"))
-        # The platform's writer: formula text neutralised, bidi controls defused, numbers typed.
-        return file_response(
-            dataset.headers,
-            dataset,
-            file_format,
-            f"price-list-{price_list.pk}-{price_list.currency}",
-        )
+        return download(PriceListExporter(price_list), file_format)
 
 
 # --- Bookings -----------------------------------------------------------------------------------

@@ -14,10 +14,11 @@ from django_tables2 import SingleTableMixin
 from accounts.platform import permissions
 from accounts.platform.access import can, require
 from accounts.platform.bounds import parse_id
-from accounts.platform.exporting import ListExportMixin, export_response
+from accounts.platform.exporting import ListExportMixin, download
 from accounts.platform.forms import add_service_error
 from accounts.platform.views import TenantListView, TenantViewMixin, save_with_service
 from invoicing import access, einvoice, mail, selectors, services
+from invoicing.exports import InvoiceExporter, InvoiceLineExporter
 from invoicing.filters import InvoiceFilter
 from invoicing.forms import (
     CreditForm,
@@ -30,7 +31,6 @@ from invoicing.forms import (
 )
 from invoicing.models import DeliveryStatus, ExchangeRate, InvoiceRun
 from invoicing.payment_views import account_payments_context, invoice_payments_context
-from invoicing.resources import InvoiceLineResource, InvoiceResource
 from invoicing.services.deposits import COMMITTED_VALUE_TEXT, committed_value
 from invoicing.tables import CompactInvoiceTable, InvoiceTable
 from invoicing.tasks import render_invoice_pdf
@@ -44,7 +44,7 @@ def _url(request, name, **kwargs):
 
 class InvoiceListView(ListExportMixin, TenantListView, SingleTableMixin, FilterView):
     permission = permissions.SEE_MONEY  # the page and its CSV/XLSX, together
-    export_resource_class = InvoiceResource
+    exporter_class = InvoiceExporter
     export_name = "invoices"
     title = "Invoices"
     subtitle = "Invoices, credit notes and drafts"
@@ -64,12 +64,10 @@ class InvoiceDetailView(TenantViewMixin, View):
         invoice = access.get_invoice_for_user(request, pk)
         if request.GET.get("export") in ("csv", "xlsx"):
             require(request, permissions.SEE_MONEY)
-            return export_response(
-                InvoiceLineResource(),
-                invoice.lines.select_related("invoice"),
-                request.GET["export"],
-                f"lines-{invoice.number or invoice.pk}",
+            exporter = InvoiceLineExporter(
+                invoice.lines.all(), file_name=f"lines-{invoice.number or invoice.pk}"
             )
+            return download(exporter, request.GET["export"])
         detail = selectors.invoice_detail(invoice)  # with its state and outstanding amount
         return render(
             request,

@@ -15,10 +15,9 @@ from import_export import fields, resources, widgets
 from accounts import services as account_services
 from accounts.models import Contact
 from accounts.platform.bounds import clean_number, parse_id
-from accounts.platform.exporting import SafeResource as SafeResourceBase
 from accounts.platform.importing import CellError, ImportReport, RequiredColumnsMixin, shown
 from projects import services
-from projects.models import PrivateEvent, Project, Registration
+from projects.models import PrivateEvent, Registration
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S")
 
@@ -190,56 +189,3 @@ def registrations_import(*, tenant, by, project, dataset, dry_run: bool, confirm
     report = ImportReport(result)
     report.warnings = sorted(set(resource.warnings))
     return report
-
-
-class ProjectResource(SafeResourceBase):
-    account = fields.Field(attribute="account__name", column_name="customer")
-    booking = fields.Field(attribute="booking__name", column_name="booking")
-
-    class Meta:
-        model = Project
-        fields = (
-            "code",
-            "name",
-            "account",
-            "booking",
-            "start_date",
-            "end_date",
-            "status",
-            "project_type",
-            "currency",
-            "budget_policy",
-            "handling_fee_percent",
-            "max_billing_amount",
-            "tags",
-        )
-        export_order = fields
-
-
-class RegistrationExportResource(SafeResourceBase):
-    event = fields.Field(attribute="event__title", column_name="event")
-    event_date = fields.Field(attribute="event__start_date", column_name="event_date")
-    learner = fields.Field(attribute="learner__full_name", column_name="learner")
-    learner_email = fields.Field(attribute="learner__email", column_name="learner_email")
-    purchase_order = fields.Field(attribute="purchase_order__number", column_name="purchase_order")
-    # Where the price came from, as the page says it ("agreed price year 2, +3.5 %").
-    price_source = fields.Field(attribute="price_source_label", column_name="price_source")
-
-    class Meta:
-        model = Registration
-        fields = (
-            "event",
-            "event_date",
-            "learner",
-            "learner_email",
-            "places",
-            "status",
-            "unit_price",
-            "price_source",
-            "discount_percent",
-            "net_amount",
-            "purchase_order",
-            "po_reference",
-            "invoiced",
-        )
-        export_order = fields

@@ -8,7 +8,7 @@ from accounts.platform.guards import require_active
 from accounts.platform.sequences import next_number
 from invoicing.models import InvoiceLine
 from reporting.custom import Definition
-from reporting.exports import reconciliation_sql, stream_csv
+from reporting.exports import ReconciliationExporter
 from reporting.models import ExportBatch, ExportedInvoice, SavedReport
 from reporting.selectors import unexported_documents
 
@@ -23,12 +23,7 @@ def export_batch_create(*, tenant, by) -> ExportBatch:
         raise ValidationError(
             "Nothing has been issued since the last batch: there is nothing new to export."
         )
-    sql, params = reconciliation_sql(
-        tenant_id=tenant.pk,
-        invoice_ids_sql=", ".join(["%s"] * len(pending)),
-        invoice_ids_params=pending,
-    )
-    content = b"".join(stream_csv(sql, params))
+    content = ReconciliationExporter(tenant=tenant, invoices=pending).csv()
     batch = ExportBatch(
         tenant=tenant,
         number=number,

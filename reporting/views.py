@@ -4,7 +4,7 @@ never imports this app: the tab is registered in ReportingConfig.ready)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,14 +12,23 @@ from django.views import View
 
 from accounts.platform import permissions
 from accounts.platform.bounds import parse_id
-from accounts.platform.exporting import file_response, filter_refusal, refuse_filter
-from accounts.platform.tenancy import iterate_in
+from accounts.platform.exporting import (
+    CONTENT_TYPES,
+    download,
+    filter_refusal,
+    refuse_filter,
+    streaming_download,
+)
 from accounts.platform.views import TenantViewMixin
 from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
 from reporting import selectors, services
 from reporting.custom import MEASURES, MONEY_MEASURES, Definition, chart, run
-from reporting.exports import reconciliation_sql, stream_csv
+from reporting.exports import (
+    CustomReportExporter,
+    ProfitabilityExporter,
+    ReconciliationExporter,
+)
 from reporting.forms import CustomReportForm, SaveReportForm
 from reporting.models import ExportBatch, SavedReport
 from reporting.selectors import DIMENSIONS, dashboard, profitability, project_figures
@@ -82,18 +91,13 @@ class ReconciliationView(TenantViewMixin, View):
         refused = filter_refusal(filtered, request.GET)
         if refused:
             return refuse_filter(refused)
-        ids_sql, ids_params = filtered.qs.order_by().values("pk").query.sql_with_params()
-        sql, params = reconciliation_sql(
-            tenant_id=request.tenant.pk, invoice_ids_sql=ids_sql, invoice_ids_params=ids_params
+        exporter = ReconciliationExporter(
+            tenant=request.tenant,
+            invoices=filtered.qs,
+            file_name=f"reconciliation-{request.tenant.slug}-{timezone.localdate():%Y%m%d}",
         )
         # Read after the middleware's scope has closed: the rows come back under row-level security.
-        response = StreamingHttpResponse(
-            iterate_in(request.tenant, stream_csv(sql, params)),
-            content_type="text/csv; charset=utf-8",
-        )
-        name = f"reconciliation-{request.tenant.slug}-{timezone.localdate():%Y%m%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return streaming_download(exporter, tenant=request.tenant)
 
 
 class BatchDownloadView(TenantViewMixin, View):
@@ -105,7 +109,7 @@ class BatchDownloadView(TenantViewMixin, View):
             batch.file.open("rb"),
             as_attachment=True,
             filename=f"reconciliation-batch-{batch.number:05d}.csv",
-            content_type="text/csv; charset=utf-8",
+            content_type=CONTENT_TYPES["csv"],
         )
 
 
@@ -132,7 +136,8 @@ class ProfitabilityView(TenantViewMixin, View):
             group_by, date_from, date_to, base_currency=request.tenant.base_currency
         )
         if request.GET.get("format") == "csv":
-            return _profitability_csv(rows, DIMENSIONS[group_by])  # every row, not one page
+            # Every row, not one page.
+            return download(ProfitabilityExporter(rows, DIMENSIONS[group_by]), "csv")
         page = Paginator(rows, PROFITABILITY_PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
@@ -164,39 +169,6 @@ def _month_param(value, end=False):
             datetime.timedelta(days=1)
         )
     return day
-
-
-def _profitability_csv(rows, dimension_label):
-    from decimal import ROUND_HALF_UP, Decimal
-
-    headers = [
-        dimension_label,
-        "currency",
-        "places_delivered",
-        "revenue_invoiced",
-        "revenue_recognised",
-        "work_in_progress",
-        "cost",
-        "profit",
-        "margin_percent",
-    ]
-    table = [
-        [
-            row.label,
-            row.currency,
-            row.figures.places,
-            row.figures.invoiced,
-            row.figures.recognised,
-            row.figures.wip,
-            row.figures.cost,
-            row.figures.profit,
-            None
-            if row.figures.margin is None
-            else Decimal(row.figures.margin).quantize(Decimal("0.1"), ROUND_HALF_UP),
-        ]
-        for row in rows
-    ]
-    return file_response(headers, table, "csv", "profitability")
 
 
 def dashboard_context(request) -> dict:
@@ -231,7 +203,8 @@ class CustomReportView(TenantViewMixin, View):
             definition = Definition.from_data(form.definition_data())
             result = run(definition)
             if request.GET.get("format") in ("csv", "xlsx"):
-                return _custom_export(result, definition, request.GET["format"])
+                exporter = CustomReportExporter(result, definition)
+                return download(exporter, request.GET["format"])
             chart_data = chart(result, definition.measures[0], form.cleaned_data["chart"])
         return render(
             request,
@@ -275,13 +248,3 @@ class CustomReportView(TenantViewMixin, View):
             )
         messages.success(request, f"Report “{report.name}” saved.")
         return redirect(report.get_absolute_url())
-
-
-def _custom_export(result, definition, file_format):
-
-    headers = [*result.columns, "Currency", *(MEASURES[m] for m in definition.measures)]
-    table = [
-        [*labels, currency, *(getattr(cell, measure) for measure in definition.measures)]
-        for labels, currency, cell in result.rows
-    ]
-    return file_response(headers, table, file_format, "report")

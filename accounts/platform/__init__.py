@@ -34,8 +34,10 @@ Files, imports and exports
     uploads         size, extension and content checks of uploads
     importing       reading customers' CSV and XLSX files safely, bounded by the row limit
     import_tasks    import previews in storage, large imports as tasks, purge_import_previews
-    exporting       one writer for CSV and XLSX (formula text neutralised, bidi controls
-                    defused); SafeResource; list exports; filter_refusal()
+    exporting       every export's base: exporters declare columns and yield rows; one
+                    writer for CSV and XLSX (formula text neutralised, bidi controls defused,
+                    numbers and dates typed); CopyExporter (PostgreSQL COPY); list exports;
+                    filter_refusal()
 Pages
     views           TenantViewMixin, TenantListView, TenantFormView, TabbedDetailView,
                     DatasetImportView, save_with_service()

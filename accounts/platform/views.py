@@ -97,7 +97,7 @@ class TenantListView(PaginateOnce, PlainFilterFields, TenantViewMixin):
             title=self.title,
             subtitle=self.subtitle,
             create_label=self.create_label,
-            exportable=getattr(self, "export_resource_class", None) is not None,
+            exportable=getattr(self, "exporter_class", None) is not None,
         )
         if self.create_url_name and can(self.request, self.create_permission):
             from django.urls import reverse

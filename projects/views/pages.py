@@ -15,7 +15,7 @@ from accounts.platform.bounds import parse_id
 from accounts.platform.exporting import (
     CONTENT_TYPES,
     ListExportMixin,
-    export_response,
+    download,
     filter_refusal,
     refuse_filter,
 )
@@ -27,13 +27,13 @@ from accounts.platform.views import (
 )
 from agreements.models import Booking
 from projects import access, selectors, services
+from projects.exports import ProjectExporter, RegistrationExporter
 from projects.filters import ProjectFilter, RegistrationFilter, project_options
 from projects.forms import (
     CopyProjectForm,
     ProjectForm,
 )
 from projects.models import Project, ProjectStatus
-from projects.resources import ProjectResource, RegistrationExportResource
 from projects.tables import ProjectTable
 from projects.tabs import (
     project_tabs,
@@ -50,7 +50,7 @@ def tab_url(request, project, tab):
 
 
 class ProjectListView(ListExportMixin, TenantListView, SingleTableMixin, FilterView):
-    export_resource_class = ProjectResource
+    exporter_class = ProjectExporter
     export_name = "projects"
     title = "Projects"
     table_class = ProjectTable
@@ -137,12 +137,8 @@ class ProjectDetailView(TabbedDetailView, View):
             )
             if refused:
                 return refuse_filter(refused)
-            return export_response(
-                RegistrationExportResource(),
-                filterset.qs,
-                file_format,
-                f"registrations-{project.code}",
-            )
+            exporter = RegistrationExporter(filterset.qs, file_name=f"registrations-{project.code}")
+            return download(exporter, file_format)
         return super().get(request, pk, tab)
 
     def get_extra_context(self, project):

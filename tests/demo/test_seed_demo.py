@@ -398,3 +398,47 @@ def test_the_demo_shows_cancellation_terms_fees_transfers_and_billing_moments(db
         assert len(transferred) == 2
         assert Product.objects.get(code="EXAM-P2F").billing_moment == BillingMoment.ON_BOOKING
         assert Product.objects.get(code="DIG-100").billing_moment == (BillingMoment.ON_CONFIRMATION)
+
+
+# --- Issue 16, part 6: one exporter shape ------------------------------------------------------
+
+
+def test_the_demos_exports_come_from_the_exporter_base(db):
+    """On the demo, as Fiona (finance): a phone number starting with "+" is text, not a formula;
+    the invoice list's XLSX has date cells and credit notes as negative numbers; the
+    reconciliation file's lines add up to each document's totals."""
+    import csv
+    import datetime
+    import io
+    from collections import defaultdict
+    from decimal import Decimal
+
+    import openpyxl
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from invoicing.models import Invoice
+
+    call_command("seed_demo", stdout=StringIO())
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="fiona.finance@northwind.example"))
+    accounts = client.get("/northwind/accounts/", {"export": "csv"})
+    phones = {row["phone"] for row in csv.DictReader(io.StringIO(accounts.content.decode()))}
+    assert "'+44 20 7946 0000" in phones and "+44 20 7946 0000" not in phones
+    xlsx = client.get("/northwind/invoices/", {"export": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    header = [cell.value for cell in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2))
+    issued = [row[header.index("issue_date")] for row in rows if row[header.index("number")].value]
+    assert issued and all(cell.is_date for cell in issued)
+    assert isinstance(issued[0].value, datetime.datetime)
+    credits = [row[header.index("net_total")] for row in rows if row[1].value == "credit_note"]
+    assert credits and all(cell.data_type == "n" and cell.value < 0 for cell in credits)
+    reconciliation = client.get("/northwind/exports/reconciliation.csv")
+    body = b"".join(reconciliation.streaming_content).decode()
+    nets = defaultdict(Decimal)
+    for row in csv.DictReader(io.StringIO(body)):
+        nets[row["invoice_number"]] += Decimal(row["net"])
+    with activate(Tenant.objects.get(slug="northwind")):
+        totals = dict(Invoice.objects.exclude(status="draft").values_list("number", "net_total"))
+    assert nets == totals

@@ -28,7 +28,7 @@ from invoicing import einvoice, services
 from invoicing.models import ExchangeRate, Grouping, Invoice
 from invoicing.pdf import render_invoice_pdf
 from projects.models import Registration
-from reporting.exports import reconciliation_sql, stream_csv
+from reporting.exports import ReconciliationExporter
 from tests.factories import (
     AccountFactory,
     ItemFactory,
@@ -200,10 +200,8 @@ def assert_totals(invoice, ubl, cii):
     )
     assert ubl_totals == expected == cii_totals
     # The reconciliation export's lines of this invoice add up to the same figures.
-    sql, params = reconciliation_sql(
-        tenant_id=invoice.tenant_id, invoice_ids_sql="%s", invoice_ids_params=[invoice.pk]
-    )
-    rows = list(csv.DictReader(io.StringIO(b"".join(stream_csv(sql, params)).decode())))
+    exporter = ReconciliationExporter(tenant=invoice.tenant, invoices=[invoice.pk])
+    rows = list(csv.DictReader(io.StringIO(exporter.csv().decode())))
     assert rows and {row["invoice_number"] for row in rows} == {invoice.number}
     export = tuple(sum(Decimal(row[k]) for row in rows) for k in ("net", "tax", "gross"))
     assert tuple(value * sign for value in export) == expected

@@ -625,15 +625,16 @@ def test_the_reconciliation_file_has_the_tax_category_next_to_the_code(company, 
 
 
 def test_the_invoice_lines_export_has_the_tax_category(company):
-    from invoicing.resources import InvoiceLineResource
+    from invoicing.exports import InvoiceLineExporter
 
     project = project_of(customer(company, country="US"))
     invoice = draft(company, project, [delivered(project, company["course"])])
     with activate(company["tenant"]):
-        dataset = InvoiceLineResource().export(queryset=invoice.lines.all())
-    headers = dataset.headers
+        exporter = InvoiceLineExporter(invoice.lines.all())
+        (row,) = csv.DictReader(io.StringIO(exporter.csv().decode()))
+    headers = exporter.header()
     assert headers[headers.index("tax_code") + 1] == "tax_category"
-    assert dataset.dict[0]["tax_category"] == "O"
+    assert row["tax_category"] == "O"
 
 
 # --- line descriptions -----------------------------------------------------------------------
