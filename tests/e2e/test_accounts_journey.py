@@ -43,8 +43,17 @@ def test_staff_create_an_account_with_a_contact_find_it_and_open_every_tab(
     page.get_by_role("button", name="Save contact").click()
     expect(page.get_by_role("cell", name="Grace Hopper", exact=True)).to_be_visible()
 
+    # The navbar's search box finds the account and its contact, never the other company's.
+    navbar_search = page.get_by_role("searchbox", name=re.compile("^Search accounts, contacts"))
+    navbar_search.fill("zenith")
+    navbar_search.press("Enter")
+    expect(page.get_by_role("heading", name="Accounts", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Zenith Aerospace Ltd"))).to_be_visible()
+    expect(page.get_by_text("Zenith Foreign Corp")).to_have_count(0)
+    screenshot("search-results")
+
     page.get_by_role("link", name="Accounts", exact=True).click()
-    page.get_by_role("searchbox", name="Search").fill("zenith")
+    page.get_by_role("searchbox", name="Search", exact=True).fill("zenith")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(1)
