@@ -27,6 +27,7 @@ from projects.models import (
     Registration,
     RegistrationStatus,
 )
+from projects.services.learners import parse_learners
 from projects.services.rows import learner_accounts
 
 
@@ -215,6 +216,15 @@ class RegistrationAddForm(Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="One place each. Leave empty to book a block of places without names.",
     )
+    new_learners = forms.CharField(
+        required=False,
+        max_length=20000,
+        label="Learners not in the list",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line, e.g. “Ada Lovelace, ada@example.com”, or paste the name and "
+        "e-mail columns from a spreadsheet. They are added to the customer's contacts (someone "
+        "whose e-mail is there already is that contact, not a second one).",
+    )
     places = column_field(
         Registration, "places", initial=1, help_text="Only for a block of places without names."
     )
@@ -260,6 +270,7 @@ class RegistrationAddForm(Form):
         self.helper = helper(
             Row(Column("event"), Column("requested_date"), Column("places")),
             "learners",
+            "new_learners",
             Row(
                 Column("purchase_order"),
                 Column("po_reference"),
@@ -269,6 +280,9 @@ class RegistrationAddForm(Form):
             "notes",
             "confirm",
         )
+
+    def clean_new_learners(self):
+        return parse_learners(self.cleaned_data.get("new_learners") or "")
 
     def discount_choice(self):
         value = self.cleaned_data.get("discount") or DISCOUNT_AUTO

@@ -12,12 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from import_export import fields, resources, widgets
 
-from accounts import services as account_services
-from accounts.models import Contact
 from accounts.platform.bounds import clean_number, parse_id
 from accounts.platform.importing import CellError, ImportReport, RequiredColumnsMixin, shown
 from projects import services
 from projects.models import PrivateEvent, Registration
+from projects.services.learners import NewLearner, learners_find_or_add
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S")
 
@@ -118,31 +117,31 @@ class RegistrationResource(RequiredColumnsMixin, resources.ModelResource):
         instance.learner = self._learner(row)
 
     def _learner(self, row):
+        """The row's learner: found or added by the registration form's rule
+        (`projects.services.learners`), inside the import's transaction."""
         email = str(row.get("learner_email") or "").strip().lower()
         first = str(row.get("first_name") or "").strip()
         last = str(row.get("last_name") or "").strip()
         if not (email or first or last):
             return None
-        accounts = services.learner_accounts(self.project)
-        if email:
-            found = Contact.objects.filter(account_id__in=accounts, email__iexact=email).first()
-            if found is not None:
-                return found
-        if not (first and last):
+        if not email and not (first and last):
             raise ValidationError(
-                {
-                    "learner": f"{email or 'The learner'} is not a contact of "
-                    f"{self.project.account.name}: give first_name "
-                    "and last_name to add them."
-                }
+                {"learner": "give first_name and last_name, or the learner_email of a contact."}
             )
-        return account_services.contact_save(
-            tenant=self.tenant,
-            by=self.user,
-            contact=Contact(
-                account=self.project.account, first_name=first, last_name=last, email=email
-            ),
-        )
+        try:
+            (contact,) = learners_find_or_add(
+                tenant=self.tenant,
+                by=self.user,
+                project=self.project,
+                learners=[NewLearner(first_name=first, last_name=last, email=email, line=0)],
+            )
+        except ValidationError as error:
+            message = error.messages[0].removeprefix("Line 0: ")
+            message = message.replace(
+                "give the learner's first and last name", "give first_name and last_name"
+            )
+            raise ValidationError({"learner": message}) from None
+        return contact
 
     def save_instance(self, instance, is_create, row, **kwargs):
         arguments = {

@@ -38,6 +38,7 @@ from projects.services.budgets import (
     budget_problems,
 )
 from projects.services.events import deliver_completed_events
+from projects.services.learners import NewLearner, learners_find_or_add
 
 AUTO = object()  # "choose the best eligible discount"
 
@@ -82,8 +83,12 @@ def registrations_add(
     prepurchase=None,
     notes: str = "",
     confirm: bool = False,
+    new_learners: Sequence[NewLearner] = (),
 ) -> list[Registration]:
     """Register named learners (one place each) or a block of `places` without names.
+    `new_learners` (typed or pasted: `projects.services.learners`) are found among the
+    customer's contacts or added to them, in this transaction: refused or unconfirmed, nothing
+    is added.
 
     Warnings (event full, discount places, budget under 'warning') raise NeedsConfirmation
     unless `confirm` is set; the 'disallow' budget policy refuses with the numbers.
@@ -96,6 +101,12 @@ def registrations_add(
         raise ValidationError("Choose an event of this project.")
     _check_purchase_order(project, purchase_order, po_reference)
     named = [learner for learner in learners if learner is not None]
+    if new_learners:
+        for contact in learners_find_or_add(
+            tenant=tenant, by=by, project=project, learners=new_learners
+        ):
+            if contact not in named:
+                named.append(contact)
     allowed_accounts = learner_accounts(project)
     for learner in named:
         if learner.account_id not in allowed_accounts:
