@@ -1,5 +1,6 @@
 """Reads shared by the project pages, invoicing and reports."""
 
+import datetime
 from decimal import Decimal
 
 from django.db.models import (
@@ -261,3 +262,64 @@ def search_events(request, query: str, limit: int):
             detail=" · ".join(filter(None, [event.project.code, event.venue, event.trainer])),
         ),
     )
+
+
+# --- The events calendar ----------------------------------------------------------------------
+
+
+def calendar_events(
+    start: datetime.date,
+    end: datetime.date,
+    *,
+    project: str = "",
+    customer: str = "",
+    trainer: str = "",
+    venue: str = "",
+) -> list[PrivateEvent]:
+    """The company's private events running on any day from `start` to `end`, each with its
+    places taken (`taken`, cancelled places left out), in one query; the filters are parts of
+    the project's code or name, the customer's name, the trainer's and the venue's."""
+    events = PrivateEvent.objects.filter(start_date__lte=end, end_date__gte=start)
+    if project.strip():
+        events = events.filter(
+            Q(project__code__icontains=project.strip())
+            | Q(project__name__icontains=project.strip())
+        )
+    if customer.strip():
+        events = events.filter(project__account__name__icontains=customer.strip())
+    if trainer.strip():
+        events = events.filter(trainer__icontains=trainer.strip())
+    if venue.strip():
+        events = events.filter(venue__icontains=venue.strip())
+    return list(
+        events.select_related("project__account")
+        .annotate(
+            taken=Coalesce(
+                Sum("registrations__places", filter=~Q(registrations__status="cancelled")), 0
+            )
+        )
+        .order_by("start_date", "title", "pk")[:2000]
+    )
+
+
+def double_bookings(event: PrivateEvent) -> list[tuple[str, PrivateEvent]]:
+    """Other events, not cancelled, on overlapping days with the same trainer or venue (names
+    compared without case): [("trainer" | "venue", event)]."""
+    clashes = []
+    for field in ("trainer", "venue"):
+        value = (getattr(event, field) or "").strip()
+        if not value:
+            continue
+        others = (
+            PrivateEvent.objects.filter(
+                start_date__lte=event.end_date,
+                end_date__gte=event.start_date,
+                **{f"{field}__iexact": value},
+            )
+            .exclude(pk=event.pk)
+            .exclude(status="cancelled")
+            .select_related("project")
+            .order_by("start_date", "pk")[:5]
+        )
+        clashes.extend((field, other) for other in others)
+    return clashes

@@ -6,6 +6,7 @@ app_name = "projects"
 
 urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="project-list"),
+    path("calendar/", views.CalendarView.as_view(), name="calendar"),
     path("projects/options/", views.ProjectOptionsView.as_view(), name="project-options"),
     path("projects/settings/", views.ProjectSettingsView.as_view(), name="settings"),
     path("projects/new/", views.ProjectFormView.as_view(), name="project-create"),

@@ -3,6 +3,7 @@
 the registrations import), `cancellations` (cancel, no-show, transfer), `documents` and
 `settings` (the company's project settings). Views parse, call a service or selector, render."""
 
+from projects.views.calendar import CalendarView
 from projects.views.cancellations import RegistrationCancelView, RegistrationTransferView
 from projects.views.documents import (
     ProjectDocumentDeleteView,
@@ -39,6 +40,7 @@ from projects.views.tab_contexts import (
 )
 
 __all__ = [
+    "CalendarView",
     "EventFormView",
     "ItemAddView",
     "ProjectCopyView",

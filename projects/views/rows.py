@@ -29,6 +29,7 @@ from projects.forms import (
 )
 from projects.models import PrivateEvent, PurchaseOrder, RegistrationStatus
 from projects.resources import registrations_import
+from projects.selectors import double_bookings
 from projects.services.rows import UNDER_TERMS
 from projects.views.pages import tab_url
 
@@ -57,9 +58,16 @@ class EventFormView(ProjectChildMixin, TenantFormView, View):
         return {**super().get_form_kwargs(obj), "project": self.project}
 
     def save(self, form):
-        return services.event_save(
+        event = services.event_save(
             tenant=self.request.tenant, by=self.request.user, event=form.instance
         )
+        for field, other in double_bookings(event):
+            messages.warning(
+                self.request,
+                f"Double-booked: {getattr(event, field)} is also the {field} of {other} "
+                f"({other.project.code}, {other.start_date:%d %b}–{other.end_date:%d %b %Y}).",
+            )
+        return event
 
     def get_success_url(self, obj):
         return tab_url(self.request, self.project, "events")

@@ -214,6 +214,11 @@ PAGES = {
     "agreements:prepurchase-charge-extend": lambda e: [{"pk": e["prepurchase_charge"].pk}],
     "agreements:prepurchase-charge-write-off": lambda e: [{"pk": e["prepurchase_charge"].pk}],
     "projects:project-list": lambda e: [{}],
+    "projects:calendar": lambda e: [
+        {},
+        {QUERY: "month=9999-99&trainer=" + "x" * 500},
+        {QUERY: "view=week&week=0001-01-01"},
+    ],
     "projects:project-options": lambda e: [{}],
     "projects:settings": lambda e: [{}],
     "projects:project-create": lambda e: [{}],
