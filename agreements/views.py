@@ -8,7 +8,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from accounts.models import Account
-from accounts.platform import documents, permissions
+from accounts.platform import confirm, documents, permissions
 from accounts.platform.access import can
 from accounts.platform.bounds import parse_id
 from accounts.platform.exporting import file_response
@@ -412,11 +412,17 @@ class DocumentDeleteView(TenantViewMixin, View):
     def post(self, request, pk):
         document = access.get_document_for_write(request, pk)
         booking_id = document.booking_id
+        back = tenant_reverse(
+            "agreements:booking-tab", kwargs={"pk": booking_id, "tab": "documents"}
+        )
+        if not confirm.confirmed(request):  # asks once
+            question = documents.delete_question(
+                document, attached_to=str(document.booking), cancel_url=back
+            )
+            return confirm.ask(request, **question)
         services.document_delete(tenant=request.tenant, by=request.user, document=document)
         messages.success(request, f"{document.original_name} deleted.")
-        return redirect(
-            tenant_reverse("agreements:booking-tab", kwargs={"pk": booking_id, "tab": "documents"})
-        )
+        return redirect(back)
 
 
 def account_bookings_context(request, account):

@@ -11,13 +11,13 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts.platform import permissions
+from accounts.platform import confirm, permissions
 from accounts.platform.access import can, require
 from accounts.platform.bounds import parse_id
 from accounts.platform.exporting import ListExportMixin, export_response
 from accounts.platform.forms import add_service_error
 from accounts.platform.views import TenantListView, TenantViewMixin, save_with_service
-from invoicing import access, einvoice, mail, selectors, services
+from invoicing import access, confirmations, einvoice, mail, selectors, services
 from invoicing.filters import InvoiceFilter
 from invoicing.forms import (
     CreditForm,
@@ -126,11 +126,15 @@ class InvoiceDetailView(TenantViewMixin, View):
         return redirect(invoice)
 
     def issue(self, request, invoice):
+        if not confirm.confirmed(request):  # asks once, with the number and totals
+            return confirm.ask(request, **confirmations.issue(request, invoice))
         invoice = services.invoice_issue(tenant=request.tenant, by=request.user, invoice=invoice)
         messages.success(request, f"{invoice.number} issued.")
         return redirect(invoice)
 
     def delete_draft(self, request, invoice):
+        if not confirm.confirmed(request):  # asks once, with what the draft holds
+            return confirm.ask(request, **confirmations.delete_draft(request, invoice))
         services.draft_delete(tenant=request.tenant, by=request.user, invoice=invoice)
         messages.success(request, "Draft deleted; its rows can be invoiced again.")
         return redirect(invoice.project.get_absolute_url() + "invoices/")
@@ -144,6 +148,14 @@ class InvoiceDetailView(TenantViewMixin, View):
         form = CreditForm(request.POST, invoice=invoice)
         if not form.is_valid():
             raise ValidationError("Say why the invoice is credited.")
+        if not confirm.confirmed(request):  # asks once, with the lines, number and totals
+            question = confirmations.credit(
+                request,
+                invoice,
+                line_ids=form.cleaned_data["lines"] or None,
+                reason=form.cleaned_data["reason"],
+            )
+            return confirm.ask(request, **question)
         note = services.invoice_credit(
             tenant=request.tenant,
             by=request.user,
@@ -519,6 +531,8 @@ class RunDetailView(TenantViewMixin, View):
         run = access.get_run_for_write(request, pk)
         try:
             if request.POST.get("action") == "issue":
+                if not confirm.confirmed(request):  # asks once, with counts and totals
+                    return confirm.ask(request, **confirmations.issue_run(request, run))
                 services.run_issue_start(tenant=request.tenant, by=request.user, run=run)
                 messages.success(request, "Issuing started.")
             elif request.POST.get("action") == "resume":

@@ -110,3 +110,20 @@ def upload_from_request(request, form, save) -> None:
         messages.error(request, " ".join(error.messages))
         return
     messages.success(request, f"{document.original_name} uploaded.")
+
+
+def delete_question(document: StoredDocument, *, attached_to: str, cancel_url: str) -> dict:
+    """What deleting a document will do, for `confirm.ask` (issue 17: asks once)."""
+    from django.template.defaultfilters import filesizeformat
+
+    return {
+        "title": f"Delete {document.original_name}",
+        "question": (
+            f"Delete {document.original_name} ({filesizeformat(document.size)}, uploaded "
+            f"{document.uploaded_at:%-d %b %Y}) from {attached_to}? The file is deleted from "
+            "storage."
+        ),
+        "warning": "A deleted document cannot be restored: upload it again if you need it.",
+        "button": "Delete the document",
+        "cancel_url": cancel_url,
+    }

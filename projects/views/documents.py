@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views import View
 
-from accounts.platform import documents, permissions
+from accounts.platform import confirm, documents, permissions
 from accounts.platform.forms import DocumentForm
 from accounts.platform.views import (
     TenantViewMixin,
@@ -45,6 +45,13 @@ class ProjectDocumentDeleteView(TenantViewMixin, View):
     def post(self, request, pk):
         document = access.get_document_for_write(request, pk)
         project = document.project
+        if not confirm.confirmed(request):  # asks once
+            question = documents.delete_question(
+                document,
+                attached_to=f"{project.code} {project.name}",
+                cancel_url=tab_url(request, project, "documents"),
+            )
+            return confirm.ask(request, **question)
         services.project_document_delete(tenant=request.tenant, by=request.user, document=document)
         messages.success(request, f"{document.original_name} deleted.")
         return redirect(tab_url(request, project, "documents"))

@@ -122,7 +122,10 @@ def test_deleting_a_document_removes_the_file(
     client = client_for(world_a.staff)
     upload(client, booking, "c.pdf", PDF)
     (document,) = documents(world_a)
+    question = client.post(f"/alpha/documents/{document.pk}/delete/").content.decode()
+    assert "Delete c.pdf (" in question and "The file is deleted from storage." in question
+    assert documents(world_a) == [document], "nothing happens unconfirmed"
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/alpha/documents/{document.pk}/delete/")
+        client.post(f"/alpha/documents/{document.pk}/delete/", {"confirmed": "1"})
     assert documents(world_a) == []
     assert not default_storage.exists(document.file.name)
