@@ -110,8 +110,16 @@ def pricelist_entry_save(*, tenant, by, entry: PriceListEntry) -> PriceListEntry
 
 
 @transaction.atomic
+def booking_currency(tenant, account) -> str:
+    """A new booking's currency when none is chosen: the customer's sales currency, else the
+    company's base currency (issue 17)."""
+    return (account.sales_currency if account is not None else "") or tenant.base_currency
+
+
 def booking_save(*, tenant, by, booking: Booking) -> Booking:
-    booking.currency = (booking.currency or "").upper()
+    if not booking.currency:
+        booking.currency = booking_currency(tenant, booking.account if booking.account_id else None)
+    booking.currency = booking.currency.upper()
     if booking.estimated_value is not None and booking.currency:
         booking.estimated_value = round_money(booking.estimated_value, booking.currency)
     if not booking.pk:

@@ -294,8 +294,7 @@ class BookingFormView(TenantFormView, View):
             account = Account.objects.filter(pk=parse_id(account_id)).first()
             if account is not None:
                 initial["account"] = account.pk
-                if account.sales_currency:
-                    initial["currency"] = account.sales_currency
+                initial["currency"] = services.booking_currency(self.request.tenant, account)
         return initial
 
     def save(self, form):
