@@ -7,8 +7,8 @@ money as money in the given currency (-€540.00), quantities without trailing z
 dates. This is the one place audit values are turned into text."""
 
 import datetime
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import template
