@@ -168,7 +168,7 @@ def run_candidates(
     registrations = registrations.filter(project__in=wanted)
     items = items.filter(project__in=wanted)
     by_project: dict[int, dict] = defaultdict(
-        lambda: {"registrations": [], "items": [], "net": Decimal(0)}
+        lambda: {"registrations": [], "items": [], "net": Decimal(0), "due": {}}
     )
     registrations = registrations.annotate(due=due_value("places"))
     items = items.annotate(due=due_value("quantity"))
@@ -176,10 +176,12 @@ def run_candidates(
         entry = by_project[project_id]
         entry["registrations"].append(pk)
         entry["net"] += net
+        entry["due"][("Registration", pk)] = net  # each row's part, for the preview's invoices
     for pk, project_id, net in items.values_list("pk", "project_id", "due"):
         entry = by_project[project_id]
         entry["items"].append(pk)
         entry["net"] += net
+        entry["due"][("Item", pk)] = net
     included, excluded = {}, []
     for candidate in projects.filter(pk__in=list(by_project)).order_by("code"):
         reason = project_problem(candidate, include_internal=include_internal)

@@ -30,8 +30,9 @@ from invoicing.forms import (
 )
 from invoicing.models import DeliveryStatus, ExchangeRate, InvoiceRun
 from invoicing.resources import InvoiceLineResource, InvoiceResource
+from invoicing.run_previews import planned_invoices
 from invoicing.services.deposits import COMMITTED_VALUE_TEXT, committed_value
-from invoicing.tables import CompactInvoiceTable, InvoiceTable
+from invoicing.tables import CompactInvoiceTable, InvoiceTable, RunInvoiceTable
 from invoicing.tasks import render_invoice_pdf
 from projects.access import get_project_for_user
 from projects.models import Item, Registration
@@ -477,6 +478,7 @@ class RunListView(TenantViewMixin, View):
             )
             context.update(
                 preview=selectors.run_preview(included, data["grouping"]),
+                planned=planned_invoices(included, data["grouping"]),  # each invoice, listed
                 excluded=excluded,
                 key=uuid.uuid4().hex,
                 selection=form.selection(),
@@ -520,7 +522,7 @@ class RunDetailView(TenantViewMixin, View):
             template,
             {
                 "run": run,
-                "table": CompactInvoiceTable(detail["invoices"][:200]),
+                "table": RunInvoiceTable(detail["invoices"][:200]),
                 "drafts": detail["drafts"],
                 "mail": mail_counts,
                 "polling": run.is_working or mail_counts["sending"],
