@@ -254,6 +254,7 @@ def pricelist_import(*, tenant, by, price_list: PriceList, dataset, dry_run: boo
             rollback_on_validation_errors=True,
         )
         report = ImportReport(result)
+        report.changes = resource.changes  # old and new prices, for the preview
         if report.ok and not dry_run:
             resource = PriceListEntryResource(tenant=tenant, price_list=price_list)
             result = resource.import_data(
