@@ -18,7 +18,7 @@ from accounts.platform.views import TenantViewMixin
 from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
 from reporting import selectors, services
-from reporting.custom import MEASURES, MONEY_MEASURES, Definition, chart, run
+from reporting.custom import MEASURES, MONEY_MEASURES, Definition, charts, run
 from reporting.exports import reconciliation_sql, stream_csv
 from reporting.forms import CustomReportForm, SaveReportForm
 from reporting.models import ExportBatch, SavedReport
@@ -232,21 +232,26 @@ class CustomReportView(TenantViewMixin, View):
             result = run(definition)
             if request.GET.get("format") in ("csv", "xlsx"):
                 return _custom_export(result, definition, request.GET["format"])
-            chart_data = chart(result, definition.measures[0], form.cleaned_data["chart"])
+            chart_data = charts(  # every chosen measure, each on its own axis
+                result,
+                definition.measures,
+                MEASURES,
+                form.cleaned_data["chart"],
+                dimensions=definition.dimensions,
+            )
         return render(
             request,
             self.template_name,
             {
                 "form": form,
                 "result": result,
-                "chart": chart_data,
+                "charts": chart_data,
                 "saved": saved,
                 "saved_reports": SavedReport.objects.all()[:50],
                 "save_form": SaveReportForm(),
                 "measure_labels": MEASURES,
                 "money_measures": MONEY_MEASURES,
                 "query": params.urlencode(),
-                "chart_measure": (MEASURES[form.cleaned_data["measures"][0]] if result else ""),
             },
         )
 
