@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views import View
 from django_filters.views import FilterView
@@ -243,7 +244,10 @@ class PriceListImportView(DatasetImportView, View):
         }
 
     def success_message(self, report):
-        return f"Imported {report.new} new and {report.updated} changed prices."
+        return (
+            f"Imported {report.new} new price{pluralize(report.new)} and changed "
+            f"{report.updated} price{pluralize(report.updated)}."
+        )
 
 
 class PriceListExportView(TenantViewMixin, View):
@@ -382,9 +386,10 @@ class DocumentUploadView(TenantViewMixin, View):
 
     def post(self, request, pk):
         booking = access.get_booking_for_write(request, pk)
-        documents.upload_from_request(
+        form = DocumentForm(request.POST, request.FILES)
+        stored = documents.upload_from_request(
             request,
-            DocumentForm(request.POST, request.FILES),
+            form,
             lambda upload, description: services.document_upload(
                 tenant=request.tenant,
                 by=request.user,
@@ -393,6 +398,10 @@ class DocumentUploadView(TenantViewMixin, View):
                 description=description,
             ),
         )
+        if stored is None:  # the tab again, with what to change and the description typed
+            page = BookingDetailView()
+            page.setup(request, pk=pk)
+            return page.render_page(booking, "documents", {"document_form": form}, status=422)
         return redirect(
             tenant_reverse("agreements:booking-tab", kwargs={"pk": booking.pk, "tab": "documents"})
         )

@@ -20,6 +20,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.platform.models import AuditEntry
@@ -313,11 +314,13 @@ def rate_for(tenant, currency: str, day: datetime.date) -> Decimal:
             f"{day:%d %b %Y}: enter it under Invoices → Exchange rates, then issue again."
         )
     limit = invoicing_settings(tenant).max_rate_age_days
-    if (day - rate.date).days > limit:
+    age = (day - rate.date).days
+    if age > limit:
         raise ValidationError(
             f"The latest {currency} → {tenant.base_currency} exchange rate is of "
-            f"{rate.date:%d %b %Y}, {(day - rate.date).days} days before the issue date "
-            f"{day:%d %b %Y}; rates may be at most {limit} days old. Enter a newer rate under "
+            f"{rate.date:%d %b %Y}, {age} day{pluralize(age)} before the issue date "
+            f"{day:%d %b %Y}; rates may be at most {limit} day{pluralize(limit)} old. Enter a "
+            "newer rate under "
             "Invoices → Exchange rates (or change the limit in the invoicing settings), then "
             "issue again."
         )

@@ -10,7 +10,7 @@ from accounts.platform.views import (
     TenantViewMixin,
 )
 from projects import access, services
-from projects.views.pages import tab_url
+from projects.views.pages import ProjectDetailView, tab_url
 
 
 class ProjectDocumentUploadView(TenantViewMixin, View):
@@ -18,9 +18,10 @@ class ProjectDocumentUploadView(TenantViewMixin, View):
 
     def post(self, request, pk):
         project = access.get_project_for_write(request, pk)
-        documents.upload_from_request(
+        form = DocumentForm(request.POST, request.FILES)
+        stored = documents.upload_from_request(
             request,
-            DocumentForm(request.POST, request.FILES),
+            form,
             lambda upload, description: services.project_document_upload(
                 tenant=request.tenant,
                 by=request.user,
@@ -29,6 +30,10 @@ class ProjectDocumentUploadView(TenantViewMixin, View):
                 description=description,
             ),
         )
+        if stored is None:  # the tab again, with what to change and the description typed
+            page = ProjectDetailView()
+            page.setup(request, pk=pk)
+            return page.render_page(project, "documents", {"document_form": form}, status=422)
         return redirect(tab_url(request, project, "documents"))
 
 

@@ -238,3 +238,14 @@ def test_a_one_row_file_reads_in_the_singular(world_a, price_list, client_for):
     text = _text(preview)
     assert "The row is valid." in text and "All 1 rows" not in text
     assert "Import 1 row" in text and "Import 1 rows" not in text
+
+
+def test_a_name_that_says_its_currency_is_not_followed_by_it_again(world_a):
+    """Issue 17: "European customers 2026 (EUR) (EUR)"."""
+    named = PriceListFactory(tenant=world_a.tenant, name="European customers 2026 (EUR)")
+    plain = PriceListFactory(tenant=world_a.tenant, name="Standard 2026", currency="GBP")
+    assert str(named) == "European customers 2026 (EUR)"
+    assert str(plain) == "Standard 2026 (GBP)"
+    assert str(PriceListFactory(tenant=world_a.tenant, name="Eurostar", currency="EUR")) == (
+        "Eurostar (EUR)"
+    )

@@ -86,3 +86,21 @@ def test_adjust_shows_a_three_decimal_price_as_it_is(act, billing, client_for):
     client = client_for(billing["world"].finance)
     (fields,) = _adjust_forms(client.get(f"/alpha/invoices/{draft.pk}/"))
     assert fields["unit_price"] == "1.235"
+
+
+def test_a_credit_note_shows_no_due_date_on_its_page_or_pdf(act, billing, client_for):
+    """Issue 17: credit notes showed a due date (the list is tested with the invoice pages)."""
+    from invoicing.pdf import invoice_html
+
+    (draft,) = act(
+        services.drafts_create,
+        project=billing["project"],
+        registration_ids=[billing["registrations"][0].pk],
+    )
+    issued = act(services.invoice_issue, invoice=draft)
+    note = act(services.invoice_credit, invoice=issued, reason="Cancelled")
+    client = client_for(billing["world"].finance)
+    invoice_page = client.get(f"/alpha/invoices/{issued.pk}/").content.decode()
+    note_page = client.get(f"/alpha/invoices/{note.pk}/").content.decode()
+    assert ", due " in invoice_page and ", due " not in note_page
+    assert "Due date" in invoice_html(issued) and "Due date" not in invoice_html(note)
