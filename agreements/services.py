@@ -109,13 +109,13 @@ def pricelist_entry_save(*, tenant, by, entry: PriceListEntry) -> PriceListEntry
 # --- Bookings -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def booking_currency(tenant, account) -> str:
     """A new booking's currency when none is chosen: the customer's sales currency, else the
     company's base currency (issue 17)."""
     return (account.sales_currency if account is not None else "") or tenant.base_currency
 
 
+@transaction.atomic
 def booking_save(*, tenant, by, booking: Booking) -> Booking:
     if not booking.currency:
         booking.currency = booking_currency(tenant, booking.account if booking.account_id else None)

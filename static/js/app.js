@@ -12,6 +12,8 @@ if (window.htmx) {
     {"code": "[45]..", "swap": false, "error": true},
     {"code": "...", "swap": false}
   ];
+  // The content security policy forbids style attributes: htmx must not settle them.
+  htmx.config.attributesToSettle = ["class", "width", "height"];
 }
 document.addEventListener("htmx:afterSwap", function (event) {
   // Keep the tab strip in step with the tab htmx just loaded.
