@@ -4,6 +4,8 @@ in the base currency."""
 
 import re
 
+import pytest
+
 from accounts.platform.tenancy import activate
 from agreements.models import Booking
 from tests.factories import AccountFactory
@@ -62,3 +64,23 @@ def test_products_and_price_lists_start_in_the_base_currency(world_a, client_for
     client = client_for(world_a.admin)
     assert _selected(client.get("/alpha/products/new/"), "currency") == "GBP"
     assert _selected(client.get("/alpha/price-lists/new/"), "currency") == "GBP"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_is_numbered_in_its_own_transaction(world_a, client_for):
+    """booking_save numbers the booking inside its transaction, outside a test's too."""
+    account = AccountFactory(tenant=world_a.tenant, sales_currency="EUR")
+    response = client_for(world_a.staff).post(
+        "/alpha/bookings/new/",
+        {
+            "account": account.pk,
+            "name": "Framework",
+            "status": "draft",
+            "start_date": "2026-01-01",
+            "end_date": "2027-12-31",
+            "owner": world_a.staff.pk,
+        },
+    )
+    assert response.status_code == 302
+    with activate(world_a.tenant):
+        assert Booking.objects.get().currency == "EUR"
