@@ -45,6 +45,14 @@ class Change:
     before: str | None  # None: nothing recorded before (a new value)
     after: str | None  # None: nothing recorded after (a removed value)
 
+    def __str__(self) -> str:
+        """ "quantity: 2 → 1", "net: -€540.00", or "status: was draft"."""
+        if self.before is not None and self.after is not None:
+            return f"{self.label}: {self.before} → {self.after}"
+        if self.after is not None:
+            return f"{self.label}: {self.after}"
+        return f"{self.label}: was {self.before}"
+
 
 def show(key: str, value, currency: str | None = None) -> str:
     """One recorded value as text."""

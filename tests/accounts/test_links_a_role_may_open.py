@@ -33,11 +33,26 @@ def _pages(rows):
             yield name, reverse(name, kwargs={"tenant_slug": "alpha", **kwargs})
 
 
+def _pattern(link: str) -> str:
+    """Links that differ only in ids or filters open the same kind of page for a role."""
+    return re.sub(r"\d+", "N", link.split("?")[0])
+
+
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.STAFF, Role.FINANCE, Role.VIEWER])
 def test_no_page_links_a_role_to_a_page_it_may_not_open(rows, world_a, client_for, role):
     """Two clicks deep from every page of the company (tabs and the pages they link)."""
     client = client_for(world_a.user(role))
-    status, refused, forms = {}, [], []
+    answers: dict[str, tuple[int, str]] = {}  # one page of each kind: its status and HTML
+
+    def open_page(link):
+        key = _pattern(link)
+        if key not in answers:
+            response = client.get(link)
+            html = "html" in response.get("Content-Type", "") and response.content.decode()
+            answers[key] = (response.status_code, html or "")
+        return answers[key]
+
+    refused, forms, parsed = [], [], set()
     pages = [page for _, page in _pages(rows)]
     # A viewer opening a form page by its address sees the form (its POST is refused); the
     # pages it reaches by reading or by a link offer no form.
@@ -45,24 +60,22 @@ def test_no_page_links_a_role_to_a_page_it_may_not_open(rows, world_a, client_fo
     for depth in range(2):
         found = []
         for page in pages:
-            response = client.get(page)
-            status[page] = response.status_code
-            if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            if _pattern(page) in parsed:
                 continue
-            html = response.content.decode()
-            if role == Role.VIEWER and (
-                depth or page in readable
-            ):  # a viewer changes nothing: no form to post but logging out
+            parsed.add(_pattern(page))
+            status, html = open_page(page)
+            if status != 200 or not html:
+                continue
+            if role == Role.VIEWER and (depth or page in readable):
+                # A viewer changes nothing: no form to post but logging out.
                 forms += [f"{page} offers {form}" for form in POST_FORM.findall(html)]
             for link in set(HREF.findall(html)):
                 link = link.replace("&amp;", "&")
                 if SKIP.search(link):
                     continue
-                if link not in status:
-                    status[link] = client.get(link).status_code
-                    found.append(link)
-                if status[link] == 403:
+                if open_page(link)[0] == 403:
                     refused.append(f"{page} links {link}")
+                found.append(link)
         pages = found
     assert not refused, "\n".join(sorted(set(refused)))
     assert not forms, "\n".join(sorted(set(forms)))
