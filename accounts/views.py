@@ -30,7 +30,7 @@ from accounts.forms import (
     TenantSettingsForm,
 )
 from accounts.models import Account, AccountKind, BankAccount, Contact, Region
-from accounts.platform import permissions
+from accounts.platform import confirm, permissions
 from accounts.platform.access import can, require
 from accounts.platform.bounds import parse_id
 from accounts.platform.dashboard import panels
@@ -350,6 +350,28 @@ class MemberRemoveView(TenantViewMixin, View):
 
     def post(self, request, pk):
         membership = get_membership_for_admin(request, pk)
+        if not confirm.confirmed(request):  # asks once, unless it would be refused anyway
+            try:
+                confirm.dry_run(
+                    lambda: services.membership_remove(
+                        tenant=request.tenant, by=request.user, membership=membership
+                    )
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return redirect("accounts:members", tenant_slug=request.tenant.slug)
+            return confirm.ask(
+                request,
+                title=f"Remove {membership.user.email}",
+                question=(
+                    f"Remove {membership.user.email} ({membership.get_role_display().lower()}) "
+                    f"from {request.tenant.name}? They can no longer open any of its pages; "
+                    "what they did stays in the history."
+                ),
+                warning="To give them access again, add them as a member again.",
+                button="Remove the member",
+                cancel_url=reverse("accounts:members", kwargs={"tenant_slug": request.tenant.slug}),
+            )
         try:
             services.membership_remove(
                 tenant=request.tenant, by=request.user, membership=membership
@@ -448,6 +470,25 @@ class BankAccountDeactivateView(TenantViewMixin, View):
 
     def post(self, request, pk):
         bank_account = get_bank_account_for_admin(request, pk)
+        if not confirm.confirmed(request):  # asks once
+            return confirm.ask(
+                request,
+                title=f"Deactivate {bank_account.label}",
+                question=(
+                    f"Deactivate {bank_account.label} ({bank_account.currency}"
+                    f"{', ' + bank_account.iban if bank_account.iban else ''})? New invoices no "
+                    "longer print it; invoices issued already keep it."
+                    + (
+                        " It is the default account: choose another default on this page."
+                        if bank_account.is_default
+                        else ""
+                    )
+                ),
+                button="Deactivate",
+                cancel_url=reverse(
+                    "accounts:bank-accounts", kwargs={"tenant_slug": request.tenant.slug}
+                ),
+            )
         try:
             services.bank_account_deactivate(
                 tenant=request.tenant, by=request.user, bank_account=bank_account

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views import View
 
-from accounts.platform import permissions
+from accounts.platform import confirm, permissions
 from accounts.platform.forms import BoundedFormMixin, Form, add_service_error, helper
 from accounts.platform.tenancy import tenant_reverse
 from accounts.platform.views import TenantViewMixin
@@ -156,15 +156,29 @@ class BookingTermsRemoveView(TenantViewMixin, View):
 
     def post(self, request, pk):
         booking = access.get_booking_for_write(request, pk)
+        back = tenant_reverse(
+            "agreements:booking-tab",
+            tenant_id=request.tenant.pk,
+            kwargs={"pk": booking.pk, "tab": "terms"},
+        )
+        if not confirm.confirmed(request):  # asks once
+            bands = CancellationBand.objects.filter(terms__booking=booking).count()
+            return confirm.ask(
+                request,
+                title=f"Drop the terms of {booking}",
+                question=(
+                    f"Drop the cancellation terms of {booking} ({bands} fee "
+                    f"band{'' if bands == 1 else 's'}, its no-show fee and free-transfer "
+                    "days)? Places cancelled from now on follow the company's default terms; "
+                    "fees already charged stay as they are."
+                ),
+                warning="The booking's own terms are deleted: to use them again, enter them again.",
+                button="Drop its own terms",
+                cancel_url=back,
+            )
         rules.cancellation_terms_remove(tenant=request.tenant, by=request.user, booking=booking)
         messages.success(request, f"{booking} follows the company's default terms again.")
-        return redirect(
-            tenant_reverse(
-                "agreements:booking-tab",
-                tenant_id=request.tenant.pk,
-                kwargs={"pk": booking.pk, "tab": "terms"},
-            )
-        )
+        return redirect(back)
 
 
 def booking_terms_context(request, booking):

@@ -34,6 +34,13 @@ class CurrencyField(forms.ChoiceField):
         super().__init__(choices=currency_choices, **kwargs)
 
 
+def _default_currency(form, proposed: dict | None, currency: str) -> None:
+    """A new row's currency as the page proposes it (issue 17: a new booking showed AED, the
+    first of the list): the view's proposal (`initial`), else `currency`. The model field's
+    own default (a new row's empty currency, or Product's "EUR") is no choice of the company's."""
+    form.initial["currency"] = (proposed or {}).get("currency") or currency
+
+
 class TaxRateForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = TaxRate
@@ -97,7 +104,7 @@ class ProductForm(TenantFormMixin, forms.ModelForm):
         self.fields["tax_rate"].queryset = TaxRate.objects.order_by("code")
         self.fields["billing_moment"].required = False  # empty: on delivery, the default
         if not self.instance.pk:
-            self.initial.setdefault("currency", self.tenant.base_currency)
+            _default_currency(self, kwargs.get("initial"), self.tenant.base_currency)
         self.helper = helper(
             Row(
                 Column("code", css_class="col-md-3"),
@@ -132,7 +139,7 @@ class PriceListForm(TenantFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
-            self.initial.setdefault("currency", self.tenant.base_currency)
+            _default_currency(self, kwargs.get("initial"), self.tenant.base_currency)
         self.helper = helper(
             Row(Column("name"), Column("currency")),
             Row(Column("valid_from"), Column("valid_to")),
@@ -167,7 +174,7 @@ class ImportForm(Form):
 
 
 class BookingForm(TenantFormMixin, forms.ModelForm):
-    currency = CurrencyField()
+    currency = CurrencyField(required=False)
 
     class Meta:
         model = Booking
@@ -202,8 +209,12 @@ class BookingForm(TenantFormMixin, forms.ModelForm):
             .order_by("first_name", "last_name")
         )
         self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.email
-        if not self.instance.pk:
-            self.initial.setdefault("currency", self.tenant.base_currency)
+        if not self.instance.pk:  # empty: booking_save takes the customer's, else the base
+            self.fields["currency"].choices = [
+                ("", f"The customer's sales currency, else {self.tenant.base_currency}"),
+                *currency_choices(),
+            ]
+            _default_currency(self, kwargs.get("initial"), "")
         self.helper = helper(
             Row(Column("account"), Column("name")),
             Row(Column("status"), Column("signed_date"), Column("start_date"), Column("end_date")),

@@ -10,13 +10,14 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts.platform import permissions
+from accounts.platform import confirm, permissions
 from accounts.platform.views import (
     TenantFormView,
     TenantListView,
     TenantViewMixin,
     save_with_service,
 )
+from accounts.templatetags.money import amount
 from agreements import access, selectors, services
 from agreements.filters import PrepurchaseFilter
 from agreements.forms import ChargeExtendForm, LedgerForm, PrepurchaseForm, ReversalForm
@@ -113,6 +114,10 @@ class PrepurchaseDetailView(TenantViewMixin, View):
         if entry is None:
             raise Http404("No such ledger row.")
         try:
+            if not confirm.confirmed(request):  # asks once, with the balance it leaves
+                return confirm.ask(
+                    request, **self.reverse_question(request, agreement, entry, form)
+                )
             services.prepurchase_reverse(
                 tenant=request.tenant,
                 by=request.user,
@@ -123,6 +128,35 @@ class PrepurchaseDetailView(TenantViewMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect(agreement)
+
+    @staticmethod
+    def reverse_question(request, agreement, entry, form) -> dict:
+        reason = form.cleaned_data["reason"]
+        before = selectors.prepurchase_figures(agreement)["balance"]
+        after = confirm.dry_run(
+            lambda: (
+                services.prepurchase_reverse(
+                    tenant=request.tenant, by=request.user, entry=entry, reason=reason
+                ),
+                selectors.prepurchase_figures(agreement)["balance"],
+            )[1]
+        )
+        currency, unit = agreement.currency, agreement.unit_label
+        return {
+            "title": f"Reverse row #{entry.pk}",
+            "question": (
+                f"Reverse row #{entry.pk} ({entry.get_kind_display().lower()} of "
+                f"{amount(entry.amount, currency)} {unit} on {entry.entry_date:%-d %b %Y}): "
+                f"the balance goes from {amount(before, currency)} to "
+                f"{amount(after, currency)} {unit}. Reason: “{reason}”."
+            ),
+            "warning": (
+                "Ledger rows are never changed or deleted: the reversal is a new row, and a "
+                "reversal cannot itself be reversed."
+            ),
+            "button": f"Reverse row #{entry.pk}",
+            "cancel_url": agreement.get_absolute_url(),
+        }
 
 
 def _charge_figures(charge: PrepurchaseEntry) -> PrepurchaseEntry:

@@ -62,6 +62,8 @@ class PriceListEntryResource(RequiredColumnsMixin, resources.ModelResource):
         self.tenant = tenant
         self.price_list = price_list
         self._seen_codes: dict[str, int] = {}
+        # Prices the import changes, old and new, for its preview (issue 17).
+        self.changes: list[tuple[str, str, str, str]] = []
         super().__init__()
         self.fields["product"] = fields.Field(
             attribute="product", column_name="product_code", widget=ProductCodeWidget(tenant)
@@ -104,10 +106,33 @@ class PriceListEntryResource(RequiredColumnsMixin, resources.ModelResource):
         if code:
             self._seen_codes[code] = line
 
+    def after_init_instance(self, instance, new, row, **kwargs):
+        if not new:  # an entry of the list: its prices before the row sets them
+            instance._stored_prices = (instance.unit_price, instance.training_units_price)
+
     def before_save_instance(self, instance, row, **kwargs):
         instance.tenant = self.tenant
         instance.price_list = self.price_list
         instance.unit_price = round_money(instance.unit_price, self.price_list.currency)
+        stored = getattr(instance, "_stored_prices", None)
+        if stored is not None:
+            self._note_changes(instance, *stored)
+
+    def _note_changes(self, instance, unit_price, units_price) -> None:
+        from accounts.templatetags.money import amount, money
+
+        currency = self.price_list.currency
+        for label, old, new, show in (
+            ("unit price", unit_price, instance.unit_price, lambda v: money(v, currency)),
+            (
+                "training units price",
+                units_price,
+                instance.training_units_price,
+                lambda v: f"{amount(v, currency)} units" if v is not None else "—",
+            ),
+        ):
+            if old != new:
+                self.changes.append((instance.product.code, label, show(old), show(new)))
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)

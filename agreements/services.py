@@ -109,9 +109,17 @@ def pricelist_entry_save(*, tenant, by, entry: PriceListEntry) -> PriceListEntry
 # --- Bookings -----------------------------------------------------------------------------------
 
 
+def booking_currency(tenant, account) -> str:
+    """A new booking's currency when none is chosen: the customer's sales currency, else the
+    company's base currency (issue 17)."""
+    return (account.sales_currency if account is not None else "") or tenant.base_currency
+
+
 @transaction.atomic
 def booking_save(*, tenant, by, booking: Booking) -> Booking:
-    booking.currency = (booking.currency or "").upper()
+    if not booking.currency:
+        booking.currency = booking_currency(tenant, booking.account if booking.account_id else None)
+    booking.currency = booking.currency.upper()
     if booking.estimated_value is not None and booking.currency:
         booking.estimated_value = round_money(booking.estimated_value, booking.currency)
     if not booking.pk:
@@ -246,6 +254,7 @@ def pricelist_import(*, tenant, by, price_list: PriceList, dataset, dry_run: boo
             rollback_on_validation_errors=True,
         )
         report = ImportReport(result)
+        report.changes = resource.changes  # old and new prices, for the preview
         if report.ok and not dry_run:
             resource = PriceListEntryResource(tenant=tenant, price_list=price_list)
             result = resource.import_data(

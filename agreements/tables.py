@@ -1,6 +1,8 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
+from accounts.platform import permissions
+from accounts.platform.tables import PermittedLinkColumn
 from accounts.templatetags.money import amount, money, percent
 from agreements.models import (
     Booking,
@@ -34,7 +36,7 @@ def badge(record):
 
 
 class ProductTable(tables.Table):
-    code = tables.Column(linkify=True)
+    code = PermittedLinkColumn(permission=permissions.MANAGE_CATALOGUE)  # an edit page
     name = tables.Column()
     kind = tables.Column()
     package = tables.Column(order_by="package__name")
@@ -142,7 +144,7 @@ class AccountBookingTable(BookingTable):
 
 
 class DiscountTable(tables.Table):
-    name = tables.Column(linkify=True)
+    name = PermittedLinkColumn(permission=permissions.EDIT_AGREEMENTS)  # an edit page
     percent = tables.Column(attrs=RIGHT)
     scope = tables.Column()
     covers = tables.Column(empty_values=(), verbose_name="Covers", orderable=False)

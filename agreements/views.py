@@ -2,13 +2,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from accounts.models import Account
-from accounts.platform import documents, permissions
+from accounts.platform import confirm, documents, permissions
 from accounts.platform.access import can
 from accounts.platform.bounds import parse_id
 from accounts.platform.exporting import download
@@ -243,7 +244,10 @@ class PriceListImportView(DatasetImportView, View):
         }
 
     def success_message(self, report):
-        return f"Imported {report.new} new and {report.updated} changed prices."
+        return (
+            f"Imported {report.new} new price{pluralize(report.new)} and changed "
+            f"{report.updated} price{pluralize(report.updated)}."
+        )
 
 
 class PriceListExportView(TenantViewMixin, View):
@@ -286,8 +290,7 @@ class BookingFormView(TenantFormView, View):
             account = Account.objects.filter(pk=parse_id(account_id)).first()
             if account is not None:
                 initial["account"] = account.pk
-                if account.sales_currency:
-                    initial["currency"] = account.sales_currency
+                initial["currency"] = services.booking_currency(self.request.tenant, account)
         return initial
 
     def save(self, form):
@@ -375,9 +378,10 @@ class DocumentUploadView(TenantViewMixin, View):
 
     def post(self, request, pk):
         booking = access.get_booking_for_write(request, pk)
-        documents.upload_from_request(
+        form = DocumentForm(request.POST, request.FILES)
+        stored = documents.upload_from_request(
             request,
-            DocumentForm(request.POST, request.FILES),
+            form,
             lambda upload, description: services.document_upload(
                 tenant=request.tenant,
                 by=request.user,
@@ -386,6 +390,10 @@ class DocumentUploadView(TenantViewMixin, View):
                 description=description,
             ),
         )
+        if stored is None:  # the tab again, with what to change and the description typed
+            page = BookingDetailView()
+            page.setup(request, pk=pk)
+            return page.render_page(booking, "documents", {"document_form": form}, status=422)
         return redirect(
             tenant_reverse("agreements:booking-tab", kwargs={"pk": booking.pk, "tab": "documents"})
         )
@@ -404,11 +412,17 @@ class DocumentDeleteView(TenantViewMixin, View):
     def post(self, request, pk):
         document = access.get_document_for_write(request, pk)
         booking_id = document.booking_id
+        back = tenant_reverse(
+            "agreements:booking-tab", kwargs={"pk": booking_id, "tab": "documents"}
+        )
+        if not confirm.confirmed(request):  # asks once
+            question = documents.delete_question(
+                document, attached_to=str(document.booking), cancel_url=back
+            )
+            return confirm.ask(request, **question)
         services.document_delete(tenant=request.tenant, by=request.user, document=document)
         messages.success(request, f"{document.original_name} deleted.")
-        return redirect(
-            tenant_reverse("agreements:booking-tab", kwargs={"pk": booking_id, "tab": "documents"})
-        )
+        return redirect(back)
 
 
 def account_bookings_context(request, account):

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from accounts.platform.authentication import EmailAuthenticationForm
@@ -18,8 +20,18 @@ tenant_patterns = [
     path("", include("reporting.urls")),
 ]
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links (issue 17: it answered 404): the
+    vendored icon, at its collected (hashed) address, looked up when asked."""
+    response = HttpResponseRedirect(static("favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("probe/", session_probe, name="probe"),
     # Operations (config/health.py, config/metrics.py): no tenant, no session needed.

@@ -21,6 +21,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.platform.models import AuditEntry
@@ -171,7 +172,7 @@ def run_candidates(
     registrations = registrations.filter(project__in=wanted)
     items = items.filter(project__in=wanted)
     by_project: dict[int, dict] = defaultdict(
-        lambda: {"registrations": [], "items": [], "net": Decimal(0)}
+        lambda: {"registrations": [], "items": [], "net": Decimal(0), "due": {}}
     )
     registrations = registrations.annotate(due=due_value("places"))
     items = items.annotate(due=due_value("quantity"))
@@ -179,10 +180,12 @@ def run_candidates(
         entry = by_project[project_id]
         entry["registrations"].append(pk)
         entry["net"] += net
+        entry["due"][("Registration", pk)] = net  # each row's part, for the preview's invoices
     for pk, project_id, net in items.values_list("pk", "project_id", "due"):
         entry = by_project[project_id]
         entry["items"].append(pk)
         entry["net"] += net
+        entry["due"][("Item", pk)] = net
     included, excluded = {}, []
     for candidate in projects.filter(pk__in=list(by_project)).order_by("code"):
         reason = project_problem(candidate, include_internal=include_internal)
@@ -351,11 +354,13 @@ def rate_for(tenant, currency: str, day: datetime.date) -> Decimal:
             f"{day:%d %b %Y}: enter it under Invoices → Exchange rates, then issue again."
         )
     limit = invoicing_settings(tenant).max_rate_age_days
-    if (day - rate.date).days > limit:
+    age = (day - rate.date).days
+    if age > limit:
         raise ValidationError(
             f"The latest {currency} → {tenant.base_currency} exchange rate is of "
-            f"{rate.date:%d %b %Y}, {(day - rate.date).days} days before the issue date "
-            f"{day:%d %b %Y}; rates may be at most {limit} days old. Enter a newer rate under "
+            f"{rate.date:%d %b %Y}, {age} day{pluralize(age)} before the issue date "
+            f"{day:%d %b %Y}; rates may be at most {limit} day{pluralize(limit)} old. Enter a "
+            "newer rate under "
             "Invoices → Exchange rates (or change the limit in the invoicing settings), then "
             "issue again."
         )

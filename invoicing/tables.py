@@ -146,3 +146,11 @@ class CompactInvoiceTable(InvoiceTable):
     class Meta(InvoiceTable.Meta):
         exclude = ["selected", "project"]
         orderable = False
+
+
+class RunInvoiceTable(InvoiceTable):
+    """A bulk run's invoices: across projects, so the project is shown (issue 17)."""
+
+    class Meta(InvoiceTable.Meta):
+        exclude = ["selected"]
+        orderable = False

@@ -11,13 +11,13 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts.platform import permissions
+from accounts.platform import confirm, permissions
 from accounts.platform.access import can, require
 from accounts.platform.bounds import parse_id
 from accounts.platform.exporting import ListExportMixin, download
 from accounts.platform.forms import add_service_error
 from accounts.platform.views import TenantListView, TenantViewMixin, save_with_service
-from invoicing import access, einvoice, mail, selectors, services
+from invoicing import access, confirmations, einvoice, mail, selectors, services
 from invoicing.exports import InvoiceExporter, InvoiceLineExporter
 from invoicing.filters import InvoiceFilter
 from invoicing.forms import (
@@ -31,8 +31,9 @@ from invoicing.forms import (
 )
 from invoicing.models import DeliveryStatus, ExchangeRate, InvoiceRun
 from invoicing.payment_views import account_payments_context, invoice_payments_context
+from invoicing.run_previews import planned_invoices
 from invoicing.services.deposits import COMMITTED_VALUE_TEXT, committed_value
-from invoicing.tables import CompactInvoiceTable, InvoiceTable
+from invoicing.tables import CompactInvoiceTable, InvoiceTable, RunInvoiceTable
 from invoicing.tasks import render_invoice_pdf
 from projects.access import get_project_for_user
 from projects.models import Item, Registration
@@ -126,11 +127,15 @@ class InvoiceDetailView(TenantViewMixin, View):
         return redirect(invoice)
 
     def issue(self, request, invoice):
+        if not confirm.confirmed(request):  # asks once, with the number and totals
+            return confirm.ask(request, **confirmations.issue(request, invoice))
         invoice = services.invoice_issue(tenant=request.tenant, by=request.user, invoice=invoice)
         messages.success(request, f"{invoice.number} issued.")
         return redirect(invoice)
 
     def delete_draft(self, request, invoice):
+        if not confirm.confirmed(request):  # asks once, with what the draft holds
+            return confirm.ask(request, **confirmations.delete_draft(request, invoice))
         services.draft_delete(tenant=request.tenant, by=request.user, invoice=invoice)
         messages.success(request, "Draft deleted; its rows can be invoiced again.")
         return redirect(invoice.project.get_absolute_url() + "invoices/")
@@ -139,6 +144,14 @@ class InvoiceDetailView(TenantViewMixin, View):
         form = CreditForm(request.POST, invoice=invoice)
         if not form.is_valid():
             raise ValidationError("Say why the invoice is credited.")
+        if not confirm.confirmed(request):  # asks once, with the lines, number and totals
+            question = confirmations.credit(
+                request,
+                invoice,
+                line_ids=form.cleaned_data["lines"] or None,
+                reason=form.cleaned_data["reason"],
+            )
+            return confirm.ask(request, **question)
         note = services.invoice_credit(
             tenant=request.tenant,
             by=request.user,
@@ -461,6 +474,7 @@ class RunListView(TenantViewMixin, View):
             )
             context.update(
                 preview=selectors.run_preview(included, data["grouping"]),
+                planned=planned_invoices(included, data["grouping"]),  # each invoice, listed
                 excluded=excluded,
                 key=uuid.uuid4().hex,
                 selection=form.selection(),
@@ -504,7 +518,7 @@ class RunDetailView(TenantViewMixin, View):
             template,
             {
                 "run": run,
-                "table": CompactInvoiceTable(detail["invoices"][:200]),
+                "table": RunInvoiceTable(detail["invoices"][:200]),
                 "drafts": detail["drafts"],
                 "mail": mail_counts,
                 "polling": run.is_working or mail_counts["sending"],
@@ -515,6 +529,8 @@ class RunDetailView(TenantViewMixin, View):
         run = access.get_run_for_write(request, pk)
         try:
             if request.POST.get("action") == "issue":
+                if not confirm.confirmed(request):  # asks once, with counts and totals
+                    return confirm.ask(request, **confirmations.issue_run(request, run))
                 services.run_issue_start(tenant=request.tenant, by=request.user, run=run)
                 messages.success(request, "Issuing started.")
             elif request.POST.get("action") == "resume":

@@ -323,3 +323,23 @@ def double_bookings(event: PrivateEvent) -> list[tuple[str, PrivateEvent]]:
         )
         clashes.extend((field, other) for other in others)
     return clashes
+
+
+def still_to_invoice(project: Project) -> dict:
+    """What of the project can be invoiced now (`projects.billing`'s rule) and its net value not
+    yet on a live invoice line: said before the project is finished (issue 17)."""
+    from accounts.platform.money import round_money
+    from projects.billing import due_value, invoiceable_items, invoiceable_registrations
+
+    registrations = Registration.objects.filter(project=project).filter(invoiceable_registrations())
+    items = Item.objects.filter(project=project).filter(invoiceable_items())
+    totals = [
+        queryset.aggregate(count=Count("pk"), value=Sum(due_value(units)))
+        for queryset, units in ((registrations, "places"), (items, "quantity"))
+    ]
+    value = sum((row["value"] or Decimal(0) for row in totals), Decimal(0))
+    return {
+        "registrations": totals[0]["count"],
+        "items": totals[1]["count"],
+        "value": round_money(value, project.currency),
+    }

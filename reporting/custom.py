@@ -7,7 +7,6 @@ Currency is always part of a row's key: amounts in different currencies are neve
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -160,77 +159,5 @@ def measure_value(cell: Figures, measure: str):
     return getattr(cell, measure)
 
 
-def _figure(value) -> str:
-    return f"{Decimal(value):,.0f}" if value is not None else "—"
-
-
-DASHES = ["", "6 4", "2 3", "10 3 2 3"]
-
-
-def chart(result: Result, measure: str, kind: str = "bar", limit: int = 20) -> dict:
-    """Geometry of a server-rendered SVG chart of one measure. Bars: the largest rows first.
-    Lines: one per currency (amounts are never mixed), told apart by dash pattern and label, so
-    the chart reads without colour. Every bar and point carries its value."""
-    if kind == "bar":
-        points = sorted(
-            (
-                (" · ".join(labels) + f" ({currency})", measure_value(cell, measure) or 0)
-                for labels, currency, cell in result.rows
-            ),
-            key=lambda p: p[1],
-            reverse=True,
-        )[:limit]
-        values = [float(v) for _, v in points] or [0.0]
-        top, bottom = max(max(values), 0.0), min(min(values), 0.0)
-        span = (top - bottom) or 1.0
-        bars = []
-        for index, (label, value) in enumerate(points):
-            width = max(abs(float(value)) / span * 460, 1)
-            x = 300 + (min(float(value), 0.0) - bottom) / span * 460
-            bars.append(
-                {
-                    "label": label[:48],
-                    "value": _figure(value),
-                    "x": round(x, 1),
-                    "y": 10 + index * 26,
-                    "width": round(width, 1),
-                    "text_x": round(x + width + 6, 1),
-                }
-            )
-        return {"kind": "bar", "bars": bars, "height": 20 + len(bars) * 26}
-    categories = sorted({" · ".join(labels) for labels, _, _ in result.rows})[:60]
-    by_currency: dict = defaultdict(dict)
-    for labels, currency, cell in result.rows:
-        by_currency[currency][" · ".join(labels)] = measure_value(cell, measure) or 0
-    values = [float(v) for series in by_currency.values() for v in series.values()] or [0.0]
-    top, bottom = max(max(values), 0.0), min(min(values), 0.0)
-    span = (top - bottom) or 1.0
-    step = 700 / max(len(categories) - 1, 1)
-    series = []
-    for index, (currency, values_by_category) in enumerate(sorted(by_currency.items())):
-        points = [
-            (
-                round(60 + categories.index(c) * step, 1),
-                round(230 - (float(v) - bottom) / span * 200, 1),
-                _figure(v),
-            )
-            for c, v in values_by_category.items()
-            if c in categories
-        ]
-        points.sort()
-        series.append(
-            {
-                "currency": currency,
-                "dash": DASHES[index % len(DASHES)],
-                "points": points,
-                "polyline": " ".join(f"{x},{y}" for x, y, _ in points),
-                "legend_y": 20 + index * 16,
-            }
-        )
-    every = max(1, len(categories) // 12)
-    ticks = [
-        (round(60 + i * step, 1), label[:10])
-        for i, label in enumerate(categories)
-        if i % every == 0
-    ]
-    return {"kind": "line", "series": series, "ticks": ticks, "height": 290}
+# The charts of a report: reporting.charts (re-exported here for the views and tests).
+from reporting.charts import DASHES, chart, charts  # noqa: E402,F401

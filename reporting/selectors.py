@@ -84,6 +84,7 @@ class Figures:
     place_cost: Decimal = Decimal(0)
     item_cost: Decimal = Decimal(0)
     invoiced_base: Decimal = Decimal(0)
+    credited_base: Decimal = Decimal(0)  # the credit notes' part of invoiced_base (negative)
     months: set = field(default_factory=set)
 
     @property
@@ -105,6 +106,7 @@ class Figures:
         self.place_cost += other.place_cost
         self.item_cost += other.item_cost
         self.invoiced_base += other.invoiced_base
+        self.credited_base += other.credited_base
         self.months |= other.months
 
 
@@ -226,9 +228,14 @@ def facts(
         product_of=codes.get,  # lines keep the product's code; handling fees have none
         invoiced_net=Sum("net"),
         invoiced_base=Sum(F("net") * F("invoice__exchange_rate")),
+        credited_base=Sum(
+            F("net") * F("invoice__exchange_rate"),
+            filter=Q(invoice__kind=InvoiceKind.CREDIT_NOTE),
+        ),
     ):
         cell.invoiced += row["invoiced_net"] or 0
         cell.invoiced_base += row["invoiced_base"] or 0
+        cell.credited_base += row["credited_base"] or 0
     if invoiced_only:
         return dict(cells)
 
@@ -453,6 +460,8 @@ def dashboard(*, base_currency: str, today=None) -> dict:
         grain=("project",), date_from=month_start, date_to=today, today=today, invoiced_only=True
     )
     revenue = sum((cell.invoiced_base for cell in this_month.values()), Decimal(0))
+    # Its two parts, to explain a negative month (issue 17): credit notes exceeding invoices.
+    credited = -sum((cell.credited_base for cell in this_month.values()), Decimal(0))
     # Work in progress per currency, with facts' definition (the net amount delivered, less
     # what issued invoice lines invoice of it), from grouped queries rather than a subquery
     # per registration.
@@ -518,7 +527,10 @@ def dashboard(*, base_currency: str, today=None) -> dict:
     )
     return {
         "month": month_start,
+        "today": today,
         "revenue": revenue,
+        "invoices": revenue + credited,  # the invoices' part of revenue, credit notes apart
+        "credited": credited,
         "base_currency": base_currency,
         "wip": sorted((currency, value) for currency, value in wip.items() if value),
         "overdue_count": sum(count for _currency, _total, count in overdue_groups),

@@ -23,7 +23,7 @@ from accounts.platform.views import TenantViewMixin
 from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
 from reporting import selectors, services
-from reporting.custom import MEASURES, MONEY_MEASURES, Definition, chart, run
+from reporting.custom import MEASURES, MONEY_MEASURES, Definition, charts, run
 from reporting.exports import (
     CustomReportExporter,
     ProfitabilityExporter,
@@ -205,21 +205,26 @@ class CustomReportView(TenantViewMixin, View):
             if request.GET.get("format") in ("csv", "xlsx"):
                 exporter = CustomReportExporter(result, definition)
                 return download(exporter, request.GET["format"])
-            chart_data = chart(result, definition.measures[0], form.cleaned_data["chart"])
+            chart_data = charts(  # every chosen measure, each on its own axis
+                result,
+                definition.measures,
+                MEASURES,
+                form.cleaned_data["chart"],
+                dimensions=definition.dimensions,
+            )
         return render(
             request,
             self.template_name,
             {
                 "form": form,
                 "result": result,
-                "chart": chart_data,
+                "charts": chart_data,
                 "saved": saved,
                 "saved_reports": SavedReport.objects.all()[:50],
                 "save_form": SaveReportForm(),
                 "measure_labels": MEASURES,
                 "money_measures": MONEY_MEASURES,
                 "query": params.urlencode(),
-                "chart_measure": (MEASURES[form.cleaned_data["measures"][0]] if result else ""),
             },
         )
 

@@ -43,6 +43,9 @@ Pages
                     DatasetImportView, save_with_service()
     forms           Form, ModelForm, TenantFormMixin (every number bounded to its column),
                     column_field(), add_service_error(), DATE, helper()
+    confirm         ask() and confirmed(): the one confirmation step of irreversible actions
+    constraints     a constraint's validation error on the field it is about (TenantOwned, Tenant)
+    tables          PermittedLinkColumn: a list's link to a page only for roles that may open it
     registry        Registry and Hook: what higher apps add to lower apps' pages and rules
     tabs, dashboard the registries of detail-page tabs and dashboard panels
     admin, admin_site  the tenant-aware Django admin

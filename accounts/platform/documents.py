@@ -93,20 +93,36 @@ def serve(document: StoredDocument) -> FileResponse:
     return response
 
 
-def upload_from_request(request, form, save) -> None:
-    """Validate an upload form and store the file through `save(upload, description)`; the
-    outcome, or what to change, is told as a message."""
+def upload_from_request(request, form, save) -> StoredDocument | None:
+    """Validate an upload form and store the file through `save(upload, description)`: the
+    document (and a message saying so), or None with what to change on the form, which the
+    page shows again as it was typed (issue 17: an upload error lost the description)."""
     from django.contrib import messages
     from django.core.exceptions import ValidationError
 
     if not form.is_valid():
-        messages.error(
-            request, " ".join(message for errors in form.errors.values() for message in errors)
-        )
-        return
+        return None
     try:
         document = save(form.cleaned_data["file"], form.cleaned_data["description"])
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return
+        form.add_error("file", error.messages)
+        return None
     messages.success(request, f"{document.original_name} uploaded.")
+    return document
+
+
+def delete_question(document: StoredDocument, *, attached_to: str, cancel_url: str) -> dict:
+    """What deleting a document will do, for `confirm.ask` (issue 17: asks once)."""
+    from django.template.defaultfilters import filesizeformat
+
+    return {
+        "title": f"Delete {document.original_name}",
+        "question": (
+            f"Delete {document.original_name} ({filesizeformat(document.size)}, uploaded "
+            f"{document.uploaded_at:%-d %b %Y}) from {attached_to}? The file is deleted from "
+            "storage."
+        ),
+        "warning": "A deleted document cannot be restored: upload it again if you need it.",
+        "button": "Delete the document",
+        "cancel_url": cancel_url,
+    }

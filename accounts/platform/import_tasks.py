@@ -152,6 +152,7 @@ def report_state(report) -> dict:
         "warnings": [list(item) for item in report.warnings],
         "new": report.new,
         "updated": report.updated,
+        "changes": [list(item) for item in getattr(report, "changes", [])],
     }
 
 
@@ -161,6 +162,7 @@ class StoredReport:
     def __init__(self, state: dict):
         self.errors = [tuple(item) for item in state.get("errors", [])]
         self.warnings = [tuple(item) for item in state.get("warnings", [])]
+        self.changes = [tuple(item) for item in state.get("changes", [])]
         self.new = state.get("new", 0)
         self.updated = state.get("updated", 0)
 

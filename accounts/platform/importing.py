@@ -312,6 +312,9 @@ class ImportReport:
             self.errors.append((1, _error_text(error.error)))
         self.errors.sort()
         self.warnings: list[tuple[int, str]] = []
+        # What the import changes in rows that exist, as (row, what, was, becomes) texts: the
+        # preview shows them (issue 17); a resource that tracks them sets this.
+        self.changes: list[tuple[str, str, str, str]] = []
         self.new = result.totals.get("new", 0)
         self.updated = result.totals.get("update", 0)
 

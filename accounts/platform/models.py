@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.urls import reverse
 
+from accounts.platform.constraints import validate_constraints
 from accounts.platform.money import validate_country, validate_currency
 from accounts.platform.tax import normalise_vat_id, validate_vat_id
 from accounts.platform.tenancy import TenantManager, TenantOwned
@@ -114,6 +115,10 @@ class Tenant(models.Model):
 
     def get_absolute_url(self):
         return reverse("dashboard", kwargs={"tenant_slug": self.slug})
+
+    def validate_constraints(self, exclude=None):
+        """A constraint's error on the field it is about (accounts.platform.constraints)."""
+        validate_constraints(self, exclude=exclude)
 
     def clean(self):
         """The VAT number is checked for its country's format and check digits and written

@@ -112,6 +112,12 @@ class TenantOwned(models.Model):
     def same_tenant(self, *others) -> bool:
         return all(other is None or other.tenant_id == self.tenant_id for other in others)
 
+    def validate_constraints(self, exclude=None):
+        """A constraint's error on the field it is about (accounts.platform.constraints)."""
+        from accounts.platform.constraints import validate_constraints
+
+        validate_constraints(self, exclude=exclude)
+
 
 @contextlib.contextmanager
 def activate(tenant: Tenant):

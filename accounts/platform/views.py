@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django_htmx.http import HttpResponseClientRedirect
@@ -320,7 +321,7 @@ class DatasetImportView(TenantViewMixin):
         raise NotImplementedError
 
     def success_message(self, report) -> str:
-        return f"Imported {report.new} rows."
+        return f"Imported {report.new} row{pluralize(report.new)}."
 
     @classmethod
     def task_path(cls) -> str:

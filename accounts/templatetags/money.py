@@ -86,6 +86,17 @@ def _plain_formatter(currency: str, locale: str):
 
 
 @register.filter
+def input_amount(value, currency):
+    """An amount as a number field's value, with the currency's decimals and no grouping
+    (1234.500 in KWD, 1234.50 in EUR): what the field shows is what it posts back, so saving
+    it unchanged changes nothing (issue 17)."""
+    if value is None or value == "":
+        return ""
+    digits = minor_unit(currency) if currency else 2
+    return f"{Decimal(value):.{digits}f}"
+
+
+@register.filter
 def amount(value, currency):
     """The number alone, with the currency's decimals: 1,234.50."""
     if value is None or value == "":

@@ -1,5 +1,6 @@
 """The catalogue: tax rates, training packages, products and price lists."""
 
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -230,6 +231,10 @@ class PriceList(TenantOwned):
         ]
 
     def __str__(self):
+        """The name with its currency, once: "European customers 2026 (EUR)" is not followed
+        by "(EUR)" again (issue 17)."""
+        if self.currency and re.search(rf"\b{re.escape(self.currency)}\b", self.name, re.I):
+            return self.name
         return f"{self.name} ({self.currency})"
 
     def get_absolute_url(self):

@@ -99,6 +99,7 @@ class Booking(TenantOwned):
             self.account_id
             and "account" not in errors
             and self.account.sales_currency
+            and self.currency  # empty: booking_save takes the sales currency
             and (self.currency != self.account.sales_currency)
         ):
             errors["currency"] = (

@@ -4,13 +4,13 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views import View
 
-from accounts.platform import documents, permissions
+from accounts.platform import confirm, documents, permissions
 from accounts.platform.forms import DocumentForm
 from accounts.platform.views import (
     TenantViewMixin,
 )
 from projects import access, services
-from projects.views.pages import tab_url
+from projects.views.pages import ProjectDetailView, tab_url
 
 
 class ProjectDocumentUploadView(TenantViewMixin, View):
@@ -18,9 +18,10 @@ class ProjectDocumentUploadView(TenantViewMixin, View):
 
     def post(self, request, pk):
         project = access.get_project_for_write(request, pk)
-        documents.upload_from_request(
+        form = DocumentForm(request.POST, request.FILES)
+        stored = documents.upload_from_request(
             request,
-            DocumentForm(request.POST, request.FILES),
+            form,
             lambda upload, description: services.project_document_upload(
                 tenant=request.tenant,
                 by=request.user,
@@ -29,6 +30,10 @@ class ProjectDocumentUploadView(TenantViewMixin, View):
                 description=description,
             ),
         )
+        if stored is None:  # the tab again, with what to change and the description typed
+            page = ProjectDetailView()
+            page.setup(request, pk=pk)
+            return page.render_page(project, "documents", {"document_form": form}, status=422)
         return redirect(tab_url(request, project, "documents"))
 
 
@@ -45,6 +50,13 @@ class ProjectDocumentDeleteView(TenantViewMixin, View):
     def post(self, request, pk):
         document = access.get_document_for_write(request, pk)
         project = document.project
+        if not confirm.confirmed(request):  # asks once
+            question = documents.delete_question(
+                document,
+                attached_to=f"{project.code} {project.name}",
+                cancel_url=tab_url(request, project, "documents"),
+            )
+            return confirm.ask(request, **question)
         services.project_document_delete(tenant=request.tenant, by=request.user, document=document)
         messages.success(request, f"{document.original_name} deleted.")
         return redirect(tab_url(request, project, "documents"))

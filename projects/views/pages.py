@@ -9,7 +9,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from accounts.models import Account
-from accounts.platform import permissions
+from accounts.platform import confirm, permissions
 from accounts.platform.access import require
 from accounts.platform.bounds import parse_id
 from accounts.platform.exporting import (
@@ -25,6 +25,7 @@ from accounts.platform.views import (
     TenantListView,
     TenantViewMixin,
 )
+from accounts.templatetags.money import money
 from agreements.models import Booking
 from projects import access, selectors, services
 from projects.exports import ProjectExporter, RegistrationExporter
@@ -150,6 +151,12 @@ class ProjectStatusView(TenantViewMixin, View):
 
     def post(self, request, pk):
         project = access.get_project_for_write(request, pk)
+        finishing = (
+            request.POST.get("status") == ProjectStatus.FINISHED
+            and project.status != ProjectStatus.FINISHED
+        )
+        if finishing and not confirm.confirmed(request):  # asks once, with what is still due
+            return confirm.ask(request, **self.finish_question(project))
         try:
             project = services.project_set_status(
                 tenant=request.tenant,
@@ -161,6 +168,32 @@ class ProjectStatusView(TenantViewMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect(project)
+
+    @staticmethod
+    def finish_question(project) -> dict:
+        due = selectors.still_to_invoice(project)
+        rows = [
+            f"{count} {noun}{'' if count == 1 else 's'}"
+            for count, noun in ((due["registrations"], "registration"), (due["items"], "item"))
+            if count
+        ]
+        return {
+            "title": f"Finish {project.code}",
+            "question": (
+                f"Mark {project.code} {project.name} finished: it takes no new registrations or "
+                "items and bulk invoicing leaves it out. "
+                + (
+                    f"{' and '.join(rows)} can still be invoiced "
+                    f"(net {money(due['value'], project.currency)}): only by hand from now on."
+                    if rows
+                    else "Nothing of it is left to invoice."
+                )
+            ),
+            "warning": "It can be reopened later (Status → Reopen).",
+            "button": "Mark finished",
+            "danger": False,
+            "cancel_url": project.get_absolute_url(),
+        }
 
 
 class ProjectCopyView(TenantViewMixin, View):

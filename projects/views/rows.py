@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views import View
 
 from accounts.platform import permissions
@@ -343,7 +344,7 @@ class RegistrationImportView(DatasetImportView, View):
         }
 
     def success_message(self, report):
-        return f"Imported {report.new} registrations."
+        return f"Imported {report.new} registration{pluralize(report.new)}."
 
 
 class PurchaseOrderFormView(ProjectChildMixin, TenantFormView, View):

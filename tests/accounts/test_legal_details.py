@@ -291,7 +291,13 @@ def test_an_admin_adds_edits_and_deactivates_bank_accounts(world_a, client_for):
         },
     )
     assert response.status_code == 302
-    client.post(f"/alpha/settings/bank-accounts/{account.pk}/deactivate/")
+    deactivate = f"/alpha/settings/bank-accounts/{account.pk}/deactivate/"
+    question = client.post(deactivate).content.decode()  # asks once, saying what it does
+    assert "New invoices no longer print it; invoices issued already keep it." in question
+    with activate(world_a.tenant):
+        account.refresh_from_db()
+    assert account.is_active
+    client.post(deactivate, {"confirmed": "1"})
     with activate(world_a.tenant):
         account.refresh_from_db()
     assert (account.account_holder, account.is_active) == ("Alpha Training Ltd", False)

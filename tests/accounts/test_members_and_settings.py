@@ -63,7 +63,9 @@ def test_the_last_admin_cannot_be_demoted_or_removed(world_a, client_for):
         f"/alpha/settings/members/{mine.pk}/role/", {"role": Role.STAFF}, follow=True
     )
     assert "last admin" in response.content.decode()
-    client.post(f"/alpha/settings/members/{mine.pk}/remove/")
+    response = client.post(f"/alpha/settings/members/{mine.pk}/remove/", follow=True)
+    assert "last admin" in response.content.decode(), "refused before asking"
+    client.post(f"/alpha/settings/members/{mine.pk}/remove/", {"confirmed": "1"})
     with activate(world_a.tenant):
         assert Membership.objects.get(pk=mine.pk).role == Role.ADMIN
 
@@ -74,7 +76,11 @@ def test_an_admin_changes_a_role_and_removes_a_member(world_a, client_for):
         staff = Membership.objects.get(user=world_a.staff)
         viewer = Membership.objects.get(user=world_a.viewer)
     client.post(f"/alpha/settings/members/{staff.pk}/role/", {"role": Role.ADMIN})
-    client.post(f"/alpha/settings/members/{viewer.pk}/remove/")
+    question = client.post(f"/alpha/settings/members/{viewer.pk}/remove/").content.decode()
+    assert f"Remove {world_a.viewer.email} (viewer) from Alpha Training?" in question
+    with activate(world_a.tenant):
+        assert Membership.objects.filter(pk=viewer.pk).exists(), "nothing happens unconfirmed"
+    client.post(f"/alpha/settings/members/{viewer.pk}/remove/", {"confirmed": "1"})
     with activate(world_a.tenant):
         assert Membership.objects.get(pk=staff.pk).role == Role.ADMIN
         assert not Membership.objects.filter(pk=viewer.pk).exists()

@@ -1,4 +1,5 @@
 import io
+import re
 import zipfile
 
 import pytest
@@ -122,7 +123,38 @@ def test_deleting_a_document_removes_the_file(
     client = client_for(world_a.staff)
     upload(client, booking, "c.pdf", PDF)
     (document,) = documents(world_a)
+    question = client.post(f"/alpha/documents/{document.pk}/delete/").content.decode()
+    assert "Delete c.pdf (" in question and "The file is deleted from storage." in question
+    assert documents(world_a) == [document], "nothing happens unconfirmed"
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/alpha/documents/{document.pk}/delete/")
+        client.post(f"/alpha/documents/{document.pk}/delete/", {"confirmed": "1"})
     assert documents(world_a) == []
     assert not default_storage.exists(document.file.name)
+
+
+def test_an_upload_error_keeps_the_description_typed(world_a, booking, client_for):
+    """Issue 17: the refusal came back on an empty form."""
+    response = client_for(world_a.staff).post(
+        f"/alpha/bookings/{booking.pk}/documents/upload/",
+        {
+            "file": SimpleUploadedFile("tool.exe", b"MZ\x90\x00"),
+            "description": "Signed framework, all annexes",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert 'value="Signed framework, all annexes"' in html
+    assert re.search(r'<input[^>]*name="file"[^>]*is-invalid|is-invalid[^>]*name="file"', html)
+    assert documents(world_a) == []
+
+
+def test_a_project_upload_error_keeps_the_description_typed(world_a, client_for):
+    from tests.factories import AccountFactory, ProjectFactory
+
+    project = ProjectFactory(account=AccountFactory(tenant=world_a.tenant))
+    response = client_for(world_a.staff).post(
+        f"/alpha/projects/{project.pk}/documents/upload/",
+        {"file": SimpleUploadedFile("tool.exe", b"MZ\x90\x00"), "description": "Course plan"},
+    )
+    assert response.status_code == 422
+    assert 'value="Course plan"' in response.content.decode()

@@ -99,7 +99,7 @@ def test_a_large_import_is_checked_by_a_task_and_ends_at_the_same_preview(
     done = client.get(confirmed["Location"])
     assert done.status_code == 302 and done["Location"] == price_list.get_absolute_url()
     assert [str(m) for m in get_messages(done.wsgi_request)] == [
-        "Imported 3 new and 0 changed prices."
+        "Imported 3 new prices and changed 0 prices."
     ]
     assert entries(world_a.tenant) == [
         ("JS-300", Decimal("30.500")),

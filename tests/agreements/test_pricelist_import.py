@@ -197,3 +197,55 @@ def test_export_round_trips_and_neutralises_formula_text(world_a, price_list, cl
 def test_a_viewer_cannot_import(world_a, price_list, client_for):
     response = post(client_for(world_a.viewer), price_list, csv_upload("product_code,unit_price\n"))
     assert response.status_code == 403
+
+
+def _text(response) -> str:
+    import re
+
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_the_preview_shows_old_and_new_prices_of_changed_rows(world_a, price_list, client_for):
+    """Issue 17: it said "changes 2" without the prices."""
+    with activate(world_a.tenant):
+        PriceListEntryFactory(
+            price_list=price_list,
+            product=ProductFactory._meta.model.objects.get(code="PY-101"),
+            unit_price=Decimal("900"),
+        )
+        PriceListEntryFactory(
+            price_list=price_list,
+            product=ProductFactory._meta.model.objects.get(code="SQL-200"),
+            unit_price=Decimal("400"),
+            training_units_price=Decimal("2"),
+        )
+    upload = csv_upload(
+        "product_code,unit_price,training_units_price\nPY-101,950,\nSQL-200,400,3\nJS-300,120,\n"
+    )
+    preview = post(client_for(world_a.staff), price_list, upload)
+    text = _text(preview)
+    assert "Importing adds 1 new row and changes 2 rows." in text
+    assert "PY-101 unit price €900.00 €950.00" in text
+    assert "SQL-200 training units price 2.00 units 3.00 units" in text
+    assert "SQL-200 unit price" not in text, "an unchanged price is not listed"
+    assert entries(world_a) == [("PY-101", Decimal("900.000")), ("SQL-200", Decimal("400.000"))]
+
+
+def test_a_one_row_file_reads_in_the_singular(world_a, price_list, client_for):
+    preview = post(
+        client_for(world_a.staff), price_list, csv_upload("product_code,unit_price\nPY-101,10\n")
+    )
+    text = _text(preview)
+    assert "The row is valid." in text and "All 1 rows" not in text
+    assert "Import 1 row" in text and "Import 1 rows" not in text
+
+
+def test_a_name_that_says_its_currency_is_not_followed_by_it_again(world_a):
+    """Issue 17: "European customers 2026 (EUR) (EUR)"."""
+    named = PriceListFactory(tenant=world_a.tenant, name="European customers 2026 (EUR)")
+    plain = PriceListFactory(tenant=world_a.tenant, name="Standard 2026", currency="GBP")
+    assert str(named) == "European customers 2026 (EUR)"
+    assert str(plain) == "Standard 2026 (GBP)"
+    assert str(PriceListFactory(tenant=world_a.tenant, name="Eurostar", currency="EUR")) == (
+        "Eurostar (EUR)"
+    )

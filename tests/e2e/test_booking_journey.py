@@ -55,7 +55,31 @@ def test_create_a_booking_add_agreed_prices_upload_and_download_the_contract(
     expect(page.get_by_label("Agreed unit price, row 2")).to_have_value("1150.50")
     screenshot("booking-agreed-prices")
 
+    # Issue 17: an htmx form's refusal (422) is swapped in, with the field marked, and the
+    # earlier "saved" message goes.
+    expect(page.get_by_text("Agreed prices saved.")).to_be_visible()
+    page.get_by_label("Committed quantity, row 1").fill("-5")
+    page.get_by_role("button", name="Save agreed prices").click()
+    expect(page.get_by_label("Committed quantity, row 1")).to_have_class(re.compile("is-invalid"))
+    expect(page.locator("#tab-body")).to_contain_text("greater than or equal to 0")
+    expect(page.get_by_text("Agreed prices saved.")).to_have_count(0)
+    screenshot("htmx-form-error")
+    page.get_by_label("Committed quantity, row 1").fill("40")
+    page.get_by_role("button", name="Save agreed prices").click()
+    expect(page.get_by_text("Agreed prices saved.")).to_be_visible()
+    expect(page.get_by_label("Committed quantity, row 1")).not_to_have_class(
+        re.compile("is-invalid")
+    )
+
     page.get_by_role("tab", name="Documents").click()
+    # A refused file keeps the description typed (issue 17).
+    page.get_by_label("File*").set_input_files(
+        files=[{"name": "setup.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"}]
+    )
+    page.get_by_label("Description").fill("Signed framework agreement")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_label("Description")).to_have_value("Signed framework agreement")
+    expect(page.get_by_label("File*")).to_have_class(re.compile("is-invalid"))
     page.get_by_label("File*").set_input_files(
         files=[
             {

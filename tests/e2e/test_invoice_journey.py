@@ -25,6 +25,15 @@ def test_invoice_issue_open_pdf_credit_a_line_and_invoice_it_again(page, screens
     expect(page.locator("[data-total=gross]")).to_have_text("€4,320.00")
 
     page.get_by_role("button", name="Issue").click()
+    # Issue 17: it asks once, saying what will happen, and is confirmed by keyboard.
+    question = page.locator("[data-question]")
+    expect(question).to_contain_text(
+        "4 lines, net €3,600.00, total €4,320.00 — this gives it the next number, INV-00001, "
+        "and cannot be undone."
+    )
+    screenshot("confirm-issue")
+    page.get_by_role("button", name="Issue as INV-00001").focus()
+    page.keyboard.press("Enter")
     expect(page.get_by_text("INV-00001 issued.")).to_be_visible()
     pdf_link = page.get_by_role("link", name="PDF")
     pdf = page.request.get(pdf_link.get_attribute("href"))
@@ -34,6 +43,8 @@ def test_invoice_issue_open_pdf_credit_a_line_and_invoice_it_again(page, screens
     page.get_by_label("Credit line 1").check()
     page.get_by_label("Reason for the credit").fill("Learner did not attend")
     page.get_by_role("button", name="Issue credit note").click()
+    expect(page.locator("[data-question]")).to_contain_text("1 of its 4 lines, net -€900.00")
+    page.get_by_role("button", name="Issue credit note CN-00001").click()
     expect(page.get_by_role("heading", name=re.compile("Credit note CN-00001"))).to_be_visible()
     expect(page.locator("[data-total=gross]")).to_have_text("-€1,080.00")
     screenshot("credit-note")
@@ -47,6 +58,7 @@ def test_invoice_issue_open_pdf_credit_a_line_and_invoice_it_again(page, screens
     page.get_by_role("button", name="Create draft invoice").click()
     page.get_by_role("button", name="Create drafts (1 row)").click()
     page.get_by_role("button", name="Issue").click()
+    page.get_by_role("button", name="Issue as INV-00002").click()
     expect(page.get_by_text("INV-00002 issued.")).to_be_visible()
 
     with activate(billing["tenant"]):

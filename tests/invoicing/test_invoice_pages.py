@@ -57,12 +57,12 @@ def test_the_invoice_page_adjusts_issues_and_credits(act, billing, client_for):
         f"/alpha/invoices/{draft.pk}/",
         {"action": "line", "line": line.pk, "quantity": "1", "unit_price": "500"},
     )
-    client.post(f"/alpha/invoices/{draft.pk}/", {"action": "issue"})
+    client.post(f"/alpha/invoices/{draft.pk}/", {"action": "issue", "confirmed": "1"})
     draft.refresh_from_db()
     assert draft.number == "INV-00001" and draft.net_total == 3 * 900 + 450
     response = client.post(
         f"/alpha/invoices/{draft.pk}/",
-        {"action": "credit", "lines": [line.pk], "reason": "Wrong price"},
+        {"action": "credit", "lines": [line.pk], "reason": "Wrong price", "confirmed": "1"},
     )
     note = Invoice.objects.get(kind="credit_note")
     assert response["Location"] == note.get_absolute_url() and note.net_total == -450

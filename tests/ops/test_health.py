@@ -105,3 +105,12 @@ def test_probes_are_answered_over_plain_http():
         assert client.get("/healthz").status_code == 200
         assert client.get("/readyz").status_code == 200
         assert client.get("/probe/").status_code == 301
+
+
+def test_the_favicon_answers(client, db):
+    """Issue 17: /favicon.ico was 404; it leads to the vendored icon."""
+    response = client.get("/favicon.ico")
+    from django.contrib.staticfiles import finders
+
+    assert response.status_code == 302 and response["Location"] == "/static/favicon.svg"
+    assert finders.find("favicon.svg"), "the icon is vendored under static/"

@@ -1,0 +1,87 @@
+"""Issue 17: the bulk-invoicing preview lists the invoices it will make (bill to, project,
+rows, net) before it starts, capped with a count; the run page shows each invoice's project."""
+
+import datetime
+import re
+from decimal import Decimal
+
+from django.test import TestCase
+
+from accounts.platform.tenancy import activate
+from invoicing import selectors, services
+from invoicing.models import Grouping
+from invoicing.run_previews import planned_invoices
+from projects.models import Registration, RegistrationStatus
+from tests.factories import AccountFactory, EventFactory, ProjectFactory
+
+
+def _delivered(project, count, day, price="100"):
+    event = EventFactory(project=project, start_date=day, end_date=day)
+    for _ in range(count):
+        Registration.objects.create(
+            tenant=project.tenant,
+            project=project,
+            event=event,
+            places=1,
+            requested_date=day,
+            status=RegistrationStatus.DELIVERED,
+            unit_price=Decimal(price),
+            net_amount=Decimal(price),
+        )
+
+
+def _estate(world):
+    tenant = world.tenant
+    meridian = AccountFactory(tenant=tenant, name="Meridian Health")
+    payer = AccountFactory(tenant=tenant, name="Meridian Group Finance")
+    first = ProjectFactory(account=meridian, billing_account=payer, code="PR-A", name="Leaders")
+    second = ProjectFactory(account=meridian, code="PR-B", name="Coaching", currency="GBP")
+    _delivered(first, 2, datetime.date(2026, 3, 2))
+    _delivered(first, 1, datetime.date(2026, 3, 9), price="250")
+    _delivered(second, 3, datetime.date(2026, 3, 4))
+    return first, second
+
+
+def _text(html):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_preview_lists_each_invoice_before_starting(world_a, client_for):
+    _estate(world_a)
+    client = client_for(world_a.finance)
+    page = client.get("/alpha/invoices/runs/", {"grouping": "event"})
+    html = page.content.decode()
+    rows = [_text(row).strip() for row in re.findall(r"<tr data-planned>.*?</tr>", html, re.S)]
+    assert rows == [
+        "Meridian Group Finance PR-A Leaders — 2 €200.00",
+        "Meridian Group Finance PR-A Leaders — 1 €250.00",
+        f"{'Meridian Health'} PR-B Coaching — 3 £300.00",
+    ]
+    assert "Create the drafts" in html
+
+
+def test_a_long_preview_lists_the_first_invoices_and_counts_the_rest(world_a):
+    _estate(world_a)
+    with activate(world_a.tenant):
+        included, _ = selectors.run_candidates()
+        planned = planned_invoices(included, Grouping.REGISTRATION, shown=2)
+    assert [invoice.project.code for invoice in planned["invoices"]] == ["PR-A", "PR-A"]
+    assert planned["more_invoices"] == 1  # PR-A's third place, worked out but not listed
+    assert (planned["more_projects"], planned["more_rows"]) == (1, 3)  # PR-B, not read
+
+
+def test_the_run_page_names_each_invoices_project(world_a, client_for):
+    _estate(world_a)
+    with activate(world_a.tenant), TestCase.captureOnCommitCallbacks(execute=True):
+        run, _ = services.run_start(
+            tenant=world_a.tenant,
+            by=world_a.finance,
+            key="preview-list",
+            selection={"include_internal": False},
+            grouping=Grouping.PROJECT,
+        )
+    page = client_for(world_a.finance).get(f"/alpha/invoices/runs/{run.pk}/")
+    html = page.content.decode()
+    header = html[html.index("<thead") : html.index("</thead>")]
+    assert "Project" in _text(header)
+    assert "PR-A" in _text(html) and "PR-B" in _text(html)
