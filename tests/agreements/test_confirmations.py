@@ -50,14 +50,14 @@ def test_dropping_a_bookings_own_terms_asks_once(world_a, client_for):
             tenant=world_a.tenant,
             by=world_a.staff,
             booking=booking,
-            bands=[(14, Decimal("0")), (7, Decimal("50"))],
+            bands=[(14, Decimal("0")), (7, Decimal("50")), (0, Decimal("100"))],
             no_show_percent=Decimal("100"),
             free_transfer_days=3,
         )
     client = client_for(world_a.staff)
     url = f"/alpha/bookings/{booking.pk}/cancellation-terms/remove/"
     question = client.post(url)
-    assert "(2 fee bands, its no-show fee and free-transfer days)?" in _text(question)
+    assert "(3 fee bands, its no-show fee and free-transfer days)?" in _text(question)
     assert "follow the company's default terms" in _text(question)
     with activate(world_a.tenant):
         assert CancellationTerms.objects.filter(booking=booking).exists()

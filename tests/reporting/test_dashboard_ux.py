@@ -43,7 +43,9 @@ def test_kpi_cards_link_to_the_lists_they_count(books, client_for, world_a):
     AccountFactory(tenant=world_a.tenant, name="Dormant Ltd", is_active=False)
     html = client.get("/alpha/").content.decode()
     href, text = _card(html, "Overdue invoices")
-    assert text.startswith("Overdue invoices 2") and _rows(client, href) == 2
+    # One of the fixture's past-due invoices is paid from a prepurchase (nothing to pay): the
+    # other is what is overdue, and the card's link lists exactly it.
+    assert text.startswith("Overdue invoices 1") and _rows(client, href) == 1
     for label in ("Organisations", "Individuals", "Inactive accounts"):
         href, text = _card(html, label)
         count = int(text.removeprefix(label).split()[0].replace(",", ""))
