@@ -119,7 +119,7 @@ def test_a_csv_asks_for_its_mapping_once_then_reuses_it(finance, bank, billing):
     assert "Which column holds what?" in body
     assert '<option value="verwendungszweck">' in body
     token = body.split('name="mapping_token" value="')[1].split('"')[0]
-    mapping = {key: value for key, value in MAPPING.items()}
+    mapping = dict(MAPPING.items())
     response = finance.post(IMPORT, {"mapping_token": token, **mapping})
     assert response.status_code == 302
     assert BankCsvMapping.objects.get(bank_account=bank).reference_column == "verwendungszweck"
@@ -167,7 +167,7 @@ def test_the_review_page_shows_proposals_at_a_constant_query_count(finance, bank
 
 
 def test_confirming_on_the_line_page_pays_the_invoice(finance, bank, act, billing):
-    first, second = issue(act, billing, 2, grouping=Grouping.REGISTRATION, on_date=LONG_AGO)
+    first, _second = issue(act, billing, 2, grouping=Grouping.REGISTRATION, on_date=LONG_AGO)
     import_statement(finance, bank)
     line = BankStatementLine.objects.get(key="ref:2026032000001")
     page = text(finance.get(line_url(line)).content.decode())
