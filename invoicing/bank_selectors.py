@@ -173,7 +173,10 @@ def _by_numbers(line, numbers: list[int]) -> Proposal:
     label = "invoice number" if len(used) == 1 else "invoice numbers"
     reason = f"{label} {_shown(used)} in the reference"
     if left > 0:
-        reason += f"; {left:,} {line.currency} more than is outstanding stays on the account"
+        reason += (
+            f"; {round_money(left, line.currency):,} {line.currency} more than is outstanding "
+            "stays on the account"
+        )
     return Proposal(reason=reason, account=account, parts=parts)
 
 
@@ -209,7 +212,8 @@ def _by_amount(line) -> Proposal:
     if len(candidates) == 1:
         (invoice,) = candidates
         return Proposal(
-            reason=f"amount alone (the only open invoice of {line.amount:,} {line.currency})",
+            reason="amount alone (the only open invoice of "
+            f"{round_money(line.amount, line.currency):,} {line.currency})",
             account=invoice.billing_account,
             parts=[(invoice, line.amount)],
         )

@@ -323,6 +323,10 @@ class BankLineListView(TenantViewMixin, View):
 # --- One line -------------------------------------------------------------------------------
 
 
+def _shown(line) -> str:
+    return f"{round_money(line.amount, line.currency):,} {line.currency}"
+
+
 def _picked(request) -> list[int]:
     ids = []
     for value in request.GET.getlist("pick")[:20] + request.POST.getlist("pick")[:20]:
@@ -431,7 +435,7 @@ class BankLineView(TenantViewMixin, View):
                 services.line_confirm(**act, billing_account=line.proposed_account)
                 messages.success(
                     request,
-                    f"Payment recorded: {line.amount:,} {line.currency} left on "
+                    f"Payment recorded: {_shown(line)} left on "
                     f"{line.proposed_account.name}'s account.",
                 )
             elif action == "confirm":
@@ -446,8 +450,7 @@ class BankLineView(TenantViewMixin, View):
                 payment = services.line_confirm(**act, parts=parts)
                 messages.success(
                     request,
-                    f"Payment of {line.amount:,} {line.currency} recorded from "
-                    f"{payment.billing_account.name}.",
+                    f"Payment of {_shown(line)} recorded from {payment.billing_account.name}.",
                 )
             else:
                 raise ValidationError("Choose what to do with the line.")
