@@ -42,3 +42,25 @@ def get_billing_account_for_payments(request, pk) -> Account:
     """The billing account whose payments and allocations finance records."""
     require(request, permissions.INVOICE)
     return get_object_or_404(Account.objects, pk=pk)
+
+
+# Bank statements (issue 16, part 4): finance and admins only.
+
+
+def get_bank_line_for_write(request, pk):
+    from invoicing.models import BankStatementLine
+
+    require(request, permissions.INVOICE)
+    return get_object_or_404(
+        BankStatementLine.objects.select_related(
+            "statement", "bank_account", "proposed_account", "payment"
+        ),
+        pk=pk,
+    )
+
+
+def get_bank_account_for_import(request, pk):
+    from accounts.models import BankAccount
+
+    require(request, permissions.INVOICE)
+    return get_object_or_404(BankAccount.objects.filter(is_active=True), pk=pk)

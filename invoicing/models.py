@@ -510,6 +510,19 @@ class InvoiceDelivery(TenantOwned):
 
 
 # Payments and their allocations (issue 16): a module of their own, registered with this app.
+# Bank statements, their lines and matches (issue 16, part 4).
+from invoicing.bank_models import (  # noqa: E402, F401
+    BankCsvMapping,
+    BankLineMatch,
+    BankStatement,
+    BankStatementLine,
+    DateFormat,
+    DecimalFormat,
+    Direction,
+    LineStatus,
+    PayerIban,
+    StatementFormat,
+)
 from invoicing.payment_models import (  # noqa: E402, F401
     Allocation,
     InvoiceState,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoicing import payment_views, views
+from invoicing import bank_views, payment_views, views
 
 app_name = "invoicing"
 
@@ -41,4 +41,9 @@ urlpatterns = [
         payment_views.PaymentReverseView.as_view(),
         name="payment-reverse",
     ),
+    # Bank statements (issue 16, part 4)
+    path("bank/", bank_views.BankLineListView.as_view(review=True), name="bank-review"),
+    path("bank/import/", bank_views.BankImportView.as_view(), name="bank-import"),
+    path("bank/lines/", bank_views.BankLineListView.as_view(), name="bank-lines"),
+    path("bank/lines/<int:pk>/", bank_views.BankLineView.as_view(), name="bank-line"),
 ]

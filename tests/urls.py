@@ -129,6 +129,10 @@ def tenant_urls(rows) -> dict[str, dict]:
         "invoicing:allocate": {"account_pk": account.pk},
         "invoicing:payment-detail": {"pk": rows["payment"].pk},
         "invoicing:payment-reverse": {"pk": rows["payment"].pk},
+        "invoicing:bank-review": {},
+        "invoicing:bank-import": {},
+        "invoicing:bank-lines": {},
+        "invoicing:bank-line": {"pk": rows["bank_line"].pk},
         "reporting:exports": {},
         "reporting:profitability": {},
         "reporting:custom": {},
@@ -185,6 +189,8 @@ READ_ONLY = {
     "invoicing:invoice-ubl",
     "invoicing:invoice-zip",
     "invoicing:payment-detail",
+    "invoicing:bank-review",
+    "invoicing:bank-lines",
     "reporting:reconciliation",
     "reporting:batch-download",
     "reporting:profitability",
@@ -254,6 +260,8 @@ def tenant_rows(world):
         currency="EUR",
         exchange_rate=Decimal(1),
     )
+    bank_account = BankAccountFactory(tenant=tenant)
+    bank_line = _bank_line(tenant, bank_account, invoice)
     from django.core.files.base import ContentFile
 
     from reporting.models import ExportBatch
@@ -279,10 +287,36 @@ def tenant_rows(world):
         "discount": DiscountFactory(tenant=tenant),
         "prepurchase": prepurchase,
         "prepurchase_charge": prepurchase_charge,
-        "bank_account": BankAccountFactory(tenant=tenant),
+        "bank_account": bank_account,
+        "bank_line": bank_line,
     }
 
 
 # URLs whose kwargs name one of the tenant's objects (the rest are tenant-wide pages).
 def object_urls(rows) -> dict[str, dict]:
     return {name: kwargs for name, kwargs in tenant_urls(rows).items() if kwargs}
+
+
+def _bank_line(tenant, bank_account, invoice):
+    """A credit line of an imported statement, proposed to pay `invoice` (issue 16, part 4)."""
+    from decimal import Decimal
+
+    from invoicing.models import BankLineMatch, BankStatement, BankStatementLine
+
+    statement = BankStatement.objects.create(
+        tenant=tenant, bank_account=bank_account, file_format="camt053", file_name="s.xml"
+    )
+    line = BankStatementLine.objects.create(
+        tenant=tenant,
+        statement=statement,
+        bank_account=bank_account,
+        key=f"ref:{tenant.pk}",
+        booking_date=datetime.date(2026, 1, 25),
+        direction="credit",
+        amount=Decimal("100"),
+        currency="EUR",
+        reference=invoice.number,
+        status="matched",
+    )
+    BankLineMatch.objects.create(tenant=tenant, line=line, invoice=invoice, amount=Decimal("100"))
+    return line

@@ -14,6 +14,10 @@
   deleted; an invoice's outstanding amount and state are read, never set: see
   `invoicing.payment_selectors` (`with_state`, `outstanding`, `open_invoices`,
   `account_balance`, `unallocated_payments`, `unallocated_credits`, `exchange_differences`);
+- `bank`: bank statements (issue 16, part 4): `csv_mapping_save` (a bank CSV's columns, per bank
+  account), `statement_import` (the new lines of a parsed statement, credits matched by
+  `invoicing.bank_selectors.propose`), `line_confirm` (a credit line becomes a payment through
+  `payment_record`), `line_ignore`, `line_rematch`;
 - `deposits`: deposit invoices, and what later invoices deduct of them;
 - `rates`: exchange rates;
 - `settings`: the company's invoicing settings (handling-fee product, oldest rate accepted);
@@ -22,6 +26,13 @@
 Reads (what is billed, rates, lists) are in `invoicing.selectors`. Callers use the names below.
 """
 
+from invoicing.services.bank import (
+    csv_mapping_save,
+    line_confirm,
+    line_ignore,
+    line_rematch,
+    statement_import,
+)
 from invoicing.services.claims import CLAIM_CONFLICT
 from invoicing.services.credits import invoice_credit, registration_credit
 from invoicing.services.delivery import (
@@ -46,6 +57,7 @@ from invoicing.services.settings import invoicing_settings_save
 __all__ = [
     "CLAIM_CONFLICT",
     "credit_allocate",
+    "csv_mapping_save",
     "delivery_retry",
     "deposit_create",
     "deposit_plan",
@@ -57,6 +69,9 @@ __all__ = [
     "invoice_issue",
     "invoice_send",
     "invoicing_settings_save",
+    "line_confirm",
+    "line_ignore",
+    "line_rematch",
     "payment_allocate",
     "payment_record",
     "payment_reverse",
@@ -68,4 +83,5 @@ __all__ = [
     "run_send",
     "run_send_start",
     "run_start",
+    "statement_import",
 ]

@@ -442,3 +442,26 @@ def test_the_demos_exports_come_from_the_exporter_base(db):
     with activate(Tenant.objects.get(slug="northwind")):
         totals = dict(Invoice.objects.exclude(status="draft").values_list("number", "net_total"))
     assert nets == totals
+
+
+def test_the_demo_shows_a_bank_statement_matched_and_waiting_for_review(db):
+    """Issue 16.4: a camt.053 statement of Northwind's NatWest account, one line confirmed into
+    a payment, others matched or new waiting for finance, a refund and the bank's fee
+    ignored."""
+    from invoicing.models import BankStatement, BankStatementLine, LineStatus
+
+    call_command("seed_demo", stdout=StringIO())
+    with activate(Tenant.objects.get(slug="northwind")):
+        statement = BankStatement.objects.get()
+        assert statement.bank_account.bank_name == "NatWest"
+        assert statement.file_format == "camt053"
+        lines = {line.key: line for line in BankStatementLine.objects.all()}
+        confirmed = lines["ref:NW-0001"]
+        assert confirmed.status == LineStatus.CONFIRMED and confirmed.payment is not None
+        assert "in the reference" in confirmed.match_reason
+        assert lines["ref:NW-0002"].status == LineStatus.MATCHED  # two invoice numbers
+        assert lines["ref:NW-0002"].matches.count() == 2
+        assert lines["ref:NW-0003"].match_reason.startswith("amount and payer")
+        assert lines["ref:NW-0004"].status == LineStatus.NEW
+        assert lines["ref:NW-0005"].status == LineStatus.IGNORED
+        assert lines["ref:NW-0006"].direction == "debit"

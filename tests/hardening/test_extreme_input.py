@@ -45,6 +45,7 @@ from tests.factories import (
     RegionFactory,
     TaxRateFactory,
 )
+from tests.urls import _bank_line
 
 EXTREMES = ["2147483648", "-1", "1e30", "NaN", "1e-30", "9" * 10_000, "bad\x00value"]
 EXCEPTION_TEXT = ["Traceback", "DETAIL:", "InvalidOperation", "<class ", "conversion from"]
@@ -140,6 +141,8 @@ def everything(world_a):
     )
     with activate(tenant):
         membership = world_a.staff.memberships.get()
+    bank_account = BankAccountFactory(tenant=tenant)
+    bank_line = _bank_line(tenant, bank_account, issued)
     return {
         "world": world_a,
         "account": account,
@@ -161,7 +164,8 @@ def everything(world_a):
         "batch": batch,
         "run": run,
         "membership": membership,
-        "bank_account": BankAccountFactory(tenant=tenant),
+        "bank_account": bank_account,
+        "bank_line": bank_line,
     }
 
 
@@ -257,6 +261,13 @@ PAGES = {
     ],
     "invoicing:payment-detail": lambda e: [{"pk": e["payment"].pk}],
     "invoicing:payment-reverse": lambda e: [{"pk": e["payment"].pk}],
+    "invoicing:bank-review": lambda e: [{}],
+    "invoicing:bank-lines": lambda e: [{}],
+    "invoicing:bank-import": lambda e: [{}],
+    "invoicing:bank-line": lambda e: [
+        {"pk": e["bank_line"].pk},
+        {"pk": e["bank_line"].pk, QUERY: "q=INV"},
+    ],
     "reporting:custom": lambda e: [{}],
     "reporting:profitability": lambda e: [{}],
     "reporting:exports": lambda e: [{}],

@@ -15,6 +15,7 @@ from accounts import services as account_services
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.tenancy import activate
 from demo import accounts, agreements, cancellations, deposits, invoicing, projects, terms
+from demo import bank as bank_demo
 from demo import payments as payment_demo
 
 # In the apps' order: each builds on the rows of the ones before (the agreements' terms before
@@ -22,6 +23,7 @@ from demo import payments as payment_demo
 BUILDERS = [accounts, agreements, terms, projects, cancellations, invoicing]
 BUILDERS += [deposits]  # issue 14, part 4: after the other invoices, so numbers follow dates
 BUILDERS += [payment_demo]  # issue 16: part payments, over-payments, reversals, credits, EUR
+BUILDERS += [bank_demo]  # issue 16.4: a camt.053 statement, lines matched and waiting for review
 
 DEMO_PASSWORD = "demo-pass-2026"
 
