@@ -37,6 +37,7 @@ from invoicing.tables import CompactInvoiceTable, InvoiceTable, RunInvoiceTable
 from invoicing.tasks import render_invoice_pdf
 from projects.access import get_project_for_user
 from projects.models import Item, Registration
+from projects.selectors import ready_to_invoice
 
 
 def _url(request, name, **kwargs):
@@ -559,7 +560,9 @@ class RunDetailView(TenantViewMixin, View):
 
 def project_invoices_context(request, project):
     invoices = selectors.invoices_of_project(project)
+    ready = ready_to_invoice(project) if can(request, permissions.INVOICE) else {}
     return {
+        **ready,
         "invoice_table": CompactInvoiceTable(invoices),
         **selectors.billing_summary(project),
         **selectors.deposit_summary(project),

@@ -343,3 +343,48 @@ def still_to_invoice(project: Project) -> dict:
         "items": totals[1]["count"],
         "value": round_money(value, project.currency),
     }
+
+
+# --- One invoicing selection of a project ------------------------------------------------------
+
+READY_LIMIT = 200
+
+
+def ready_to_invoice(project: Project) -> dict:
+    """The project's registrations and items that can be invoiced now (`projects.billing`'s
+    rule), each with its due net amount, for one selection across both (the project's invoices
+    tab): the first READY_LIMIT of each, and how many there are."""
+    from projects.billing import (
+        due_value,
+        invoiceable_items,
+        invoiceable_registrations,
+        project_problem,
+    )
+
+    problem = project_problem(project)
+    if problem:
+        return {"ready_problem": problem, "ready_registrations": [], "ready_items": []}
+    registrations = (
+        Registration.objects.filter(invoiceable_registrations(), project=project)
+        .select_related("event", "learner")
+        .annotate(due=due_value("places"))
+        .order_by("event__start_date", "pk")
+    )
+    items = (
+        Item.objects.filter(invoiceable_items(), project=project)
+        .select_related("product")
+        .annotate(due=due_value("quantity"))
+        .order_by("date", "pk")
+    )
+    ready_registrations = list(registrations[: READY_LIMIT + 1])
+    ready_items = list(items[: READY_LIMIT + 1])
+    for row in ready_registrations:
+        row.label = str(row)
+    for row in ready_items:
+        row.label = row.description or row.product.name
+    return {
+        "ready_problem": "",
+        "ready_registrations": ready_registrations[:READY_LIMIT],
+        "ready_items": ready_items[:READY_LIMIT],
+        "ready_more": len(ready_registrations) > READY_LIMIT or len(ready_items) > READY_LIMIT,
+    }
