@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoicing import payment_views, views
+from invoicing import payment_views, reminder_views, statement_views, views
 
 app_name = "invoicing"
 
@@ -40,5 +40,22 @@ urlpatterns = [
         "payments/<int:pk>/reverse/",
         payment_views.PaymentReverseView.as_view(),
         name="payment-reverse",
+    ),
+    # Statements and reminders (issue 16, parts 2 and 3)
+    path(
+        "invoices/statement/<int:account_pk>/",
+        statement_views.AccountStatementView.as_view(),
+        name="statement",
+    ),
+    path("reminders/levels/", reminder_views.DunningLevelsView.as_view(), name="dunning-levels"),
+    path(
+        "reminders/levels/<int:pk>/",
+        reminder_views.DunningLevelEditView.as_view(),
+        name="dunning-level-edit",
+    ),
+    path(
+        "reminders/hold/<int:account_pk>/",
+        reminder_views.ReminderHoldView.as_view(),
+        name="reminder-hold",
     ),
 ]

@@ -128,6 +128,11 @@ def tenant_urls(rows) -> dict[str, dict]:
         "invoicing:allocate": {"account_pk": account.pk},
         "invoicing:payment-detail": {"pk": rows["payment"].pk},
         "invoicing:payment-reverse": {"pk": rows["payment"].pk},
+        "invoicing:statement": {"account_pk": account.pk},
+        "invoicing:dunning-levels": {},
+        "invoicing:dunning-level-edit": {"pk": rows["dunning_level"].pk},
+        "invoicing:reminder-hold": {"account_pk": account.pk},
+        "reporting:aged": {},
         "reporting:exports": {},
         "reporting:profitability": {},
         "reporting:custom": {},
@@ -183,6 +188,8 @@ READ_ONLY = {
     "invoicing:invoice-ubl",
     "invoicing:invoice-zip",
     "invoicing:payment-detail",
+    "invoicing:statement",
+    "reporting:aged",
     "reporting:reconciliation",
     "reporting:batch-download",
     "reporting:profitability",
@@ -258,8 +265,12 @@ def tenant_rows(world):
 
     batch = ExportBatch(tenant=tenant, number=1)
     batch.file.save(f"{tenant.pk}/batch.csv", ContentFile(b"invoice_number\n"), save=True)
+    from invoicing.models import DunningLevel
+
+    dunning_level = DunningLevel.objects.create(tenant=tenant, level=1, days_after_due=14)
     return {
         "batch": batch,
+        "dunning_level": dunning_level,
         "invoice": invoice,
         "payment": payment,
         "run": run,

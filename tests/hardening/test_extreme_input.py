@@ -140,7 +140,13 @@ def everything(world_a):
     )
     with activate(tenant):
         membership = world_a.staff.memberships.get()
+    from invoicing.models import DunningLevel
+
+    dunning_level = DunningLevel.objects.create(
+        tenant=tenant, level=1, days_after_due=14, fee_amount=Decimal("10"), fee_product=fee
+    )
     return {
+        "dunning_level": dunning_level,
         "world": world_a,
         "account": account,
         "contact": contact,
@@ -252,6 +258,11 @@ PAGES = {
     ],
     "invoicing:payment-detail": lambda e: [{"pk": e["payment"].pk}],
     "invoicing:payment-reverse": lambda e: [{"pk": e["payment"].pk}],
+    "invoicing:statement": lambda e: [{"account_pk": e["issued"].billing_account_id}],
+    "invoicing:dunning-levels": lambda e: [{}],
+    "invoicing:dunning-level-edit": lambda e: [{"pk": e["dunning_level"].pk}],
+    "invoicing:reminder-hold": lambda e: [{"account_pk": e["issued"].billing_account_id}],
+    "reporting:aged": lambda e: [{}],
     "reporting:custom": lambda e: [{}],
     "reporting:profitability": lambda e: [{}],
     "reporting:exports": lambda e: [{}],
