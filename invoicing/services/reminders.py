@@ -14,8 +14,9 @@ Rules:
 - (invoice, level) is unique in the database: the run claims its reminders first, in one
   transaction per account, and a second run at the same time fails to claim them and sends
   nothing; a failed e-mail removes its claims, so the next run tries again;
-- a level's fee is charged once per e-mail, as a billable item of the project of the invoice
-  reminded at that level, dated the run's day: it is billed on the project's next invoice like
+- a level's fee is charged once per e-mail (the fee of the highest level reminded at in it that
+  has one), as a billable item of the project of the invoice reminded at that level, dated the
+  run's day: it is billed on the project's next invoice like
   every item (its product's code and tax rate, the item's page to waive it before then). A
   separate small invoice was not chosen: the nightly job would issue numbered, immutable
   documents (and e-mail them) without anyone looking, and the customer would get one more
@@ -122,10 +123,16 @@ def _fee_text(level: DunningLevel, currency: str) -> str:
 
 
 def send_reminders(
-    *, tenant, by=None, today: datetime.date | None = None, dry_run: bool = False
+    *,
+    tenant,
+    by=None,
+    today: datetime.date | None = None,
+    dry_run: bool = False,
+    connection=None,
 ) -> RunResult:
     """E-mail every billing account its due reminders (see the module docstring); with
-    `dry_run`, say what would be sent and write nothing."""
+    `dry_run`, say what would be sent and write nothing. `connection`: an e-mail backend
+    connection (the default one when not given; the demo sends through a dummy one)."""
     require_active(tenant)
     today = today or timezone.localdate()
     due, skipped = due_reminders(tenant=tenant, today=today)
@@ -134,7 +141,7 @@ def send_reminders(
         if dry_run:
             result.sent.append(item)
             continue
-        outcome = _send_one(tenant, by, item, today)
+        outcome = _send_one(tenant, by, item, today, connection)
         if outcome == "sent":
             result.sent.append(item)
         elif outcome:
@@ -142,11 +149,14 @@ def send_reminders(
     return result
 
 
-def _send_one(tenant, by, item: AccountReminder, today) -> str:
+def _send_one(tenant, by, item: AccountReminder, today, connection=None) -> str:
     """Claim, send, record: "sent", "" (another run claimed it) or a sentence on failure."""
-    feed = item.level.fee_product_id and item.level.fee_amount
-    first = next(i for i in item.reminded if i.due_level == item.level)
-    fee_text = _fee_text(item.level, first.currency) if feed else ""
+    # The fee: that of the highest level reminded at in this e-mail that has one, charged on
+    # the first invoice reminded at that level.
+    charged = [i for i in item.reminded if i.due_level.fee_amount and i.due_level.fee_product_id]
+    first = max(charged, key=lambda i: i.due_level.level, default=None)
+    fee_level = first.due_level if first else None
+    fee_text = _fee_text(fee_level, first.currency) if first else ""
     message = reminder_mail.build(
         tenant=tenant,
         account=item.account,
@@ -154,6 +164,7 @@ def _send_one(tenant, by, item: AccountReminder, today) -> str:
         invoices=item.invoices,
         fee_text=fee_text,
     )
+    message.connection = connection
     try:
         with transaction.atomic():
             claimed = [
@@ -182,7 +193,7 @@ def _send_one(tenant, by, item: AccountReminder, today) -> str:
             "the next run tries again."
         )
     with transaction.atomic():
-        fee_item = _charge_fee(tenant, item.level, first, today) if feed else None
+        fee_item = _charge_fee(tenant, fee_level, first, today) if first else None
         Reminder.objects.filter(pk__in=[r.pk for r in claimed]).update(
             status=ReminderStatus.SENT, sent_at=timezone.now(), fee_item=fee_item
         )
