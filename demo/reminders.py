@@ -9,8 +9,9 @@
   panel and history; the e-mails go to a dummy mailbox, never out of the machine;
 - the aged receivables report (and the dashboard's panel) with something in every bucket:
   `demo.invoicing`'s invoices are dated by the calendar, so four more invoices of course
-  materials are issued here as many days before the day the demo is built as their buckets need
-  (due 12, 45, 75 and 120 days ago), on projects of two customers in the base currency.
+  materials (`late_drafts`, issued by `demo.invoicing` in date order with its own) are dated as
+  many days before the day the demo is built as their buckets need (due 12, 45, 75 and 120 days
+  ago), on projects in the base currency.
 """
 
 import datetime
@@ -36,10 +37,14 @@ LEVELS = [
 ]
 HOLD_REASON = "Disputed invoice: awaiting the signed attendance sheets."
 DAYS_OVERDUE = (12, 45, 75, 120)
+MATERIALS = "MAT-"
 
 
-def _late_invoices(tenant, user, today) -> set[int]:
-    """Invoices of course materials due DAYS_OVERDUE days ago; the accounts they bill."""
+def late_drafts(tenant, user, today=None) -> list[tuple]:
+    """Drafts of course materials to be issued DAYS_OVERDUE days (plus the payment terms)
+    before `today`, as (day, id, draft) for `demo.invoicing`'s issuing loop: issued there in
+    date order with the others, so that invoice numbers still follow their dates."""
+    today = today or timezone.localdate()
     product = (
         Product.objects.filter(kind=ProductKind.ITEM, is_active=True, default_price__gt=0)
         .order_by("code")
@@ -51,14 +56,13 @@ def _late_invoices(tenant, user, today) -> set[int]:
         .order_by("code")
     )
     if product is None or not projects:
-        return set()
-    billed, index = set(), 0
+        return []
+    entries, index = [], 0
     for days in DAYS_OVERDUE:
+        day = today - datetime.timedelta(days=days + tenant.payment_terms_days)
         for _attempt in range(len(projects)):
             project = projects[index % len(projects)]
             index += 1
-            terms = tenant.payment_terms_days
-            day = today - datetime.timedelta(days=days + terms)
             try:
                 with transaction.atomic():
                     item = Item(
@@ -72,21 +76,18 @@ def _late_invoices(tenant, user, today) -> set[int]:
                         price_source="product_default",
                         unit_cost=Decimal(0),
                         net_amount=product.default_price * 6,
-                        po_reference="MAT-" + day.strftime("%Y%m%d"),
+                        po_reference=f"{MATERIALS}{day:%Y%m%d}",
                     )
                     item.full_clean()
                     item.save()
                     (draft,) = services.drafts_create(
                         tenant=tenant, by=user, project=project, item_ids=[item.pk]
                     )
-                    services.invoice_issue(
-                        tenant=tenant, by=user, invoice=draft, on_date=day, render_pdf=False
-                    )
             except ValidationError:
                 continue  # this project cannot take it (its cap, a purchase order): the next
-            billed.add(project.billing_account_id)
+            entries.append((day, draft.pk, draft))
             break
-    return billed
+    return entries
 
 
 def build(tenant, *, user, rng) -> None:
@@ -104,7 +105,11 @@ def build(tenant, *, user, rng) -> None:
             ),
         )
     today = timezone.localdate()
-    billed = _late_invoices(tenant, user, today)
+    billed = set(
+        Invoice.objects.filter(po_reference__startswith=MATERIALS).values_list(
+            "billing_account", flat=True
+        )
+    )
     late = overdue(Invoice.objects.all(), today=today).exclude(billing_account__in=billed)
     held = late.order_by("-due_date").values_list("billing_account", flat=True).first()
     if held is not None:  # another customer with overdue invoices disputes one: on hold
