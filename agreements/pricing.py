@@ -51,6 +51,7 @@ class PriceSource:
     PRODUCT_DEFAULT = "product_default"
     PREPURCHASE = "prepurchase"
     TERMS = "terms"  # a late cancellation's or a no-show's fee (agreements.cancellations)
+    DUNNING = "dunning"  # a payment reminder's fee (invoicing's dunning levels)
     LABELS = {
         INTEREST: "agreed price of the booking",
         EVENT: "event's price",
@@ -58,6 +59,7 @@ class PriceSource:
         PRODUCT_DEFAULT: "product's default price",
         PREPURCHASE: "prepurchase agreement's price list",
         TERMS: "cancellation terms",
+        DUNNING: "reminder fee",
     }
     # The sources that carry the booking's yearly uplift, and how an uplifted one is named.
     UPLIFTED = {INTEREST: "agreed price", PRICE_LIST: "booking's price list"}

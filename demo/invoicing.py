@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from agreements import services as agreement_services
 from agreements.models import Product, ProductKind, TaxRate
+from demo import reminders as reminder_demo
 from invoicing import services
 from invoicing.models import ExchangeRate, Grouping, InvoicingSettings
 from projects import services as project_services
@@ -83,6 +84,7 @@ def build(tenant, *, user, rng: random.Random) -> None:
             to_issue.append(
                 (min(event_day + datetime.timedelta(days=10), LAST_DAY), draft.pk, draft)
             )
+    to_issue += reminder_demo.late_drafts(tenant, user)  # issue 16.2: every aged bucket
     issued = []
     for day, _pk, draft in sorted(to_issue, key=lambda entry: entry[:2]):  # numbers follow dates
         issued.append(

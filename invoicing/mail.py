@@ -60,9 +60,11 @@ class _LeaveUnknown(dict):
         return "{" + key + "}"
 
 
-def template_problems(text: str) -> list[str]:
+def template_problems(text: str, placeholders: dict[str, str] | None = None) -> list[str]:
     """What is wrong with a subject or body template, in sentences that say what to change;
-    empty when it can be filled."""
+    empty when it can be filled. `placeholders`: the names it may use (the invoice e-mail's by
+    default; reminders have their own)."""
+    placeholders = PLACEHOLDERS if placeholders is None else placeholders
     try:
         fields = list(string.Formatter().parse(text))
     except ValueError:
@@ -71,7 +73,7 @@ def template_problems(text: str) -> list[str]:
             "that should be printed as {{ or }}."
         ]
     problems = []
-    known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+    known = ", ".join(f"{{{name}}}" for name in placeholders)
     for _literal, name, spec, conversion in fields:
         if name is None:
             continue
@@ -87,7 +89,7 @@ def template_problems(text: str) -> list[str]:
                 f"“{written}” is not a placeholder: write a placeholder as a plain name in "
                 f"braces, one of {known}."
             )
-        elif name not in PLACEHOLDERS:
+        elif name not in placeholders:
             problems.append(f"{{{name}}} is not a placeholder: use one of {known}.")
     return list(dict.fromkeys(problems))
 
@@ -180,12 +182,18 @@ def subject_and_body(invoice: Invoice, *, templates=None) -> tuple[str, str]:
     return subject, fill(templates.email_body, values)
 
 
-def placeholder_help() -> str:
+def placeholder_help(placeholders: dict[str, str] | None = None) -> str:
+    placeholders = PLACEHOLDERS if placeholders is None else placeholders
     return (
         "Placeholders: "
-        + "; ".join(f"{{{name}}} {meaning}" for name, meaning in PLACEHOLDERS.items())
+        + "; ".join(f"{{{name}}} {meaning}" for name, meaning in placeholders.items())
         + "."
     )
+
+
+def from_address(name: str) -> str:
+    """The From of the company's e-mails: DEFAULT_FROM_EMAIL's address under `name`."""
+    return formataddr((name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
 
 
 def new_message_id() -> str:
@@ -210,7 +218,7 @@ def build(invoice: Invoice, *, to: str, cc: list[str], message_id: str, pdf: byt
     message = EmailMessage(
         subject=subject,
         body=body,
-        from_email=formataddr((sender, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
+        from_email=from_address(sender),
         to=[to],
         cc=cc,
         reply_to=[tenant.invoice_email] if tenant.invoice_email else None,

@@ -37,3 +37,12 @@ def send_run_invoices(*, tenant_id: int, run_id: int) -> int:
     return services.run_send(
         tenant=Tenant.objects.get(pk=tenant_id), run=InvoiceRun.objects.get(pk=run_id)
     )
+
+
+@tenant_task()
+def send_reminders(*, tenant_id: int, dry_run: bool = False) -> int:
+    """The daily payment reminders of one company (`services.reminders.send_reminders`); how
+    many invoices were reminded."""
+    from invoicing.services.reminders import send_reminders as run
+
+    return run(tenant=Tenant.objects.get(pk=tenant_id), dry_run=dry_run).reminders

@@ -530,3 +530,11 @@ from invoicing.payment_models import (  # noqa: E402, F401
     PaymentMethod,
     PaymentReversal,
 )
+
+# Payment reminders (issue 16, part 3).
+from invoicing.reminder_models import (  # noqa: E402, F401
+    DunningLevel,
+    Reminder,
+    ReminderHold,
+    ReminderStatus,
+)

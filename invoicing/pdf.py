@@ -181,3 +181,25 @@ def _payment(details) -> dict:
         "iban_grouped": " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)),
         "sort_code_label": label,
     }
+
+
+def render_statement_pdf(statements, *, tenant, account, date_from, date_to, logo_data_uri=""):
+    """A billing account's statement of a period (one section per currency) as a PDF, laid out
+    with the invoice's stylesheet and fonts and loading nothing from outside (`SafeFetcher`)."""
+    fonts, stylesheet = _resources()
+    html = defuse_bidi(
+        render_to_string(
+            "invoicing/pdf/statement.html",
+            {
+                "statements": statements,
+                "tenant": tenant,
+                "account": account,
+                "date_from": date_from,
+                "date_to": date_to,
+                "logo": logo_data_uri,
+            },
+        )
+    )
+    with _fewer_collections():
+        document = HTML(string=html, url_fetcher=SafeFetcher(), base_url=None)
+        return document.render(stylesheets=[stylesheet], font_config=fonts).write_pdf()

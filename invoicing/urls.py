@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoicing import bank_views, payment_views, views
+from invoicing import bank_views, payment_views, reminder_views, statement_views, views
 
 app_name = "invoicing"
 
@@ -46,4 +46,21 @@ urlpatterns = [
     path("bank/import/", bank_views.BankImportView.as_view(), name="bank-import"),
     path("bank/lines/", bank_views.BankLineListView.as_view(), name="bank-lines"),
     path("bank/lines/<int:pk>/", bank_views.BankLineView.as_view(), name="bank-line"),
+    # Statements and reminders (issue 16, parts 2 and 3)
+    path(
+        "invoices/statement/<int:account_pk>/",
+        statement_views.AccountStatementView.as_view(),
+        name="statement",
+    ),
+    path("reminders/levels/", reminder_views.DunningLevelsView.as_view(), name="dunning-levels"),
+    path(
+        "reminders/levels/<int:pk>/",
+        reminder_views.DunningLevelEditView.as_view(),
+        name="dunning-level-edit",
+    ),
+    path(
+        "reminders/hold/<int:account_pk>/",
+        reminder_views.ReminderHoldView.as_view(),
+        name="reminder-hold",
+    ),
 ]

@@ -31,6 +31,7 @@ from invoicing.forms import (
 )
 from invoicing.models import DeliveryStatus, ExchangeRate, InvoiceRun
 from invoicing.payment_views import account_payments_context, invoice_payments_context
+from invoicing.reminder_views import account_reminders_context, invoice_reminders
 from invoicing.run_previews import planned_invoices
 from invoicing.services.deposits import COMMITTED_VALUE_TEXT, committed_value
 from invoicing.tables import CompactInvoiceTable, InvoiceTable, RunInvoiceTable
@@ -78,6 +79,7 @@ class InvoiceDetailView(TenantViewMixin, View):
                 **detail,
                 **self.mail_context(invoice),
                 **invoice_payments_context(request, detail["invoice"]),
+                "reminders": invoice_reminders(invoice),
                 "can_invoice": can(request, permissions.INVOICE),
             },
         )
@@ -579,4 +581,5 @@ def account_invoices_context(request, account):
     return {
         "invoice_table": CompactInvoiceTable(invoices[:100]),
         **account_payments_context(request, account),  # its balance and payments
+        **account_reminders_context(account),  # on hold or not
     }

@@ -40,3 +40,12 @@ class ReportingConfig(AppConfig):
                 permission=permissions.SEE_MONEY,
             )
         )
+        panels.register(
+            Panel(
+                key="aged-receivables",
+                order=15,
+                template_name="reporting/aged_panel.html",
+                get_context=views.aged_panel_context,
+                permission=permissions.SEE_MONEY,
+            )
+        )

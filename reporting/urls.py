@@ -7,6 +7,7 @@ app_name = "reporting"
 urlpatterns = [
     path("reports/custom/", views.CustomReportView.as_view(), name="custom"),
     path("reports/profitability/", views.ProfitabilityView.as_view(), name="profitability"),
+    path("reports/aged-receivables/", views.AgedReceivablesView.as_view(), name="aged"),
     path("exports/", views.ExportsView.as_view(), name="exports"),
     path("exports/reconciliation.csv", views.ReconciliationView.as_view(), name="reconciliation"),
     path("exports/batches/<int:pk>/", views.BatchDownloadView.as_view(), name="batch-download"),

@@ -23,6 +23,7 @@ from accounts.platform.views import TenantViewMixin
 from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
 from reporting import selectors, services
+from reporting.aged import BUCKETS, AgedReceivablesExporter, aged_receivables, stacked_chart
 from reporting.custom import MEASURES, MONEY_MEASURES, Definition, charts, run
 from reporting.exports import (
     CustomReportExporter,
@@ -253,3 +254,50 @@ class CustomReportView(TenantViewMixin, View):
             )
         messages.success(request, f"Report “{report.name}” saved.")
         return redirect(report.get_absolute_url())
+
+
+def _day_param(value, default):
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+class AgedReceivablesView(TenantViewMixin, View):
+    """What billing accounts owe, bucketed by days past due on a day (default today), with the
+    stacked chart; ?export=csv|xlsx downloads the table."""
+
+    permission = permissions.SEE_MONEY
+    template_name = "reporting/aged_receivables.html"
+
+    def get(self, request):
+        today = timezone.localdate()
+        as_of = _day_param(request.GET.get("as_of"), today)
+        report = aged_receivables(as_of=as_of, base_currency=request.tenant.base_currency)
+        if request.GET.get("export") in CONTENT_TYPES:
+            exporter = AgedReceivablesExporter(report, file_name=f"aged-receivables-{as_of:%Y%m%d}")
+            return download(exporter, request.GET["export"])
+        return render(
+            request,
+            self.template_name,
+            {
+                "report": report,
+                "buckets": BUCKETS,
+                "chart": stacked_chart(report),
+                "as_of": as_of,
+                "query": f"as_of={as_of:%Y-%m-%d}",
+            },
+        )
+
+
+def aged_panel_context(request) -> dict:
+    """The dashboard's aged receivables panel: the buckets in the base currency, today."""
+    report = aged_receivables(
+        as_of=timezone.localdate(), base_currency=request.tenant.base_currency
+    )
+    return {
+        "base": report.base,
+        "buckets": [(label, report.base.buckets.get(key, 0)) for key, label, _days in BUCKETS],
+    }

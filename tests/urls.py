@@ -133,6 +133,11 @@ def tenant_urls(rows) -> dict[str, dict]:
         "invoicing:bank-import": {},
         "invoicing:bank-lines": {},
         "invoicing:bank-line": {"pk": rows["bank_line"].pk},
+        "invoicing:statement": {"account_pk": account.pk},
+        "invoicing:dunning-levels": {},
+        "invoicing:dunning-level-edit": {"pk": rows["dunning_level"].pk},
+        "invoicing:reminder-hold": {"account_pk": account.pk},
+        "reporting:aged": {},
         "reporting:exports": {},
         "reporting:profitability": {},
         "reporting:custom": {},
@@ -191,6 +196,8 @@ READ_ONLY = {
     "invoicing:payment-detail",
     "invoicing:bank-review",
     "invoicing:bank-lines",
+    "invoicing:statement",
+    "reporting:aged",
     "reporting:reconciliation",
     "reporting:batch-download",
     "reporting:profitability",
@@ -268,8 +275,12 @@ def tenant_rows(world):
 
     batch = ExportBatch(tenant=tenant, number=1)
     batch.file.save(f"{tenant.pk}/batch.csv", ContentFile(b"invoice_number\n"), save=True)
+    from invoicing.models import DunningLevel
+
+    dunning_level = DunningLevel.objects.create(tenant=tenant, level=1, days_after_due=14)
     return {
         "batch": batch,
+        "dunning_level": dunning_level,
         "invoice": invoice,
         "payment": payment,
         "run": run,

@@ -143,7 +143,14 @@ def everything(world_a):
         membership = world_a.staff.memberships.get()
     bank_account = BankAccountFactory(tenant=tenant)
     bank_line = _bank_line(tenant, bank_account, issued)
+
+    from invoicing.models import DunningLevel
+
+    dunning_level = DunningLevel.objects.create(
+        tenant=tenant, level=1, days_after_due=14, fee_amount=Decimal("10"), fee_product=fee
+    )
     return {
+        "dunning_level": dunning_level,
         "world": world_a,
         "account": account,
         "contact": contact,
@@ -268,6 +275,11 @@ PAGES = {
         {"pk": e["bank_line"].pk},
         {"pk": e["bank_line"].pk, QUERY: "q=INV"},
     ],
+    "invoicing:statement": lambda e: [{"account_pk": e["issued"].billing_account_id}],
+    "invoicing:dunning-levels": lambda e: [{}],
+    "invoicing:dunning-level-edit": lambda e: [{"pk": e["dunning_level"].pk}],
+    "invoicing:reminder-hold": lambda e: [{"account_pk": e["issued"].billing_account_id}],
+    "reporting:aged": lambda e: [{}],
     "reporting:custom": lambda e: [{}],
     "reporting:profitability": lambda e: [{}],
     "reporting:exports": lambda e: [{}],

@@ -17,6 +17,7 @@ from accounts.platform.tenancy import activate
 from demo import accounts, agreements, cancellations, deposits, invoicing, projects, terms
 from demo import bank as bank_demo
 from demo import payments as payment_demo
+from demo import reminders as reminder_demo
 
 # In the apps' order: each builds on the rows of the ones before (the agreements' terms before
 # the projects whose no-shows they bill; the cancellations before the invoices that bill them).
@@ -24,6 +25,7 @@ BUILDERS = [accounts, agreements, terms, projects, cancellations, invoicing]
 BUILDERS += [deposits]  # issue 14, part 4: after the other invoices, so numbers follow dates
 BUILDERS += [payment_demo]  # issue 16: part payments, over-payments, reversals, credits, EUR
 BUILDERS += [bank_demo]  # issue 16.4: a camt.053 statement, lines matched and waiting for review
+BUILDERS += [reminder_demo]  # issue 16.3: dunning levels, an account on hold, reminders sent
 
 DEMO_PASSWORD = "demo-pass-2026"
 
