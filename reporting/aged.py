@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from accounts.platform.exporting import Exporter, date, money, number, text
 from accounts.platform.money import round_money
 from invoicing.payment_selectors import open_invoices
+from reporting.charts import figure
 
 # (key, label, the due dates it holds as days before the day: (at least, at most))
 BUCKETS = (
@@ -126,7 +127,6 @@ def stacked_chart(report: AgedReport, limit: int = 15) -> dict:
     """Geometry of a server-rendered stacked bar chart: one bar per billing account (the largest
     first, in the base currency at stored rates), one segment per bucket. Same layout as the
     custom report's bar chart (`reporting.custom.chart`): labels left of x=300, bars 460 wide."""
-    from reporting.custom import _figure
 
     by_account: dict[int, tuple[str, dict]] = {}
     for row in report.rows:
@@ -146,7 +146,7 @@ def stacked_chart(report: AgedReport, limit: int = 15) -> dict:
                         "x": round(x, 1),
                         "width": round(max(width, 1), 1),
                         "fill": FILLS[position],
-                        "title": f"{label}: {_figure(values[key])}",
+                        "title": f"{label}: {figure(values[key])}",
                     }
                 )
                 x += width
@@ -155,7 +155,7 @@ def stacked_chart(report: AgedReport, limit: int = 15) -> dict:
                 "label": name[:40],
                 "y": 30 + index * 26,
                 "segments": segments,
-                "value": _figure(sum(values.values())),
+                "value": figure(sum(values.values())),
                 "text_x": round(x + 6, 1),
             }
         )
