@@ -45,7 +45,9 @@ def _lines(batch, documents: str):
         lines = lines.filter(invoice__kind=InvoiceKind.INVOICE)
     elif documents == "credit_notes":
         lines = lines.filter(invoice__kind=InvoiceKind.CREDIT_NOTE)
-    return lines.order_by("invoice__issue_date", "invoice__issued_at", "invoice", "position", "pk")
+    return lines.order_by(
+        "invoice__issue_date", "invoice__issued_at", "invoice_id", "position", "pk"
+    )
 
 
 def _tax(line) -> Decimal:
