@@ -368,12 +368,28 @@ class DatevExporter(BatchExporter):
     columns = DATEV_COLUMNS
     label = "Rechnungsausgang"
 
-    def __init__(self, batch, *, settings, documents="all", file_name=""):
+    def __init__(self, batch, *, settings, documents="all", file_name="", fiscal_year=None):
         super().__init__(batch, documents=documents, file_name=file_name)
-        self.settings = settings
+        self.settings, self.fiscal_year = settings, fiscal_year
+
+    def in_year(self, day) -> bool:
+        """Whether a booking of `day` belongs in this file (a Buchungsstapel holds one fiscal
+        year: a batch spanning two makes one file per fiscal year, named by its first year)."""
+        if self.fiscal_year is None:
+            return True
+        return fiscal_year_start(day, self.settings.fiscal_year_start_month).year == (
+            self.fiscal_year
+        )
+
+    def all_dates(self) -> set[datetime.date]:
+        """The days of the batch's bookings of this kind, whatever their fiscal year."""
+        return set(self.lines().values_list("invoice__issue_date", flat=True))
 
     def bookings(self):
-        """(date, row) of every booking, in the file's order."""
+        """(date, row) of every booking of the file's fiscal year, in the file's order."""
+        return ((day, row) for day, row in self.all_bookings() if self.in_year(day))
+
+    def all_bookings(self):
         settings, base = self.settings, self.batch.tenant.base_currency
         for line in self.lines():
             invoice = line.invoice
@@ -458,7 +474,13 @@ class DatevPaymentsExporter(DatevExporter):
 
     label = "Zahlungseingang"
 
-    def bookings(self):
+    def all_dates(self) -> set[datetime.date]:
+        return {
+            reversal.date if reversal else payment.date
+            for payment, reversal in _payment_entries(self.batch)
+        }
+
+    def all_bookings(self):
         settings, base = self.settings, self.batch.tenant.base_currency
         for payment, reversal in _payment_entries(self.batch):
             day = reversal.date if reversal else payment.date
@@ -487,6 +509,9 @@ class DatevPaymentsExporter(DatevExporter):
             )
 
 
-def fiscal_years_of(exporter: DatevExporter) -> set[datetime.date]:
+def fiscal_years_of(exporter: DatevExporter) -> list[int]:
+    """The fiscal years (by the calendar year they start in) of the exporter's bookings; the
+    batch's own year when it has none."""
     month = exporter.settings.fiscal_year_start_month
-    return {fiscal_year_start(day, month) for day in exporter.dates()}
+    days = exporter.all_dates() or {timezone.localtime(exporter.batch.created_at).date()}
+    return sorted({fiscal_year_start(day, month).year for day in days})

@@ -118,7 +118,37 @@ def account_codes_save(*, tenant, by, system: str, codes: dict) -> int:
     return changed
 
 
-def exporter_for(batch, name: str, settings=None):
+def parse_name(name: str):
+    """(system, spec, fiscal year or None) of a file name: a FILE_SPECS name, or for DATEV the
+    spec's name and a fiscal year ("datev-documents-2026"); None when it names no file."""
+    if name in FILE_SPECS:
+        system, spec = FILE_SPECS[name]
+        return None if system == AccountingSystem.DATEV else (system, spec, None)
+    base, _, year = name.rpartition("-")
+    datev = base in FILE_SPECS and FILE_SPECS[base][0] == AccountingSystem.DATEV
+    if datev and year.isdigit() and len(year) == 4:
+        return (*FILE_SPECS[base], int(year))
+    return None
+
+
+def file_names(batch, system: str, settings=None) -> list[tuple]:
+    """(spec, file name, label) of the batch's files for `system`: DATEV's one per fiscal year
+    of the batch's bookings."""
+    found = []
+    for spec in FILES[system]:
+        if system != AccountingSystem.DATEV:
+            found.append((spec, spec.name, spec.label))
+            continue
+        settings = settings or accounting_settings(batch.tenant)
+        exporter = exporter_for(batch, spec.name, settings)
+        for year in formats.fiscal_years_of(exporter):
+            month = settings.fiscal_year_start_month
+            label = f"{spec.label}, fiscal year {year}" + (f"/{year + 1}" if month > 1 else "")
+            found.append((spec, f"{spec.name}-{year}", label))
+    return found
+
+
+def exporter_for(batch, name: str, settings=None, fiscal_year=None):
     """The exporter of the batch's file `name` (FILE_SPECS)."""
     system, spec = FILE_SPECS[name]
     file_name = f"{name}-batch-{batch.number:05d}"
@@ -135,22 +165,20 @@ def exporter_for(batch, name: str, settings=None):
     exporter = (
         formats.DatevPaymentsExporter if spec.documents == "payments" else (formats.DatevExporter)
     )
-    return exporter(batch, settings=settings, documents=spec.documents, file_name=file_name)
+    return exporter(
+        batch,
+        settings=settings,
+        documents=spec.documents,
+        file_name=file_name,
+        fiscal_year=fiscal_year,
+    )
 
 
 def batch_file_problems(batch, name: str) -> list[str]:
     """What stops the batch's file `name` from being written (empty: nothing)."""
-    system, spec = FILE_SPECS[name]
+    system, spec, _ = parse_name(name)
     settings = accounting_settings(batch.tenant)
-    problems = missing(system, batch, settings, payments=spec.documents == "payments")
-    if not problems and system == AccountingSystem.DATEV:
-        years = formats.fiscal_years_of(exporter_for(batch, name, settings))
-        if len(years) > 1:
-            problems.append(
-                f"Batch {batch.number} spans {len(years)} fiscal years: a DATEV Buchungsstapel "
-                "holds one. Book the earlier year's documents by hand, or ask for a split."
-            )
-    return problems
+    return missing(system, batch, settings, payments=spec.documents == "payments")
 
 
 @transaction.atomic
@@ -159,8 +187,10 @@ def batch_file_get(*, tenant, by, batch: ExportBatch, name: str) -> BatchFile:
     and payments and stored (audited), refused with what to map when the mapping is incomplete."""
     require_active(tenant)
     check_tenant(tenant, batch)
-    if name not in FILE_SPECS:
+    parsed = parse_name(name)
+    if parsed is None:
         raise ValidationError("There is no such file: choose one of the listed downloads.")
+    system, spec, year = parsed
     stored = BatchFile.objects.filter(tenant=tenant, batch=batch, name=name).first()
     if stored is not None:
         return stored
@@ -170,12 +200,11 @@ def batch_file_get(*, tenant, by, batch: ExportBatch, name: str) -> BatchFile:
         return stored
     problems = batch_file_problems(batch, name)
     if problems:
-        system, _ = FILE_SPECS[name]
         raise ValidationError(
             f"Map these on the {AccountingSystem(system).label} mapping page first: "
             + " ".join(problems)
         )
-    content = exporter_for(batch, name).csv()
+    content = exporter_for(batch, spec.name, fiscal_year=year).csv()
     row = BatchFile(
         tenant=tenant,
         batch=batch,

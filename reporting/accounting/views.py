@@ -14,7 +14,7 @@ from reporting.accounting import services
 from reporting.accounting.forms import AccountCodesForm, AccountingSettingsForm
 from reporting.accounting.mapping import accounting_settings, mapping_rows
 from reporting.accounting.models import AccountingSystem, BatchFile
-from reporting.accounting.systems import FILE_SPECS, FILES
+from reporting.accounting.systems import FILES
 from reporting.models import ExportBatch
 
 
@@ -94,16 +94,18 @@ class BatchAccountingView(TenantViewMixin, View):
         stored = set(BatchFile.objects.filter(batch=batch).values_list("name", flat=True))
         problems_by_system = {}
         systems = []
-        for system, specs in FILES.items():
+        for system in FILES:
             files = []
-            for spec in specs:
-                problems = [] if spec.name in stored else None
+            for spec, name, label in services.file_names(batch, system):
+                problems = [] if name in stored else None
                 if problems is None:
                     key = (system, spec.documents == "payments")
                     if key not in problems_by_system:
-                        problems_by_system[key] = services.batch_file_problems(batch, spec.name)
+                        problems_by_system[key] = services.batch_file_problems(batch, name)
                     problems = problems_by_system[key]
-                files.append({"spec": spec, "stored": spec.name in stored, "problems": problems})
+                files.append(
+                    {"name": name, "label": label, "stored": name in stored, "problems": problems}
+                )
             systems.append(
                 {"value": system, "label": AccountingSystem(system).label, "files": files}
             )
@@ -126,7 +128,7 @@ class BatchFileDownloadView(TenantViewMixin, View):
 
     def get(self, request, pk, name):
         batch = get_object_or_404(ExportBatch.objects, pk=pk)
-        if name not in FILE_SPECS:
+        if services.parse_name(name) is None:
             return redirect(batch_accounting_url(request, batch))
         try:
             row = services.batch_file_get(

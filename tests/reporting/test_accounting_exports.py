@@ -176,7 +176,7 @@ def test_datev_buchungsstapel(batch, billing, client_for):
         created_at=datetime.datetime(2026, 3, 20, 13, 4, 40, 439000, tzinfo=datetime.UTC)
     )
     batch.refresh_from_db()
-    content = fetch(client, batch, "datev-documents")
+    content = fetch(client, batch, "datev-documents-2026")
     assert "Müller".encode("cp1252") in content  # Windows-1252
     rows = lines(content, "cp1252")
     debtor = 10000 + billing["number"]
@@ -201,7 +201,7 @@ def test_datev_buchungsstapel(batch, billing, client_for):
     # The credit note: the same booking the other way (H), never a negative amount.
     assert rows[4].startswith(f'1080,00;"H";"EUR";;;"";{debtor};8400;"3";2003;"CN-00001";')
     paid, bounced = billing["paid"], billing["bounced"]
-    payments = lines(fetch(client, batch, "datev-payments"), "cp1252")
+    payments = lines(fetch(client, batch, "datev-payments-2026"), "cp1252")
     assert payments[0].startswith('"EXTF";700;21;"Buchungsstapel";13;')
     assert '"Zahlungseingang Batch 1"' in payments[0]
     assert payments[2:5] == [
@@ -231,7 +231,7 @@ def test_foreign_currency_carries_the_invoices_stored_rate(act, billing, client_
     sage = lines(fetch(client, batch, "sage-transactions"))
     # Sage and DATEV quote units of the currency per unit of the base currency: 1 / 1.17.
     assert sage[1].endswith(",190.00,T2,0.00,0.854701,,finance@alpha.example")
-    datev = lines(fetch(client, batch, "datev-documents"), "cp1252")
+    datev = lines(fetch(client, batch, "datev-documents-2026"), "cp1252")
     assert datev[2].startswith('190,00;"S";"GBP";0,854701;222,30;"EUR";')
     xero = lines(fetch(client, batch, "xero-invoices"))
     assert xero[1].endswith(",GBP,")
@@ -263,7 +263,7 @@ def test_a_missing_mapping_is_refused_with_what_to_fill_in(act, billing, client_
 
 def test_a_file_downloads_with_the_same_bytes_after_the_mapping_changed(batch, billing, client_for):
     client = client_for(billing["world"].finance)
-    names = ["xero-invoices", "qbo-invoices", "sage-transactions", "datev-documents"]
+    names = ["xero-invoices", "qbo-invoices", "sage-transactions", "datev-documents-2026"]
     first = {name: fetch(client, batch, name) for name in names}
     AccountCode.objects.filter(kind="revenue").update(code="9999")
     AccountingSettings.objects.update(datev_client_number=1)
@@ -310,3 +310,24 @@ def test_the_mapping_page_saves_codes_and_shows_defaults(billing, client_for):
     for role in ("staff", "viewer"):
         other = client_for(billing["world"].user(role))
         assert other.get("/alpha/exports/accounting/").status_code == 403
+
+
+def test_datev_writes_one_file_per_fiscal_year(act, billing, client_for):
+    """A Buchungsstapel holds one fiscal year: a batch across the year end (April here) makes
+    one file per year, each with its WJ-Beginn and dates."""
+    tenant = billing["tenant"]
+    _mapped(tenant)
+    AccountingSettings.objects.update(fiscal_year_start_month=4)
+    with freeze_time(DAY):
+        issue(act, billing, billing["registrations"][:1])
+    with freeze_time("2026-04-02 09:00:00"):
+        issue(act, billing, billing["registrations"][1:2])
+        batch = act(reporting_services.export_batch_create)
+    client = client_for(billing["world"].finance)
+    page = client.get(f"/alpha/exports/batches/{batch.pk}/accounting/").content.decode()
+    assert "fiscal year 2025/2026" in page and "fiscal year 2026/2027" in page
+    earlier = lines(fetch(client, batch, "datev-documents-2025"), "cp1252")
+    later = lines(fetch(client, batch, "datev-documents-2026"), "cp1252")
+    assert ";20250401;4;20260320;20260320;" in earlier[0] and '"INV-00001"' in earlier[2]
+    assert ";20260401;4;20260402;20260402;" in later[0] and '"INV-00002"' in later[2]
+    assert len(earlier) == len(later) == 4
