@@ -331,3 +331,30 @@ def test_datev_writes_one_file_per_fiscal_year(act, billing, client_for):
     assert ";20250401;4;20260320;20260320;" in earlier[0] and '"INV-00001"' in earlier[2]
     assert ";20260401;4;20260402;20260402;" in later[0] and '"INV-00002"' in later[2]
     assert len(earlier) == len(later) == 4
+
+
+def test_the_mapping_and_batch_pages_ask_as_often_for_many_products_as_for_few(
+    batch, billing, client_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import ProductFactory
+
+    client = client_for(billing["world"].finance)
+    urls = [
+        "/alpha/exports/accounting/?system=datev",
+        f"/alpha/exports/batches/{batch.pk}/accounting/",
+    ]
+
+    def counts():
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    before = counts()
+    ProductFactory.create_batch(30, tenant=billing["tenant"])
+    assert counts() == before
