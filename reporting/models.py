@@ -18,6 +18,9 @@ class ExportBatch(TenantOwned):
     file = models.FileField(upload_to="exports/", max_length=255)
     invoice_count = models.PositiveIntegerField(default=0)
     line_count = models.PositiveIntegerField(default=0)
+    payment_count = models.PositiveIntegerField(
+        default=0, help_text="Payments and reversals it holds (for the accounting files)."
+    )
 
     class Meta:
         ordering = ["-number"]
@@ -70,3 +73,14 @@ class SavedReport(TenantOwned):
 
     def get_absolute_url(self):
         return tenant_reverse("reporting:custom", tenant_id=self.tenant_id) + f"?saved={self.pk}"
+
+
+# Accounting exports (issue 16, part 5): a package of their own, registered with this app.
+from reporting.accounting.models import (  # noqa: E402, F401
+    AccountCode,
+    AccountingSettings,
+    AccountingSystem,
+    BatchFile,
+    ExportedPayment,
+    MappingKind,
+)

@@ -44,7 +44,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 
 from agreements.models import Product
-from invoicing.models import ExchangeRate, Invoice, InvoiceKind, InvoiceLine
+from invoicing.models import (
+    ExchangeRate,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    Payment,
+    PaymentReversal,
+)
 from invoicing.payment_selectors import overdue
 from invoicing.selectors import issued_documents, issued_lines, revenue_lines
 from projects.billing import (
@@ -546,3 +553,17 @@ def dashboard(*, base_currency: str, today=None) -> dict:
 def unexported_documents():
     """Issued invoices and credit notes in no export batch yet: what the next batch holds."""
     return issued_documents().filter(export__isnull=True)
+
+
+def unexported_payments() -> list[tuple[int, bool]]:
+    """(payment id, is its reversal) of the payments and reversals in no export batch yet, in
+    the order they happened: what the next batch's payment files hold."""
+    payments = Payment.objects.exclude(exports__reversed=False).order_by("date", "pk")
+    reversals = (
+        PaymentReversal.objects.exclude(payment__exports__reversed=True)
+        .order_by("date", "pk")
+        .values_list("payment_id", flat=True)
+    )
+    return [(pk, False) for pk in payments.values_list("pk", flat=True)] + [
+        (pk, True) for pk in reversals
+    ]

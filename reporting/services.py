@@ -9,24 +9,27 @@ from accounts.platform.sequences import next_number
 from invoicing.models import InvoiceLine
 from reporting.custom import Definition
 from reporting.exports import ReconciliationExporter
-from reporting.models import ExportBatch, ExportedInvoice, SavedReport
-from reporting.selectors import unexported_documents
+from reporting.models import ExportBatch, ExportedInvoice, ExportedPayment, SavedReport
+from reporting.selectors import unexported_documents, unexported_payments
 
 
 @transaction.atomic
 def export_batch_create(*, tenant, by) -> ExportBatch:
-    """Everything issued and not exported yet becomes the next numbered batch, written once."""
+    """Everything issued and not exported yet becomes the next numbered batch, written once;
+    the payments and reversals recorded since ride with it (for the accounting files)."""
     require_active(tenant)
     number = next_number(tenant=tenant, key="export_batch")  # also serialises batch creation
     pending = list(unexported_documents().values_list("pk", flat=True))
-    if not pending:
+    payments = unexported_payments()
+    if not pending and not payments:
         raise ValidationError(
-            "Nothing has been issued since the last batch: there is nothing new to export."
+            "Nothing has been issued or paid since the last batch: there is nothing new to export."
         )
     content = ReconciliationExporter(tenant=tenant, invoices=pending).csv()
     batch = ExportBatch(
         tenant=tenant,
         number=number,
+        payment_count=len(payments),
         invoice_count=len(pending),
         line_count=InvoiceLine.objects.filter(invoice_id__in=pending).count(),
         created_by=by if getattr(by, "is_authenticated", False) else None,
@@ -37,6 +40,12 @@ def export_batch_create(*, tenant, by) -> ExportBatch:
     batch.save()
     ExportedInvoice.objects.bulk_create(
         [ExportedInvoice(tenant=tenant, batch=batch, invoice_id=pk) for pk in pending]
+    )
+    ExportedPayment.objects.bulk_create(
+        [
+            ExportedPayment(tenant=tenant, batch=batch, payment_id=pk, reversed=reversed_)
+            for pk, reversed_ in payments
+        ]
     )
     return batch
 

@@ -62,7 +62,8 @@ class ExportsView(TenantViewMixin, View):
                     request.GET or None, queryset=Invoice.objects.none(), request=request
                 ),
                 "batches": ExportBatch.objects.select_related("created_by")[:50],
-                "pending": selectors.unexported_documents().count(),
+                "pending": selectors.unexported_documents().count()
+                + len(selectors.unexported_payments()),
             },
         )
 

@@ -20,7 +20,9 @@ QUERIES = [
     {"format": "xlsx", **REPORT},
 ]
 # Serves the file the base wrote when the batch was made (tests/reporting/test_export_files.py).
-STORED_FILES = {"reporting:batch-download"}
+# A batch's accounting file is written by the base on its first download and stored
+# (tests/reporting/test_accounting_exports.py): later downloads serve those bytes.
+STORED_FILES = {"reporting:batch-download", "reporting:batch-file"}
 # The exports the app offers today: the walk must find each of them, so it cannot pass by
 # finding nothing.
 KNOWN = {
@@ -41,6 +43,7 @@ KNOWN = {
     ("reporting:custom", "xlsx"),
     ("reporting:reconciliation", "csv"),
     ("reporting:batch-download", "csv"),
+    ("reporting:batch-file", "csv"),
 }
 
 

@@ -143,6 +143,9 @@ def tenant_urls(rows) -> dict[str, dict]:
         "reporting:custom": {},
         "reporting:reconciliation": {},
         "reporting:batch-download": {"pk": rows["batch"].pk},
+        "reporting:accounting-mapping": {},
+        "reporting:batch-accounting": {"pk": rows["batch"].pk},
+        "reporting:batch-file": {"pk": rows["batch"].pk, "name": "xero-invoices"},
     }
 
 
@@ -200,6 +203,8 @@ READ_ONLY = {
     "reporting:aged",
     "reporting:reconciliation",
     "reporting:batch-download",
+    "reporting:batch-accounting",
+    "reporting:batch-file",
     "reporting:profitability",
 }
 

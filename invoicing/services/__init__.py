@@ -41,9 +41,10 @@ from invoicing.services.delivery import (
     run_send,
     run_send_start,
 )
-from invoicing.services.deposits import deposit_create, deposit_plan
+from invoicing.services.deposits import DEPOSIT_CODE, deposit_create, deposit_plan
 from invoicing.services.drafts import draft_delete, draft_line_update, drafts_create
 from invoicing.services.issuing import invoice_issue
+from invoicing.services.lines import HANDLING_FEE_CODE
 from invoicing.services.payments import (
     credit_allocate,
     payment_allocate,
@@ -56,6 +57,8 @@ from invoicing.services.settings import invoicing_settings_save
 
 __all__ = [
     "CLAIM_CONFLICT",
+    "DEPOSIT_CODE",
+    "HANDLING_FEE_CODE",
     "credit_allocate",
     "csv_mapping_save",
     "delivery_retry",

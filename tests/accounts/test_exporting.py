@@ -244,3 +244,32 @@ def test_a_queryset_exporter_reads_its_columns_sources_in_one_query(
         ["100", "Alpha", "ALPHA", "Leeds/GB"],
         ["101", "Bravo", "BRAVO", "Leeds/GB"],  # max_rows: 2
     ]
+
+
+def test_the_writer_puts_a_preamble_before_the_header_and_quotes_text_where_asked():
+    """DATEV's files: a format line before the column header row, text quoted, numbers bare
+    with a decimal comma, a legacy encoding that replaces what it cannot hold."""
+    from accounts.platform.exporting import CsvDialect, date, iter_csv, money, text, write_csv
+
+    datev = CsvDialect(
+        delimiter=";",
+        decimal_point=",",
+        date_format="%d%m",
+        encoding="cp1252",
+        encoding_errors="replace",
+        quote_text=True,
+    )
+    columns = [money("amount", "Umsatz", decimals=2), text("side", "S/H"), date("day", "Datum")]
+    rows = [[Decimal("-1080"), "S", datetime.date(2026, 3, 2)], [Decimal("5.5"), "=1+1", None]]
+    written = write_csv(columns, rows, datev, preamble=[["EXTF", 700, None, ""]])
+    assert written.split("\r\n") == [
+        '"EXTF";700;;""',
+        "Umsatz;S/H;Datum",
+        '-1080,00;"S";0203',
+        '5,50;"\'=1+1";',
+        "",
+    ]
+    encoded = b"".join(iter_csv(columns, [[Decimal(1), "Müller ✓", None]], datev))
+    assert encoded.endswith('1,00;"Müller ?";\r\n'.encode("cp1252"))
+    # Without a preamble and quote_text, nothing changes for other files.
+    assert write_csv([text("a")], [["x"]]) == "a\r\nx\r\n"

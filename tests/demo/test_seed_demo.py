@@ -465,3 +465,41 @@ def test_the_demo_shows_a_bank_statement_matched_and_waiting_for_review(db):
         assert lines["ref:NW-0004"].status == LineStatus.NEW
         assert lines["ref:NW-0005"].status == LineStatus.IGNORED
         assert lines["ref:NW-0006"].direction == "debit"
+
+
+# --- Issue 16, part 5: accounting exports ------------------------------------------------------
+
+
+def test_the_demos_batch_downloads_in_every_accounting_format(db):
+    """Northwind's batch 1 is mapped for every system: each file downloads (Sage with the
+    nominal codes 4000/4010 and T1/T2), DATEV with its EXTF line, and again with the same bytes."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from reporting.accounting.services import file_names
+    from reporting.accounting.systems import FILES
+    from reporting.models import ExportBatch
+
+    call_command("seed_demo", stdout=StringIO())
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="fiona.finance@northwind.example"))
+    with activate(Tenant.objects.get(slug="northwind")):
+        batch = ExportBatch.objects.get(number=1)
+        names = [name for system in FILES for _, name, _ in file_names(batch, system)]
+    assert batch.invoice_count and batch.payment_count
+    page = client.get(f"/northwind/exports/batches/{batch.pk}/accounting/").content.decode()
+    import re
+
+    assert "Map first" not in page, re.findall(r"<li>([^<]*)</li>", page)
+    files = {}
+    for name in names:
+        response = client.get(f"/northwind/exports/batches/{batch.pk}/accounting/{name}.csv")
+        assert response.status_code == 200, name
+        files[name] = b"".join(response.streaming_content)
+    sage = files["sage-transactions"].decode()
+    assert "\r\nSI," in sage and ",4000,," in sage and ",T1," in sage
+    datev = [name for name in names if name.startswith("datev-documents-")]
+    assert datev and files[datev[0]].startswith(b'"EXTF";700;21;"Buchungsstapel";13;')
+    assert b"\r\nSA," in files["sage-receipts"]
+    again = client.get(f"/northwind/exports/batches/{batch.pk}/accounting/{datev[0]}.csv")
+    assert b"".join(again.streaming_content) == files[datev[0]]

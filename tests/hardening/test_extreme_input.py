@@ -283,6 +283,7 @@ PAGES = {
     "reporting:custom": lambda e: [{}],
     "reporting:profitability": lambda e: [{}],
     "reporting:exports": lambda e: [{}],
+    "reporting:accounting-mapping": lambda e: [{}, {QUERY: "system=datev"}],
 }
 # Pages that hold no form of their own: downloads, and actions that only answer a POST.
 SKIPPED = {
@@ -310,6 +311,8 @@ SKIPPED = {
     "invoicing:invoice-from-selection",
     "reporting:reconciliation",
     "reporting:batch-download",
+    "reporting:batch-accounting",
+    "reporting:batch-file",
 }
 
 

@@ -114,7 +114,7 @@ def test_batches_hold_what_was_not_exported_yet_and_download_the_same_bytes(
     issue(act, billing, billing["registrations"][:2], grouping=Grouping.REGISTRATION)
     client.post("/alpha/exports/")
     nothing = client.post("/alpha/exports/", follow=True)
-    assert "Nothing has been issued since the last batch" in nothing.content.decode()
+    assert "Nothing has been issued or paid since the last batch" in nothing.content.decode()
     issue(act, billing, billing["registrations"][2:3])
     client.post("/alpha/exports/")
     first, second = ExportBatch.objects.order_by("number")

@@ -115,6 +115,12 @@ class CsvDialect:
     decimal_point: str = "."
     date_format: str = ""  # strftime pattern; ISO 8601 when empty
     encoding: str = "utf-8"
+    # What the encoding does with a character it cannot hold ("replace": a "?"; a legacy
+    # encoding such as Windows-1252 cannot hold every name).
+    encoding_errors: str = "strict"
+    # Quote every text cell (and a preamble's text), as DATEV's files do: "S";"EUR";…
+    # Numbers and dates stay bare. The column header row follows the usual rule.
+    quote_text: bool = False
 
 
 # Spreadsheet CSV, as Python's csv module writes it (RFC 4180 line ends).

@@ -38,9 +38,14 @@ class Exporter:
     def header(self) -> list[str]:
         return [column.title for column in self.columns]
 
+    def preamble(self) -> Iterable[Sequence]:
+        """Lines a format writes before its column header row (DATEV's "EXTF" line): sequences
+        of values, text quoted where the dialect quotes text. None by default; CSV only."""
+        return ()
+
     def stream_csv(self) -> Iterator[bytes]:
-        """The CSV in chunks of about CHUNK_ROWS rows, header first."""
-        return writer.iter_csv(self.columns, self.rows(), self.dialect)
+        """The CSV in chunks of about CHUNK_ROWS rows, preamble and header first."""
+        return writer.iter_csv(self.columns, self.rows(), self.dialect, preamble=self.preamble())
 
     def csv(self) -> bytes:
         return b"".join(self.stream_csv())

@@ -111,13 +111,18 @@ def _csv_formatter(column: Column, dialect: CsvDialect):
 
 
 def _line_writer(dialect: CsvDialect, out: io.StringIO):
-    """A function writing one row of formatted cells to `out`."""
+    """A function writing one row of formatted cells to `out` (`always`: for each cell, whether
+    it is quoted whatever it holds; a dialect with `quote_text` quotes its text cells)."""
+    if dialect.quote_text:
+        return _quoting_writer(dialect, out)
     if not dialect.quote_empty:
         # Python's csv module: quotes a cell holding the delimiter, a quote or a line end.
         writer = csv.writer(
             out, delimiter=dialect.delimiter, lineterminator=dialect.line_terminator
         )
-        return lambda cells: writer.writerow(["" if cell is None else cell for cell in cells])
+        return lambda cells, always=None: writer.writerow(
+            ["" if cell is None else cell for cell in cells]
+        )
     # PostgreSQL's COPY: quotes a cell holding the delimiter, a quote, \r or \n, and an empty text
     # (a missing value stays empty).
     special = re.compile(f'[{re.escape(dialect.delimiter)}"\r\n]')
@@ -130,18 +135,64 @@ def _line_writer(dialect: CsvDialect, out: io.StringIO):
             return '"' + cell.replace('"', '""') + '"'
         return cell
 
-    return lambda cells: out.write(delimiter.join(map(quoted, cells)) + end)
+    return lambda cells, always=None: out.write(delimiter.join(map(quoted, cells)) + end)
 
 
-def _csv_text_chunks(columns, rows: Iterable[Sequence], dialect: CsvDialect, chunk_rows: int):
+def _quoting_writer(dialect: CsvDialect, out: io.StringIO):
+    """Text cells always quoted ("S"), other cells only when they hold the delimiter, a quote or
+    a line end; a missing value is empty."""
+    special = re.compile(f'[{re.escape(dialect.delimiter)}"\r\n]')
+    delimiter, end = dialect.delimiter, dialect.line_terminator
+
+    def quoted(cell, always):
+        if cell is None:
+            return ""
+        if always or special.search(cell):
+            return '"' + cell.replace('"', '""') + '"'
+        return cell
+
+    def write(cells, always=None):
+        flags = always or [False] * len(cells)
+        out.write(delimiter.join(map(quoted, cells, flags)) + end)
+
+    return write
+
+
+def _preamble_cell(value, dialect: CsvDialect):
+    """A cell of a line before the header row: text formula-safe, numbers plain (with the
+    dialect's decimal point), dates as the dialect writes them."""
+    if isinstance(value, datetime.date) and dialect.date_format:
+        return value.strftime(dialect.date_format)
+    cell = _any_csv(value)
+    if isinstance(value, Decimal) and cell is not None and dialect.decimal_point != ".":
+        cell = cell.replace(".", dialect.decimal_point)
+    return cell
+
+
+def _csv_text_chunks(
+    columns,
+    rows: Iterable[Sequence],
+    dialect: CsvDialect,
+    chunk_rows: int,
+    preamble: Iterable[Sequence] = (),
+):
     columns = [as_column(column) for column in columns]
     formatters = [_csv_formatter(column, dialect) for column in columns]
     out = io.StringIO()
     write = _line_writer(dialect, out)
+    for line in preamble:
+        write(
+            [_preamble_cell(value, dialect) for value in line],
+            [isinstance(value, str) for value in line],
+        )
     write([safe_text(column.title) for column in columns])
+    text_cells = [column.kind is Kind.TEXT for column in columns]
     count = 0
     for row in rows:
-        write([format_cell(value) for format_cell, value in zip(formatters, row, strict=True)])
+        write(
+            [format_cell(value) for format_cell, value in zip(formatters, row, strict=True)],
+            text_cells,
+        )
         count += 1
         if count == chunk_rows:
             yield out.getvalue()
@@ -152,18 +203,27 @@ def _csv_text_chunks(columns, rows: Iterable[Sequence], dialect: CsvDialect, chu
         yield out.getvalue()
 
 
-def write_csv(columns, rows: Iterable[Sequence], dialect: CsvDialect = EXCEL) -> str:
+def write_csv(
+    columns, rows: Iterable[Sequence], dialect: CsvDialect = EXCEL, *, preamble=()
+) -> str:
     """The whole CSV (header row first) of `rows` under `columns` (Columns, or bare names for
-    text columns)."""
-    return "".join(_csv_text_chunks(columns, rows, dialect, CHUNK_ROWS))
+    text columns). `preamble`: lines written before the header row (DATEV's format line), each
+    a sequence of values."""
+    return "".join(_csv_text_chunks(columns, rows, dialect, CHUNK_ROWS, preamble))
 
 
 def iter_csv(
-    columns, rows: Iterable[Sequence], dialect: CsvDialect = EXCEL, *, chunk_rows=CHUNK_ROWS
+    columns,
+    rows: Iterable[Sequence],
+    dialect: CsvDialect = EXCEL,
+    *,
+    chunk_rows=CHUNK_ROWS,
+    preamble=(),
 ) -> Iterator[bytes]:
-    """The CSV as encoded chunks of `chunk_rows` rows (the header rides with the first)."""
-    for chunk in _csv_text_chunks(columns, rows, dialect, chunk_rows):
-        yield chunk.encode(dialect.encoding)
+    """The CSV as encoded chunks of `chunk_rows` rows (the preamble and the header ride with
+    the first)."""
+    for chunk in _csv_text_chunks(columns, rows, dialect, chunk_rows, preamble):
+        yield chunk.encode(dialect.encoding, dialect.encoding_errors)
 
 
 # --- XLSX cells: typed --------------------------------------------------------------------------
