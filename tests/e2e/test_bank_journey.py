@@ -1,7 +1,6 @@
-"""Issue 16.4's journey: finance imports a camt.053 statement, confirms the proposed matches,
-and sees the invoices paid, the dashboard's overdue figure move and the account's balance.
-(The aged receivables report is another part of issue 16, not merged on this branch: the
-journey checks the invoice status, the dashboard and the account balance instead.)"""
+"""Issue 16's journey: finance imports a camt.053 statement, confirms the proposed matches,
+and sees the invoices paid, the aged receivables report and the dashboard's overdue figure move,
+and the account's balance settled."""
 
 import pytest
 from playwright.sync_api import expect
@@ -30,6 +29,9 @@ def test_import_a_statement_confirm_matches_and_see_the_invoices_paid(
     log_in(page, billing["world"].finance.username)
     page.goto("/alpha/")
     expect(page.locator("[data-figure=overdue]")).to_contain_text("2")
+    aged_row = page.locator(f"tr[data-account='{billing['account'].pk}']")
+    page.goto("/alpha/reports/aged-receivables/")
+    expect(aged_row).to_contain_text("€2,160.00")
 
     page.goto("/alpha/invoices/")
     page.get_by_role("link", name="Bank statements").click()
@@ -55,6 +57,8 @@ def test_import_a_statement_confirm_matches_and_see_the_invoices_paid(
     expect(page.locator("[data-state]").first).to_have_text("Paid")
     page.goto("/alpha/")
     expect(page.locator("[data-figure=overdue]")).to_contain_text("0")
+    page.goto("/alpha/reports/aged-receivables/")
+    expect(aged_row).to_have_count(0)  # nothing outstanding any more
     page.goto(f"/alpha/accounts/{billing['account'].pk}/invoices/")
     expect(page.locator("[data-account-balance]")).to_contain_text(
         "Nothing outstanding, nothing on account."
