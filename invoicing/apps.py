@@ -18,13 +18,14 @@ class InvoicingConfig(AppConfig):
         # A cancellation or no-show of an invoiced place credits it (projects' terms).
         registration_credit.register(services.registration_credit)
         from accounts.platform.search import SearchProvider, search_providers
+        from invoicing import search
 
         search_providers.register(
             SearchProvider(
                 "invoices",
                 "Invoices and credit notes",
                 60,
-                selectors.search_invoices,
+                search.search_invoices,
                 "bi-receipt",
                 permission=permissions.SEE_MONEY,
             )

@@ -25,7 +25,6 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.platform.models import AuditEntry
-from accounts.platform.search import SearchHit, first_hits, text_filter
 from invoicing import totals
 from invoicing.models import (
     ADVANCE_KINDS,
@@ -588,33 +587,3 @@ def deposit_summary(project) -> dict:
             (deposit.received for deposit in deposits if not deposit.is_issued), Decimal(0)
         ),
     }
-
-
-# --- The search box (accounts.platform.search) ---------------------------------------------------
-
-
-def search_invoices(request, query: str, limit: int):
-    """Invoices and credit notes by number, purchase-order reference or billing account."""
-    invoices = text_filter(
-        Invoice.objects.select_related("billing_account"),
-        query,
-        ["number", "po_reference", "billing_account__name"],
-    )
-    return first_hits(
-        invoices.order_by("-issue_date", "-pk"),
-        limit,
-        lambda invoice: SearchHit(
-            title=str(invoice),
-            url=invoice.get_absolute_url(),
-            detail=" · ".join(
-                filter(
-                    None,
-                    [
-                        invoice.billing_account.name,
-                        invoice.get_status_display(),
-                        f"{invoice.gross_total:,.2f} {invoice.currency}",
-                    ],
-                )
-            ),
-        ),
-    )
