@@ -331,14 +331,24 @@ def booking_documents_context(request, booking):
     }
 
 
-class BookingInterestsView(TenantViewMixin, View):
-    """Agreed prices are edited in place on the booking's interests tab."""
+class BookingRowsFormsetView(TenantViewMixin, View):
+    """Rows of a booking edited in place on one of its tabs (agreed prices, yearly uplifts): the
+    formset's changed and deleted rows go to one service; the tab comes back with its errors
+    (422) or, saved, with a message (htmx) or as a redirect."""
 
     write_permission = permissions.EDIT_AGREEMENTS
+    formset_class = None
+    prefix = ""
+    tab = ""
+    context_name = "formset"
+    saved_message = ""
+
+    def save(self, request, booking, changed, deleted):
+        raise NotImplementedError
 
     def post(self, request, pk):
         booking = access.get_booking_for_write(request, pk)
-        formset = InterestFormSet(request.POST, booking=booking, prefix="interests")
+        formset = self.formset_class(request.POST, booking=booking, prefix=self.prefix)
         status = 200
         if formset.is_valid():
             changed = [
@@ -348,15 +358,9 @@ class BookingInterestsView(TenantViewMixin, View):
             ]
             deleted = [form.instance for form in formset.deleted_forms if form.instance.pk]
             try:
-                services.booking_interests_update(
-                    tenant=request.tenant,
-                    by=request.user,
-                    booking=booking,
-                    changed=changed,
-                    deleted=deleted,
-                )
-                messages.success(request, "Agreed prices saved.")
-                formset = InterestFormSet(booking=booking, prefix="interests")
+                self.save(request, booking, changed, deleted)
+                messages.success(request, self.saved_message)
+                formset = self.formset_class(booking=booking, prefix=self.prefix)
             except ValidationError as error:
                 formset._non_form_errors = formset.error_class(error.messages)
                 status = 422
@@ -364,13 +368,28 @@ class BookingInterestsView(TenantViewMixin, View):
             status = 422
         if status == 200 and not getattr(request, "htmx", None):
             return redirect(
-                tenant_reverse(
-                    "agreements:booking-tab", kwargs={"pk": booking.pk, "tab": "interests"}
-                )
+                tenant_reverse("agreements:booking-tab", kwargs={"pk": booking.pk, "tab": self.tab})
             )
         page = BookingDetailView()
         page.setup(request, pk=pk)
-        return page.render_page(booking, "interests", {"formset": formset}, status=status)
+        return page.render_page(booking, self.tab, {self.context_name: formset}, status=status)
+
+
+class BookingInterestsView(BookingRowsFormsetView):
+    """Agreed prices are edited in place on the booking's interests tab."""
+
+    formset_class = InterestFormSet
+    prefix = tab = "interests"
+    saved_message = "Agreed prices saved."
+
+    def save(self, request, booking, changed, deleted):
+        services.booking_interests_update(
+            tenant=request.tenant,
+            by=request.user,
+            booking=booking,
+            changed=changed,
+            deleted=deleted,
+        )
 
 
 class DocumentUploadView(TenantViewMixin, View):
