@@ -78,12 +78,17 @@ def _terms(registration: Registration) -> terms_rules.Terms:
 
 
 def cancellation_quote(
-    registration: Registration, *, on_date: datetime.date | None = None, no_show: bool = False
+    registration: Registration,
+    *,
+    on_date: datetime.date | None = None,
+    no_show: bool = False,
+    terms: terms_rules.Terms | None = None,
 ) -> CancellationQuote:
     """The fee the terms charge for cancelling `registration` on `on_date` (today) or for its
-    learner not coming, with the rule that says so."""
+    learner not coming, with the rule that says so. `terms`: the project's, when a page quotes
+    many places of one project (read once, not per place)."""
     on_date = on_date or timezone.localdate()
-    terms = _terms(registration)
+    terms = terms or _terms(registration)
     currency = registration.project.currency
     if no_show:
         fee = terms_rules.no_show_fee(terms, price=registration.net_amount, currency=currency)

@@ -12,6 +12,7 @@ from accounts.platform import permissions
 from accounts.platform.access import can
 from accounts.platform.forms import add_service_error
 from accounts.platform.views import TenantViewMixin
+from agreements.cancellations import terms_for
 from projects import access, services
 from projects.forms import RegistrationTransferForm
 from projects.models import Registration
@@ -60,7 +61,8 @@ class RegistrationCancelView(TenantViewMixin, View):
         rows = Registration.objects.filter(project=project, pk__in=ids).select_related(
             "event__product", "learner", "project__booking"
         )
-        return [services.cancellation_quote(row, no_show=no_show) for row in rows]
+        terms = terms_for(tenant=self.request.tenant, booking=project.booking)
+        return [services.cancellation_quote(row, no_show=no_show, terms=terms) for row in rows]
 
     def render_page(self, project, quotes, no_show, status=200, errors=()):
         total = sum((quote.fee.amount for quote in quotes), Decimal(0))

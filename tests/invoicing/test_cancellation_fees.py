@@ -355,3 +355,18 @@ def test_an_invoiced_no_show_billed_in_full_is_revenue_recognised_on_delivery(ac
     assert after.recognised == before.recognised  # the place stays earned
     assert after.invoiced == before.invoiced
     assert after.wip == before.wip
+
+
+def test_the_cancel_page_reads_the_terms_once_however_many_places(
+    billing, terms, confirmed, client_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(billing["world"].staff)
+    url = f"/alpha/projects/{billing['project'].pk}/registrations/cancel/"
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url, {"selected": [confirmed[0].pk]}).status_code == 200
+    with CaptureQueriesContext(connection) as four:
+        assert client.get(url, {"selected": [r.pk for r in confirmed]}).status_code == 200
+    assert len(four) == len(one)
