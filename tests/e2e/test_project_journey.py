@@ -79,6 +79,13 @@ def test_project_from_booking_event_three_learners_delivered_totals_change(
     expect(page.get_by_role("table", name="Burn-down")).to_contain_text("LEAD-101")
     screenshot("project-overview-after-delivery")
 
+    # The calendar shows the course on both its days, with its places and status.
+    page.get_by_role("link", name="Calendar").click()
+    page.goto("/alpha/calendar/?month=2026-03")
+    for day in ("2026-03-02", "2026-03-03"):
+        expect(page.locator(f"td[data-day='{day}']")).to_contain_text("3/12 places")
+    screenshot("calendar-month")
+
     with activate(tenant):
         project = Project.objects.get()
         assert project.booking == booking
