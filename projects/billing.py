@@ -140,12 +140,15 @@ def row_problem(
             )
     elif not row.billable:
         return "the item is not billable"
-    elif not row.fee_kind and billing_moment(row, project) == BillingMoment.ON_DELIVERY:
-        if row.date > today:
-            return (
-                f"it is delivered on {row.date:%d %b %Y}; {_whose(row, project)} items are "
-                "invoiced on delivery"
-            )
+    elif (
+        not row.fee_kind
+        and billing_moment(row, project) == BillingMoment.ON_DELIVERY
+        and row.date > today
+    ):
+        return (
+            f"it is delivered on {row.date:%d %b %Y}; {_whose(row, project)} items are "
+            "invoiced on delivery"
+        )
     if due_units(row) <= 0:
         return "it is on an invoice already"
     return None
@@ -220,9 +223,7 @@ def invoiceable_items(today: datetime.date | None = None) -> Q:
         | ~Q(fee_kind="")
         | _moment_in([BillingMoment.ON_BOOKING, BillingMoment.ON_CONFIRMATION], "product")
     )
-    ordinary = (
-        Q(milestone__isnull=True) & due & ~Q(phase__billing_moment=PhaseBilling.BY_MILESTONE)
-    )
+    ordinary = Q(milestone__isnull=True) & due & ~Q(phase__billing_moment=PhaseBilling.BY_MILESTONE)
     milestone = Q(milestone__isnull=False) & milestone_due(today)
     return Q(billable=True, billed_quantity__lt=F("quantity")) & (ordinary | milestone)
 

@@ -394,6 +394,11 @@ class BulkStatusForm(Form):
 
 class CopyProjectForm(Form):
     name = forms.CharField(max_length=200)
+    # Issue 13: the plan (phases, events, items, milestones) too, moved to a new start date;
+    # or the copy kept as a template.
+    start_date = forms.DateField(required=False, widget=DATE)
+    with_plan = forms.BooleanField(required=False)
+    as_template = forms.BooleanField(required=False)
 
 
 class RegistrationTransferForm(Form):
