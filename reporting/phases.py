@@ -166,7 +166,7 @@ def timeline(project, phase_rows) -> dict | None:
                 "indent": 24 if kind == "event" else 8,
                 "x": x(start),
                 "y": y + (4 if kind == "phase" else 7),
-                "width": max(x(end, end=True) - x(start), 2),
+                "width": max(x(end, end=True) - x(start), 4),
                 "height": 16 if kind == "phase" else 10,
                 "fill": "#1d2433" if kind == "phase" else COLOURS[obj.status],
                 "title": f"{label.strip()}: {start:%d %b %Y} – {end:%d %b %Y}",
