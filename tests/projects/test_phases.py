@@ -21,11 +21,40 @@ from projects.models import (
     Project,
 )
 from tests.factories import ProductFactory
-from tests.projects.test_project_pages import project, queries, url  # noqa: F401
+from tests.projects.test_project_pages import queries, url
 
 
 @pytest.fixture
-def plan(deal, project):  # noqa: F811
+def project(deal):
+    """A project on the deal's booking with one event (2 to 3 Mar 2026)."""
+    with activate(deal["tenant"]):
+        project = services.project_save(
+            tenant=deal["tenant"],
+            by=None,
+            project=Project(
+                name="Leadership",
+                account=deal["account"],
+                booking=deal["booking"],
+                start_date=datetime.date(2026, 1, 1),
+                end_date=datetime.date(2026, 12, 31),
+            ),
+        )
+        services.event_save(
+            tenant=deal["tenant"],
+            by=None,
+            event=PrivateEvent(
+                project=project,
+                product=deal["course"],
+                title="First-time manager",
+                start_date=datetime.date(2026, 3, 2),
+                end_date=datetime.date(2026, 3, 3),
+            ),
+        )
+    return project
+
+
+@pytest.fixture
+def plan(deal, project):
     """Phase "Design" (budget 10,000) with the project's event, an item and two milestones."""
     tenant = deal["tenant"]
     with activate(tenant):
@@ -64,7 +93,7 @@ def plan(deal, project):  # noqa: F811
     return {"phase": phase, "product": management}
 
 
-def test_staff_add_a_phase_and_a_milestone_through_the_forms(world_a, deal, project, client_for):  # noqa: F811
+def test_staff_add_a_phase_and_a_milestone_through_the_forms(world_a, deal, project, client_for):
     client = client_for(world_a.staff)
     response = client.post(
         url("projects:phase-create", project_pk=project.pk),
@@ -103,7 +132,7 @@ def test_staff_add_a_phase_and_a_milestone_through_the_forms(world_a, deal, proj
     assert item.net_amount == Decimal("1250.00")
 
 
-def test_a_viewer_cannot_add_a_phase(world_a, project, client_for):  # noqa: F811
+def test_a_viewer_cannot_add_a_phase(world_a, project, client_for):
     response = client_for(world_a.viewer).get(url("projects:phase-create", project_pk=project.pk))
     assert response.status_code == 403
 
@@ -113,7 +142,7 @@ def test_the_phases_tab_shows_planned_delivered_invoiced_and_remaining(
     deal,
     project,
     plan,
-    client_for,  # noqa: F811
+    client_for,
 ):
     tenant = deal["tenant"]
     with activate(tenant):
@@ -141,7 +170,7 @@ def test_the_phases_tab_runs_the_same_queries_for_one_or_many_phases(
     deal,
     project,
     plan,
-    client_for,  # noqa: F811
+    client_for,
 ):
     client = client_for(world_a.viewer)
     path = url("projects:project-tab", pk=project.pk, tab="phases")
@@ -182,7 +211,7 @@ def test_the_phases_tab_runs_the_same_queries_for_one_or_many_phases(
     assert queries(client, path) == few
 
 
-def test_a_copy_with_its_plan_moves_every_date_to_the_new_start(deal, project, plan):  # noqa: F811
+def test_a_copy_with_its_plan_moves_every_date_to_the_new_start(deal, project, plan):
     tenant = deal["tenant"]
     with activate(tenant):
         copy = services.project_copy(
@@ -225,7 +254,7 @@ def test_a_template_is_never_invoiced_and_new_projects_are_made_from_it(
     deal,
     project,
     plan,
-    client_for,  # noqa: F811
+    client_for,
 ):
     client = client_for(world_a.staff)
     response = client.post(
@@ -256,7 +285,7 @@ def test_copy_lines_from_another_project_into_an_open_one(
     deal,
     project,
     plan,
-    client_for,  # noqa: F811
+    client_for,
 ):
     tenant = deal["tenant"]
     with activate(tenant):
@@ -290,7 +319,7 @@ def test_copy_lines_from_another_project_into_an_open_one(
     assert "1 phases, 1 events, 1 items, 2 milestones" in messages.content.decode()
 
 
-def test_copy_lines_refuses_a_project_in_another_currency(deal, project, plan):  # noqa: F811
+def test_copy_lines_refuses_a_project_in_another_currency(deal, project, plan):
     tenant = deal["tenant"]
     with activate(tenant):
         other = Project.objects.create(

@@ -16,9 +16,9 @@ from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.tenancy import activate
 from demo import accounting as accounting_demo
 from demo import accounts, agreements, cancellations, deposits, invoicing, projects, terms
-from demo import programmes as programme_demo
 from demo import bank as bank_demo
 from demo import payments as payment_demo
+from demo import programmes as programme_demo
 from demo import reminders as reminder_demo
 
 # In the apps' order: each builds on the rows of the ones before (the agreements' terms before
