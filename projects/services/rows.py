@@ -308,6 +308,10 @@ def price_override(*, tenant, by, row: Registration | Item, unit_price, reason: 
     row = model.objects.select_for_update().select_related("project").get(pk=row.pk)
     if row.invoiced:
         raise ValidationError("The price is on an invoice already: credit the line to change it.")
+    if getattr(row, "milestone_id", None):  # its amount is the milestone's (services.phases)
+        raise ValidationError(
+            "This item bills a milestone: change the milestone's amount or percentage instead."
+        )
     if not reason.strip():
         raise ValidationError("Say why the price is overridden.")
     try:

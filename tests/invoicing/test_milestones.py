@@ -199,3 +199,23 @@ def test_the_queryset_rule_and_the_row_check_agree_on_phases_and_milestones(
         by_check = row_problem(row, project, today=TODAY) is None
         assert by_check == (Item.objects.filter(invoiceable_items(TODAY), pk=row.pk).count() == 1)
     assert item_of(due).pk in entry["items"] or row_problem(item_of(due), project) is not None
+
+
+def test_a_milestones_price_is_changed_on_the_milestone_not_overridden(
+    act, billing, phase, fee_product
+):
+    due = milestone(act, phase, fee_product, amount=Decimal("500"))
+    with pytest.raises(ValidationError, match="change the milestone's amount"):
+        act(services.price_override, row=item_of(due), unit_price="1", reason="discount")
+    assert item_of(due).unit_price == Decimal("500.00")
+
+
+def test_a_template_project_is_never_invoiced(act, billing):
+    project = billing["project"]
+    project.is_template = True
+    project.save()
+    included, excluded = run_candidates()
+    assert project.pk not in included
+    assert (project, "the project is a template") in excluded
+    with pytest.raises(ValidationError, match="the project is a template"):
+        act(invoicing.drafts_create, project=project, item_ids=[billing["item"].pk])
