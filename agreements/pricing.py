@@ -52,6 +52,7 @@ class PriceSource:
     PREPURCHASE = "prepurchase"
     TERMS = "terms"  # a late cancellation's or a no-show's fee (agreements.cancellations)
     DUNNING = "dunning"  # a payment reminder's fee (invoicing's dunning levels)
+    MILESTONE = "milestone"  # a phase's billing milestone (projects.services.phases)
     LABELS = {
         INTEREST: "agreed price of the booking",
         EVENT: "event's price",
@@ -60,6 +61,7 @@ class PriceSource:
         PREPURCHASE: "prepurchase agreement's price list",
         TERMS: "cancellation terms",
         DUNNING: "reminder fee",
+        MILESTONE: "billing milestone",
     }
     # The sources that carry the booking's yearly uplift, and how an uplifted one is named.
     UPLIFTED = {INTEREST: "agreed price", PRICE_LIST: "booking's price list"}

@@ -116,8 +116,10 @@ def selection_rows(project: Project, *, registration_ids, item_ids) -> list[tupl
     (empty when it can): what the page before drafting shows."""
     registrations = Registration.objects.filter(
         project=project, pk__in=registration_ids
-    ).select_related("event__product", "learner")
-    items = Item.objects.filter(project=project, pk__in=item_ids).select_related("product")
+    ).select_related("event__product", "event__phase", "learner")
+    items = Item.objects.filter(project=project, pk__in=item_ids).select_related(
+        "product", "phase", "milestone__phase"
+    )
     return [(row, row_problem(row, project)) for row in [*registrations, *items]]
 
 

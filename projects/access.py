@@ -4,7 +4,15 @@ from django.shortcuts import get_object_or_404
 
 from accounts.platform import permissions
 from accounts.platform.access import require
-from projects.models import Item, PrivateEvent, Project, ProjectDocument, Registration
+from projects.models import (
+    Item,
+    Milestone,
+    Phase,
+    PrivateEvent,
+    Project,
+    ProjectDocument,
+    Registration,
+)
 from projects.selectors import project_detail
 
 
@@ -46,3 +54,13 @@ def get_document_for_user(request, pk) -> ProjectDocument:
 def get_document_for_write(request, pk) -> ProjectDocument:
     require(request, permissions.EDIT_PROJECTS)
     return get_object_or_404(ProjectDocument.objects, pk=pk)
+
+
+def get_phase_for_write(request, project, pk) -> Phase:
+    require(request, permissions.EDIT_PROJECTS)
+    return get_object_or_404(Phase.objects.filter(project=project).select_related("project"), pk=pk)
+
+
+def get_milestone_for_write(request, phase, pk) -> Milestone:
+    require(request, permissions.EDIT_PROJECTS)
+    return get_object_or_404(Milestone.objects.filter(phase=phase), pk=pk)

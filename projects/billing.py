@@ -8,7 +8,10 @@ export, bulk run and service (DESIGN.md, "One vocabulary for money").
   confirmed (*on confirmation*) or once delivered (*on delivery*); an item, when billable,
   at once, or from its date on (*on delivery*). A fee left by a late cancellation or a no-show
   is due at once. Either only for the part of its quantity not yet on a live invoice line
-  (`due_units`), so a block of places can be billed in parts.
+  (`due_units`), so a block of places can be billed in parts. A phase billed **by milestone**
+  has its registrations and items invoiced through its milestones only; a milestone's item is
+  due when its milestone is (its date is reached, or every event of its phase is delivered),
+  whatever its date or billing moment (issue 13). A template project is never invoiced.
 - **Delivery date**: a registration is delivered on its event's *end* date, an item on its
   date. Bulk-run windows, recognition on delivery, work in progress and monthly reports use it.
 - **When an event's cost is recognised**: once the event is marked delivered, or once it has
@@ -34,6 +37,10 @@ from agreements.models import BillingMoment
 from projects.models import (
     EventStatus,
     Item,
+    Milestone,
+    MilestoneDue,
+    PhaseBilling,
+    PrivateEvent,
     Project,
     ProjectStatus,
     ProjectType,
@@ -80,6 +87,8 @@ def project_problem(project: Project, *, include_internal: bool = True) -> str |
     """Why nothing of a project can be invoiced now, or None."""
     if project.do_not_invoice:
         return "the project is marked “do not invoice”"
+    if project.is_template:
+        return "the project is a template"
     if project.status == ProjectStatus.FINISHED:
         return "the project is finished"
     if project.project_type == ProjectType.INTERNAL and not include_internal:
@@ -114,7 +123,15 @@ def row_problem(
     problem = project_problem(project)
     if problem:
         return problem
-    if isinstance(row, Registration):
+    today = today or timezone.localdate()
+    phase = row.event.phase if isinstance(row, Registration) else row.phase
+    if isinstance(row, Item) and row.milestone_id:
+        problem = milestone_problem(row.milestone, today)
+        if problem:
+            return problem
+    elif phase is not None and phase.by_milestone:
+        return f"it is billed by the milestones of phase {phase.name}"
+    elif isinstance(row, Registration):
         moment = billing_moment(row, project)
         if row.status not in BILLED_STATUSES[moment]:
             return (
@@ -123,16 +140,55 @@ def row_problem(
             )
     elif not row.billable:
         return "the item is not billable"
-    elif not row.fee_kind and billing_moment(row, project) == BillingMoment.ON_DELIVERY:
-        today = today or timezone.localdate()
-        if row.date > today:
-            return (
-                f"it is delivered on {row.date:%d %b %Y}; {_whose(row, project)} items are "
-                "invoiced on delivery"
-            )
+    elif (
+        not row.fee_kind
+        and billing_moment(row, project) == BillingMoment.ON_DELIVERY
+        and row.date > today
+    ):
+        return (
+            f"it is delivered on {row.date:%d %b %Y}; {_whose(row, project)} items are "
+            "invoiced on delivery"
+        )
     if due_units(row) <= 0:
         return "it is on an invoice already"
     return None
+
+
+def milestone_problem(milestone: Milestone, today: datetime.date) -> str | None:
+    """Why a milestone is not due yet, or None (`milestone_due` is the same rule as a `Q`)."""
+    phase = milestone.phase
+    if milestone.due == MilestoneDue.ON_DATE:
+        if milestone.due_date > today:
+            return (
+                f"milestone {milestone.number} of phase {phase.name} is due on "
+                f"{milestone.due_date:%d %b %Y}"
+            )
+        return None
+    statuses = list(
+        PrivateEvent.objects.filter(phase=phase)
+        .exclude(status=EventStatus.CANCELLED)
+        .values_list("status", flat=True)
+    )
+    delivered = statuses.count(EventStatus.DELIVERED)
+    if not statuses or delivered < len(statuses):
+        return (
+            f"milestone {milestone.number} of phase {phase.name} is due once the phase's events "
+            f"are delivered ({delivered} of {len(statuses)} delivered)"
+        )
+    return None
+
+
+def milestone_due(today: datetime.date, prefix: str = "milestone__") -> Q:
+    """Milestones (reached through `prefix`) whose due condition holds: their date is reached,
+    or their phase has events and every one not cancelled is delivered."""
+    events = PrivateEvent.objects.filter(phase=OuterRef(f"{prefix}phase")).exclude(
+        status=EventStatus.CANCELLED
+    )
+    return Q(**{f"{prefix}due": MilestoneDue.ON_DATE, f"{prefix}due_date__lte": today}) | (
+        Q(**{f"{prefix}due": MilestoneDue.EVENTS_DELIVERED})
+        & Exists(events.filter(status=EventStatus.DELIVERED))
+        & ~Exists(events.exclude(status=EventStatus.DELIVERED))
+    )
 
 
 def _whose(row: Registration | Item, project: Project) -> str:
@@ -155,7 +211,8 @@ def invoiceable_registrations() -> Q:
     for status in (RegistrationStatus.CONFIRMED, RegistrationStatus.REQUESTED):
         moments = [moment for moment, statuses in BILLED_STATUSES.items() if status in statuses]
         by_status |= Q(status=status) & _moment_in(moments, "event__product")
-    return by_status & Q(billed_quantity__lt=F("places"))
+    by_milestone = Q(event__phase__billing_moment=PhaseBilling.BY_MILESTONE)
+    return by_status & Q(billed_quantity__lt=F("places")) & ~by_milestone
 
 
 def invoiceable_items(today: datetime.date | None = None) -> Q:
@@ -166,7 +223,9 @@ def invoiceable_items(today: datetime.date | None = None) -> Q:
         | ~Q(fee_kind="")
         | _moment_in([BillingMoment.ON_BOOKING, BillingMoment.ON_CONFIRMATION], "product")
     )
-    return Q(billable=True, billed_quantity__lt=F("quantity")) & due
+    ordinary = Q(milestone__isnull=True) & due & ~Q(phase__billing_moment=PhaseBilling.BY_MILESTONE)
+    milestone = Q(milestone__isnull=False) & milestone_due(today)
+    return Q(billable=True, billed_quantity__lt=F("quantity")) & (ordinary | milestone)
 
 
 # --- Delivery and cost --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from agreements.models import (
 )
 from projects.models import (
     Item,
+    Phase,
     PrivateEvent,
     Project,
     ProjectSettings,
@@ -175,6 +176,7 @@ class EventForm(TenantFormMixin, forms.ModelForm):
             "other_cost",
             "discount_agreement",
             "unit_price",
+            "phase",
         ]
         widgets = {"start_date": DATE, "end_date": DATE}
 
@@ -196,8 +198,9 @@ class EventForm(TenantFormMixin, forms.ModelForm):
             Row(Column("start_date"), Column("end_date"), Column("status"), Column("capacity")),
             Row(Column("venue"), Column("trainer"), Column("discount_agreement")),
             Row(Column("trainer_fee"), Column("venue_cost"), Column("other_cost")),
-            Row(Column("unit_price", css_class="col-md-4")),
+            Row(Column("unit_price", css_class="col-md-4"), Column("phase", css_class="col-md-4")),
         )
+        self.fields["phase"].queryset = Phase.objects.filter(project=project)
         self.fields["unit_price"].help_text = (
             f"Optional: what a place on this event costs, in {project.currency}. Used when the "
             "booking has no agreed price for the course, before its price list and the course's "
@@ -344,6 +347,7 @@ class ItemForm(Form):
     )
     billable = forms.BooleanField(required=False, initial=True)
     notes = forms.CharField(max_length=255, required=False)
+    phase = forms.ModelChoiceField(queryset=Phase.objects.none(), required=False)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, project, **kwargs):
@@ -354,10 +358,11 @@ class ItemForm(Form):
             .order_by("code")
         )
         self.fields["purchase_order"].queryset = PurchaseOrder.objects.filter(project=project)
+        self.fields["phase"].queryset = Phase.objects.filter(project=project)
         self.helper = helper(
             Row(Column("product", css_class="col-md-5"), Column("date"), Column("quantity")),
             Row(Column("description"), Column("purchase_order"), Column("po_reference")),
-            Row(Column("notes"), Column("billable")),
+            Row(Column("notes"), Column("phase"), Column("billable")),
             "confirm",
         )
 
@@ -389,6 +394,11 @@ class BulkStatusForm(Form):
 
 class CopyProjectForm(Form):
     name = forms.CharField(max_length=200)
+    # Issue 13: the plan (phases, events, items, milestones) too, moved to a new start date;
+    # or the copy kept as a template.
+    start_date = forms.DateField(required=False, widget=DATE)
+    with_plan = forms.BooleanField(required=False)
+    as_template = forms.BooleanField(required=False)
 
 
 class RegistrationTransferForm(Form):

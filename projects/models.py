@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Region
 from accounts.platform.documents import StoredDocument
@@ -123,6 +124,11 @@ class Project(TenantOwned):
         "(on delivery unless the catalogue says otherwise).",
     )
     require_purchase_order = models.BooleanField(default=False)
+    # A template is copied into new projects (with its phases, events, items and milestones) and
+    # is never invoiced itself (`projects.billing.project_problem`).
+    is_template = models.BooleanField(
+        _("template"), default=False, help_text=_("A model for new projects; never invoiced.")
+    )
     internal_notes = models.TextField(blank=True)
     external_notes = models.TextField(blank=True, help_text="Printed on invoices.")
     tags = models.CharField(max_length=255, blank=True)
@@ -311,6 +317,14 @@ class PrivateEvent(TenantOwned):
         related_name="events",
         help_text="A one-event discount agreement that applies to this event.",
     )
+    phase = models.ForeignKey(
+        "projects.Phase",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("phase"),
+    )
     unit_price = money_field(
         "event price",
         null=True,
@@ -351,6 +365,8 @@ class PrivateEvent(TenantOwned):
                 )
             elif self.product.kind != ProductKind.COURSE:
                 errors["product"] = "Events are for courses; add materials and fees as items."
+        if self.phase_id and self.phase.project_id != self.project_id:
+            errors["phase"] = _("Choose a phase of this project.")
         if self.discount_agreement_id and (
             self.discount_agreement.scope != DiscountScope.EVENT
             or self.discount_agreement.tenant_id != self.tenant_id
@@ -492,6 +508,24 @@ class Item(PricedRow):
         editable=False,
         help_text="The cancelled or missed registration this fee is for.",
     )
+    phase = models.ForeignKey(
+        "projects.Phase",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items",
+        verbose_name=_("phase"),
+    )
+    # The billing milestone this item bills (`projects.services.phases`): due when the
+    # milestone is, whatever the date or billing moment.
+    milestone = models.OneToOneField(
+        "projects.Milestone",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="item",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["date", "pk"]
@@ -499,3 +533,12 @@ class Item(PricedRow):
 
     def __str__(self):
         return f"{self.quantity.normalize()} × {self.product.name}"
+
+
+# Phases and billing milestones (issue 13, part 1): a module of their own, registered here.
+from projects.phase_models import (  # noqa: E402, F401
+    Milestone,
+    MilestoneDue,
+    Phase,
+    PhaseBilling,
+)

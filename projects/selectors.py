@@ -155,7 +155,8 @@ def burn_down(project: Project) -> list[dict]:
     for row in registration_rows:
         by_product[row["event__product_id"]] = row
     item_rows = (
-        Item.objects.filter(on_booking, fee_kind="")  # a fee is not volume of the course
+        # Neither a fee nor a milestone is volume of the course.
+        Item.objects.filter(on_booking, fee_kind="", milestone__isnull=True)
         .order_by()
         .values("product_id")
         .annotate(

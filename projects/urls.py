@@ -63,6 +63,29 @@ urlpatterns = [
         views.PurchaseOrderFormView.as_view(),
         name="purchase-order-create",
     ),
+    path(
+        "projects/<int:project_pk>/phases/new/", views.PhaseFormView.as_view(), name="phase-create"
+    ),
+    path(
+        "projects/<int:project_pk>/phases/<int:pk>/edit/",
+        views.PhaseFormView.as_view(),
+        name="phase-edit",
+    ),
+    path(
+        "projects/<int:project_pk>/phases/<int:phase_pk>/milestones/new/",
+        views.MilestoneFormView.as_view(),
+        name="milestone-create",
+    ),
+    path(
+        "projects/<int:project_pk>/phases/<int:phase_pk>/milestones/<int:pk>/edit/",
+        views.MilestoneFormView.as_view(),
+        name="milestone-edit",
+    ),
+    path(
+        "projects/<int:project_pk>/copy-lines/",
+        views.CopyLinesView.as_view(),
+        name="copy-lines",
+    ),
     path("projects/<int:pk>/<slug:tab>/", views.ProjectDetailView.as_view(), name="project-tab"),
     path(
         "project-documents/<int:pk>/download/",

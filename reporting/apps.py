@@ -10,8 +10,19 @@ class ReportingConfig(AppConfig):
         from accounts.platform.dashboard import Panel, panels
         from accounts.platform.tabs import Tab
         from projects.tabs import OverviewPanel, overview_panels, project_tabs
-        from reporting import views
+        from reporting import phases, views
 
+        project_tabs.register(
+            Tab(
+                key="phases",
+                label="Phases",
+                order=15,
+                icon="bi-bar-chart-steps",
+                template_name="reporting/tabs/project_phases.html",
+                get_context=phases.project_phases_context,
+                permission=permissions.SEE_MONEY,
+            )
+        )
         project_tabs.register(
             Tab(
                 key="profitability",

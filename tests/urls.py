@@ -112,6 +112,18 @@ def tenant_urls(rows) -> dict[str, dict]:
         },
         "projects:item-add": {"project_pk": rows["project"].pk},
         "projects:purchase-order-create": {"project_pk": rows["project"].pk},
+        "projects:phase-create": {"project_pk": rows["project"].pk},
+        "projects:phase-edit": {"project_pk": rows["project"].pk, "pk": rows["phase"].pk},
+        "projects:milestone-create": {
+            "project_pk": rows["project"].pk,
+            "phase_pk": rows["phase"].pk,
+        },
+        "projects:milestone-edit": {
+            "project_pk": rows["project"].pk,
+            "phase_pk": rows["phase"].pk,
+            "pk": rows["milestone"].pk,
+        },
+        "projects:copy-lines": {"project_pk": rows["project"].pk},
         "projects:document-download": {"pk": rows["project_document"].pk},
         "projects:document-delete": {"pk": rows["project_document"].pk},
         "invoicing:invoice-list": {},
@@ -247,6 +259,7 @@ def tenant_rows(world):
     booking = BookingFactory(account=account)
     project = ProjectFactory(account=account, booking=booking)
     event = EventFactory(project=project)
+    phase, milestone = phase_with_milestone(project)
     from invoicing.models import Invoice, InvoiceRun
 
     invoice = Invoice.objects.create(
@@ -291,6 +304,8 @@ def tenant_rows(world):
         "run": run,
         "project": project,
         "event": event,
+        "phase": phase,
+        "milestone": milestone,
         "registration": RegistrationFactory(event=event),
         "project_document": ProjectDocumentFactory(project=project),
         "account": account,
@@ -336,3 +351,28 @@ def _bank_line(tenant, bank_account, invoice):
     )
     BankLineMatch.objects.create(tenant=tenant, line=line, invoice=invoice, amount=Decimal("100"))
     return line
+
+
+def phase_with_milestone(project):
+    """A phase of the project with one milestone (written directly: no scope needed)."""
+    from projects.models import Milestone, Phase
+    from tests.factories import ProductFactory
+
+    phase = Phase.objects.create(
+        tenant=project.tenant,
+        project=project,
+        name="Design",
+        start_date=project.start_date,
+        end_date=project.end_date,
+        budget=1000,
+    )
+    milestone = Milestone.objects.create(
+        tenant=project.tenant,
+        phase=phase,
+        number=1,
+        name="Sign-off",
+        percent=40,
+        due_date=project.end_date,
+        product=ProductFactory(tenant=project.tenant),
+    )
+    return phase, milestone

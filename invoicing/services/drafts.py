@@ -182,12 +182,13 @@ def load_rows(
         .only(*LINE_SOURCE_FIELDS)
         .prefetch_related(
             "event",
+            "event__phase",  # `row_problem` asks whether its phase is billed by milestone
             Prefetch("event__product", queryset=Product.objects.select_related("tax_rate")),
         )
     )
     items = list(
         Item.objects.filter(project__in=projects, pk__in=list(item_ids)).select_related(
-            "product__tax_rate", "purchase_order"
+            "product__tax_rate", "purchase_order", "phase", "milestone__phase"
         )
     )
     if strict and (len(registrations) != len(registration_ids) or len(items) != len(item_ids)):

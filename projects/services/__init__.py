@@ -7,6 +7,8 @@ one module per concern:
   places, the budget policy;
 - `rows`: registrations and items (add, change, status, price overrides);
 - `cancellations`: cancelling, no-shows and transfers under the agreement's terms (fees);
+- `phases`: phases and their billing milestones (each billed as an item);
+- `copies`: a project's plan copied into a new or an open project (templates);
 - `settings`: the company's project settings (the budget policy new projects propose).
 
 Which rows can be invoiced, delivery dates and when costs count are in `projects.billing`.
@@ -30,7 +32,9 @@ from projects.services.cancellations import (
     registration_transfer,
     registrations_cancel,
 )
+from projects.services.copies import project_copy_lines
 from projects.services.events import deliver_completed_events, event_save
+from projects.services.phases import milestone_amount, milestone_save, phase_save
 from projects.services.projects import (
     PROJECT_NUMBER_START,
     has_priced_rows,
@@ -70,8 +74,12 @@ __all__ = [
     "has_priced_rows",
     "item_add",
     "learner_accounts",
+    "milestone_amount",
+    "milestone_save",
+    "phase_save",
     "price_override",
     "project_copy",
+    "project_copy_lines",
     "project_defaults",
     "project_document_delete",
     "project_document_upload",

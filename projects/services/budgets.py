@@ -57,7 +57,10 @@ def committed_usage(project: Project, product_id: int) -> tuple[int | None, Deci
     )
     quantity = (
         Item.objects.filter(
-            project__booking_id=project.booking_id, product_id=product_id, fee_kind=""
+            project__booking_id=project.booking_id,
+            product_id=product_id,
+            fee_kind="",
+            milestone__isnull=True,  # a milestone bills a phase, not volume of the product
         ).aggregate(n=Sum("quantity"))["n"]
         or 0
     )

@@ -3,6 +3,7 @@ orders (DESIGN.md, "Projects")."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -208,19 +209,37 @@ def project_set_status(*, tenant, by, project: Project, status: str) -> Project:
 
 
 @transaction.atomic
-def project_copy(*, tenant, by, source: Project, name: str) -> Project:
-    """A new project with the source's settings, products and purchase orders (no transactions)."""
+def project_copy(
+    *,
+    tenant,
+    by,
+    source: Project,
+    name: str,
+    start_date: datetime.date | None = None,
+    with_plan: bool = False,
+    as_template: bool = False,
+) -> Project:
+    """A new project with the source's settings, products and purchase orders (no transactions).
+    `with_plan`: its phases, events, items and milestones too (`copies.copy_plan`), every date
+    moved so that the copy starts on `start_date` (default: the source's start). `as_template`:
+    the copy is a template (a model for new projects, never invoiced); a project made from a
+    template is an ordinary one."""
+    from projects.services.copies import copy_plan
+
     require_active(tenant)
     check_tenant(tenant, source)
     fields = {
         f.name: getattr(source, f.name)
         for f in Project._meta.concrete_fields
-        if f.name not in {"id", "code", "status", "finished_date", "created_at", "name"}
+        if f.name
+        not in {"id", "code", "status", "finished_date", "created_at", "name", "is_template"}
     }
+    shift = (start_date - source.start_date) if start_date else datetime.timedelta(0)
+    fields.update(start_date=source.start_date + shift, end_date=source.end_date + shift)
     copy = project_save(
         tenant=tenant,
         by=by,
-        project=Project(**fields, name=name),
+        project=Project(**fields, name=name, is_template=as_template),
         product_ids=source.products.values_list("product_id", flat=True),
     )
     for order in PurchaseOrder.objects.filter(project=source):
@@ -233,6 +252,8 @@ def project_copy(*, tenant, by, source: Project, name: str) -> Project:
             valid_to=order.valid_to,
             notes=order.notes,
         )
+    if with_plan or as_template:
+        copy_plan(tenant=tenant, by=by, source=source, target=copy, shift=shift)
     return copy
 
 

@@ -308,6 +308,10 @@ def price_override(*, tenant, by, row: Registration | Item, unit_price, reason: 
     row = model.objects.select_for_update().select_related("project").get(pk=row.pk)
     if row.invoiced:
         raise ValidationError("The price is on an invoice already: credit the line to change it.")
+    if getattr(row, "milestone_id", None):  # its amount is the milestone's (services.phases)
+        raise ValidationError(
+            "This item bills a milestone: change the milestone's amount or percentage instead."
+        )
     if not reason.strip():
         raise ValidationError("Say why the price is overridden.")
     try:
@@ -355,10 +359,13 @@ def item_add(
     billable: bool = True,
     notes: str = "",
     confirm: bool = False,
+    phase=None,
 ) -> Item:
     require_active(tenant)
-    check_tenant(tenant, project, product, purchase_order)
+    check_tenant(tenant, project, product, purchase_order, phase)
     project = Project.objects.select_for_update().get(pk=project.pk)
+    if phase is not None and phase.project_id != project.pk:
+        raise ValidationError("Choose a phase of this project.")
     _require_transactions_allowed(project)
     _check_purchase_order(project, purchase_order, po_reference)
     if product.kind == ProductKind.LEARNING_PATH:
@@ -397,6 +404,7 @@ def item_add(
         po_reference=po_reference.strip(),
         billable=billable,
         notes=notes,
+        phase=phase,
         unit_price=quote.unit_price,
         price_source=quote.source,
         price_year=quote.contract_year,

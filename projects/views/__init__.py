@@ -19,6 +19,7 @@ from projects.views.pages import (
     ProjectStatusView,
     tab_url,
 )
+from projects.views.phases import CopyLinesView, MilestoneFormView, PhaseFormView
 from projects.views.rows import (
     EventFormView,
     ItemAddView,
@@ -41,8 +42,11 @@ from projects.views.tab_contexts import (
 
 __all__ = [
     "CalendarView",
+    "CopyLinesView",
     "EventFormView",
     "ItemAddView",
+    "MilestoneFormView",
+    "PhaseFormView",
     "ProjectCopyView",
     "ProjectDetailView",
     "ProjectDocumentDeleteView",

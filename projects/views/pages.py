@@ -211,6 +211,9 @@ class ProjectCopyView(TenantViewMixin, View):
                 by=request.user,
                 source=source,
                 name=form.cleaned_data["name"],
+                start_date=form.cleaned_data["start_date"],
+                with_plan=form.cleaned_data["with_plan"],
+                as_template=form.cleaned_data["as_template"],
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

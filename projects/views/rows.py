@@ -187,6 +187,7 @@ class ItemAddView(ConfirmableFormView):
             billable=data["billable"],
             notes=data["notes"],
             confirm=data["confirm"],
+            phase=data["phase"],
         )
         return f"{item} added."
 

@@ -45,7 +45,7 @@ from tests.factories import (
     RegionFactory,
     TaxRateFactory,
 )
-from tests.urls import _bank_line
+from tests.urls import _bank_line, phase_with_milestone
 
 EXTREMES = ["2147483648", "-1", "1e30", "NaN", "1e-30", "9" * 10_000, "bad\x00value"]
 EXCEPTION_TEXT = ["Traceback", "DETAIL:", "InvalidOperation", "<class ", "conversion from"]
@@ -118,6 +118,7 @@ def everything(world_a):
     ItemFactory(project=project, product=fee)
     PurchaseOrder.objects.create(tenant=tenant, project=project, number="PO-1")
     project_document = ProjectDocumentFactory(project=project)
+    phase, milestone = phase_with_milestone(project)
     with activate(tenant):
         act = {"tenant": tenant, "by": world_a.finance}
         (draft,) = invoicing_services.drafts_create(
@@ -163,6 +164,8 @@ def everything(world_a):
         "prepurchase_charge": prepurchase_charge,
         "project": project,
         "event": event,
+        "phase": phase,
+        "milestone": milestone,
         "registration": registrations[2],
         "project_document": project_document,
         "draft": draft,
@@ -253,6 +256,15 @@ PAGES = {
     ],
     "projects:item-add": lambda e: [{"project_pk": e["project"].pk}],
     "projects:purchase-order-create": lambda e: [{"project_pk": e["project"].pk}],
+    "projects:phase-create": lambda e: [{"project_pk": e["project"].pk}],
+    "projects:phase-edit": lambda e: [{"project_pk": e["project"].pk, "pk": e["phase"].pk}],
+    "projects:milestone-create": lambda e: [
+        {"project_pk": e["project"].pk, "phase_pk": e["phase"].pk}
+    ],
+    "projects:milestone-edit": lambda e: [
+        {"project_pk": e["project"].pk, "phase_pk": e["phase"].pk, "pk": e["milestone"].pk}
+    ],
+    "projects:copy-lines": lambda e: [{"project_pk": e["project"].pk}],
     "invoicing:invoice-list": lambda e: [{}],
     "invoicing:invoice-detail": lambda e: [{"pk": e["draft"].pk}, {"pk": e["issued"].pk}],
     "invoicing:exchange-rates": lambda e: [{}],

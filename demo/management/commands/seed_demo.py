@@ -18,6 +18,7 @@ from demo import accounting as accounting_demo
 from demo import accounts, agreements, cancellations, deposits, invoicing, projects, terms
 from demo import bank as bank_demo
 from demo import payments as payment_demo
+from demo import programmes as programme_demo
 from demo import reminders as reminder_demo
 
 # In the apps' order: each builds on the rows of the ones before (the agreements' terms before
@@ -28,6 +29,7 @@ BUILDERS += [payment_demo]  # issue 16: part payments, over-payments, reversals,
 BUILDERS += [bank_demo]  # issue 16.4: a camt.053 statement, lines matched and waiting for review
 BUILDERS += [reminder_demo]  # issue 16.3: dunning levels, an account on hold, reminders sent
 BUILDERS += [accounting_demo]  # issue 16.5: the accounting mapping and a batch for every format
+BUILDERS += [programme_demo]  # issue 13: a phased programme; last, its invoice is issued today
 
 DEMO_PASSWORD = "demo-pass-2026"
 
