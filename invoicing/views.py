@@ -56,7 +56,7 @@ class InvoiceListView(ListExportMixin, TenantListView, SingleTableMixin, FilterV
     template_name = "invoicing/invoice_list.html"
 
     def get_queryset(self):
-        return selectors.invoice_list()
+        return access.shared_invoices(self.request, selectors.invoice_list())
 
 
 class InvoiceDetailView(TenantViewMixin, View):
@@ -255,7 +255,7 @@ class InvoiceZipView(TenantViewMixin, View):
     def get(self, request):
         ids = [pk for pk in map(parse_id, request.GET.getlist("selected")) if pk]
         invoices = list(
-            selectors.issued_documents()
+            access.shared_invoices(request, selectors.issued_documents())
             .filter(pk__in=ids)
             .select_related("credits")
             .prefetch_related("lines")
@@ -575,7 +575,7 @@ def project_invoices_context(request, project):
 def account_invoices_context(request, account):
     from django.db.models import Q
 
-    invoices = selectors.invoice_list().filter(
+    invoices = access.shared_invoices(request, selectors.invoice_list()).filter(
         Q(billing_account=account) | Q(project__account=account)
     )
     return {
