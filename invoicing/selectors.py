@@ -149,7 +149,14 @@ def run_detail(run) -> dict:
 
 
 def run_candidates(
-    *, date_from=None, date_to=None, account=None, region=None, project=None, include_internal=False
+    *,
+    date_from=None,
+    date_to=None,
+    account=None,
+    region=None,
+    project=None,
+    include_internal=False,
+    skip_no_more_transactions=False,
 ):
     """Everything invoiceable across projects, and the projects left out with the reason."""
     projects = Project.objects.select_related("billing_account", "account")
@@ -187,7 +194,11 @@ def run_candidates(
         entry["due"][("Item", pk)] = net
     included, excluded = {}, []
     for candidate in projects.filter(pk__in=list(by_project)).order_by("code"):
-        reason = project_problem(candidate, include_internal=include_internal)
+        reason = project_problem(
+            candidate,
+            include_internal=include_internal,
+            skip_no_more_transactions=skip_no_more_transactions,
+        )
         if reason:
             excluded.append((candidate, reason))
         else:

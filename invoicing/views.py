@@ -474,6 +474,7 @@ class RunListView(TenantViewMixin, View):
                 region=data["region"],
                 project=data["project"],
                 include_internal=data["include_internal"],
+                skip_no_more_transactions=data["skip_no_more_transactions"],
             )
             context.update(
                 preview=selectors.run_preview(included, data["grouping"]),

@@ -78,6 +78,11 @@ class ProjectClass(TenantOwned):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        from accounts.platform.tenancy import tenant_reverse
+
+        return tenant_reverse("projects:classes", tenant_id=self.tenant_id)
+
 
 def visible_q(membership, path: str = "") -> Q:
     """THE rule of who sees a project, as a filter on projects (`path=""`) or on rows that lead

@@ -232,6 +232,11 @@ class MemberGroup(TenantOwned):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        from accounts.platform.tenancy import tenant_reverse
+
+        return tenant_reverse("accounts:member-groups", tenant_id=self.tenant_id)
+
 
 class MemberGroupMember(TenantOwned):
     """One member of a group: its own row with `tenant_id`, so row-level security covers it."""

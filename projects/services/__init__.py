@@ -7,7 +7,8 @@ one module per concern:
   places, the budget policy;
 - `rows`: registrations and items (add, change, status, price overrides);
 - `cancellations`: cancelling, no-shows and transfers under the agreement's terms (fees);
-- `settings`: the company's project settings (the budget policy new projects propose).
+- `settings`: the company's project settings (the budget policy new projects propose);
+- `sharing`: who a project is shared with, and the company's project classes.
 
 Which rows can be invoiced, delivery dates and when costs count are in `projects.billing`.
 Callers use the names below.
@@ -53,6 +54,7 @@ from projects.services.rows import (
     registrations_set_status,
 )
 from projects.services.settings import project_settings_save
+from projects.services.sharing import project_class_save, project_share
 
 __all__ = [
     "ACTIVE_REGISTRATION",
@@ -71,6 +73,7 @@ __all__ = [
     "item_add",
     "learner_accounts",
     "price_override",
+    "project_class_save",
     "project_copy",
     "project_defaults",
     "project_document_delete",
@@ -78,6 +81,7 @@ __all__ = [
     "project_save",
     "project_set_status",
     "project_settings_save",
+    "project_share",
     "purchase_order_save",
     "purchase_order_used",
     "registration_cancel",

@@ -29,6 +29,7 @@ from projects.views.rows import (
     RegistrationImportView,
 )
 from projects.views.settings import ProjectSettingsView
+from projects.views.sharing import ProjectClassEditView, ProjectClassListView, ProjectSharingView
 from projects.views.tab_contexts import (
     account_projects_context,
     booking_projects_context,
@@ -43,6 +44,8 @@ __all__ = [
     "CalendarView",
     "EventFormView",
     "ItemAddView",
+    "ProjectClassEditView",
+    "ProjectClassListView",
     "ProjectCopyView",
     "ProjectDetailView",
     "ProjectDocumentDeleteView",
@@ -52,6 +55,7 @@ __all__ = [
     "ProjectListView",
     "ProjectOptionsView",
     "ProjectSettingsView",
+    "ProjectSharingView",
     "ProjectStatusView",
     "PurchaseOrderFormView",
     "RegistrationAddView",
