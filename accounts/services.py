@@ -194,12 +194,11 @@ def member_group_save(*, tenant: Tenant, by: User, group: MemberGroup, membershi
     return group
 
 
-def _group_emails(group: MemberGroup) -> list[str]:
-    return sorted(
-        MemberGroupMember.objects.filter(group=group).values_list(
-            "membership__user__email", flat=True
-        )
+def _group_emails(group: MemberGroup) -> str:
+    emails = MemberGroupMember.objects.filter(group=group).values_list(
+        "membership__user__email", flat=True
     )
+    return ", ".join(sorted(emails))
 
 
 # --- Bank accounts ------------------------------------------------------------------------------

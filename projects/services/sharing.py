@@ -17,8 +17,8 @@ def _shares(project: Project) -> dict:
         "membership__user", "group"
     )
     return {
-        "members": sorted(s.membership.user.email for s in shares if s.membership_id),
-        "groups": sorted(s.group.name for s in shares if s.group_id),
+        "members": ", ".join(sorted(s.membership.user.email for s in shares if s.membership_id)),
+        "groups": ", ".join(sorted(s.group.name for s in shares if s.group_id)),
     }
 
 
