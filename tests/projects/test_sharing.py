@@ -74,7 +74,7 @@ def test_every_url_of_a_project_not_shared_with_you_is_404(rows, world_a, client
                 assert status == before, f"{role} {method} {name}: {status}"
                 continue
             expected = 404
-            if method == "get" and name in POST_ONLY or method == "post" and name in READ_ONLY:
+            if (method == "get" and name in POST_ONLY) or (method == "post" and name in READ_ONLY):
                 expected = 405
             assert status == expected, f"{role} {method.upper()} {name}: {status} (was {before})"
 
