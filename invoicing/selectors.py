@@ -338,6 +338,11 @@ def billing_summary(project) -> dict:
     }
 
 
+def invoice_count_of_project(project: Project) -> int:
+    """Invoices, credit notes and drafts of the project, whatever their state."""
+    return Invoice.objects.filter(project=project).count()
+
+
 def invoices_of_project(project: Project):
     return with_state(Invoice.objects.filter(project=project).select_related("billing_account"))
 

@@ -499,3 +499,14 @@ class ProjectClassForm(TenantFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = helper(Row(Column("name"), Column("is_active")))
+
+
+class ProjectCurrencyForm(Form):
+    currency = forms.ChoiceField(label=_("New currency"))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [
+            (code, label) for code, label in currency_choices() if code != project.currency
+        ]
+        self.helper = helper(Row(Column("currency", css_class="col-md-4")))

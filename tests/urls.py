@@ -95,6 +95,7 @@ def tenant_urls(rows) -> dict[str, dict]:
         "projects:classes": {},
         "projects:class-edit": {"pk": rows["project_class"].pk},
         "projects:project-sharing": {"pk": rows["project"].pk},
+        "projects:project-currency": {"pk": rows["project"].pk},
         "projects:project-detail": {"pk": rows["project"].pk},
         "projects:project-edit": {"pk": rows["project"].pk},
         "projects:project-status": {"pk": rows["project"].pk},

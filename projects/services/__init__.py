@@ -8,6 +8,7 @@ one module per concern:
 - `rows`: registrations and items (add, change, status, price overrides);
 - `cancellations`: cancelling, no-shows and transfers under the agreement's terms (fees);
 - `settings`: the company's project settings (the budget policy new projects propose);
+- `currency`: changing a project's currency (its rows priced again);
 - `sharing`: who a project is shared with, and the company's project classes.
 
 Which rows can be invoiced, delivery dates and when costs count are in `projects.billing`.
@@ -30,6 +31,11 @@ from projects.services.cancellations import (
     registration_mark_no_show,
     registration_transfer,
     registrations_cancel,
+)
+from projects.services.currency import (
+    CurrencyChange,
+    project_currency_change,
+    project_invoice_count,
 )
 from projects.services.events import deliver_completed_events, event_save
 from projects.services.projects import (
@@ -61,6 +67,7 @@ __all__ = [
     "AUTO",
     "PROJECT_NUMBER_START",
     "CancellationQuote",
+    "CurrencyChange",
     "NeedsConfirmation",
     "StatusChange",
     "agreement_problem",
@@ -75,9 +82,11 @@ __all__ = [
     "price_override",
     "project_class_save",
     "project_copy",
+    "project_currency_change",
     "project_defaults",
     "project_document_delete",
     "project_document_upload",
+    "project_invoice_count",
     "project_save",
     "project_set_status",
     "project_settings_save",

@@ -130,9 +130,15 @@ def project_save(
             if before.currency != project.currency:
                 locked.append("currency")
             if locked:
+                how = (
+                    "Use “Change currency” on the project page (while nothing is invoiced), "
+                    "or start a new project."
+                    if locked == ["currency"]
+                    else "Start a new project instead."
+                )
                 raise ValidationError(
                     f"The {' and '.join(locked)} cannot change: the project has registrations or "
-                    "items priced in them. Start a new project instead."
+                    f"items priced in them. {how}"
                 )
         if before.status != project.status:
             _check_status_change(project, project.status)

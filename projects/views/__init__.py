@@ -29,7 +29,12 @@ from projects.views.rows import (
     RegistrationImportView,
 )
 from projects.views.settings import ProjectSettingsView
-from projects.views.sharing import ProjectClassEditView, ProjectClassListView, ProjectSharingView
+from projects.views.sharing import (
+    ProjectClassEditView,
+    ProjectClassListView,
+    ProjectCurrencyView,
+    ProjectSharingView,
+)
 from projects.views.tab_contexts import (
     account_projects_context,
     booking_projects_context,
@@ -47,6 +52,7 @@ __all__ = [
     "ProjectClassEditView",
     "ProjectClassListView",
     "ProjectCopyView",
+    "ProjectCurrencyView",
     "ProjectDetailView",
     "ProjectDocumentDeleteView",
     "ProjectDocumentDownloadView",

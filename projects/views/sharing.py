@@ -1,15 +1,19 @@
-"""Sharing a project (issue 13, part 5) and the company's project classes (part 6)."""
+"""Sharing a project (issue 13, part 5), the company's project classes and changing a project's
+currency (part 6)."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts.platform import permissions
+from accounts.platform import confirm, permissions
 from accounts.platform.access import require
+from accounts.platform.forms import add_service_error
 from accounts.platform.views import TenantFormView, TenantViewMixin, save_with_service
+from accounts.templatetags.money import money
 from projects import access, services
-from projects.forms import ProjectClassForm, ProjectSharingForm
+from projects.forms import ProjectClassForm, ProjectCurrencyForm, ProjectSharingForm
 from projects.models import ProjectClass, ProjectShare
 
 
@@ -97,3 +101,77 @@ class ProjectClassEditView(TenantFormView, View):
         return services.project_class_save(
             tenant=self.request.tenant, by=self.request.user, project_class=form.instance
         )
+
+
+class ProjectCurrencyView(TenantViewMixin, View):
+    """Change currency: pick the new currency; the confirmation lists every row's price before
+    and after (the service's own figures, nothing written yet); confirming re-prices."""
+
+    write_permission = permissions.EDIT_PROJECTS
+    template_name = "projects/currency.html"
+
+    def render_page(self, project, form, status=200):
+        context = {"project": project, "form": form}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, pk):
+        project = access.get_project_for_write(request, pk)
+        return self.render_page(project, ProjectCurrencyForm(project=project))
+
+    def post(self, request, pk):
+        project = access.get_project_for_write(request, pk)
+        form = ProjectCurrencyForm(request.POST, project=project)
+        if not form.is_valid():
+            return self.render_page(project, form, status=422)
+        act = {"tenant": request.tenant, "by": request.user, "project": project}
+        currency = form.cleaned_data["currency"]
+        try:
+            change = services.project_currency_change(
+                **act, currency=currency, confirm=confirm.confirmed(request)
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.render_page(project, form, status=422)
+        if not confirm.confirmed(request):
+            return confirm.ask(request, **_currency_question(change))
+        messages.success(
+            request,
+            _("%(project)s is now in %(currency)s; %(count)s rows were priced again.")
+            % {"project": project.code, "currency": currency, "count": len(change.rows)},
+        )
+        return redirect(project)
+
+
+def _currency_question(change) -> dict:
+    old, new = change.old_currency, change.new_currency
+    details = [
+        f"{row.label}: {money(row.old_price, old)} → {money(row.new_price, new)}"
+        + (" " + _("(its price typed by hand is replaced)") if row.overridden else "")
+        for row in change.rows
+    ]
+    question = _(
+        "Change %(project)s from %(old)s to %(new)s and price its %(count)s registrations and "
+        "items again from the agreement: ordered %(before)s before, %(after)s after."
+    ) % {
+        "project": change.project.code,
+        "old": old,
+        "new": new,
+        "count": len(change.rows),
+        "before": money(change.old_total, old),
+        "after": money(change.new_total, new),
+    }
+    warning = ""
+    if change.kept:
+        warning = _("These keep their amounts as typed; check them in %(new)s: %(kept)s.") % {
+            "new": new,
+            "kept": ", ".join(change.kept),
+        }
+    return {
+        "title": _("Change the currency of %(project)s") % {"project": change.project.code},
+        "question": question,
+        "details": details,
+        "warning": warning,
+        "button": _("Change to %(new)s") % {"new": new},
+        "cancel_url": change.project.get_absolute_url(),
+        "danger": False,
+    }

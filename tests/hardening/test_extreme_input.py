@@ -243,6 +243,7 @@ PAGES = {
     "projects:classes": lambda e: [{}],
     "projects:class-edit": lambda e: [{"pk": e["project_class"].pk}],
     "projects:project-sharing": lambda e: [{"pk": e["project"].pk}],
+    "projects:project-currency": lambda e: [{"pk": e["project"].pk}],
     "projects:project-detail": lambda e: [{"pk": e["project"].pk}],
     "projects:project-edit": lambda e: [{"pk": e["project"].pk}],
     "projects:project-tab": lambda e: [
