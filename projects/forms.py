@@ -34,6 +34,7 @@ from projects.models import (
 )
 from projects.services.learners import parse_learners
 from projects.services.rows import learner_accounts
+from projects.sharing_models import visible_q
 
 
 def member_users():
@@ -91,7 +92,7 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
         }
         labels = {"account": "Customer (organisation)"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, membership=None, **kwargs):
         super().__init__(*args, **kwargs)
         account_id = (
             self.instance.account_id
@@ -120,6 +121,10 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
         self.fields["parent"].queryset = self.fields["parent"].queryset.filter(
             Q(status=ProjectStatus.ACTIVE) | Q(pk=self.instance.parent_id or 0)
         )
+        if membership is not None:  # and only projects shared with the member (a view passes it)
+            self.fields["parent"].queryset = self.fields["parent"].queryset.filter(
+                visible_q(membership) | Q(pk=self.instance.parent_id or 0)
+            )
         self.fields["project_class"].queryset = ProjectClass.objects.filter(
             Q(is_active=True) | Q(pk=self.instance.project_class_id or 0)
         ).order_by("name")

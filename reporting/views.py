@@ -22,7 +22,8 @@ from accounts.platform.exporting import (
 from accounts.platform.views import TenantViewMixin
 from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
-from projects.access import visible_projects
+from projects.access import shared_with, visible_projects
+from projects.models import Project
 from reporting import selectors, services
 from reporting.aged import BUCKETS, AgedReceivablesExporter, aged_receivables, stacked_chart
 from reporting.custom import MEASURES, MONEY_MEASURES, Definition, charts, run
@@ -169,7 +170,10 @@ class ProfitabilityView(TenantViewMixin, View):
 def report_projects(request, *, include_finished: bool):
     """The ids of the projects a report covers: those shared with the member (projects' one
     sharing rule), finished ones only when asked for."""
-    projects = visible_projects(request)
+    shared = shared_with(request, path="")
+    if include_finished and not shared:
+        return None  # every project of the company: no filter to add to the report's queries
+    projects = Project.objects.filter(shared)
     if not include_finished:
         projects = projects.unfinished()
     return projects.values("pk")

@@ -91,6 +91,9 @@ class ProjectFormView(TenantFormView, View):
         pk = self.kwargs.get("pk")
         return access.get_project_for_write(self.request, pk) if pk else Project()
 
+    def get_form_kwargs(self, obj):
+        return {**super().get_form_kwargs(obj), "membership": self.request.membership}
+
     def get_initial(self):
         initial = {"manager": self.request.user.pk}
         booking_id, account_id = self.request.GET.get("booking"), self.request.GET.get("account")
