@@ -24,6 +24,7 @@ from projects.models import (
     Project,
     ProjectDocument,
     ProjectProduct,
+    ProjectShare,
     ProjectStatus,
     PurchaseOrder,
     Registration,
@@ -239,6 +240,13 @@ def project_copy(*, tenant, by, source: Project, name: str) -> Project:
             valid_to=order.valid_to,
             notes=order.notes,
         )
+    # A restricted project's copy is shared with the same people (its visibility is copied).
+    ProjectShare.objects.bulk_create(
+        ProjectShare(
+            tenant=tenant, project=copy, membership_id=s.membership_id, group_id=s.group_id
+        )
+        for s in ProjectShare.objects.filter(project=source)
+    )
     return copy
 
 

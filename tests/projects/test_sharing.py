@@ -202,3 +202,15 @@ def visible_projects_for(membership):
     request = Request()
     request.membership = membership
     return visible_projects(request).filter(visibility=Visibility.RESTRICTED)
+
+
+def test_a_copy_of_a_restricted_project_is_shared_with_the_same_people(world_a, rows):
+    staff = _membership(world_a, "staff")
+    _restrict(world_a, rows["project"], members=[staff])
+    with activate(world_a.tenant):
+        rows["project"].refresh_from_db()
+        copy = services.project_copy(
+            tenant=world_a.tenant, by=world_a.admin, source=rows["project"], name="Copy"
+        )
+        assert copy.visibility == Visibility.RESTRICTED
+        assert [p.pk for p in visible_projects_for(staff).filter(pk=copy.pk)] == [copy.pk]
