@@ -167,8 +167,9 @@ def membership_remove(*, tenant: Tenant, by: User, membership: Membership) -> No
 def member_group_save(*, tenant: Tenant, by: User, group: MemberGroup, memberships) -> MemberGroup:
     """Create or rename a group and set its members (replacing the ones it had)."""
     require_active(tenant)
+    if group.pk is None:
+        group.tenant = tenant  # a new group is the acting company's
     check_tenant(tenant, group, *memberships)
-    group.tenant = tenant
     group.name = " ".join((group.name or "").split())
     if not group.name:
         raise ValidationError({"name": "Give the group a name."})

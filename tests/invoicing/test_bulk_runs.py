@@ -432,7 +432,7 @@ def test_a_run_may_leave_out_projects_that_take_no_more_transactions(estate):
         assert project.pk in included
         included, excluded = selectors.run_candidates(skip_no_more_transactions=True)
     assert project.pk not in included
-    assert dict((p.code, reason) for p, reason in excluded)["PR-B"] == (
+    assert {p.code: reason for p, reason in excluded}["PR-B"] == (
         "the project takes no more transactions and the run leaves those out"
     )
     run, _created = start(estate, key="nmt", skip_no_more_transactions=True)

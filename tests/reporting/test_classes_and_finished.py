@@ -39,9 +39,7 @@ def test_reports_leave_finished_projects_out_unless_asked(books, world_a, client
     with activate(books):
         Project.objects.filter(code="PR-GBP").update(status="finished")
         default = run(Definition(dimensions=["project"], measures=["places"]))
-        asked = run(
-            Definition(dimensions=["project"], measures=["places"], include_finished=True)
-        )
+        asked = run(Definition(dimensions=["project"], measures=["places"], include_finished=True))
     assert [labels[0].split()[0] for labels, _c, _cell in default.rows] == ["PR-EUR"]
     assert sorted(labels[0].split()[0] for labels, _c, _cell in asked.rows) == [
         "PR-EUR",
