@@ -144,7 +144,7 @@ def project_currency_change(
     currency = (currency or "").strip().upper()
     validate_currency(currency)
     project = (
-        Project.objects.select_for_update()
+        Project.objects.select_for_update(of=("self",))
         .select_related("account", "booking", "booking__price_list")
         .get(pk=project.pk)
     )
