@@ -493,6 +493,7 @@ class ProjectSharingForm(Form):
             f"{m.user.get_full_name() or m.user.email} ({m.get_role_display()})"
         )
         self.fields["groups"].queryset = MemberGroup.objects.order_by("name")
+        self.fields["groups"].help_text = _("Admins keep the groups under Settings → Groups.")
         self.helper = helper("visibility", Row(Column("members"), Column("groups")))
 
 
