@@ -6,7 +6,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from accounts import services
-from accounts.models import Account, BankAccount, Contact, Region
+from accounts.models import Account, BankAccount, Contact, MemberGroup, Region
 from accounts.platform.admin import TenantInline, TenantModelAdmin
 from accounts.platform.admin_site import PlatformOnlyAdminMixin
 from accounts.platform.models import AuditEntry, Membership, Sequence, Tenant
@@ -183,3 +183,18 @@ class AuditEntryAdmin(TenantModelAdmin):
     list_filter = ["action", "object_type"]
     search_fields = ["subject"]
     list_select_related = ["actor"]
+
+
+def _group_save(*, tenant, by, group):
+    """The admin renames a group; its members are kept (they are ticked on Settings → Groups)."""
+    members = (
+        [row.membership for row in group.members.select_related("membership")] if group.pk else []
+    )
+    return services.member_group_save(tenant=tenant, by=by, group=group, memberships=members)
+
+
+@admin.register(MemberGroup)
+class MemberGroupAdmin(TenantModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+    service, service_argument = staticmethod(_group_save), "group"

@@ -1,10 +1,11 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountKind, BankAccount, Contact, EInvoiceFormat, Region
 from accounts.platform.forms import Form, ModelForm, TenantFormMixin
-from accounts.platform.models import Membership, Role, Tenant
+from accounts.platform.models import MemberGroup, Membership, Role, Tenant
 from accounts.platform.money import country_choices, currency_choices
 
 
@@ -289,3 +290,26 @@ __all__ = [
     "Submit",
     "TenantSettingsForm",
 ]
+
+
+class MemberGroupForm(TenantFormMixin, forms.ModelForm):
+    """A group's name and members (the company's members, a short list)."""
+
+    members = forms.ModelMultipleChoiceField(
+        queryset=Membership.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Members"),
+    )
+
+    class Meta:
+        model = MemberGroup
+        fields = ["name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = Membership.objects.select_related("user")
+        if self.instance.pk and not self.is_bound:
+            self.initial["members"] = [m.membership_id for m in self.instance.members.all()]
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -5,6 +5,8 @@ from django.db import models
 from accounts.platform.models import (  # noqa: F401
     AuditEntry,
     AuditQuerySet,
+    MemberGroup,
+    MemberGroupMember,
     Membership,
     Role,
     Sequence,

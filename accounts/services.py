@@ -11,7 +11,7 @@ from django.db import transaction
 from accounts.models import Account, BankAccount, Contact, Region
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, normalise_tags, require_active
-from accounts.platform.models import Membership, Role, Tenant
+from accounts.platform.models import MemberGroup, MemberGroupMember, Membership, Role, Tenant
 from accounts.platform.sequences import next_number
 from accounts.platform.tasks import enqueue_on_commit
 from accounts.platform.tenancy import activate
@@ -158,6 +158,48 @@ def membership_remove(*, tenant: Tenant, by: User, membership: Membership) -> No
         before={"email": membership.user.email, "role": membership.role},
     )
     membership.delete()
+
+
+# --- Member groups (who projects are shared with) -----------------------------------------------
+
+
+@transaction.atomic
+def member_group_save(*, tenant: Tenant, by: User, group: MemberGroup, memberships) -> MemberGroup:
+    """Create or rename a group and set its members (replacing the ones it had)."""
+    require_active(tenant)
+    if group.pk is None:
+        group.tenant = tenant  # a new group is the acting company's
+    check_tenant(tenant, group, *memberships)
+    group.name = " ".join((group.name or "").split())
+    if not group.name:
+        raise ValidationError({"name": "Give the group a name."})
+    before = {}
+    if group.pk:
+        old = MemberGroup.objects.select_for_update().get(pk=group.pk)
+        before = {"name": old.name, "members": _group_emails(old)}
+    group.full_clean()
+    group.save()
+    MemberGroupMember.objects.filter(group=group).delete()
+    MemberGroupMember.objects.bulk_create(
+        [MemberGroupMember(tenant=tenant, group=group, membership=m) for m in memberships]
+    )
+    after = {"name": group.name, "members": _group_emails(group)}
+    audit(
+        tenant=tenant,
+        actor=by,
+        action="member group saved",
+        obj=group,
+        before=before,
+        after=after,
+    )
+    return group
+
+
+def _group_emails(group: MemberGroup) -> str:
+    emails = MemberGroupMember.objects.filter(group=group).values_list(
+        "membership__user__email", flat=True
+    )
+    return ", ".join(sorted(emails))
 
 
 # --- Bank accounts ------------------------------------------------------------------------------

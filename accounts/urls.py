@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import group_views, views
 
 app_name = "accounts"
 
@@ -33,6 +33,12 @@ urlpatterns = [
     path("settings/members/<int:pk>/role/", views.MemberRoleView.as_view(), name="member-role"),
     path(
         "settings/members/<int:pk>/remove/", views.MemberRemoveView.as_view(), name="member-remove"
+    ),
+    path("settings/groups/", group_views.MemberGroupListView.as_view(), name="member-groups"),
+    path(
+        "settings/groups/<int:pk>/edit/",
+        group_views.MemberGroupEditView.as_view(),
+        name="member-group-edit",
     ),
     path("settings/bank-accounts/", views.BankAccountListView.as_view(), name="bank-accounts"),
     path(

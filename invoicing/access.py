@@ -4,12 +4,23 @@ from accounts.models import Account
 from accounts.platform import permissions
 from accounts.platform.access import require
 from invoicing.models import Invoice, InvoiceRun, Payment
+from projects.access import shared_with
+
+
+def shared_invoices(request, queryset=None):
+    """The invoices of projects shared with the request's member (projects' one sharing rule):
+    lists, downloads and search of invoices narrow to these."""
+    queryset = Invoice.objects.all() if queryset is None else queryset
+    return queryset.filter(shared_with(request, "project__"))
 
 
 def get_invoice_for_user(request, pk) -> Invoice:
     require(request, permissions.VIEW)
     return get_object_or_404(
-        Invoice.objects.select_related("project", "billing_account", "credits", "run"), pk=pk
+        shared_invoices(
+            request, Invoice.objects.select_related("project", "billing_account", "credits", "run")
+        ),
+        pk=pk,
     )
 
 

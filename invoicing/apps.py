@@ -17,6 +17,10 @@ class InvoicingConfig(AppConfig):
         entry_writers.register(selectors.invoices_of_prepurchase_uses)
         # A cancellation or no-show of an invoiced place credits it (projects' terms).
         registration_credit.register(services.registration_credit)
+        # A project's currency changes only while nothing of it is invoiced or drafted.
+        from projects.services import project_invoice_count
+
+        project_invoice_count.register(selectors.invoice_count_of_project)
         from accounts.platform.search import SearchProvider, search_providers
         from invoicing import search
 

@@ -26,6 +26,7 @@ class InvoiceExporter(QuerysetExporter):
         money("gross_total"),
         money("outstanding"),
         text("tags"),
+        text("customer_tags"),
     ]
 
 

@@ -47,7 +47,10 @@ class InvoiceFilter(django_filters.FilterSet):
     project = django_filters.ModelChoiceFilter(
         queryset=_projects,
         empty_label="Any project",
-        widget=SearchSelect("projects:project-options", search_label="Find a project"),
+        # A filter over past invoices: every project, finished ones too (?all=1).
+        widget=SearchSelect(
+            "projects:project-options", search_label="Find a project", extra="all=1"
+        ),
     )
     issued_from = django_filters.DateFilter(
         field_name="issue_date", lookup_expr="gte", label="Issued from", widget=DATE

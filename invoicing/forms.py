@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from crispy_forms.layout import Column, Row
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Region
 from accounts.platform.forms import DATE, Form, TenantFormMixin, column_field, helper
@@ -45,6 +46,11 @@ class RunForm(Form):
     region = forms.ModelChoiceField(queryset=Region.objects.none(), required=False)
     project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False)
     include_internal = forms.BooleanField(required=False, label="Include internal projects")
+    skip_no_more_transactions = forms.BooleanField(
+        required=False,
+        label=_("Leave out “no more transactions” projects"),
+        help_text=_("Only active projects are invoiced; finished ones are always left out."),
+    )
     grouping = forms.ChoiceField(
         choices=[
             (Grouping.PROJECT, Grouping.PROJECT.label),
@@ -59,7 +65,8 @@ class RunForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.order_by("name")
         self.fields["region"].queryset = Region.objects.order_by("name")
-        self.fields["project"].queryset = Project.objects.order_by("-start_date")
+        # Finished projects are never in a run: the pick list leaves them out.
+        self.fields["project"].queryset = Project.objects.unfinished().order_by("-start_date")
         self.helper = helper(
             Row(
                 Column("date_from"),
@@ -68,7 +75,11 @@ class RunForm(Form):
                 Column("region"),
                 Column("project"),
             ),
-            Row(Column("grouping"), Column("include_internal")),
+            Row(
+                Column("grouping"),
+                Column("include_internal"),
+                Column("skip_no_more_transactions"),
+            ),
             method="get",  # the preview is a GET: no CSRF token in its URL
         )
 
@@ -81,6 +92,7 @@ class RunForm(Form):
             "region": data["region"].pk if data["region"] else None,
             "project": data["project"].pk if data["project"] else None,
             "include_internal": data["include_internal"],
+            "skip_no_more_transactions": data["skip_no_more_transactions"],
         }
 
 

@@ -261,6 +261,9 @@ class Invoice(TenantOwned):
     customer_name = models.CharField(max_length=200, blank=True)
     customer_number = models.PositiveIntegerField(null=True, blank=True)
     project_code = models.CharField(max_length=20, blank=True)
+    # The customer's tags on the issue date (the project's are `tags`, from the draft on), so
+    # exports can be sliced by them as the accounting system sees them (issue 13, part 6).
+    customer_tags = models.CharField(max_length=255, blank=True)
     payment_terms_days = models.PositiveSmallIntegerField(null=True, blank=True)
     seller_details = models.JSONField(default=dict, blank=True, editable=False)
     buyer_details = models.JSONField(default=dict, blank=True, editable=False)

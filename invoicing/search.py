@@ -1,13 +1,13 @@
 """What the navbar's search box finds of invoicing (`accounts.platform.search`)."""
 
 from accounts.platform.search import SearchHit, first_hits, text_filter
-from invoicing.models import Invoice
+from invoicing.access import shared_invoices
 
 
 def search_invoices(request, query: str, limit: int):
     """Invoices and credit notes by number, purchase-order reference or billing account."""
     invoices = text_filter(
-        Invoice.objects.select_related("billing_account"),
+        shared_invoices(request).select_related("billing_account"),
         query,
         ["number", "po_reference", "billing_account__name"],
     )

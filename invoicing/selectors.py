@@ -151,9 +151,12 @@ def run_detail(run) -> dict:
 
 
 def run_candidates(
-    *, date_from=None, date_to=None, account=None, region=None, project=None, include_internal=False
+    *, date_from=None, date_to=None, account=None, region=None, project=None, **rules
 ):
-    """Everything invoiceable across projects, and the projects left out with the reason."""
+    """Everything invoiceable across projects, and the projects left out with the reason;
+    `rules`: `projects.billing.project_problem`'s options (internal projects left out unless
+    `include_internal`; `skip_no_more_transactions`)."""
+    rules = {"include_internal": False, **rules}
     projects = Project.objects.select_related("billing_account", "account")
     if account is not None:
         projects = projects.filter(Q(account=account) | Q(billing_account=account))
@@ -189,7 +192,7 @@ def run_candidates(
         entry["due"][("Item", pk)] = net
     included, excluded = {}, []
     for candidate in projects.filter(pk__in=list(by_project)).order_by("code"):
-        reason = project_problem(candidate, include_internal=include_internal)
+        reason = project_problem(candidate, **rules)
         if reason:
             excluded.append((candidate, reason))
         else:
@@ -327,6 +330,11 @@ def billing_summary(project) -> dict:
         "cap_unused_deposits": room.unused,
         "cap_left": room.left,
     }
+
+
+def invoice_count_of_project(project: Project) -> int:
+    """Invoices, credit notes and drafts of the project, whatever their state."""
+    return Invoice.objects.filter(project=project).count()
 
 
 def invoices_of_project(project: Project):

@@ -56,7 +56,7 @@ class InvoiceListView(ListExportMixin, TenantListView, SingleTableMixin, FilterV
     template_name = "invoicing/invoice_list.html"
 
     def get_queryset(self):
-        return selectors.invoice_list()
+        return access.shared_invoices(self.request, selectors.invoice_list())
 
 
 class InvoiceDetailView(TenantViewMixin, View):
@@ -255,7 +255,7 @@ class InvoiceZipView(TenantViewMixin, View):
     def get(self, request):
         ids = [pk for pk in map(parse_id, request.GET.getlist("selected")) if pk]
         invoices = list(
-            selectors.issued_documents()
+            access.shared_invoices(request, selectors.issued_documents())
             .filter(pk__in=ids)
             .select_related("credits")
             .prefetch_related("lines")
@@ -474,6 +474,7 @@ class RunListView(TenantViewMixin, View):
                 region=data["region"],
                 project=data["project"],
                 include_internal=data["include_internal"],
+                skip_no_more_transactions=data["skip_no_more_transactions"],
             )
             context.update(
                 preview=selectors.run_preview(included, data["grouping"]),
@@ -575,7 +576,7 @@ def project_invoices_context(request, project):
 def account_invoices_context(request, account):
     from django.db.models import Q
 
-    invoices = selectors.invoice_list().filter(
+    invoices = access.shared_invoices(request, selectors.invoice_list()).filter(
         Q(billing_account=account) | Q(project__account=account)
     )
     return {

@@ -1,4 +1,5 @@
-"""Fetch projects' rows named in a URL: 404 across tenants, 403 for a role that may only read."""
+"""Fetch projects' rows named in a URL: 404 across tenants and for a project not shared with the
+member (projects.sharing_models.visible_q), 403 for a role that may only read."""
 
 from django.shortcuts import get_object_or_404
 
@@ -14,16 +15,28 @@ from projects.models import (
     Registration,
 )
 from projects.selectors import project_detail
+from projects.sharing_models import visible_q
+
+
+def shared_with(request, path: str = "project__"):
+    """The sharing rule for this request's member, as a filter on rows that lead to a project:
+    lists, reports and exports of other apps narrow their querysets with it."""
+    return visible_q(getattr(request, "membership", None), path)
+
+
+def visible_projects(request, queryset=None):
+    queryset = Project.objects.all() if queryset is None else queryset
+    return queryset.filter(shared_with(request, path=""))
 
 
 def get_project_for_user(request, pk) -> Project:
     require(request, permissions.VIEW)
-    return get_object_or_404(project_detail(pk), pk=pk)
+    return get_object_or_404(visible_projects(request, project_detail(pk)), pk=pk)
 
 
 def get_project_for_write(request, pk) -> Project:
     require(request, permissions.EDIT_PROJECTS)
-    return get_object_or_404(project_detail(pk), pk=pk)
+    return get_object_or_404(visible_projects(request, project_detail(pk)), pk=pk)
 
 
 def get_event_for_write(request, project, pk) -> PrivateEvent:
@@ -48,12 +61,12 @@ def get_item_for_write(request, project, pk) -> Item:
 
 def get_document_for_user(request, pk) -> ProjectDocument:
     require(request, permissions.VIEW)
-    return get_object_or_404(ProjectDocument.objects, pk=pk)
+    return get_object_or_404(ProjectDocument.objects.filter(shared_with(request)), pk=pk)
 
 
 def get_document_for_write(request, pk) -> ProjectDocument:
     require(request, permissions.EDIT_PROJECTS)
-    return get_object_or_404(ProjectDocument.objects, pk=pk)
+    return get_object_or_404(ProjectDocument.objects.filter(shared_with(request)), pk=pk)
 
 
 def get_phase_for_write(request, project, pk) -> Phase:

@@ -6,6 +6,7 @@ from projects.models import (
     Item,
     PrivateEvent,
     Project,
+    ProjectClass,
     ProjectDocument,
     ProjectProduct,
     ProjectSettings,
@@ -112,3 +113,13 @@ class PurchaseOrderAdmin(ServiceSaveAdmin):
 class ProjectSettingsAdmin(ServiceSaveAdmin):
     list_display = ["__str__", "default_budget_policy"]
     service, service_argument = services.project_settings_save, "settings"
+
+
+@admin.register(ProjectClass)
+class ProjectClassAdmin(ServiceSaveAdmin):
+    """Retired by unticking "offered", never deleted: projects keep their class."""
+
+    list_display = ["name", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    service, service_argument = services.project_class_save, "project_class"

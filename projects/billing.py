@@ -83,8 +83,11 @@ def delivery_date(row: Registration | Item) -> datetime.date:
 # --- Which rows can be invoiced -----------------------------------------------------------------
 
 
-def project_problem(project: Project, *, include_internal: bool = True) -> str | None:
-    """Why nothing of a project can be invoiced now, or None."""
+def project_problem(
+    project: Project, *, include_internal: bool = True, skip_no_more_transactions: bool = False
+) -> str | None:
+    """Why nothing of a project can be invoiced now, or None. A bulk run may also leave out
+    projects that take no more transactions (`skip_no_more_transactions`, issue 13 part 6)."""
     if project.do_not_invoice:
         return "the project is marked “do not invoice”"
     if project.is_template:
@@ -93,6 +96,8 @@ def project_problem(project: Project, *, include_internal: bool = True) -> str |
         return "the project is finished"
     if project.project_type == ProjectType.INTERNAL and not include_internal:
         return "the project is internal"
+    if skip_no_more_transactions and project.status == ProjectStatus.NO_MORE_TRANSACTIONS:
+        return "the project takes no more transactions and the run leaves those out"
     return None
 
 

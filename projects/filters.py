@@ -1,18 +1,24 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import SearchSelect
 from accounts.models import Account, AccountKind
 from accounts.platform.filters import search
 from projects.models import (
     PrivateEvent,
+    ProjectClass,
     ProjectStatus,
     ProjectType,
     RegistrationStatus,
 )
 
 INVOICED = [("", "Invoiced or not"), ("true", "Invoiced"), ("false", "Not invoiced")]
+
+
+def _classes(request):
+    return ProjectClass.objects.order_by("-is_active", "name")
 
 
 def _organisations(request):
@@ -32,6 +38,15 @@ class ProjectFilter(django_filters.FilterSet):
         widget=SearchSelect(
             "accounts:account-options", search_label="Find a customer", extra="kind=organisation"
         ),
+    )
+    project_class = django_filters.ModelChoiceFilter(
+        queryset=_classes, label=_("Class"), empty_label=_("Any class")
+    )
+    tag = django_filters.CharFilter(
+        field_name="tags",
+        lookup_expr="icontains",
+        label=_("Tag"),
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
 
 

@@ -1,11 +1,13 @@
 from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountKind, Contact, Region
 from accounts.platform.bounds import parse_id
 from accounts.platform.forms import DATE, Form, TenantFormMixin, column_field, helper
-from accounts.platform.models import Membership
+from accounts.platform.models import MemberGroup, Membership
 from accounts.platform.money import currency_choices
 from agreements.cancellations import terms_for, transfer_deadline
 from agreements.models import (
@@ -23,13 +25,17 @@ from projects.models import (
     Phase,
     PrivateEvent,
     Project,
+    ProjectClass,
     ProjectSettings,
+    ProjectStatus,
     PurchaseOrder,
     Registration,
     RegistrationStatus,
+    Visibility,
 )
 from projects.services.learners import parse_learners
 from projects.services.rows import learner_accounts
+from projects.sharing_models import visible_q
 
 
 def member_users():
@@ -66,6 +72,7 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
             "region",
             "currency",
             "manager",
+            "project_class",
             "project_type",
             "do_not_invoice",
             "budget_policy",
@@ -86,7 +93,7 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
         }
         labels = {"account": "Customer (organisation)"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, membership=None, **kwargs):
         super().__init__(*args, **kwargs)
         account_id = (
             self.instance.account_id
@@ -111,6 +118,17 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
             "code"
         )
         self.fields["region"].queryset = Region.objects.order_by("name")
+        # Pick lists offer what is in use: active parents and classes (and the current ones).
+        self.fields["parent"].queryset = self.fields["parent"].queryset.filter(
+            Q(status=ProjectStatus.ACTIVE) | Q(pk=self.instance.parent_id or 0)
+        )
+        if membership is not None:  # and only projects shared with the member (a view passes it)
+            self.fields["parent"].queryset = self.fields["parent"].queryset.filter(
+                visible_q(membership) | Q(pk=self.instance.parent_id or 0)
+            )
+        self.fields["project_class"].queryset = ProjectClass.objects.filter(
+            Q(is_active=True) | Q(pk=self.instance.project_class_id or 0)
+        ).order_by("name")
         self.fields["manager"].queryset = member_users()
         self.fields["manager"].label_from_instance = lambda u: u.get_full_name() or u.email
         self.fields["currency"].choices = [("", "—"), *currency_choices()]
@@ -148,7 +166,11 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
                     Column("handling_fee_percent"),
                     Column("max_billing_amount"),
                 ),
-                Row(Column("do_not_invoice"), Column("require_purchase_order")),
+                Row(
+                    Column("project_class"),
+                    Column("do_not_invoice"),
+                    Column("require_purchase_order"),
+                ),
             ),
             Fieldset(
                 "Products and notes",
@@ -452,3 +474,55 @@ class ProjectSettingsForm(TenantFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = helper(Row(Column("default_budget_policy", css_class="col-md-6")))
+
+
+class ProjectSharingForm(Form):
+    """Who sees the project: everyone, or its manager and the members and groups ticked."""
+
+    visibility = forms.ChoiceField(
+        choices=Visibility.choices, widget=forms.RadioSelect, label=_("Shared with")
+    )
+    members = forms.ModelMultipleChoiceField(
+        queryset=Membership.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Members"),
+        help_text=_("Admins and finance see every project; the manager always sees it."),
+    )
+    groups = forms.ModelMultipleChoiceField(
+        queryset=MemberGroup.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Groups"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = Membership.objects.select_related("user")
+        self.fields["members"].label_from_instance = lambda m: (
+            f"{m.user.get_full_name() or m.user.email} ({m.get_role_display()})"
+        )
+        self.fields["groups"].queryset = MemberGroup.objects.order_by("name")
+        self.fields["groups"].help_text = _("Admins keep the groups under Settings → Groups.")
+        self.helper = helper("visibility", Row(Column("members"), Column("groups")))
+
+
+class ProjectClassForm(TenantFormMixin, forms.ModelForm):
+    class Meta:
+        model = ProjectClass
+        fields = ["name", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(Row(Column("name"), Column("is_active")))
+
+
+class ProjectCurrencyForm(Form):
+    currency = forms.ChoiceField(label=_("New currency"))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [
+            (code, label) for code, label in currency_choices() if code != project.currency
+        ]
+        self.helper = helper(Row(Column("currency", css_class="col-md-4")))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, Contact, Region
 from accounts.platform.documents import StoredDocument
 from accounts.platform.money import validate_currency
-from accounts.platform.tenancy import TenantOwned, tenant_reverse
+from accounts.platform.tenancy import TenantManager, TenantOwned, tenant_reverse
 from agreements.models import (
     BillingMoment,
     Booking,
@@ -21,6 +21,12 @@ from agreements.models import (
     money_field,
 )
 from agreements.pricing import price_source_label
+from projects.sharing_models import (  # noqa: F401
+    ProjectClass,
+    ProjectQuerySet,
+    ProjectShare,
+    Visibility,
+)
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -135,7 +141,21 @@ class Project(TenantOwned):
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who may see it (projects.sharing): everyone, or its manager and the named members/groups.
+    visibility = models.CharField(
+        _("shared with"), max_length=10, choices=Visibility.choices, default=Visibility.COMPANY
+    )
+    project_class = models.ForeignKey(
+        "projects.ProjectClass",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        verbose_name=_("class"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantManager.from_queryset(ProjectQuerySet)()
 
     class Meta:
         ordering = ["-start_date", "code"]
@@ -174,6 +194,7 @@ class Project(TenantOwned):
             "parent": self.parent if self.parent_id else None,
             "main_contact": self.main_contact if self.main_contact_id else None,
             "region": self.region if self.region_id else None,
+            "project_class": self.project_class if self.project_class_id else None,
         }
         for field, row in links.items():
             if row is not None and row.tenant_id != self.tenant_id:

@@ -28,6 +28,7 @@ from projects.models import (
     Registration,
     RegistrationStatus,
 )
+from projects.sharing_models import visible_q
 
 MONEY = DecimalField(max_digits=16, decimal_places=3)
 ZERO = Value(Decimal(0), output_field=MONEY)
@@ -233,9 +234,17 @@ def project_settings(tenant) -> ProjectSettings:
 # --- The search box (accounts.platform.search) ---------------------------------------------------
 
 
+def _shared(request, path):
+    return visible_q(getattr(request, "membership", None), path)
+
+
 def search_projects(request, query: str, limit: int):
     projects = text_filter(
-        Project.objects.select_related("account"), query, ["code", "name", "account__name", "tags"]
+        Project.objects.filter(visible_q(getattr(request, "membership", None))).select_related(
+            "account"
+        ),
+        query,
+        ["code", "name", "account__name", "tags"],
     )
     return first_hits(
         projects.order_by("-start_date", "code"),
@@ -250,7 +259,9 @@ def search_projects(request, query: str, limit: int):
 
 def search_events(request, query: str, limit: int):
     events = text_filter(
-        PrivateEvent.objects.select_related("project"),
+        PrivateEvent.objects.filter(
+            visible_q(getattr(request, "membership", None), "project__")
+        ).select_related("project"),
         query,
         ["title", "venue", "trainer", "project__code"],
     )
@@ -272,6 +283,7 @@ def calendar_events(
     start: datetime.date,
     end: datetime.date,
     *,
+    shared=None,
     project: str = "",
     customer: str = "",
     trainer: str = "",
@@ -279,8 +291,11 @@ def calendar_events(
 ) -> list[PrivateEvent]:
     """The company's private events running on any day from `start` to `end`, each with its
     places taken (`taken`, cancelled places left out), in one query; the filters are parts of
-    the project's code or name, the customer's name, the trainer's and the venue's."""
+    the project's code or name, the customer's name, the trainer's and the venue's; `shared` the
+    sharing rule on projects (`projects.access.shared_with`)."""
     events = PrivateEvent.objects.filter(start_date__lte=end, end_date__gte=start)
+    if shared is not None:
+        events = events.filter(shared)
     if project.strip():
         events = events.filter(
             Q(project__code__icontains=project.strip())

@@ -10,6 +10,14 @@ urlpatterns = [
     path("projects/options/", views.ProjectOptionsView.as_view(), name="project-options"),
     path("projects/settings/", views.ProjectSettingsView.as_view(), name="settings"),
     path("projects/new/", views.ProjectFormView.as_view(), name="project-create"),
+    path("projects/classes/", views.ProjectClassListView.as_view(), name="classes"),
+    path(
+        "projects/classes/<int:pk>/edit/", views.ProjectClassEditView.as_view(), name="class-edit"
+    ),
+    path("projects/<int:pk>/sharing/", views.ProjectSharingView.as_view(), name="project-sharing"),
+    path(
+        "projects/<int:pk>/currency/", views.ProjectCurrencyView.as_view(), name="project-currency"
+    ),
     path("projects/<int:pk>/", views.ProjectDetailView.as_view(), name="project-detail"),
     path("projects/<int:pk>/edit/", views.ProjectFormView.as_view(), name="project-edit"),
     path("projects/<int:pk>/status/", views.ProjectStatusView.as_view(), name="project-status"),

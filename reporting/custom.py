@@ -18,6 +18,7 @@ DIMENSIONS = {
     "project": "Project",
     "account": "Customer",
     "region": "Region",
+    "project_class": "Project class",
     "product": "Product",
     "package": "Training package",
     "event": "Event",
@@ -44,6 +45,9 @@ class Definition:
     status: str = ""
     account_id: int | None = None
     tag: str = ""
+    project_class: int | None = None
+    # Reports leave finished projects out unless asked (issue 13, part 6).
+    include_finished: bool = False
 
     @classmethod
     def from_data(cls, data: dict) -> "Definition":
@@ -61,6 +65,8 @@ class Definition:
             status=data.get("status") or "",
             account_id=int(account) if account else None,
             tag=data.get("tag") or "",
+            project_class=int(data["project_class"]) if data.get("project_class") else None,
+            include_finished=bool(data.get("include_finished")),
         )
 
     def to_data(self) -> dict:
@@ -72,6 +78,8 @@ class Definition:
             "status": self.status,
             "account_id": self.account_id,
             "tag": self.tag,
+            "project_class": self.project_class,
+            "include_finished": self.include_finished,
         }
 
 
@@ -81,8 +89,14 @@ class Result:
     rows: list[tuple[list[str], str, Figures]]
 
 
-def _projects(definition: Definition):
-    projects = Project.objects.all()
+def _projects(definition: Definition, projects=None):
+    """The projects the report covers: of `projects` (those shared with the member), as the
+    definition filters them."""
+    projects = Project.objects.all() if projects is None else projects
+    if not definition.include_finished:
+        projects = projects.unfinished()
+    if definition.project_class:
+        projects = projects.filter(project_class_id=definition.project_class)
     if definition.status:
         projects = projects.filter(status=definition.status)
     if definition.account_id:
@@ -92,18 +106,18 @@ def _projects(definition: Definition):
     return projects
 
 
-def run(definition: Definition) -> Result:
+def run(definition: Definition, projects=None) -> Result:
     """The figures of `reporting.selectors.facts` (the one profitability definition) at the
-    finest grain, rolled up by the chosen dimensions."""
+    finest grain, rolled up by the chosen dimensions; `projects`: those the reader may see."""
     cells = facts(
         grain=GRAIN,
-        projects=_projects(definition).values("pk"),
+        projects=_projects(definition, projects).values("pk"),
         date_from=definition.date_from,
         date_to=definition.date_to,
     )
     projects = {
         p.pk: p
-        for p in Project.objects.select_related("account", "region").filter(
+        for p in Project.objects.select_related("account", "region", "project_class").filter(
             pk__in={k[0] for k in cells}
         )
     }
@@ -139,6 +153,8 @@ def _label(dimension, project, product, event, month) -> str:
         return project.account.name
     if dimension == "region":
         return project.region.name if project.region_id else "No region"
+    if dimension == "project_class":
+        return project.project_class.name if project.project_class_id else "No class"
     if dimension == "product":
         return f"{product.code} {product.name}" if product else "Handling fees"
     if dimension == "package":

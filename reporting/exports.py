@@ -68,6 +68,7 @@ class ReconciliationExporter(CopyExporter):
         money("gross", decimals=3, source=_GROSS),
         text("currency", source="invoice__currency"),
         text("tags", source="invoice__tags"),
+        text("customer_tags", source="invoice__customer_tags"),
     ]
 
     def __init__(self, *, tenant, invoices=None, file_name: str = ""):

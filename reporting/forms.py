@@ -1,8 +1,9 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from accounts.platform.forms import Form
-from projects.models import ProjectStatus
+from projects.models import ProjectClass, ProjectStatus
 from reporting.custom import DIMENSIONS, MEASURES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -29,6 +30,14 @@ class CustomReportForm(Form):
         queryset=Account.objects.none(), required=False, label="Customer"
     )
     tag = forms.CharField(required=False, max_length=50)
+    project_class = forms.ModelChoiceField(
+        queryset=ProjectClass.objects.none(), required=False, label=_("Project class")
+    )
+    include_finished = forms.BooleanField(
+        required=False,
+        label=_("Include finished projects"),
+        help_text=_("Finished projects are left out unless this is ticked."),
+    )
     chart = forms.ChoiceField(
         choices=[("bar", "Bar chart"), ("line", "Line chart")], initial="bar", required=False
     )
@@ -39,6 +48,7 @@ class CustomReportForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.order_by("name")
+        self.fields["project_class"].queryset = ProjectClass.objects.order_by("name")
 
     def definition_data(self) -> dict:
         data = self.cleaned_data
@@ -50,6 +60,8 @@ class CustomReportForm(Form):
             "status": data["status"],
             "account_id": data["account"].pk if data["account"] else None,
             "tag": data["tag"],
+            "project_class": data["project_class"].pk if data.get("project_class") else None,
+            "include_finished": data.get("include_finished", False),
         }
 
 

@@ -70,6 +70,7 @@ DIMENSIONS = {
     "account": "Customer",
     "region": "Region",
     "manager": "Manager",
+    "project_class": "Project class",
     "month": "Month",
 }
 MONEY = DecimalField(max_digits=16, decimal_places=3)
@@ -359,20 +360,23 @@ class Row:
     base: dict = field(default_factory=dict)
 
 
-def profitability(group_by: str = "project", date_from=None, date_to=None, base_currency="EUR"):
-    """Rows per (dimension value, currency), sorted by label, and totals in the base currency.
+def profitability(
+    group_by: str = "project", date_from=None, date_to=None, base_currency="EUR", projects=None
+):
+    """Rows per (dimension value, currency), sorted by label, and totals in the base currency;
+    `projects` (a queryset of ids) limits them (sharing, finished projects left out).
 
     Aggregated in SQL per project (`facts` at the project grain); per project and month only
     where a month is needed: rows per month, and the base-currency total of projects in another
     currency (their figures convert at the rate of each month's end)."""
     by_month = group_by == "month"
     grain = ("project", "month") if by_month else ("project",)
-    cells = facts(grain=grain, date_from=date_from, date_to=date_to)
+    cells = facts(grain=grain, projects=projects, date_from=date_from, date_to=date_to)
     projects = {
         p.pk: p
-        for p in Project.objects.select_related("account", "region", "manager").filter(
-            pk__in={key[0] for key in cells}
-        )
+        for p in Project.objects.select_related(
+            "account", "region", "manager", "project_class"
+        ).filter(pk__in={key[0] for key in cells})
     }
     foreign = [pk for pk, project in projects.items() if project.currency != base_currency]
     if by_month:
@@ -429,6 +433,8 @@ def _label(group_by, project, month) -> str:
     if group_by == "manager":
         manager = project.manager
         return (manager.get_full_name() or manager.email) if manager else "No manager"
+    if group_by == "project_class":
+        return project.project_class.name if project.project_class_id else "No class"
     if group_by == "month":
         return f"{month:%Y-%m}" if month else "—"
     return f"{project.code} {project.name}"
@@ -454,9 +460,10 @@ def _rate(rates, currency, month):
     return candidates[-1] if candidates else None
 
 
-def dashboard(*, base_currency: str, today=None) -> dict:
+def dashboard(*, base_currency: str, today=None, projects=None) -> dict:
     """This month's invoiced revenue, work not yet invoiced, overdue invoices, projects to
-    watch (ending within 30 days, or past 80 % of their maximum billing amount)."""
+    watch (ending within 30 days, or past 80 % of their maximum billing amount); `projects` (a
+    queryset of ids: those shared with the member) limits every figure to them."""
     from django.db.models import DecimalField, OuterRef, Subquery, Value
     from django.db.models.functions import Coalesce
     from django.utils import timezone
@@ -464,7 +471,12 @@ def dashboard(*, base_currency: str, today=None) -> dict:
     today = today or timezone.localdate()
     month_start = today.replace(day=1)
     this_month = facts(
-        grain=("project",), date_from=month_start, date_to=today, today=today, invoiced_only=True
+        grain=("project",),
+        projects=projects,
+        date_from=month_start,
+        date_to=today,
+        today=today,
+        invoiced_only=True,
     )
     revenue = sum((cell.invoiced_base for cell in this_month.values()), Decimal(0))
     # Its two parts, to explain a negative month (issue 17): credit notes exceeding invoices.
@@ -492,6 +504,8 @@ def dashboard(*, base_currency: str, today=None) -> dict:
     )
     per_project = defaultdict(Decimal)
     for queryset, project, total, sign in parts:
+        if projects is not None:
+            queryset = queryset.filter(**{f"{project}__in": projects})
         for project_id, value in queryset.values_list(project).order_by().annotate(v=total):
             per_project[project_id] += sign * (value or 0)
     currencies = dict(
@@ -501,7 +515,12 @@ def dashboard(*, base_currency: str, today=None) -> dict:
         wip[currencies[project_id]] += value
     # Overdue: count and what is outstanding per currency, from one grouped query.
     overdue_groups = list(
-        overdue(Invoice.objects.all(), today=today)
+        overdue(
+            Invoice.objects.all()
+            if projects is None
+            else Invoice.objects.filter(project__in=projects),
+            today=today,
+        )
         .values_list("currency")
         .annotate(total=Sum("outstanding"), count=Count("pk"))
         .order_by("currency")
@@ -522,6 +541,8 @@ def dashboard(*, base_currency: str, today=None) -> dict:
     active = (
         Project.objects.filter(status="active").select_related("account").annotate(billed=billed)
     )
+    if projects is not None:
+        active = active.filter(pk__in=projects)
     ending = list(
         active.filter(
             end_date__gte=today, end_date__lte=today + datetime.timedelta(days=30)

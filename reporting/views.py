@@ -22,6 +22,8 @@ from accounts.platform.exporting import (
 from accounts.platform.views import TenantViewMixin
 from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
+from projects.access import shared_with, visible_projects
+from projects.models import Project
 from reporting import selectors, services
 from reporting.aged import BUCKETS, AgedReceivablesExporter, aged_receivables, stacked_chart
 from reporting.custom import MEASURES, MONEY_MEASURES, Definition, charts, run
@@ -134,8 +136,13 @@ class ProfitabilityView(TenantViewMixin, View):
             _month_param(request.GET.get("from")),
             _month_param(request.GET.get("to"), end=True),
         )
+        include_finished = request.GET.get("finished") == "1"
         rows, base = profitability(
-            group_by, date_from, date_to, base_currency=request.tenant.base_currency
+            group_by,
+            date_from,
+            date_to,
+            base_currency=request.tenant.base_currency,
+            projects=report_projects(request, include_finished=include_finished),
         )
         if request.GET.get("format") == "csv":
             # Every row, not one page.
@@ -155,8 +162,21 @@ class ProfitabilityView(TenantViewMixin, View):
                 "dimensions": DIMENSIONS,
                 "date_from": request.GET.get("from", ""),
                 "date_to": request.GET.get("to", ""),
+                "include_finished": include_finished,
             },
         )
+
+
+def report_projects(request, *, include_finished: bool):
+    """The ids of the projects a report covers: those shared with the member (projects' one
+    sharing rule), finished ones only when asked for."""
+    shared = shared_with(request, path="")
+    if include_finished and not shared:
+        return None  # every project of the company: no filter to add to the report's queries
+    projects = Project.objects.filter(shared)
+    if not include_finished:
+        projects = projects.unfinished()
+    return projects.values("pk")
 
 
 def _month_param(value, end=False):
@@ -175,7 +195,10 @@ def _month_param(value, end=False):
 
 def dashboard_context(request) -> dict:
 
-    return dashboard(base_currency=request.tenant.base_currency)
+    return dashboard(
+        base_currency=request.tenant.base_currency,
+        projects=report_projects(request, include_finished=True),
+    )
 
 
 class CustomReportView(TenantViewMixin, View):
@@ -195,15 +218,16 @@ class CustomReportView(TenantViewMixin, View):
             definition = saved.definition
             params.setlist("dimensions", definition.get("dimensions", []))
             params.setlist("measures", definition.get("measures", []))
-            for name in ("date_from", "date_to", "status", "tag"):
+            for name in ("date_from", "date_to", "status", "tag", "project_class"):
                 params[name] = definition.get(name) or ""
+            params["include_finished"] = "on" if definition.get("include_finished") else ""
             params["account"] = definition.get("account_id") or ""
             params["chart"] = saved.chart
         form = CustomReportForm(params if params.get("dimensions") else None)
         result = chart_data = None
         if form.is_bound and form.is_valid():
             definition = Definition.from_data(form.definition_data())
-            result = run(definition)
+            result = run(definition, projects=visible_projects(request))
             if request.GET.get("format") in ("csv", "xlsx"):
                 exporter = CustomReportExporter(result, definition)
                 return download(exporter, request.GET["format"])

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.platform.admin import TenantInline
 from accounts.platform.audit import audit
 from accounts.platform.documents import StoredDocument
-from accounts.platform.models import AuditEntry, Membership, Role, Sequence
+from accounts.platform.models import AuditEntry, MemberGroup, Membership, Role, Sequence
 from accounts.platform.sequences import next_number
 from accounts.platform.tenancy import activate, scopes_disabled
 from agreements import services as agreement_services
@@ -29,6 +29,7 @@ from agreements.models import BookingUplift, Interest, PrepurchaseEntry
 from invoicing import services as invoicing_services
 from invoicing.models import BillingClaim, ExchangeRate, Invoice, InvoiceRun, InvoicingSettings
 from projects.models import (
+    ProjectClass,
     ProjectProduct,
     ProjectSettings,
     PurchaseOrder,
@@ -165,6 +166,11 @@ def rows(world_a, world_b, tenant_a):
                 ],
                 "invoicing.invoicingsettings": [InvoicingSettings.objects.create(tenant=tenant)],
                 "projects.projectsettings": [ProjectSettings.objects.create(tenant=tenant)],
+                # Groups and classes are never deleted in the admin (projects name them).
+                "accounts.membergroup": [MemberGroup.objects.create(tenant=tenant, name="Team")],
+                "projects.projectclass": [
+                    ProjectClass.objects.create(tenant=tenant, name="Academy")
+                ],
             }
         )
     # Rows of no tenant: platform superusers only.

@@ -49,6 +49,8 @@ def tenant_urls(rows) -> dict[str, dict]:
         "accounts:members": {},
         "accounts:member-role": {"pk": membership.pk},
         "accounts:member-remove": {"pk": membership.pk},
+        "accounts:member-groups": {},
+        "accounts:member-group-edit": {"pk": rows["member_group"].pk},
         "accounts:bank-accounts": {},
         "accounts:bank-account-edit": {"pk": rows["bank_account"].pk},
         "accounts:bank-account-deactivate": {"pk": rows["bank_account"].pk},
@@ -90,6 +92,10 @@ def tenant_urls(rows) -> dict[str, dict]:
         "projects:project-options": {},
         "projects:settings": {},
         "projects:project-create": {},
+        "projects:classes": {},
+        "projects:class-edit": {"pk": rows["project_class"].pk},
+        "projects:project-sharing": {"pk": rows["project"].pk},
+        "projects:project-currency": {"pk": rows["project"].pk},
         "projects:project-detail": {"pk": rows["project"].pk},
         "projects:project-edit": {"pk": rows["project"].pk},
         "projects:project-status": {"pk": rows["project"].pk},
@@ -221,6 +227,27 @@ READ_ONLY = {
 }
 
 
+def project_urls(rows) -> dict[str, dict]:
+    """The URLs that show or change one project or a row of it (its events, registrations,
+    documents, invoices): a member the project is not shared with gets 404 from each
+    (tests/projects/test_sharing.py). Every `projects:` URL naming an object is one, but the
+    company's project classes; invoices belong to their project."""
+    not_of_a_project = {"projects:class-edit"}
+    return {
+        name: kwargs
+        for name, kwargs in object_urls(rows).items()
+        if (name.startswith("projects:") and name not in not_of_a_project)
+        or name
+        in {
+            "invoicing:invoice-detail",
+            "invoicing:invoice-pdf",
+            "invoicing:invoice-ubl",
+            "invoicing:invoice-from-selection",
+            "invoicing:deposit-create",
+        }
+    }
+
+
 def tenant_rows(world):
     """One row of every kind the tenant URLs point at, in `world`'s tenant."""
     from accounts.platform.models import Membership
@@ -296,7 +323,12 @@ def tenant_rows(world):
     from invoicing.models import DunningLevel
 
     dunning_level = DunningLevel.objects.create(tenant=tenant, level=1, days_after_due=14)
+    from accounts.platform.models import MemberGroup
+    from projects.models import ProjectClass
+
     return {
+        "member_group": MemberGroup.objects.create(tenant=tenant, name=f"Team {tenant.pk}"),
+        "project_class": ProjectClass.objects.create(tenant=tenant, name=f"Class {tenant.pk}"),
         "batch": batch,
         "dunning_level": dunning_level,
         "invoice": invoice,

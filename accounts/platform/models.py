@@ -210,3 +210,44 @@ class AuditEntry(TenantOwned):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("The audit trail is append-only.")
+
+
+class MemberGroup(TenantOwned):
+    """A named set of a company's members (a team, an office) that projects can be shared with
+    (projects.sharing). Managed by the company's admins."""
+
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"],
+                name="membergroup_unique_name",
+                violation_error_message="A group of this name exists already.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        from accounts.platform.tenancy import tenant_reverse
+
+        return tenant_reverse("accounts:member-groups", tenant_id=self.tenant_id)
+
+
+class MemberGroupMember(TenantOwned):
+    """One member of a group: its own row with `tenant_id`, so row-level security covers it."""
+
+    group = models.ForeignKey(MemberGroup, on_delete=models.CASCADE, related_name="members")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "membership"], name="membergroupmember_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.membership} in {self.group}"

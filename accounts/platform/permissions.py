@@ -14,6 +14,9 @@ EXPORT = "export"  # finance's bookkeeping hand-off: the reconciliation file and
 SEE_MONEY = "see_money"
 MANAGE_TENANT = "manage_tenant"  # members and company settings
 SAVE_REPORTS = "save_reports"  # keep custom report definitions
+# See projects that are not shared with you (projects.sharing_models.visible_q). Admins run the
+# company and finance must invoice and reconcile every project, so both see them all.
+SEE_ALL_PROJECTS = "see_all_projects"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -28,12 +31,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SEE_MONEY,
             MANAGE_TENANT,
             SAVE_REPORTS,
+            SEE_ALL_PROJECTS,
         }
     ),
     Role.STAFF: frozenset(
         {VIEW, SEE_MONEY, EDIT_CUSTOMERS, EDIT_AGREEMENTS, EDIT_PROJECTS, SAVE_REPORTS}
     ),
-    Role.FINANCE: frozenset({VIEW, SEE_MONEY, INVOICE, EXPORT, SAVE_REPORTS}),
+    Role.FINANCE: frozenset({VIEW, SEE_MONEY, INVOICE, EXPORT, SAVE_REPORTS, SEE_ALL_PROJECTS}),
     Role.VIEWER: frozenset({VIEW, SEE_MONEY}),
 }
 

@@ -54,6 +54,7 @@ SNAPSHOT_FIELDS = [
     "customer_name",
     "customer_number",
     "project_code",
+    "customer_tags",
     "payment_terms_days",
     "seller_details",
     "buyer_details",

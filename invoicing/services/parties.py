@@ -101,6 +101,7 @@ def freeze(invoice: Invoice, tenant) -> None:
     invoice.customer_name = project.account.name
     invoice.customer_number = project.account.number
     invoice.project_code = project.code
+    invoice.customer_tags = project.account.tags
     invoice.payment_terms_days = tenant.payment_terms_days
 
 

@@ -182,6 +182,7 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
         if selection.get("project")
         else None,
         include_internal=bool(selection.get("include_internal")),
+        skip_no_more_transactions=bool(selection.get("skip_no_more_transactions")),
     )
     total = sum(len(e["registrations"]) + len(e["items"]) for e in included.values())
     run.processed = run_counts(run)["rows"]  # a resumed run counts what it drafted before

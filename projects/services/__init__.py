@@ -9,7 +9,9 @@ one module per concern:
 - `cancellations`: cancelling, no-shows and transfers under the agreement's terms (fees);
 - `phases`: phases and their billing milestones (each billed as an item);
 - `copies`: a project's plan copied into a new or an open project (templates);
-- `settings`: the company's project settings (the budget policy new projects propose).
+- `settings`: the company's project settings (the budget policy new projects propose);
+- `currency`: changing a project's currency (its rows priced again);
+- `sharing`: who a project is shared with, and the company's project classes.
 
 Which rows can be invoiced, delivery dates and when costs count are in `projects.billing`.
 Callers use the names below.
@@ -33,6 +35,11 @@ from projects.services.cancellations import (
     registrations_cancel,
 )
 from projects.services.copies import project_copy_lines
+from projects.services.currency import (
+    CurrencyChange,
+    project_currency_change,
+    project_invoice_count,
+)
 from projects.services.events import deliver_completed_events, event_save
 from projects.services.phases import milestone_amount, milestone_save, phase_save
 from projects.services.projects import (
@@ -57,12 +64,14 @@ from projects.services.rows import (
     registrations_set_status,
 )
 from projects.services.settings import project_settings_save
+from projects.services.sharing import project_class_save, project_share
 
 __all__ = [
     "ACTIVE_REGISTRATION",
     "AUTO",
     "PROJECT_NUMBER_START",
     "CancellationQuote",
+    "CurrencyChange",
     "NeedsConfirmation",
     "StatusChange",
     "agreement_problem",
@@ -78,14 +87,18 @@ __all__ = [
     "milestone_save",
     "phase_save",
     "price_override",
+    "project_class_save",
     "project_copy",
     "project_copy_lines",
+    "project_currency_change",
     "project_defaults",
     "project_document_delete",
     "project_document_upload",
+    "project_invoice_count",
     "project_save",
     "project_set_status",
     "project_settings_save",
+    "project_share",
     "purchase_order_save",
     "purchase_order_used",
     "registration_cancel",

@@ -25,6 +25,7 @@ from projects.models import (
     Project,
     ProjectDocument,
     ProjectProduct,
+    ProjectShare,
     ProjectStatus,
     PurchaseOrder,
     Registration,
@@ -131,9 +132,15 @@ def project_save(
             if before.currency != project.currency:
                 locked.append("currency")
             if locked:
+                how = (
+                    "Use “Change currency” on the project page (while nothing is invoiced), "
+                    "or start a new project."
+                    if locked == ["currency"]
+                    else "Start a new project instead."
+                )
                 raise ValidationError(
                     f"The {' and '.join(locked)} cannot change: the project has registrations or "
-                    "items priced in them. Start a new project instead."
+                    f"items priced in them. {how}"
                 )
         if before.status != project.status:
             _check_status_change(project, project.status)
@@ -254,6 +261,13 @@ def project_copy(
         )
     if with_plan or as_template:
         copy_plan(tenant=tenant, by=by, source=source, target=copy, shift=shift)
+    # A restricted project's copy is shared with the same people (its visibility is copied).
+    ProjectShare.objects.bulk_create(
+        ProjectShare(
+            tenant=tenant, project=copy, membership_id=s.membership_id, group_id=s.group_id
+        )
+        for s in ProjectShare.objects.filter(project=source)
+    )
     return copy
 
 

@@ -30,6 +30,12 @@ from projects.views.rows import (
     RegistrationImportView,
 )
 from projects.views.settings import ProjectSettingsView
+from projects.views.sharing import (
+    ProjectClassEditView,
+    ProjectClassListView,
+    ProjectCurrencyView,
+    ProjectSharingView,
+)
 from projects.views.tab_contexts import (
     account_projects_context,
     booking_projects_context,
@@ -47,7 +53,10 @@ __all__ = [
     "ItemAddView",
     "MilestoneFormView",
     "PhaseFormView",
+    "ProjectClassEditView",
+    "ProjectClassListView",
     "ProjectCopyView",
+    "ProjectCurrencyView",
     "ProjectDetailView",
     "ProjectDocumentDeleteView",
     "ProjectDocumentDownloadView",
@@ -56,6 +65,7 @@ __all__ = [
     "ProjectListView",
     "ProjectOptionsView",
     "ProjectSettingsView",
+    "ProjectSharingView",
     "ProjectStatusView",
     "PurchaseOrderFormView",
     "RegistrationAddView",

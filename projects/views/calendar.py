@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views import View
 
 from accounts.platform.views import TenantViewMixin
+from projects.access import shared_with
 from projects.selectors import calendar_events
 
 FILTERS = ("project", "customer", "trainer", "venue")
@@ -64,7 +65,7 @@ class CalendarView(TenantViewMixin, View):
             previous = {"month": f"{back:%Y-%m}"}
             following = {"month": f"{ahead:%Y-%m}"}
             title = f"{first:%B %Y}"
-        events = calendar_events(start, end, **filters)
+        events = calendar_events(start, end, shared=shared_with(request), **filters)
         clashes = _clashes(events)
         by_day = defaultdict(list)
         for event in events:

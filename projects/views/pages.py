@@ -61,16 +61,20 @@ class ProjectListView(ListExportMixin, TenantListView, SingleTableMixin, FilterV
     create_permission = permissions.EDIT_PROJECTS
 
     def get_queryset(self):
-        return selectors.project_list()
+        return access.visible_projects(self.request, selectors.project_list())
 
 
 class ProjectOptionsView(TenantViewMixin, View):
     """The `<option>`s of at most 20 projects matching `?q=` (code or name), for the search box
-    of a project filter (`accounts.filters.SearchSelect`)."""
+    of a project filter (`accounts.filters.SearchSelect`): only projects shared with the member,
+    and only active ones unless `?all=1` (a filter over past work asks for every project)."""
 
     def get(self, request):
         query = request.GET.get("q", "")[:100]
-        rows = [(project.pk, str(project)) for project in project_options(Project.objects, query)]
+        projects = access.visible_projects(request)
+        if request.GET.get("all") != "1":
+            projects = projects.filter(status=ProjectStatus.ACTIVE)
+        rows = [(project.pk, str(project)) for project in project_options(projects, query)]
         return render(
             request,
             "includes/options.html",
@@ -86,6 +90,9 @@ class ProjectFormView(TenantFormView, View):
     def get_object(self):
         pk = self.kwargs.get("pk")
         return access.get_project_for_write(self.request, pk) if pk else Project()
+
+    def get_form_kwargs(self, obj):
+        return {**super().get_form_kwargs(obj), "membership": self.request.membership}
 
     def get_initial(self):
         initial = {"manager": self.request.user.pk}

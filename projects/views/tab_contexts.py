@@ -8,6 +8,7 @@ from accounts.platform import permissions
 from accounts.platform.access import can
 from accounts.platform.forms import DocumentForm
 from projects import selectors
+from projects.access import visible_projects
 from projects.filters import ItemFilter, RegistrationFilter
 from projects.forms import (
     BulkStatusForm,
@@ -84,7 +85,7 @@ def documents_context(request, project):
 
 
 def account_projects_context(request, account):
-    projects = selectors.project_list().filter(account=account)
+    projects = visible_projects(request, selectors.project_list()).filter(account=account)
     return {
         "project_table": AccountProjectTable(projects),
         "can_add_project": can(request, permissions.EDIT_PROJECTS),
@@ -93,6 +94,8 @@ def account_projects_context(request, account):
 
 def booking_projects_context(request, booking):
     return {
-        "project_table": AccountProjectTable(selectors.project_list().filter(booking=booking)),
+        "project_table": AccountProjectTable(
+            visible_projects(request, selectors.project_list()).filter(booking=booking)
+        ),
         "can_add_project": can(request, permissions.EDIT_PROJECTS),
     }

@@ -503,3 +503,22 @@ def test_the_demos_batch_downloads_in_every_accounting_format(db):
     assert b"\r\nSA," in files["sage-receipts"]
     again = client.get(f"/northwind/exports/batches/{batch.pk}/accounting/{datev[0]}.csv")
     assert b"".join(again.streaming_content) == files[datev[0]]
+
+
+def test_seed_demo_shares_a_project_with_a_group_and_classifies_the_projects(db):
+    """Issue 13, parts 5 and 6: the viewer does not see the project shared with the group; the
+    projects carry classes; issued invoices carry their customer's tags."""
+    from accounts.platform.models import Membership, Role
+    from invoicing.models import Invoice
+    from projects.models import Project, Visibility
+    from projects.sharing_models import visible_q
+
+    call_command("seed_demo", stdout=StringIO())
+    with activate(Tenant.objects.get(slug="northwind")):
+        (shared,) = Project.objects.filter(visibility=Visibility.RESTRICTED)
+        viewer = Membership.objects.get(role=Role.VIEWER)
+        staff = Membership.objects.get(role=Role.STAFF)
+        assert not Project.objects.filter(visible_q(viewer), pk=shared.pk).count()
+        assert Project.objects.filter(visible_q(staff), pk=shared.pk).count() == 1
+        assert Project.objects.filter(project_class__isnull=True).count() == 0
+        assert Invoice.objects.exclude(customer_tags="").count() > 0

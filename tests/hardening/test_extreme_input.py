@@ -150,7 +150,12 @@ def everything(world_a):
     dunning_level = DunningLevel.objects.create(
         tenant=tenant, level=1, days_after_due=14, fee_amount=Decimal("10"), fee_product=fee
     )
+    from accounts.platform.models import MemberGroup
+    from projects.models import ProjectClass
+
     return {
+        "member_group": MemberGroup.objects.create(tenant=tenant, name="Consultants"),
+        "project_class": ProjectClass.objects.create(tenant=tenant, name="Academy"),
         "dunning_level": dunning_level,
         "world": world_a,
         "account": account,
@@ -198,6 +203,8 @@ PAGES = {
     "accounts:search": lambda e: [{}, {QUERY: "q=" + "é" * 500}],
     "accounts:settings": lambda e: [{}],
     "accounts:members": lambda e: [{}],
+    "accounts:member-groups": lambda e: [{}],
+    "accounts:member-group-edit": lambda e: [{"pk": e["member_group"].pk}],
     "accounts:bank-accounts": lambda e: [{}],
     "accounts:bank-account-edit": lambda e: [{"pk": e["bank_account"].pk}],
     "agreements:product-list": lambda e: [{}],
@@ -236,6 +243,10 @@ PAGES = {
     "projects:project-options": lambda e: [{}],
     "projects:settings": lambda e: [{}],
     "projects:project-create": lambda e: [{}],
+    "projects:classes": lambda e: [{}],
+    "projects:class-edit": lambda e: [{"pk": e["project_class"].pk}],
+    "projects:project-sharing": lambda e: [{"pk": e["project"].pk}],
+    "projects:project-currency": lambda e: [{"pk": e["project"].pk}],
     "projects:project-detail": lambda e: [{"pk": e["project"].pk}],
     "projects:project-edit": lambda e: [{"pk": e["project"].pk}],
     "projects:project-tab": lambda e: [

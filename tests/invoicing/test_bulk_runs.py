@@ -421,3 +421,20 @@ def test_a_run_is_worked_only_inside_its_own_companys_scope(estate, world_b):
                 work(tenant=estate["tenant"], run=run)
     with activate(estate["tenant"]):
         assert not Invoice.objects.exists()
+
+
+def test_a_run_may_leave_out_projects_that_take_no_more_transactions(estate):
+    """Issue 13, part 6: an option of the run, off by default (they can still be invoiced)."""
+    project = estate["projects"]["b"]
+    with activate(estate["tenant"]):
+        type(project).objects.filter(pk=project.pk).update(status="no_more_transactions")
+        included, _excluded = selectors.run_candidates()
+        assert project.pk in included
+        included, excluded = selectors.run_candidates(skip_no_more_transactions=True)
+    assert project.pk not in included
+    assert {p.code: reason for p, reason in excluded}["PR-B"] == (
+        "the project takes no more transactions and the run leaves those out"
+    )
+    run, _created = start(estate, key="nmt", skip_no_more_transactions=True)
+    run.refresh_from_db()
+    assert run.invoices_created == 1  # PR-A only

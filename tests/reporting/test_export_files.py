@@ -58,7 +58,7 @@ NAME = '"\'=HYPERLINK(""x""), \ufffdevil ""quoted""\nline"'
 def line(number, kind, purchase_order, rest):
     return (
         f"{number},{kind},2026-03-31,2026-04-30,issued,7001,{NAME},{NAME},PR-GOLD,"
-        f'{purchase_order},{rest},EUR,"\'-urgent, @x"\n'
+        f'{purchase_order},{rest},EUR,"\'-urgent, @x",""\n'
     )
 
 
@@ -73,7 +73,8 @@ PLACE = "1.00,{}1000.000,10.00,{}900.000,STD,S,20.00,{}180.000,{}1080.000"
 GOLDEN_BATCH = (
     "invoice_number,kind,issue_date,due_date,status,account_number,account_name,billing_account,"
     "project_code,purchase_order,line_kind,product_code,description,quantity,unit_price,"
-    "discount_percent,net,tax_code,tax_category,tax_rate,tax,gross,currency,tags\n"
+    # customer_tags (issue 13, part 6) came last, so the columns before it never moved.
+    "discount_percent,net,tax_code,tax_category,tax_rate,tax,gross,currency,tags,customer_tags\n"
     + line(
         "CN-00001",
         "credit_note",

@@ -20,6 +20,7 @@ from demo import bank as bank_demo
 from demo import payments as payment_demo
 from demo import programmes as programme_demo
 from demo import reminders as reminder_demo
+from demo import sharing as sharing_demo
 
 # In the apps' order: each builds on the rows of the ones before (the agreements' terms before
 # the projects whose no-shows they bill; the cancellations before the invoices that bill them).
@@ -30,6 +31,7 @@ BUILDERS += [bank_demo]  # issue 16.4: a camt.053 statement, lines matched and w
 BUILDERS += [reminder_demo]  # issue 16.3: dunning levels, an account on hold, reminders sent
 BUILDERS += [accounting_demo]  # issue 16.5: the accounting mapping and a batch for every format
 BUILDERS += [programme_demo]  # issue 13: a phased programme; last, its invoice is issued today
+BUILDERS += [sharing_demo]  # issue 13.5/13.6: project classes, a project shared with a group
 
 DEMO_PASSWORD = "demo-pass-2026"
 
