@@ -499,3 +499,7 @@ class Item(PricedRow):
 
     def __str__(self):
         return f"{self.quantity.normalize()} × {self.product.name}"
+
+
+# Funding sources (issue 13, part 2): a module of their own, registered with this app.
+from projects.funder_models import FunderKind, FunderScope, ProjectFunder  # noqa: E402, F401

@@ -30,6 +30,7 @@ from projects.services.cancellations import (
     registration_transfer,
     registrations_cancel,
 )
+from projects.services.funders import funder_delete, funder_save
 from projects.services.events import deliver_completed_events, event_save
 from projects.services.projects import (
     PROJECT_NUMBER_START,
@@ -55,6 +56,8 @@ from projects.services.rows import (
 from projects.services.settings import project_settings_save
 
 __all__ = [
+    "funder_delete",
+    "funder_save",
     "ACTIVE_REGISTRATION",
     "AUTO",
     "PROJECT_NUMBER_START",
