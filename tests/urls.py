@@ -112,6 +112,9 @@ def tenant_urls(rows) -> dict[str, dict]:
         },
         "projects:item-add": {"project_pk": rows["project"].pk},
         "projects:purchase-order-create": {"project_pk": rows["project"].pk},
+        "projects:funder-create": {"project_pk": rows["project"].pk},
+        "projects:funder-edit": {"project_pk": rows["project"].pk, "pk": rows["funder"].pk},
+        "projects:funder-delete": {"project_pk": rows["project"].pk, "pk": rows["funder"].pk},
         "projects:document-download": {"pk": rows["project_document"].pk},
         "projects:document-delete": {"pk": rows["project_document"].pk},
         "invoicing:invoice-list": {},
@@ -164,6 +167,7 @@ POST_ONLY = {
     "projects:document-upload",
     "projects:registration-bulk-status",
     "projects:document-delete",
+    "projects:funder-delete",
     "invoicing:invoice-from-selection",
 }
 
@@ -283,7 +287,14 @@ def tenant_rows(world):
     from invoicing.models import DunningLevel
 
     dunning_level = DunningLevel.objects.create(tenant=tenant, level=1, days_after_due=14)
+    from projects.models import ProjectFunder
+
+    # A funder that takes nothing (its cap is 0), so the rows' invoices stay the customer's.
+    funder = ProjectFunder.objects.create(
+        tenant=tenant, project=project, kind="customer", name="Customer", cap=Decimal(0)
+    )
     return {
+        "funder": funder,
         "batch": batch,
         "dunning_level": dunning_level,
         "invoice": invoice,

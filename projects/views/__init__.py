@@ -10,6 +10,7 @@ from projects.views.documents import (
     ProjectDocumentDownloadView,
     ProjectDocumentUploadView,
 )
+from projects.views.funders import FunderDeleteView, FunderFormView
 from projects.views.pages import (
     ProjectCopyView,
     ProjectDetailView,
@@ -42,6 +43,8 @@ from projects.views.tab_contexts import (
 __all__ = [
     "CalendarView",
     "EventFormView",
+    "FunderDeleteView",
+    "FunderFormView",
     "ItemAddView",
     "ProjectCopyView",
     "ProjectDetailView",
