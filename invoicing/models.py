@@ -400,6 +400,9 @@ class InvoiceLine(TenantOwned):
     funder = models.ForeignKey(
         ProjectFunder, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
     )
+    # The part of its row's value the line bills: 1, or a payer's share of a row split between
+    # funders (the shares of a row sum to exactly 1), so reports count each row's units once.
+    share = models.DecimalField(max_digits=11, decimal_places=10, default=Decimal(1))
 
     class Meta:
         ordering = ["position", "pk"]

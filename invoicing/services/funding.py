@@ -92,23 +92,29 @@ class Funding:
         for share in shares.values():
             share.taxes = self.context(share.account)
         for line, product in zip(lines, products, strict=True):
-            left = Decimal(line.net)
+            whole = Decimal(line.net)
             taken = self._split_line(project, funders, line, product)
+            parts = []
             for funder, amount in taken:
                 part = copy.copy(line)
                 part.funder = funder
                 part.net = amount
-                part.description = f"{line.description} — {funder.name} pays {amount:,.2f} of {left:,.2f}"
+                part.description = (
+                    f"{line.description} — {funder.name} pays {amount:,.2f} of {whole:,.2f}"
+                )
                 shares[funder.pk].taxes.for_product(product).apply(part)
                 shares[funder.pk].lines.append(part)
-            rest = left - sum((amount for _funder, amount in taken), Decimal(0))
+                parts.append(part)
+            rest = whole - sum((amount for _funder, amount in taken), Decimal(0))
             if rest or not taken:
                 if taken:
                     line.description = (
-                        f"{line.description} — funded in part; you pay {rest:,.2f} of {left:,.2f}"
+                        f"{line.description} — funded in part; you pay {rest:,.2f} of {whole:,.2f}"
                     )
                 line.net = rest
                 customer.lines.append(line)
+                parts.append(line)
+            _set_shares(parts, whole)
         result = [share for share in shares.values() if share.lines]
         for share in result:
             fee = self._admin_fee(project, share)
@@ -179,6 +185,21 @@ NOT_SHARED = {
     LineKind.DEPOSIT_DEDUCTION,
     LineKind.PREPURCHASE,
 }
+
+
+SHARE = Decimal("1e-10")
+
+
+def _set_shares(parts: list[InvoiceLine], whole: Decimal) -> None:
+    """Each part's share of its row's value; the last takes what the others leave of 1, so a
+    row's shares always sum to exactly 1 (reports count its units once)."""
+    if len(parts) < 2:
+        return
+    given = Decimal(0)
+    for part in parts[:-1]:
+        part.share = (Decimal(part.net) / whole).quantize(SHARE)
+        given += part.share
+    parts[-1].share = Decimal(1) - given
 
 
 def _funds(funder: ProjectFunder, product) -> bool:

@@ -15,6 +15,7 @@ from projects import services as project_services
 from projects.models import FunderKind, Item, ProjectFunder, Registration
 from tests.factories import AccountFactory, PackageFactory, ProductFactory
 
+
 def draft(act, billing, registrations=None, items=None, grouping=Grouping.ALL):
     registrations = billing["registrations"] if registrations is None else registrations
     items = [billing["item"]] if items is None else items
@@ -167,9 +168,7 @@ def issue_all(act, invoices):
         return [act(services.invoice_issue, invoice=invoice) for invoice in invoices]
 
 
-def test_crediting_the_funders_invoice_reverses_its_share_exactly_and_frees_its_cap(
-    act, billing
-):
+def test_crediting_the_funders_invoice_reverses_its_share_exactly_and_frees_its_cap(act, billing):
     add_funder(act, billing, percent=Decimal("40"), cap=Decimal("3000"))
     invoices = issue_all(act, draft(act, billing))
     project = billing["project"]
@@ -271,3 +270,41 @@ def test_a_funder_on_invoices_cannot_be_removed(act, billing):
 def test_the_customer_as_a_funder_is_billed_at_the_projects_billing_account(act, billing):
     customer = add_funder(act, billing, kind=FunderKind.CUSTOMER, name="Customer", cap=Decimal(1))
     assert customer.account == billing["project"].billing_account
+
+
+# --- Revenue and reports follow the split ------------------------------------------------------
+
+
+def test_the_projects_figures_count_each_split_row_once(act, billing):
+    from reporting.selectors import project_figures
+
+    add_funder(act, billing, percent=Decimal("40"), cap=Decimal("1000"))  # uneven shares
+    figures_before = project_figures(billing["project"])
+    issue_all(act, draft(act, billing))
+    figures = project_figures(billing["project"])
+    assert figures.invoiced == Decimal("3790.00")  # the sum of every payer's part
+    assert figures_before.wip == Decimal("3790.00")
+    assert abs(figures.wip) < Decimal("0.01")  # nothing left to invoice, and nothing counted twice
+    invoices = Invoice.objects.filter(kind="invoice")
+    for line in InvoiceLine.objects.filter(invoice__in=invoices, registration__isnull=False):
+        assert Decimal(0) <= line.share <= Decimal(1)
+    for registration in billing["registrations"]:
+        shares = InvoiceLine.objects.filter(registration=registration).values_list(
+            "share", flat=True
+        )
+        assert sum(shares) == Decimal(1)
+
+
+def test_receivables_follow_each_invoices_billing_account(act, billing):
+    import datetime
+
+    from reporting.aged import aged_receivables
+
+    add_funder(act, billing, percent=Decimal("40"))
+    invoices = by_payer(issue_all(act, draft(act, billing)))
+    report = aged_receivables(
+        as_of=datetime.date.today() + datetime.timedelta(days=400), base_currency="EUR"
+    )
+    owed = {row.account_name: row.base_total for row in report.rows}
+    assert owed["Skills Fund"] == invoices["Skills Fund"].gross_total
+    assert owed["Meridian Health"] == invoices["Meridian Health"].gross_total
