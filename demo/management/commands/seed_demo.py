@@ -17,6 +17,7 @@ from accounts.platform.tenancy import activate
 from demo import accounting as accounting_demo
 from demo import accounts, agreements, cancellations, deposits, invoicing, projects, terms
 from demo import bank as bank_demo
+from demo import funders
 from demo import payments as payment_demo
 from demo import reminders as reminder_demo
 
@@ -28,6 +29,7 @@ BUILDERS += [payment_demo]  # issue 16: part payments, over-payments, reversals,
 BUILDERS += [bank_demo]  # issue 16.4: a camt.053 statement, lines matched and waiting for review
 BUILDERS += [reminder_demo]  # issue 16.3: dunning levels, an account on hold, reminders sent
 BUILDERS += [accounting_demo]  # issue 16.5: the accounting mapping and a batch for every format
+BUILDERS += [funders]  # issue 13.2: a programme a grant pays 40 % of, up to a cap
 
 DEMO_PASSWORD = "demo-pass-2026"
 
