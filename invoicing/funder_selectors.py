@@ -83,8 +83,6 @@ def project_funders(project: Project) -> list[FunderUse]:
 def customer_share(project: Project) -> Decimal:
     """What the project's billing account is invoiced of the work when others fund part of it
     (issued, net of credit notes): the lines no funder pays."""
-    return InvoiceLine.objects.filter(
-        invoice__project=project, funder__isnull=True
-    ).exclude(invoice__status=InvoiceStatus.DRAFT).exclude(kind__in=_NOT_WORK).aggregate(
-        total=Sum("net")
-    )["total"] or Decimal(0)
+    return InvoiceLine.objects.filter(invoice__project=project, funder__isnull=True).exclude(
+        invoice__status=InvoiceStatus.DRAFT
+    ).exclude(kind__in=_NOT_WORK).aggregate(total=Sum("net"))["total"] or Decimal(0)

@@ -22,9 +22,9 @@ from agreements.models import (
 )
 from projects.models import (
     Item,
-    ProjectFunder,
     PrivateEvent,
     Project,
+    ProjectFunder,
     ProjectSettings,
     PurchaseOrder,
     Registration,
@@ -420,9 +420,7 @@ class FunderForm(TenantFormMixin, forms.ModelForm):
             self.initial["packages"] = [s.package_id for s in scopes if s.package_id]
         self.helper = helper(
             Row(Column("kind"), Column("name", css_class="col-md-5"), Column("account")),
-            Row(
-                Column("priority"), Column("percent"), Column("cap"), Column("admin_fee_percent")
-            ),
+            Row(Column("priority"), Column("percent"), Column("cap"), Column("admin_fee_percent")),
             Row(Column("products"), Column("packages")),
         )
 

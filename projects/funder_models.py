@@ -30,7 +30,9 @@ class ProjectFunder(TenantOwned):
     to what its cap has left; whatever no funder takes is billed to the project's billing account.
     """
 
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="funders")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="funders"
+    )
     kind = models.CharField(max_length=10, choices=FunderKind.choices, default=FunderKind.GRANT)
     name = models.CharField(
         _("name"), max_length=120, help_text=_("How the funder is called on pages and invoices.")

@@ -30,8 +30,8 @@ from projects.services.cancellations import (
     registration_transfer,
     registrations_cancel,
 )
-from projects.services.funders import funder_delete, funder_save
 from projects.services.events import deliver_completed_events, event_save
+from projects.services.funders import funder_delete, funder_save
 from projects.services.projects import (
     PROJECT_NUMBER_START,
     has_priced_rows,
@@ -56,8 +56,6 @@ from projects.services.rows import (
 from projects.services.settings import project_settings_save
 
 __all__ = [
-    "funder_delete",
-    "funder_save",
     "ACTIVE_REGISTRATION",
     "AUTO",
     "PROJECT_NUMBER_START",
@@ -70,6 +68,8 @@ __all__ = [
     "deliver_completed_events",
     "discount_places_used",
     "event_save",
+    "funder_delete",
+    "funder_save",
     "has_priced_rows",
     "item_add",
     "learner_accounts",

@@ -29,7 +29,11 @@ def _check(tenant, project: Project, funder: ProjectFunder, products, packages) 
             errors["account"] = _(
                 "%(account)s buys in %(theirs)s and this project is in %(ours)s: choose an "
                 "account that can be invoiced in %(ours)s."
-            ) % {"account": account.name, "theirs": account.sales_currency, "ours": project.currency}
+            ) % {
+                "account": account.name,
+                "theirs": account.sales_currency,
+                "ours": project.currency,
+            }
     if funder.percent is None and funder.cap is None:
         errors["percent"] = _("Give a percentage, a cap, or both (e.g. 40 % up to a cap).")
     if any(row.tenant_id != tenant.pk for row in [*products, *packages]):

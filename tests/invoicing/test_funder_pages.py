@@ -51,7 +51,11 @@ def test_staff_add_a_grant_funder_through_the_form(billing, client_for):
     )
     assert response.status_code == 302 and response.url.endswith("/funders/")
     saved = ProjectFunder.objects.get()
-    assert (saved.percent, saved.cap, saved.account) == (Decimal("40"), Decimal("2500"), grant_account)
+    assert (saved.percent, saved.cap, saved.account) == (
+        Decimal("40"),
+        Decimal("2500"),
+        grant_account,
+    )
     assert [scope.product for scope in saved.scopes.all()] == [course]
 
 

@@ -308,3 +308,88 @@ def test_receivables_follow_each_invoices_billing_account(act, billing):
     owed = {row.account_name: row.base_total for row in report.rows}
     assert owed["Skills Fund"] == invoices["Skills Fund"].gross_total
     assert owed["Meridian Health"] == invoices["Meridian Health"].gross_total
+
+
+# --- Concurrency (PostgreSQL) -------------------------------------------------------------------
+
+
+def _race(calls):
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    failures = []
+
+    def run(call):
+        try:
+            barrier.wait()
+            call()
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return failures
+
+
+@pytest.mark.postgres
+def test_two_drafts_at_once_never_spend_the_same_cap_nor_bill_a_row_twice(postgres_only, world_a):
+    import datetime
+
+    from accounts.platform.tenancy import activate
+    from tests.factories import EventFactory, ProjectFactory
+
+    tenant = world_a.tenant
+    project = ProjectFactory(account=AccountFactory(tenant=tenant))
+    day = datetime.date(2026, 3, 1)
+    event = EventFactory(project=project, start_date=day, end_date=day)
+    rows = [
+        Registration.objects.create(
+            tenant=tenant,
+            project=project,
+            event=event,
+            requested_date=day,
+            status="delivered",
+            unit_price=Decimal("800"),
+            net_amount=Decimal("800"),
+        )
+        for _ in range(2)
+    ]
+    with activate(tenant):
+        grant = project_services.funder_save(
+            tenant=tenant,
+            by=None,
+            funder=ProjectFunder(
+                project=project,
+                kind=FunderKind.GRANT,
+                name="Grant",
+                account=AccountFactory(tenant=tenant),
+                percent=Decimal("50"),
+                cap=Decimal("500"),
+            ),
+        )
+
+    def bill(row_ids):
+        def call():
+            with activate(tenant):
+                services.drafts_create(
+                    tenant=tenant, by=None, project=project, registration_ids=row_ids
+                )
+
+        return call
+
+    # Two people draft one place each: the grant's 500 is spent once (400 + 100), not twice.
+    assert _race([bill([rows[0].pk]), bill([rows[1].pk])]) == []
+    # Two more drafts of the same places at once: both refused, nothing billed twice per payer.
+    failures = _race([bill([row.pk for row in rows]), bill([row.pk for row in rows])])
+    assert len(failures) == 2 and all(isinstance(f, ValidationError) for f in failures)
+    with activate(tenant):
+        assert sorted(grant.lines.values_list("net", flat=True)) == [Decimal("100"), Decimal("400")]
+        claims = list(BillingClaim.objects.values_list("registration", "funder", "unit"))
+        assert len(claims) == len(set(claims)) == 4  # each place: the customer's and the grant's

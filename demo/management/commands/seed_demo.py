@@ -15,9 +15,8 @@ from accounts import services as account_services
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.tenancy import activate
 from demo import accounting as accounting_demo
-from demo import accounts, agreements, cancellations, deposits, invoicing, projects, terms
+from demo import accounts, agreements, cancellations, deposits, funders, invoicing, projects, terms
 from demo import bank as bank_demo
-from demo import funders
 from demo import payments as payment_demo
 from demo import reminders as reminder_demo
 
