@@ -72,7 +72,7 @@ def _draft_in_memory(
             project=project,
             billing_account=share.account,
             currency=project.currency,
-            po_reference=group.po_reference[:60] if share.funder is None else "",
+            po_reference=group.po_reference[:60] if share.is_customer else "",
             tags=project.tags,
             external_notes=project.external_notes,
             run=run,
@@ -82,7 +82,7 @@ def _draft_in_memory(
         lines = share.lines
         fee = (
             handling_fee_line(project, tenant, lines, share.taxes)
-            if share.pays_handling_fee
+            if share.is_customer
             else None
         )
         if fee is not None:

@@ -49,8 +49,9 @@ class Share:
     lines: list[InvoiceLine] = field(default_factory=list)
 
     @property
-    def pays_handling_fee(self) -> bool:
-        """The project's handling fee is the customer's; a funder pays its administration fee."""
+    def is_customer(self) -> bool:
+        """The customer's invoice: it carries the purchase order and the project's handling fee
+        (a funder's carries its administration fee instead)."""
         return self.funder is None or self.funder.kind == FunderKind.CUSTOMER
 
 

@@ -33,6 +33,7 @@ def test_a_grant_funder_splits_the_invoices_and_its_cap_left_is_shown(page, scre
     page.get_by_role("combobox", name=re.compile("^Account")).select_option(label=str(fund))
     page.get_by_role("spinbutton", name=re.compile("^Percentage")).fill("40")
     page.get_by_role("spinbutton", name=re.compile(r"^Cap \(EUR\)")).fill("2000")
+    screenshot("funders-form")
     page.get_by_role("button", name="Save").click()
     funder = page.locator("tr[data-funder='Skills grant']")
     expect(funder.locator("[data-total=cap-left]")).to_have_text("€2,000.00")
