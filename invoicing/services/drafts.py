@@ -80,11 +80,7 @@ def _draft_in_memory(
         )
         invoice.tax_basis = share.taxes.basis
         lines = share.lines
-        fee = (
-            handling_fee_line(project, tenant, lines, share.taxes)
-            if share.is_customer
-            else None
-        )
+        fee = handling_fee_line(project, tenant, lines, share.taxes) if share.is_customer else None
         if fee is not None:
             lines.append(fee)
         share_taxes(invoice, lines, store_totals(invoice, lines))
