@@ -272,6 +272,27 @@ def test_the_customer_as_a_funder_is_billed_at_the_projects_billing_account(act,
     assert customer.account == billing["project"].billing_account
 
 
+def test_the_customer_can_pay_first_up_to_a_budget_and_a_levy_the_rest(act, billing):
+    project = billing["project"]
+    project.handling_fee_percent = Decimal("5")
+    project.save()
+    add_funder(act, billing, kind=FunderKind.CUSTOMER, name="Budget", cap=Decimal("1000"))
+    add_funder(act, billing, name="Levy", priority=2, percent=Decimal("100"))
+    invoices = draft(act, billing, items=[])
+    budget = next(invoice for invoice in invoices if invoice.billing_account.name != "Levy")
+    levy = next(invoice for invoice in invoices if invoice.billing_account.name == "Levy")
+    assert len(invoices) == 2 and budget.billing_account == project.billing_account
+    work = budget.lines.exclude(kind=LineKind.HANDLING_FEE)
+    assert sum(line.net for line in work) == Decimal("1000.00")
+    # The customer's invoice keeps the project's handling fee (5 % of its 1,000); the levy's
+    # has none.
+    assert budget.lines.get(kind=LineKind.HANDLING_FEE).net == Decimal("50.00")
+    assert (
+        levy.net_total == Decimal("2600.00")
+        and not levy.lines.filter(kind=LineKind.HANDLING_FEE).count()
+    )
+
+
 # --- Revenue and reports follow the split ------------------------------------------------------
 
 
