@@ -67,6 +67,18 @@ def build(tenant, *, user, rng) -> None:
             **_legal(name, city, tenant.country),
         ),
     )
+    # The fund's grants officer: its first contact, so its primary one.
+    account_services.contact_save(
+        tenant=tenant,
+        by=user,
+        contact=Contact(
+            account=fund,
+            first_name="Grace",
+            last_name="Okoye",
+            email=f"grants@{fund.invoice_email.partition('@')[2]}",
+            job_title="Grants officer",
+        ),
+    )
     project = services.project_save(
         tenant=tenant,
         by=user,
