@@ -56,6 +56,19 @@ class InvoicingConfig(AppConfig):
                 permission=permissions.SEE_MONEY,
             )
         )
+        from invoicing.funder_views import project_funders_context
+
+        project_tabs.register(
+            Tab(
+                key="funders",
+                label="Funders",
+                order=65,
+                icon="bi-bank",
+                template_name="invoicing/tabs/project_funders.html",
+                get_context=project_funders_context,
+                permission=permissions.SEE_MONEY,
+            )
+        )
         project_tabs.register(
             Tab(
                 key="invoices",

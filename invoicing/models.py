@@ -12,7 +12,7 @@ from accounts.platform.money import validate_currency
 from accounts.platform.tax import VatCategory
 from accounts.platform.tenancy import TenantOwned, tenant_reverse
 from agreements.models import PrepurchaseEntry, ProductKind, money_field
-from projects.models import Item, Project, Registration
+from projects.models import Item, Project, ProjectFunder, Registration
 
 
 class ExchangeRate(TenantOwned):
@@ -346,6 +346,8 @@ class LineKind(models.TextChoices):
     # of the project deduct of it (invoicing.services.deposits).
     DEPOSIT = "deposit", "Deposit"
     DEPOSIT_DEDUCTION = "deduction", "Deposit deducted"
+    # A funder's administration fee on its share (issue 13, part 2: invoicing.services.funding).
+    ADMIN_FEE = "admin_fee", "Administration fee"
 
 
 # Lines that move money ahead of the work (a deposit, and its deductions on later invoices):
@@ -396,6 +398,14 @@ class InvoiceLine(TenantOwned):
     exemption_reason = models.CharField(max_length=200, blank=True)
     # Set at issue: this line's share of its rate's tax, so exports reconcile line by line.
     tax_amount = money_field(null=True, blank=True)
+    # The funder whose share of its row this line bills (invoicing.services.funding); empty: the
+    # project's customer, for a row no funder shares.
+    funder = models.ForeignKey(
+        ProjectFunder, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
+    # The part of its row's value the line bills: 1, or a payer's share of a row split between
+    # funders (the shares of a row sum to exactly 1), so reports count each row's units once.
+    share = models.DecimalField(max_digits=11, decimal_places=10, default=Decimal(1))
 
     class Meta:
         ordering = ["position", "pk"]
@@ -423,6 +433,11 @@ class BillingClaim(TenantOwned):
         Item, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
     )
     unit = models.PositiveIntegerField(default=1)
+    # A row split between funders is on one live line per funder: each share claims its units
+    # (empty: the customer's share, or the whole row when nobody else funds it).
+    funder = models.ForeignKey(
+        ProjectFunder, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
 
     class Meta:
         constraints = [
@@ -431,15 +446,27 @@ class BillingClaim(TenantOwned):
                 | models.Q(registration__isnull=True, item__isnull=False),
                 name="claim_one_source",
             ),
+            # NULL never equals NULL in a unique index: the customer's share (no funder) keeps
+            # its own constraint, each funder's share one with the funder.
             models.UniqueConstraint(
                 fields=["registration", "unit"],
-                condition=models.Q(registration__isnull=False),
+                condition=models.Q(registration__isnull=False, funder__isnull=True),
                 name="claim_unique_registration_unit",
             ),
             models.UniqueConstraint(
                 fields=["item", "unit"],
-                condition=models.Q(item__isnull=False),
+                condition=models.Q(item__isnull=False, funder__isnull=True),
                 name="claim_unique_item_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["registration", "unit", "funder"],
+                condition=models.Q(registration__isnull=False, funder__isnull=False),
+                name="claim_unique_registration_unit_funder",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "unit", "funder"],
+                condition=models.Q(item__isnull=False, funder__isnull=False),
+                name="claim_unique_item_unit_funder",
             ),
         ]
 

@@ -325,6 +325,8 @@ class InvoiceFromSelectionView(TenantViewMixin, View):
                 "rows": rows,
                 "form": form or GroupingForm(),
                 "ok_count": sum(1 for _, problem in rows if not problem),
+                # Who shares the lines (`invoicing.services.funding`), said before drafting.
+                "funders": [str(funder) for funder in project.funders.all()],
             },
         )
 

@@ -19,6 +19,7 @@ from agreements.models import (
     PrepurchaseStatus,
     Product,
     ProductKind,
+    TrainingPackage,
 )
 from projects.models import (
     Item,
@@ -26,6 +27,7 @@ from projects.models import (
     PrivateEvent,
     Project,
     ProjectClass,
+    ProjectFunder,
     ProjectSettings,
     ProjectStatus,
     PurchaseOrder,
@@ -401,6 +403,51 @@ class PurchaseOrderForm(TenantFormMixin, forms.ModelForm):
         self.helper = helper(
             Row(Column("number"), Column("value_cap"), Column("valid_from"), Column("valid_to")),
             "notes",
+        )
+
+
+class FunderForm(TenantFormMixin, forms.ModelForm):
+    """A funding source of the project (`services.funder_save` checks the rules)."""
+
+    products = forms.ModelMultipleChoiceField(
+        queryset=Product.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Products it funds"),
+        help_text=_("Leave both lists empty for a funder of every line."),
+    )
+    packages = forms.ModelMultipleChoiceField(
+        queryset=TrainingPackage.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Training packages it funds"),
+    )
+
+    class Meta:
+        model = ProjectFunder
+        fields = ["kind", "name", "account", "priority", "percent", "cap", "admin_fee_percent"]
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.project = project
+        self.fields["account"].queryset = Account.objects.filter(
+            kind=AccountKind.ORGANISATION
+        ).order_by("name")
+        self.fields["cap"].label = _("Cap (%(currency)s)") % {"currency": project.currency}
+        self.fields["products"].queryset = (
+            Product.objects.exclude(kind=ProductKind.LEARNING_PATH)
+            .filter(is_active=True)
+            .order_by("code")
+        )
+        self.fields["packages"].queryset = TrainingPackage.objects.order_by("name")
+        if self.instance.pk:
+            scopes = list(self.instance.scopes.all())
+            self.initial["products"] = [s.product_id for s in scopes if s.product_id]
+            self.initial["packages"] = [s.package_id for s in scopes if s.package_id]
+        self.helper = helper(
+            Row(Column("kind"), Column("name", css_class="col-md-5"), Column("account")),
+            Row(Column("priority"), Column("percent"), Column("cap"), Column("admin_fee_percent")),
+            Row(Column("products"), Column("packages")),
         )
 
 

@@ -557,6 +557,8 @@ class Item(PricedRow):
 
 
 # Phases and billing milestones (issue 13, part 1): a module of their own, registered here.
+# Funding sources (issue 13, part 2): a module of their own, registered with this app.
+from projects.funder_models import FunderKind, FunderScope, ProjectFunder  # noqa: E402, F401
 from projects.phase_models import (  # noqa: E402, F401
     Milestone,
     MilestoneDue,

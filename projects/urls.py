@@ -94,6 +94,21 @@ urlpatterns = [
         views.CopyLinesView.as_view(),
         name="copy-lines",
     ),
+    path(
+        "projects/<int:project_pk>/funders/new/",
+        views.FunderFormView.as_view(),
+        name="funder-create",
+    ),
+    path(
+        "projects/<int:project_pk>/funders/<int:pk>/edit/",
+        views.FunderFormView.as_view(),
+        name="funder-edit",
+    ),
+    path(
+        "projects/<int:project_pk>/funders/<int:pk>/delete/",
+        views.FunderDeleteView.as_view(),
+        name="funder-delete",
+    ),
     path("projects/<int:pk>/<slug:tab>/", views.ProjectDetailView.as_view(), name="project-tab"),
     path(
         "project-documents/<int:pk>/download/",

@@ -126,7 +126,8 @@ def invoiced_units(kind: str) -> Coalesce:
         .filter(**{kind: OuterRef("pk")}, invoice__kind=InvoiceKind.INVOICE, credited_by=None)
         .order_by()
         .values(kind)
-        .annotate(total=Sum("quantity"))
+        # A row split between funders is on one line per payer: each counts its share.
+        .annotate(total=Sum(F("quantity") * F("share"), output_field=QUANTITY))
         .values("total")[:1]
     )
     return Coalesce(Subquery(lines, output_field=QUANTITY), Value(Decimal(0), QUANTITY))
@@ -160,7 +161,7 @@ def invoiced_share(kind: str, units_field: str) -> ExpressionWrapper:
     figure from two grouped queries (rows, lines) instead of a subquery per row, which took
     seconds at 100,000 registrations."""
     return ExpressionWrapper(
-        F(f"{kind}__net_amount") * F("quantity") / F(f"{kind}__{units_field}"),
+        F(f"{kind}__net_amount") * F("quantity") * F("share") / F(f"{kind}__{units_field}"),
         output_field=MONEY,
     )
 

@@ -130,6 +130,9 @@ def tenant_urls(rows) -> dict[str, dict]:
             "pk": rows["milestone"].pk,
         },
         "projects:copy-lines": {"project_pk": rows["project"].pk},
+        "projects:funder-create": {"project_pk": rows["project"].pk},
+        "projects:funder-edit": {"project_pk": rows["project"].pk, "pk": rows["funder"].pk},
+        "projects:funder-delete": {"project_pk": rows["project"].pk, "pk": rows["funder"].pk},
         "projects:document-download": {"pk": rows["project_document"].pk},
         "projects:document-delete": {"pk": rows["project_document"].pk},
         "invoicing:invoice-list": {},
@@ -182,6 +185,7 @@ POST_ONLY = {
     "projects:document-upload",
     "projects:registration-bulk-status",
     "projects:document-delete",
+    "projects:funder-delete",
     "invoicing:invoice-from-selection",
 }
 
@@ -324,11 +328,16 @@ def tenant_rows(world):
 
     dunning_level = DunningLevel.objects.create(tenant=tenant, level=1, days_after_due=14)
     from accounts.platform.models import MemberGroup
-    from projects.models import ProjectClass
+    from projects.models import ProjectClass, ProjectFunder
 
+    # A funder that takes nothing (its cap is 0), so the rows' invoices stay the customer's.
+    funder = ProjectFunder.objects.create(
+        tenant=tenant, project=project, kind="customer", name="Customer", cap=Decimal(0)
+    )
     return {
         "member_group": MemberGroup.objects.create(tenant=tenant, name=f"Team {tenant.pk}"),
         "project_class": ProjectClass.objects.create(tenant=tenant, name=f"Class {tenant.pk}"),
+        "funder": funder,
         "batch": batch,
         "dunning_level": dunning_level,
         "invoice": invoice,

@@ -429,12 +429,11 @@ def _line(line, position: int, sign: Decimal, currency: str) -> Line:
     discount = base - net - prepaid
     percent = Decimal(line.discount_percent or 0)
     if discount:
+        reason = f"Discount {percent.normalize():f} %" if percent else "Discount"
+        if Decimal(getattr(line, "share", 1)) != 1:  # a payer's share of a row funders split
+            reason = f"{reason}, and the other payers' share" if percent else "Other payers' share"
         allowances.append(
-            Allowance(
-                amount=discount,
-                reason=f"Discount {percent.normalize():f} %" if percent else "Discount",
-                reason_code=DISCOUNT_REASON_CODE,
-            )
+            Allowance(amount=discount, reason=reason, reason_code=DISCOUNT_REASON_CODE)
         )
     if prepaid:
         allowances.append(

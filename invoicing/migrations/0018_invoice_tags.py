@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("invoicing", "0014_i16_reminders"),
+        ("invoicing", "0016_funder_split"),
     ]
 
     operations = [

@@ -43,8 +43,10 @@ def claim(lines: Sequence[InvoiceLine]) -> None:
     registration_ids = {line.registration_id for line in sources if line.registration_id}
     item_ids = {line.item_id for line in sources if line.item_id}
     # What each row has and has billed, as committed: a part billed meanwhile by someone else
-    # is seen here (read committed), and one still in flight collides on the unit below.
-    room: dict[tuple[str, int], Decimal] = {}
+    # is seen here (read committed), and one still in flight collides on the unit below. A row
+    # split between funders is billed once per payer (`_share`): each share has the row's room.
+    room: dict[tuple, Decimal] = {}
+    left: dict[tuple[str, int], Decimal] = {}
     size: dict[tuple[str, int], Decimal] = {}
     for model, kind, ids, units_field in (
         (Registration, "r", registration_ids, "places"),
@@ -54,30 +56,30 @@ def claim(lines: Sequence[InvoiceLine]) -> None:
             for pk, total, billed in model.objects.filter(pk__in=ids).values_list(
                 "pk", units_field, "billed_quantity"
             ):
-                room[(kind, pk)] = Decimal(total) - Decimal(billed)
+                left[(kind, pk)] = Decimal(total) - Decimal(billed)
                 size[(kind, pk)] = Decimal(total)
     for line in sources:
-        key = ("r", line.registration_id) if line.registration_id else ("i", line.item_id)
-        room[key] = room.get(key, Decimal(0)) - Decimal(line.quantity)
+        key = _share(line)
+        room[key] = room.get(key, left.get(key[:2], Decimal(0))) - Decimal(line.quantity)
         if room[key] < 0:
             raise IntegrityError(CLAIM_CONFLICT)  # more than the row has left: billed meanwhile
-    taken: dict[tuple[str, int], set[int]] = defaultdict(set)
-    holders: dict[tuple[str, int], set[int]] = defaultdict(set)
+    taken: dict[tuple, set[int]] = defaultdict(set)
+    holders: dict[tuple, set[int]] = defaultdict(set)
     existing = BillingClaim.objects.filter(
         Q(registration_id__in=registration_ids) | Q(item_id__in=item_ids)
-    ).values_list("registration_id", "item_id", "unit", "line_id")
-    for registration_id, item_id, unit, line_id in existing:
-        key = ("r", registration_id) if registration_id else ("i", item_id)
+    ).values_list("registration_id", "item_id", "funder_id", "unit", "line_id")
+    for registration_id, item_id, funder_id, unit, line_id in existing:
+        key = ("r", registration_id, funder_id) if registration_id else ("i", item_id, funder_id)
         taken[key].add(unit)
         holders[key].add(line_id)
     claims = []
     for line in sources:
-        key = ("r", line.registration_id) if line.registration_id else ("i", line.item_id)
+        key = _share(line)
         used, unit = taken[key], 0
         # The highest unit a row can have: its places (or an item's units, plus one per part
         # already billed, for fractions). A claim committed by someone else between the reads
         # above pushes the lowest free unit past it: refused, never an extra unit.
-        highest = units_of(size[key]) + (len(holders[key]) if key[0] == "i" else 0)
+        highest = units_of(size[key[:2]]) + (len(holders[key]) if key[0] == "i" else 0)
         for _ in range(units_of(line.quantity)):
             unit += 1
             while unit in used:
@@ -91,6 +93,7 @@ def claim(lines: Sequence[InvoiceLine]) -> None:
                     line_id=line.pk,
                     registration_id=line.registration_id,
                     item_id=line.item_id,
+                    funder_id=line.funder_id,
                     unit=unit,
                 )
             )
@@ -99,20 +102,27 @@ def claim(lines: Sequence[InvoiceLine]) -> None:
     _add_billed(sources)
 
 
+def _share(line) -> tuple:
+    """A line's row and payer: what its claims' units are unique within."""
+    funder_id = getattr(line, "funder_id", None)
+    if line.registration_id:
+        return ("r", line.registration_id, funder_id)
+    return ("i", line.item_id, funder_id)
+
+
 def _add_billed(lines) -> None:
     """Add the claimed lines' quantities to their rows' billed quantity: an increment in the
-    database per distinct quantity (a bulk run's places are nearly all 1: one statement)."""
-    by_quantity: dict[tuple[type, Decimal], list[int]] = defaultdict(list)
+    database per distinct quantity (a bulk run's places are nearly all 1: one statement). A row
+    split between payers is billed once: by the largest of its shares' quantities."""
+    per_share: dict[tuple, Decimal] = defaultdict(Decimal)
     for line in lines:
-        model, pk = (
-            (Registration, line.registration_id)
-            if line.registration_id
-            else (
-                Item,
-                line.item_id,
-            )
-        )
-        by_quantity[(model, Decimal(line.quantity))].append(pk)
+        per_share[_share(line)] += Decimal(line.quantity)
+    per_row: dict[tuple[str, int], Decimal] = {}
+    for (kind, pk, _funder), quantity in per_share.items():
+        per_row[(kind, pk)] = max(per_row.get((kind, pk), Decimal(0)), quantity)
+    by_quantity: dict[tuple[type, Decimal], list[int]] = defaultdict(list)
+    for (kind, pk), quantity in per_row.items():
+        by_quantity[(Registration if kind == "r" else Item, quantity)].append(pk)
     for (model, quantity), ids in by_quantity.items():
         model.objects.filter(pk__in=ids).update(
             billed_quantity=F("billed_quantity") + quantity, invoiced=True
@@ -130,7 +140,8 @@ def release(lines: Iterable[InvoiceLine]) -> None:
 
 
 def _update_billed(registration_ids, item_ids) -> None:
-    """Set the rows' billed quantity (the quantity of their claimed lines) in one UPDATE each."""
+    """Set the rows' billed quantity (the quantity of their claimed lines; of a row split between
+    payers, its largest share's) in one UPDATE each."""
     for model, ids, field in (
         (Registration, registration_ids, "registration"),
         (Item, item_ids, "item"),
@@ -141,8 +152,9 @@ def _update_billed(registration_ids, item_ids) -> None:
             InvoiceLine.objects.filter(**{field: OuterRef("pk")})
             .filter(Exists(BillingClaim.objects.filter(line=OuterRef("pk"))))
             .order_by()
-            .values(field)
+            .values(field, "funder")
             .annotate(total=Sum("quantity"))
+            .order_by("-total")
             .values("total")[:1]
         )
         model.objects.filter(pk__in=list(ids)).update(

@@ -91,6 +91,8 @@ def invoice_credit(
             registration=line.registration,
             item=line.item,
             credited_line=line,
+            funder_id=line.funder_id,  # reverses that payer's share exactly, freeing its cap
+            share=line.share,
             deposit_id=deposits.credit_deposit_of(line),
             position=position,
             event_title=line.event_title,

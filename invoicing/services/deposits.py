@@ -228,6 +228,8 @@ def deduct(tenant, drafts: Sequence[tuple[Invoice, list[InvoiceLine]]]) -> list[
         for index, (invoice, lines) in enumerate(drafts)
         if invoice.kind == InvoiceKind.INVOICE
         and not any(line.kind == LineKind.DEPOSIT for line in lines)
+        # A funder's invoice: the customer's deposits are deducted from the customer's share.
+        and not any(line.funder_id for line in lines)
     ]
     if not wanted:
         return added

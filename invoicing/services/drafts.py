@@ -29,6 +29,7 @@ from invoicing.models import (
 from invoicing.services import deposits
 from invoicing.services.billing_cap import check_max_billing
 from invoicing.services.claims import CLAIM_CONFLICT, claim, release
+from invoicing.services.funding import Funding, is_shared
 from invoicing.services.grouping import DraftGroup, grouped
 from invoicing.services.lines import (
     freeze_line_taxes,
@@ -47,43 +48,55 @@ from projects.models import (
 )
 
 
+def _row_product(row):
+    return row.event.product if isinstance(row, Registration) else row.product
+
+
 def _draft_in_memory(
-    tenant, by, group: DraftGroup, run, taxes: vat.VatContext
-) -> tuple[Invoice, list[InvoiceLine]]:
+    tenant, by, group: DraftGroup, run, funding: Funding
+) -> list[tuple[Invoice, list[InvoiceLine]]]:
+    """The group's invoices: one per payer of its lines (the customer alone unless the project
+    has funders: `invoicing.services.funding`)."""
     project = group.project
-    invoice = Invoice(
-        tenant=tenant,
-        project=project,
-        billing_account=project.billing_account,
-        currency=project.currency,
-        po_reference=group.po_reference[:60],
-        tags=project.tags,
-        external_notes=project.external_notes,
-        run=run,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
-    )
-    invoice.tax_basis = taxes.basis
+    taxes = funding.context(project.billing_account)
     lines = [
         registration_line(row, tenant, project.currency, taxes)
         if isinstance(row, Registration)
         else item_line(row, tenant, project.currency, taxes)
         for row in group.rows
     ]
-    fee = handling_fee_line(project, tenant, lines, taxes)
-    if fee is not None:
-        lines.append(fee)
-    share_taxes(invoice, lines, store_totals(invoice, lines))
-    for position, line in enumerate(lines):
-        line.position = position
-    return invoice, lines
+    drafts = []
+    for share in funding.split(project, lines, [_row_product(row) for row in group.rows]):
+        invoice = Invoice(
+            tenant=tenant,
+            project=project,
+            billing_account=share.account,
+            currency=project.currency,
+            po_reference=group.po_reference[:60] if share.is_customer else "",
+            tags=project.tags,
+            external_notes=project.external_notes,
+            run=run,
+            created_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        invoice.tax_basis = share.taxes.basis
+        lines = share.lines
+        fee = handling_fee_line(project, tenant, lines, share.taxes) if share.is_customer else None
+        if fee is not None:
+            lines.append(fee)
+        share_taxes(invoice, lines, store_totals(invoice, lines))
+        for position, line in enumerate(lines):
+            line.position = position
+        drafts.append((invoice, lines))
+    return drafts
 
 
 def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[Invoice]:
-    """Draft one invoice per group, all in the caller's transaction: a few statements for the
-    lot (invoices, lines, claims, flags, audit), however many invoices and lines there are.
+    """Draft one invoice per group and payer, all in the caller's transaction: a few statements
+    for the lot (invoices, lines, claims, flags, audit), however many invoices and lines there
+    are.
 
     The groups' projects are locked first (in one order, so two writers cannot deadlock), so
-    the maximum billing amount is checked against what is really billed.
+    the maximum billing amount and the funders' caps are checked against what is really billed.
     """
     project_ids = sorted({group.project.pk for group in groups})
     list(
@@ -95,12 +108,19 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
     # One VAT context per billing account: each product's treatment is decided once for all the
     # invoices of the batch that go to that account.
     contexts: dict[int, vat.VatContext] = {}
-    drafts = []
-    for group in groups:
-        account = group.project.billing_account
+
+    def context(account) -> vat.VatContext:
         if account.pk not in contexts:
             contexts[account.pk] = vat.context(tenant, account)
-        drafts.append(_draft_in_memory(tenant, by, group, run, contexts[account.pk]))
+        return contexts[account.pk]
+
+    funding = Funding(tenant, [group.project for group in groups], context)
+    made = [
+        (group, draft)
+        for group in groups
+        for draft in _draft_in_memory(tenant, by, group, run, funding)
+    ]
+    drafts = [draft for _group, draft in made]
     # Deposits not used yet are deducted here, for the review page and bulk runs alike.
     for (invoice, lines), added in zip(drafts, deposits.deduct(tenant, drafts), strict=True):
         if added:
@@ -108,7 +128,7 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
     # What each draft bills the customer (its work less what it deducts) against the cap, with
     # what the batch's earlier drafts of the project bill.
     drafting: dict[int, Decimal] = defaultdict(Decimal)
-    for group, (_invoice, lines) in zip(groups, drafts, strict=True):
+    for group, (_invoice, lines) in made:
         net = sum((Decimal(line.net) for line in lines), Decimal(0))
         check_max_billing(
             group.project,
@@ -130,7 +150,7 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
             SimpleNamespace(**values)
             for values in InvoiceLine.objects.filter(invoice__in=invoices)
             .exclude(registration=None, item=None)
-            .values("pk", "tenant_id", "registration_id", "item_id", "quantity")
+            .values("pk", "tenant_id", "registration_id", "item_id", "funder_id", "quantity")
         ]
     )
     audit_many(
@@ -138,11 +158,15 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
         actor=by,
         action="draft created",
         changes=[
-            (invoice, None, {"lines": len(group.rows), "net": invoice.net_total})
-            for group, invoice in zip(groups, invoices, strict=True)
+            (invoice, None, {"lines": _rows_billed(lines), "net": invoice.net_total})
+            for invoice, (_invoice, lines) in zip(invoices, drafts, strict=True)
         ],
     )
     return invoices
+
+
+def _rows_billed(lines) -> int:
+    return sum(1 for line in lines if line.registration_id or line.item_id)
 
 
 # What drafting reads of a registration (a bulk run loads thousands): the rest stays deferred.
@@ -262,7 +286,16 @@ def draft_line_update(*, tenant, by, line: InvoiceLine, quantity, unit_price) ->
             "A deposit's amount is not changed on its draft: delete the draft and invoice the "
             "deposit again."
         )
+    if line.kind == LineKind.ADMIN_FEE:
+        raise ValidationError(
+            "The administration fee follows the funder's other lines; change those instead."
+        )
     row = line.registration if line.registration_id else line.item
+    if is_shared(line):
+        raise ValidationError(
+            f"{row} is shared between the project's funders: delete the draft, change the row "
+            "or the funders, and invoice it again (each payer's share follows the row)."
+        )
     most = Decimal(line.quantity) + due_units(row)  # this line's part and what is still due
     try:
         quantity, unit_price = Decimal(quantity), Decimal(unit_price)

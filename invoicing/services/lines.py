@@ -184,7 +184,7 @@ def redecide(tenant, invoice: Invoice, lines: list[InvoiceLine], taxes: vat.VatC
     id or override changed since they were drafted): in memory; the caller writes them.
     `lines` have their registration's event's product and their item's product loaded. A
     deposit deduction keeps its deposit's treatment."""
-    kept = (LineKind.HANDLING_FEE, LineKind.DEPOSIT_DEDUCTION)
+    kept = (LineKind.HANDLING_FEE, LineKind.ADMIN_FEE, LineKind.DEPOSIT_DEDUCTION)
     others = [line for line in lines if line.kind not in kept]
     for line in others:
         if line.kind == LineKind.DEPOSIT:
@@ -194,7 +194,7 @@ def redecide(tenant, invoice: Invoice, lines: list[InvoiceLine], taxes: vat.VatC
         if line.item_id:
             product = line.item.product
         taxes.for_product(product).apply(line)
-    fees = [line for line in lines if line.kind == LineKind.HANDLING_FEE]
+    fees = [line for line in lines if line.kind in (LineKind.HANDLING_FEE, LineKind.ADMIN_FEE)]
     if fees:
         settings = invoicing_settings(tenant)
         treatment = fee_treatment(settings, _charged(settings, others), taxes)

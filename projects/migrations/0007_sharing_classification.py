@@ -9,7 +9,7 @@ from accounts.platform import rls
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0007_groups_tags"),
-        ("projects", "0005_phases"),
+        ("projects", "0006_funders"),
     ]
 
     operations = [

@@ -41,6 +41,7 @@ from projects.services.currency import (
     project_invoice_count,
 )
 from projects.services.events import deliver_completed_events, event_save
+from projects.services.funders import funder_delete, funder_save
 from projects.services.phases import milestone_amount, milestone_save, phase_save
 from projects.services.projects import (
     PROJECT_NUMBER_START,
@@ -80,6 +81,8 @@ __all__ = [
     "deliver_completed_events",
     "discount_places_used",
     "event_save",
+    "funder_delete",
+    "funder_save",
     "has_priced_rows",
     "item_add",
     "learner_accounts",

@@ -10,6 +10,7 @@ from projects.views.documents import (
     ProjectDocumentDownloadView,
     ProjectDocumentUploadView,
 )
+from projects.views.funders import FunderDeleteView, FunderFormView
 from projects.views.pages import (
     ProjectCopyView,
     ProjectDetailView,
@@ -50,6 +51,8 @@ __all__ = [
     "CalendarView",
     "CopyLinesView",
     "EventFormView",
+    "FunderDeleteView",
+    "FunderFormView",
     "ItemAddView",
     "MilestoneFormView",
     "PhaseFormView",

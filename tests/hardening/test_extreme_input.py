@@ -151,11 +151,17 @@ def everything(world_a):
         tenant=tenant, level=1, days_after_due=14, fee_amount=Decimal("10"), fee_product=fee
     )
     from accounts.platform.models import MemberGroup
-    from projects.models import ProjectClass
+    from projects.models import ProjectClass, ProjectFunder
 
+    # A funder of nothing (cap 0): its form is tried with extreme input; the invoices above
+    # were drafted before it, so they stay the customer's.
+    funder = ProjectFunder.objects.create(
+        tenant=tenant, project=project, kind="customer", name="Customer", cap=Decimal(0)
+    )
     return {
         "member_group": MemberGroup.objects.create(tenant=tenant, name="Consultants"),
         "project_class": ProjectClass.objects.create(tenant=tenant, name="Academy"),
+        "funder": funder,
         "dunning_level": dunning_level,
         "world": world_a,
         "account": account,
@@ -276,6 +282,8 @@ PAGES = {
         {"project_pk": e["project"].pk, "phase_pk": e["phase"].pk, "pk": e["milestone"].pk}
     ],
     "projects:copy-lines": lambda e: [{"project_pk": e["project"].pk}],
+    "projects:funder-create": lambda e: [{"project_pk": e["project"].pk}],
+    "projects:funder-edit": lambda e: [{"project_pk": e["project"].pk, "pk": e["funder"].pk}],
     "invoicing:invoice-list": lambda e: [{}],
     "invoicing:invoice-detail": lambda e: [{"pk": e["draft"].pk}, {"pk": e["issued"].pk}],
     "invoicing:exchange-rates": lambda e: [{}],
@@ -328,6 +336,7 @@ SKIPPED = {
     "projects:registration-bulk-status",
     "projects:document-download",
     "projects:document-delete",
+    "projects:funder-delete",
     "invoicing:invoice-zip",
     "invoicing:invoice-pdf",
     "invoicing:invoice-ubl",

@@ -624,3 +624,40 @@ def test_a_control_character_pasted_into_a_name_never_costs_the_e_invoice_or_the
         namespaces=UBL_NS,
     )
     assert name == "MeridianHealth Group"
+
+
+def test_a_funders_share_and_its_administration_fee_are_a_valid_e_invoice(act, company):
+    """Issue 13.2: a grant pays 40 % of each line, up to a cap, with a fee: both payers'
+    invoices are valid UBL and Factur-X, each line's net its quantity times price less an
+    allowance naming the other payers' share."""
+    from projects import services as project_services
+    from projects.models import ProjectFunder
+
+    fund = foreign_account(company, country="DE", tax_id="DE136695976")
+    act(
+        project_services.funder_save,
+        funder=ProjectFunder(
+            project=company["project"],
+            name="Skills grant",
+            account=fund,
+            percent=Decimal("40"),
+            cap=Decimal("1000"),
+            admin_fee_percent=Decimal("2.5"),
+        ),
+    )
+    drafts = act(
+        services.drafts_create,
+        project=company["project"],
+        registration_ids=ids(company["registrations"]),
+        item_ids=[company["item"].pk],
+    )
+    assert len(drafts) == 2
+    for draft in drafts:
+        invoice = act(services.invoice_issue, invoice=draft)
+        invoice = Invoice.objects.select_related("credits", "tenant").get(pk=invoice.pk)
+        ubl, _cii = assert_valid(invoice)
+        reasons = ubl.xpath(
+            "cac:InvoiceLine/cac:AllowanceCharge/cbc:AllowanceChargeReason/text()",
+            namespaces=UBL_NS,
+        )
+        assert any("other payers' share" in reason for reason in reasons)

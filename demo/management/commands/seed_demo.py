@@ -15,7 +15,7 @@ from accounts import services as account_services
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.tenancy import activate
 from demo import accounting as accounting_demo
-from demo import accounts, agreements, cancellations, deposits, invoicing, projects, terms
+from demo import accounts, agreements, cancellations, deposits, funders, invoicing, projects, terms
 from demo import bank as bank_demo
 from demo import payments as payment_demo
 from demo import programmes as programme_demo
@@ -32,6 +32,7 @@ BUILDERS += [reminder_demo]  # issue 16.3: dunning levels, an account on hold, r
 BUILDERS += [accounting_demo]  # issue 16.5: the accounting mapping and a batch for every format
 BUILDERS += [programme_demo]  # issue 13: a phased programme; last, its invoice is issued today
 BUILDERS += [sharing_demo]  # issue 13.5/13.6: project classes, a project shared with a group
+BUILDERS += [funders]  # issue 13.2: a programme a grant pays 40 % of, up to a cap
 
 DEMO_PASSWORD = "demo-pass-2026"
 
