@@ -232,6 +232,21 @@ def parse_date(value):
 # maximum billing amount all read these.
 
 
+# The path from an invoice line to the project whose money it is: the LINE's project, never its
+# invoice's (an invoice may bill several projects of one billing account; `Invoice.project` is
+# only the first of them). Every figure per project (invoiced, on drafts, deposits, the cap,
+# profitability, the dashboard) filters or groups lines by it: change it here, nowhere else.
+LINE_PROJECT = "project"
+LINE_PROJECT_ID = f"{LINE_PROJECT}_id"
+
+
+def lines_of_projects(lines: QuerySet[InvoiceLine], projects) -> QuerySet[InvoiceLine]:
+    """`lines` that bill `projects` (a project, ids or a queryset), by the line's project."""
+    if isinstance(projects, Project):
+        return lines.filter(**{LINE_PROJECT: projects})
+    return lines.filter(**{f"{LINE_PROJECT_ID}__in": projects})
+
+
 def issued_documents() -> QuerySet[Invoice]:
     """Issued invoices and credit notes (cancelled ones too): what *invoiced* sums."""
     return Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
@@ -259,7 +274,7 @@ DRAFT_LINES = Q(invoice__status=InvoiceStatus.DRAFT, invoice__kind=InvoiceKind.I
 def invoiced_net(project) -> Decimal:
     """Net invoiced on a project: issued invoices less their credit notes, deposits and their
     deductions left out (`revenue_lines`)."""
-    return _work_net(issued_lines().filter(invoice__project=project))
+    return _work_net(lines_of_projects(issued_lines(), project))
 
 
 def drafts_net(project, *, exclude: Invoice | None = None) -> Decimal:
@@ -298,7 +313,7 @@ def cap_room(project, *, drafts: bool = True, exclude: Invoice | None = None) ->
     deposit invoices and what drafts deduct); issuing counts issued documents only. `exclude`:
     a draft being changed, whose lines and deductions are left out."""
     draft = Q(invoice__status=InvoiceStatus.DRAFT)
-    lines = InvoiceLine.objects.filter(invoice__project=project).filter(
+    lines = lines_of_projects(InvoiceLine.objects.all(), project).filter(
         (~draft | DRAFT_LINES) if drafts else ~draft
     )
     if exclude is not None:
@@ -328,7 +343,12 @@ def billing_summary(project) -> dict:
 
 
 def invoices_of_project(project: Project):
-    return with_state(Invoice.objects.filter(project=project).select_related("billing_account"))
+    """The project's documents: those filed under it and those of several projects with a line
+    of it (`LINE_PROJECT`)."""
+    lines = lines_of_projects(InvoiceLine.objects.filter(invoice=OuterRef("pk")), project)
+    return with_state(
+        Invoice.objects.filter(Q(project=project) | Exists(lines)).select_related("billing_account")
+    )
 
 
 def invoicing_settings(tenant) -> InvoicingSettings:
@@ -498,10 +518,9 @@ def deposit_balances(project_ids, *, drafts: bool = False) -> dict[int, list[Dep
     """{project id: its deposits, oldest first}, issued ones (and, with `drafts`, those still on
     draft deposit invoices, last), for any number of projects in one query: what drafting
     deducts from (a bulk run asks once per batch)."""
-    lines = InvoiceLine.objects.filter(
-        kind=LineKind.DEPOSIT,
-        invoice__kind=InvoiceKind.INVOICE,
-        invoice__project_id__in=list(project_ids),
+    lines = lines_of_projects(
+        InvoiceLine.objects.filter(kind=LineKind.DEPOSIT, invoice__kind=InvoiceKind.INVOICE),
+        list(project_ids),
     )
     if not drafts:
         lines = lines.exclude(invoice__status=InvoiceStatus.DRAFT)
@@ -513,7 +532,7 @@ def deposit_balances(project_ids, *, drafts: bool = False) -> dict[int, list[Dep
         .values_list(
             "pk",
             "invoice_id",
-            "invoice__project_id",
+            LINE_PROJECT_ID,
             "invoice__number",
             "invoice__issue_date",
             "net",

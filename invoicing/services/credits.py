@@ -88,6 +88,7 @@ def invoice_credit(
             tenant=tenant,
             invoice=note,
             kind=line.kind,
+            project_id=line.project_id,  # credits the project the line billed
             registration=line.registration,
             item=line.item,
             credited_line=line,

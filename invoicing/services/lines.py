@@ -67,6 +67,7 @@ def registration_line(
     line = InvoiceLine(
         tenant_id=tenant.pk,
         kind=LineKind.REGISTRATION,
+        project_id=registration.project_id,
         registration_id=registration.pk,
         event_title=event.title,
         event_date=event.start_date,
@@ -91,6 +92,7 @@ def item_line(item: Item, tenant, currency: str, taxes: vat.VatContext) -> Invoi
     line = InvoiceLine(
         tenant_id=tenant.pk,
         kind=LineKind.ITEM,
+        project_id=item.project_id,
         item_id=item.pk,
         event_date=item.date,
         product_code=item.product.code,
@@ -109,7 +111,8 @@ def item_line(item: Item, tenant, currency: str, taxes: vat.VatContext) -> Invoi
 def handling_fee_line(
     project: Project, tenant, lines: Sequence[InvoiceLine], taxes: vat.VatContext
 ):
-    """The project's handling fee on `lines`, as its own line, or None.
+    """The project's handling fee on `lines` (that project's lines: on an invoice of several
+    projects, each charges its own fee on its own lines), as its own line, or None.
 
     Charged on the lines' net; on lines paid from a prepurchase agreement (their prepaid value)
     only when the invoicing settings say so (`fee_on_prepaid_lines`, off by default). Code and
@@ -121,7 +124,7 @@ def handling_fee_line(
     if not project.handling_fee_percent:
         return None
     settings = invoicing_settings(tenant)
-    charged = _charged(settings, lines)
+    charged = [line for line in _charged(settings, lines) if line.project_id == project.pk]
     if not charged:
         return None
     base = sum((line.net + line.prepaid_value for line in charged), Decimal(0))
@@ -134,6 +137,7 @@ def handling_fee_line(
     line = InvoiceLine(
         tenant=tenant,
         kind=LineKind.HANDLING_FEE,
+        project=project,
         product_code=product_code,
         description=f"{label} {project.handling_fee_percent.normalize():f} % of "
         f"{base:,.2f} {project.currency}",
@@ -197,9 +201,9 @@ def redecide(tenant, invoice: Invoice, lines: list[InvoiceLine], taxes: vat.VatC
     fees = [line for line in lines if line.kind == LineKind.HANDLING_FEE]
     if fees:
         settings = invoicing_settings(tenant)
-        treatment = fee_treatment(settings, _charged(settings, others), taxes)
-        for line in fees:
-            treatment.apply(line)
+        for line in fees:  # each project's fee follows that project's lines
+            charged = [other for other in others if other.project_id == line.project_id]
+            fee_treatment(settings, _charged(settings, charged), taxes).apply(line)
     invoice.tax_basis = taxes.basis
 
 
