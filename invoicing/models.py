@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from accounts.platform.money import validate_currency
@@ -138,7 +139,7 @@ class Grouping(models.TextChoices):
     REGISTRATION = "registration", "One per registration"
     PURCHASE_ORDER = "purchase_order", "One per purchase-order reference"
     # Issue 13, part 3: every project of a billing account (in one currency) on one invoice.
-    BILLING_ACCOUNT = "billing_account", "One per billing account (projects together)"
+    BILLING_ACCOUNT = "billing_account", _("One per billing account (projects together)")
 
 
 class RunStatus(models.TextChoices):

@@ -71,7 +71,7 @@ def invoice_detail(invoice: Invoice) -> dict:
 
     lines = list(
         invoice.lines.select_related(
-            "registration", "item", "credited_line", "deposit__invoice"
+            "registration", "item", "credited_line", "deposit__invoice", LINE_PROJECT
         ).prefetch_related("credited_by")
     )
     for name, value in state_of(invoice).items():  # its state, allocated and outstanding
@@ -83,9 +83,14 @@ def invoice_detail(invoice: Invoice) -> dict:
         # A draft's line of a registration or item is adjusted; a fee, a deposit or a
         # deduction follows from the others.
         line.adjustable = line.kind not in (LineKind.HANDLING_FEE, *ADVANCE_KINDS)
+    projects = {line.project_id: line.project for line in lines}
     return {
         "invoice": invoice,
         "lines": lines,
+        # An invoice of several projects (one billing account): each line says its project.
+        "line_projects": sorted(projects.values(), key=lambda project: project.code)
+        if len(projects) > 1
+        else [],
         "bands": totals.compute(lines, invoice.currency).bands,
         "credit_notes": invoice.credit_notes.all(),
         "history": AuditEntry.objects.filter(
@@ -200,14 +205,19 @@ def run_preview(included: dict, grouping: str) -> dict:
 
     per_currency: dict[str, Decimal] = defaultdict(Decimal)
     rows = invoices = 0
+    accounts = set()  # per billing account: one invoice per billing account and currency
     for entry in included.values():
         count = len(entry["registrations"]) + len(entry["items"])
         rows += count
-        per_currency[entry["project"].currency] += entry["net"]
+        project = entry["project"]
+        per_currency[project.currency] += entry["net"]
         if grouping == Grouping.REGISTRATION:
             invoices += count
+        elif grouping == Grouping.BILLING_ACCOUNT:
+            accounts.add((project.billing_account_id, project.currency))
         else:
             invoices += 1  # at least one; grouping by event or PO can make more
+    invoices += len(accounts)
     return {
         "rows": rows,
         "invoices": invoices,

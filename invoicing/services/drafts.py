@@ -69,6 +69,8 @@ def _draft_in_memory(
         else item_line(row, tenant, project.currency, taxes)
         for row in group.rows
     ]
+    if len(group.projects) > 1 and not group.po_reference:
+        _name_orders(group.rows, lines)
     for member in group.projects:  # each project's handling fee on its own lines
         fee = handling_fee_line(member, tenant, lines, taxes)
         if fee is not None:
@@ -77,6 +79,15 @@ def _draft_in_memory(
     for position, line in enumerate(lines):
         line.position = position
     return invoice, lines
+
+
+def _name_orders(rows, lines) -> None:
+    """On an invoice of several projects without one purchase order for all, each line of a
+    row charged to a purchase order names it (a project's orders are its own, so the invoice's
+    reference cannot say them all)."""
+    for row, line in zip(rows, lines, strict=False):
+        if row.purchase_order_id:
+            line.description += f" (PO {row.purchase_order.number})"
 
 
 def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[Invoice]:

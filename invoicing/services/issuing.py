@@ -34,7 +34,7 @@ from invoicing.models import (
 from invoicing.selectors import LINE_PROJECT_ID, rate_for
 from invoicing.services import deposits, parties
 from invoicing.services.billing_cap import check_max_billing
-from invoicing.services.lines import freeze_line_taxes, redecide_draft
+from invoicing.services.lines import freeze_line_taxes, name_projects, redecide_draft
 from invoicing.tasks import render_invoice_pdf, render_invoice_pdfs
 from projects.models import (
     Project,
@@ -192,6 +192,9 @@ def issue_drafts(
     deposits.deduct_at_issue(tenant, by, invoices)
     bands = _stored_bands(invoices)
     parts = _project_parts(invoices)
+    for invoice in invoices:  # an invoice of several projects: its lines say which
+        if invoice.kind == InvoiceKind.INVOICE:  # a credit note copies its invoice's texts
+            name_projects(invoice, [project for project, _part in parts.get(invoice.pk, [])])
     parties.preload(tenant, invoices)  # what the snapshots read, once for the batch
     day = on_date or timezone.localdate()
     rates: dict[str, Decimal] = {}

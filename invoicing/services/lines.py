@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from django.db.models import Value
+from django.db.models.functions import Concat
+
 from accounts.platform.audit import audit
 from accounts.platform.money import line_net, round_money
 from agreements.models import Product
@@ -274,3 +277,16 @@ def store_totals(invoice: Invoice, lines: Iterable[InvoiceLine]) -> money.Totals
         result.gross,
     )
     return result
+
+
+def name_projects(invoice: Invoice, projects: Sequence[Project]) -> None:
+    """On an invoice of several projects, each line's text starts with its project's code,
+    written at issue (with the rest of the frozen texts), so that the PDF, the e-invoices and
+    every export say which project a line bills. One statement per project."""
+    if len(projects) < 2:
+        return
+    for project in projects:
+        prefix = f"{project.code}: "
+        InvoiceLine.objects.filter(invoice=invoice, project=project).exclude(
+            description__startswith=prefix
+        ).update(description=Concat(Value(prefix), "description"))
