@@ -281,3 +281,75 @@ def test_the_run_preview_lists_one_invoice_with_both_projects(meridian):
     assert [project.code for project in eur.projects] == ["PR-0001", "PR-0002"]
     assert eur.net == Decimal("3600.00")
     assert preview["invoices"] == len(planned["invoices"]) == 2
+
+
+# --- The billing account's review page ---------------------------------------------------------
+
+
+def _page(meridian):
+    return f"/alpha/invoices/from-account/{meridian['account'].pk}/"
+
+
+def test_the_review_page_lists_every_projects_ready_rows(meridian, client_for):
+    page = client_for(meridian["world"].finance).get(_page(meridian))
+    assert page.status_code == 200
+    content = page.content.decode()
+    for code in ("PR-0001", "PR-0002", "PR-0003"):
+        assert code in content
+    ticks = content.count('name="selected"')
+    assert ticks == 5  # every ready place of the three projects
+
+
+def test_the_review_page_reads_a_constant_number_of_queries(meridian, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(meridian["world"].finance)
+    with CaptureQueriesContext(connection) as few:
+        client.get(_page(meridian))
+    for n in range(4):
+        project = ProjectFactory(account=meridian["account"], code=f"PR-09{n}")
+        _places(project, 2, "100.00")
+    with CaptureQueriesContext(connection) as many:
+        client.get(_page(meridian))
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_review_page_drafts_one_invoice_across_the_projects(meridian, client_for):
+    client = client_for(meridian["world"].finance)
+    rows = _all_rows(meridian, meridian["alpha"], meridian["beta"])
+    response = client.post(
+        _page(meridian), {"selected": rows, "grouping": Grouping.BILLING_ACCOUNT}
+    )
+    with activate(meridian["tenant"]):
+        invoice = Invoice.objects.get()
+    assert response.status_code == 302 and response.url == invoice.get_absolute_url()
+    draft = client.get(response.url).content.decode()
+    assert "PR-0001" in draft and "PR-0002" in draft
+
+
+def test_the_review_page_says_what_to_change_and_keeps_the_ticks(meridian, client_for):
+    beta = meridian["beta"]
+    beta.max_billing_amount = Decimal("100")
+    beta.save(update_fields=["max_billing_amount"])
+    rows = _all_rows(meridian, meridian["alpha"], beta)
+    response = client_for(meridian["world"].finance).post(
+        _page(meridian), {"selected": rows, "grouping": Grouping.BILLING_ACCOUNT}, follow=True
+    )
+    content = response.content.decode()
+    assert "PR-0002 may be billed at most 100.00 EUR" in content
+    assert content.count("checked") >= len(rows)
+    with activate(meridian["tenant"]):
+        assert Invoice.objects.count() == 0
+
+
+def test_the_review_page_is_for_those_who_invoice(meridian, client_for):
+    assert client_for(meridian["world"].viewer).get(_page(meridian)).status_code == 403
+    assert client_for(meridian["world"].staff).get(_page(meridian)).status_code == 403
+
+
+def test_the_accounts_invoices_tab_links_to_it(meridian, client_for):
+    tab = client_for(meridian["world"].finance).get(
+        f"/alpha/accounts/{meridian['account'].pk}/invoices/"
+    )
+    assert _page(meridian) in tab.content.decode()
