@@ -370,6 +370,8 @@ class InvoiceLine(TenantOwned):
     # projects of one billing account, so revenue, caps and deposits follow the line's project,
     # never the invoice's. Set by the services; `save` falls back to the invoice's project.
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="invoice_lines")
+    # Its project's code, frozen at issue with the rest of the document (the exports read it).
+    project_code = models.CharField(max_length=20, blank=True, editable=False)
     kind = models.CharField(max_length=14, choices=LineKind.choices)
     registration = models.ForeignKey(
         Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines"

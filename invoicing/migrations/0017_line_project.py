@@ -1,6 +1,7 @@
 """Issue 13, part 3: an invoice may bill several projects of one billing account, so each line
 says which project it bills (`InvoiceLine.project`): existing lines take their invoice's project
-(every invoice so far was one project's). `Invoice.project` stays, now "its project, or the first
+(every invoice so far was one project's), and issued lines the code of their invoice's frozen
+project (`InvoiceLine.project_code`, frozen at issue from now on). `Invoice.project` stays, now "its project, or the first
 of several"; and the grouping "one per billing account" joins the choices."""
 
 import django.db.models.deletion
@@ -14,6 +15,12 @@ def lines_take_their_invoice_project(apps, schema_editor):
     schema_editor.execute(
         f"UPDATE {line} SET project_id = (SELECT {invoice}.project_id FROM {invoice} "
         f"WHERE {invoice}.id = {line}.invoice_id) WHERE project_id IS NULL"
+    )
+    # Issued lines freeze their project's code: their invoice's snapshot (one project each).
+    schema_editor.execute(
+        f"UPDATE {line} SET project_code = (SELECT {invoice}.project_code FROM {invoice} "
+        f"WHERE {invoice}.id = {line}.invoice_id) WHERE EXISTS (SELECT 1 FROM {invoice} "
+        f"WHERE {invoice}.id = {line}.invoice_id AND {invoice}.status <> 'draft')"
     )
 
 
@@ -33,6 +40,11 @@ class Migration(migrations.Migration):
                 related_name="invoice_lines",
                 to="projects.project",
             ),
+        ),
+        migrations.AddField(
+            model_name="invoiceline",
+            name="project_code",
+            field=models.CharField(blank=True, editable=False, max_length=20),
         ),
         migrations.RunPython(lines_take_their_invoice_project, migrations.RunPython.noop),
         migrations.AlterField(

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from accounts.platform.audit import audit_many
@@ -245,6 +245,12 @@ def issue_drafts(
         invoice.issued_at = timezone.now()
     number(tenant, invoices)
     _store_issued(invoices)
+    # Each line's project code, frozen with the rest (one statement for the batch).
+    InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices]).update(
+        project_code=Subquery(
+            Project.objects.filter(pk=OuterRef(LINE_PROJECT_ID)).values("code")[:1]
+        )
+    )
     audit_many(
         tenant=tenant,
         actor=by,

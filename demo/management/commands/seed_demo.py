@@ -15,7 +15,16 @@ from accounts import services as account_services
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.tenancy import activate
 from demo import accounting as accounting_demo
-from demo import accounts, agreements, cancellations, deposits, invoicing, projects, terms
+from demo import (
+    accounts,
+    agreements,
+    cancellations,
+    deposits,
+    invoicing,
+    multiproject,
+    projects,
+    terms,
+)
 from demo import bank as bank_demo
 from demo import payments as payment_demo
 from demo import reminders as reminder_demo
@@ -28,6 +37,7 @@ BUILDERS += [payment_demo]  # issue 16: part payments, over-payments, reversals,
 BUILDERS += [bank_demo]  # issue 16.4: a camt.053 statement, lines matched and waiting for review
 BUILDERS += [reminder_demo]  # issue 16.3: dunning levels, an account on hold, reminders sent
 BUILDERS += [accounting_demo]  # issue 16.5: the accounting mapping and a batch for every format
+BUILDERS += [multiproject]  # issue 13.3: two projects of one billing account on one invoice
 
 DEMO_PASSWORD = "demo-pass-2026"
 
