@@ -9,6 +9,7 @@ at 900 each; GAMMA in USD, one place at 500.
 
 import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -353,3 +354,24 @@ def test_the_accounts_invoices_tab_links_to_it(meridian, client_for):
         f"/alpha/accounts/{meridian['account'].pk}/invoices/"
     )
     assert _page(meridian) in tab.content.decode()
+
+
+def test_the_migration_freezes_issued_lines_project_code_from_their_invoice(meridian):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("invoicing.migrations.0017_line_project")
+    (draft,) = _draft(meridian, meridian["alpha"])
+    (other,) = _draft(meridian, meridian["beta"])
+    issued = _issue(meridian, other)
+    with activate(meridian["tenant"]):
+        InvoiceLine.objects.update(project_code="")
+        # What the migration needs of a schema editor (SQLite's refuses to open in a test's
+        # transaction): quoting and executing.
+        with connection.cursor() as cursor:
+            editor = SimpleNamespace(quote_name=connection.ops.quote_name, execute=cursor.execute)
+            migration.lines_take_their_invoice_project(apps, editor)
+        assert set(draft.lines.values_list("project_code", flat=True)) == {""}
+        assert set(issued.lines.values_list("project_code", flat=True)) == {"PR-0002"}
