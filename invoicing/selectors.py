@@ -12,7 +12,6 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -22,17 +21,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
-from django.utils import timezone
 
 from accounts.platform.models import AuditEntry
 from invoicing import totals
 from invoicing.models import (
     ADVANCE_KINDS,
-    DeliveryStatus,
     ExchangeRate,
     Grouping,
     Invoice,
-    InvoiceDelivery,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
@@ -410,67 +406,6 @@ def invoices_of_prepurchase_uses(entries) -> dict[int, str]:
     return {entry_id: number or f"#{invoice_id}" for entry_id, number, invoice_id in rows}
 
 
-# --- E-mail deliveries --------------------------------------------------------------------------
-
-
-def deliveries_of(invoice: Invoice) -> QuerySet[InvoiceDelivery]:
-    """The invoice's delivery log, newest first."""
-    return invoice.deliveries.select_related("created_by").order_by("-created_at", "-pk")
-
-
-def latest_round(invoice: Invoice, recipient: str) -> int:
-    """The last round this document was e-mailed (or claimed) to `recipient` in; 0 if never."""
-    return (
-        InvoiceDelivery.objects.filter(invoice=invoice, recipient=recipient).aggregate(
-            last=Max("round")
-        )["last"]
-        or 0
-    )
-
-
-# A queued e-mail nobody has taken for this long lost its task (a stopped worker): the run page
-# stops polling and offers *Send all* again, which queues it once more.
-SENDING_STALE_AFTER = datetime.timedelta(minutes=15)
-
-
-def run_mail_counts(run) -> dict:
-    """What *Send all* has done for a run, counted from its deliveries: sent, failed, queued,
-    and the run's issued documents without any delivery (not sent yet, or no address)."""
-    counts = InvoiceDelivery.objects.filter(run=run).aggregate(
-        sent=Count("pk", filter=Q(status=DeliveryStatus.SENT)),
-        failed=Count("pk", filter=Q(status=DeliveryStatus.FAILED)),
-        queued=Count("pk", filter=Q(status=DeliveryStatus.QUEUED)),
-        fresh=Count(
-            "pk",
-            filter=Q(
-                status=DeliveryStatus.QUEUED,
-                created_at__gte=timezone.now() - SENDING_STALE_AFTER,
-            ),
-        ),
-    )
-    unsent = issued_documents().filter(run=run, deliveries__isnull=True).count()
-    total = counts["sent"] + counts["failed"] + counts["queued"]
-    return {
-        "sent": counts["sent"],
-        "failed": counts["failed"],
-        "queued": counts["queued"],
-        "unsent": unsent,
-        "total": total,
-        "sending": counts["fresh"] > 0,
-        "percent": 0 if not total else round((total - counts["queued"]) * 20 / total) * 5,
-    }
-
-
-def latest_issued() -> Invoice | None:
-    """The company's most recently issued invoice or credit note (the e-mail preview's)."""
-    return (
-        issued_documents()
-        .select_related("tenant", "billing_account", "project__main_contact")
-        .order_by("-issued_at", "-pk")
-        .first()
-    )
-
-
 # --- Deposits -----------------------------------------------------------------------------------
 #
 # A deposit is a DEPOSIT line on an invoice of its own; *received* once that invoice is issued,
@@ -616,3 +551,13 @@ def deposit_summary(project) -> dict:
             (deposit.received for deposit in deposits if not deposit.is_issued), Decimal(0)
         ),
     }
+
+
+# The e-mail deliveries' reads: a module of their own (this one holds what is invoiced).
+from invoicing.delivery_selectors import (  # noqa: E402, F401
+    SENDING_STALE_AFTER,
+    deliveries_of,
+    latest_issued,
+    latest_round,
+    run_mail_counts,
+)
