@@ -75,3 +75,10 @@ def get_bank_account_for_import(request, pk):
 
     require(request, permissions.INVOICE)
     return get_object_or_404(BankAccount.objects.filter(is_active=True), pk=pk)
+
+
+def get_billing_account_for_invoicing(request, pk) -> Account:
+    """A billing account whose projects' ready rows are invoiced together (finance and
+    admins): 404 across tenants, 403 for a role that may not invoice."""
+    require(request, permissions.INVOICE)
+    return get_object_or_404(Account.objects, pk=pk)

@@ -34,6 +34,7 @@ class InvoiceLineExporter(QuerysetExporter):
     file_name = "lines"
     columns = [
         text("invoice", source="invoice__number"),
+        text("project", source="project__code"),  # the line's: an invoice may bill several
         text("kind"),
         text("product_code"),
         text("description"),

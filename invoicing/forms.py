@@ -37,6 +37,19 @@ class GroupingForm(Form):
     )
 
 
+class AccountGroupingForm(Form):
+    """How the ticked rows of a billing account's projects are invoiced (its review page)."""
+
+    grouping = forms.ChoiceField(
+        label=_("Invoices"),
+        choices=[
+            (Grouping.BILLING_ACCOUNT, _("One invoice for every project (lines say which)")),
+            (Grouping.ALL, _("One invoice per project")),
+        ],
+        initial=Grouping.BILLING_ACCOUNT,
+    )
+
+
 class RunForm(Form):
     date_from = forms.DateField(required=False, widget=DATE, label="Delivered from")
     date_to = forms.DateField(required=False, widget=DATE, label="Delivered until")
@@ -57,6 +70,7 @@ class RunForm(Form):
             (Grouping.BILLING_PO, Grouping.BILLING_PO.label),
             (Grouping.EVENT, Grouping.EVENT.label),
             (Grouping.REGISTRATION, Grouping.REGISTRATION.label),
+            (Grouping.BILLING_ACCOUNT, Grouping.BILLING_ACCOUNT.label),
         ],
         initial=Grouping.PROJECT,
     )

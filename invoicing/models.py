@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from accounts.platform.money import validate_currency
@@ -137,6 +138,8 @@ class Grouping(models.TextChoices):
     EVENT = "event", "One per event"
     REGISTRATION = "registration", "One per registration"
     PURCHASE_ORDER = "purchase_order", "One per purchase-order reference"
+    # Issue 13, part 3: every project of a billing account (in one currency) on one invoice.
+    BILLING_ACCOUNT = "billing_account", _("One per billing account (projects together)")
 
 
 class RunStatus(models.TextChoices):
@@ -221,7 +224,16 @@ class Invoice(TenantOwned):
     status = models.CharField(
         max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
     )
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="invoices")
+    # The project the invoice is filed under: its only project, or on an invoice of several
+    # projects of one billing account (Grouping.BILLING_ACCOUNT) the first of them (lowest
+    # code), whose texts (tags, notes, e-mail, project reference) it takes. What a project is
+    # invoiced is always read from the LINES' project (`invoicing.selectors.LINE_PROJECT`).
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        help_text="Its project; on an invoice of several projects, the first of them.",
+    )
     billing_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="invoices")
     run = models.ForeignKey(
         InvoiceRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
@@ -359,6 +371,12 @@ ADVANCE_KINDS = (LineKind.DEPOSIT, LineKind.DEPOSIT_DEDUCTION)
 
 class InvoiceLine(TenantOwned):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    # The project whose work (or deposit, fee) the line bills: an invoice may bill several
+    # projects of one billing account, so revenue, caps and deposits follow the line's project,
+    # never the invoice's. Set by the services; `save` falls back to the invoice's project.
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="invoice_lines")
+    # Its project's code, frozen at issue with the rest of the document (the exports read it).
+    project_code = models.CharField(max_length=20, blank=True, editable=False)
     kind = models.CharField(max_length=14, choices=LineKind.choices)
     registration = models.ForeignKey(
         Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines"
@@ -409,10 +427,23 @@ class InvoiceLine(TenantOwned):
 
     class Meta:
         ordering = ["position", "pk"]
-        indexes = [models.Index(fields=["tenant", "invoice"], name="line_tenant_invoice")]
+        indexes = [
+            models.Index(fields=["tenant", "invoice"], name="line_tenant_invoice"),
+            # What a project is invoiced (reports, caps, deposits) is read by the line's project.
+            models.Index(fields=["tenant", "project"], name="line_tenant_project"),
+        ]
 
     def __str__(self):
         return f"{self.description[:40]} ({self.net})"
+
+    def clean(self):
+        if self.project_id and self.project.tenant_id != self.tenant_id:
+            raise ValidationError({"project": "Choose a project of your own company."})
+
+    def save(self, *args, **kwargs):
+        if self.project_id is None and self.invoice_id is not None:
+            self.project_id = self.invoice.project_id  # a line of a one-project invoice
+        super().save(*args, **kwargs)
 
 
 class BillingClaim(TenantOwned):

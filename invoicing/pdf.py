@@ -21,6 +21,7 @@ from weasyprint.urls import URLFetcher
 
 from accounts.platform.exporting import defuse_bidi
 from invoicing import totals as money
+from projects.models import Project
 
 STYLESHEET = """
 @page { size: A4; margin: 18mm 16mm 20mm 16mm;
@@ -147,6 +148,7 @@ def invoice_html(invoice, lines=None, logo_data_uri: str = "") -> str:
         "invoicing/pdf/invoice.html",
         {
             "invoice": invoice,
+            "line_projects": _line_projects(invoice, lines),
             "is_credit": invoice.kind == "credit_note",
             "groups": groups,
             "bands": result.bands,
@@ -160,6 +162,15 @@ def invoice_html(invoice, lines=None, logo_data_uri: str = "") -> str:
     )
     # The template holds no bidi control of its own: any in the HTML came from the data.
     return defuse_bidi(html)
+
+
+def _line_projects(invoice, lines) -> list:
+    """The projects of an invoice of several (one billing account), for its header: empty for
+    one project (the header names it). One query, and only for an invoice of several."""
+    ids = {line.project_id for line in lines if line.project_id}
+    if len(ids) < 2:
+        return []
+    return list(Project.objects.filter(pk__in=ids).order_by("code"))
 
 
 def _payment(details) -> dict:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from invoicing.services.drafts import load_rows
-from invoicing.services.grouping import grouped
+from invoicing.services.grouping import grouped_across
+from invoicing.services.runs import invoice_units
 
 SHOWN = 50  # invoices listed; the rest are counted
 
@@ -20,6 +21,7 @@ class PlannedInvoice:
     po_reference: str
     rows: int
     net: Decimal
+    projects: tuple = ()  # per billing account: every project on it (`project` is the first)
 
     @property
     def currency(self) -> str:
@@ -33,20 +35,22 @@ def planned_invoices(included: dict, grouping: str, *, shown: int = SHOWN) -> di
     entries = list(included.values())
     invoices: list[PlannedInvoice] = []
     read = 0  # projects whose invoices are worked out
-    while read < len(entries) and len(invoices) < shown:
-        chunk = entries[read : read + 25]
+    # What one invoice needs at least: a project, or per billing account its projects together.
+    units = [unit for unit, _size in invoice_units([(entry, 0) for entry in entries], grouping)]
+    while read < len(units) and len(invoices) < shown:
+        chunk = [entry for unit in units[read : read + 25] for entry in unit]
         rows = load_rows(
             [entry["project"] for entry in chunk],
             [pk for entry in chunk for pk in entry["registrations"]],
             [pk for entry in chunk for pk in entry["items"]],
             strict=False,
         )
-        for entry in chunk:
+        for unit in units[read : read + 25]:
             if len(invoices) >= shown:
                 break
             read += 1
-            invoices += _invoices(entry, rows[entry["project"].pk], grouping)
-    rest = entries[read:]
+            invoices += _invoices(unit, rows, grouping)
+    rest = [entry for unit in units[read:] for entry in unit]
     return {
         "invoices": invoices[:shown],
         "more_invoices": max(len(invoices) - shown, 0),
@@ -55,15 +59,23 @@ def planned_invoices(included: dict, grouping: str, *, shown: int = SHOWN) -> di
     }
 
 
-def _invoices(entry: dict, rows: list, grouping: str) -> list[PlannedInvoice]:
-    project = entry["project"]
+def _invoices(unit: list[dict], rows: dict, grouping: str) -> list[PlannedInvoice]:
+    due = {project_key(entry, key): value for entry in unit for key, value in entry["due"].items()}
     return [
         PlannedInvoice(
-            billing_account=project.billing_account,
-            project=project,
+            billing_account=group.project.billing_account,
+            project=group.project,
             po_reference=group.po_reference,
             rows=len(group.rows),
-            net=sum((entry["due"][(type(row).__name__, row.pk)] for row in group.rows), Decimal(0)),
+            net=sum(
+                (due[(row.project_id, type(row).__name__, row.pk)] for row in group.rows),
+                Decimal(0),
+            ),
+            projects=tuple(group.projects),
         )
-        for group in grouped(project, rows, grouping)
+        for group in grouped_across([entry["project"] for entry in unit], rows, grouping)
     ]
+
+
+def project_key(entry: dict, key: tuple) -> tuple:
+    return (entry["project"].pk, *key)

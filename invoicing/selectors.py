@@ -12,7 +12,6 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -22,17 +21,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
-from django.utils import timezone
 
 from accounts.platform.models import AuditEntry
 from invoicing import totals
 from invoicing.models import (
     ADVANCE_KINDS,
-    DeliveryStatus,
     ExchangeRate,
     Grouping,
     Invoice,
-    InvoiceDelivery,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
@@ -71,7 +67,7 @@ def invoice_detail(invoice: Invoice) -> dict:
 
     lines = list(
         invoice.lines.select_related(
-            "registration", "item", "credited_line", "deposit__invoice"
+            "registration", "item", "credited_line", "deposit__invoice", LINE_PROJECT
         ).prefetch_related("credited_by")
     )
     for name, value in state_of(invoice).items():  # its state, allocated and outstanding
@@ -83,9 +79,14 @@ def invoice_detail(invoice: Invoice) -> dict:
         # A draft's line of a registration or item is adjusted; a fee, a deposit or a
         # deduction follows from the others.
         line.adjustable = line.kind not in (LineKind.HANDLING_FEE, *ADVANCE_KINDS)
+    projects = {line.project_id: line.project for line in lines}
     return {
         "invoice": invoice,
         "lines": lines,
+        # An invoice of several projects (one billing account): each line says its project.
+        "line_projects": sorted(projects.values(), key=lambda project: project.code)
+        if len(projects) > 1
+        else [],
         "bands": totals.compute(lines, invoice.currency).bands,
         "credit_notes": invoice.credit_notes.all(),
         "history": AuditEntry.objects.filter(
@@ -205,14 +206,19 @@ def run_preview(included: dict, grouping: str) -> dict:
 
     per_currency: dict[str, Decimal] = defaultdict(Decimal)
     rows = invoices = 0
+    accounts = set()  # per billing account: one invoice per billing account and currency
     for entry in included.values():
         count = len(entry["registrations"]) + len(entry["items"])
         rows += count
-        per_currency[entry["project"].currency] += entry["net"]
+        project = entry["project"]
+        per_currency[project.currency] += entry["net"]
         if grouping == Grouping.REGISTRATION:
             invoices += count
+        elif grouping == Grouping.BILLING_ACCOUNT:
+            accounts.add((project.billing_account_id, project.currency))
         else:
             invoices += 1  # at least one; grouping by event or PO can make more
+    invoices += len(accounts)
     return {
         "rows": rows,
         "invoices": invoices,
@@ -235,6 +241,21 @@ def parse_date(value):
 # credit notes counting negative (an invoice credited in full and its credit note net to zero).
 # Drafts are *on drafts*, never invoiced. Reports, the project's tabs, the dashboard and the
 # maximum billing amount all read these.
+
+
+# The path from an invoice line to the project whose money it is: the LINE's project, never its
+# invoice's (an invoice may bill several projects of one billing account; `Invoice.project` is
+# only the first of them). Every figure per project (invoiced, on drafts, deposits, the cap,
+# profitability, the dashboard) filters or groups lines by it: change it here, nowhere else.
+LINE_PROJECT = "project"
+LINE_PROJECT_ID = f"{LINE_PROJECT}_id"
+
+
+def lines_of_projects(lines: QuerySet[InvoiceLine], projects) -> QuerySet[InvoiceLine]:
+    """`lines` that bill `projects` (a project, ids or a queryset), by the line's project."""
+    if isinstance(projects, Project):
+        return lines.filter(**{LINE_PROJECT: projects})
+    return lines.filter(**{f"{LINE_PROJECT_ID}__in": projects})
 
 
 def issued_documents() -> QuerySet[Invoice]:
@@ -264,7 +285,7 @@ DRAFT_LINES = Q(invoice__status=InvoiceStatus.DRAFT, invoice__kind=InvoiceKind.I
 def invoiced_net(project) -> Decimal:
     """Net invoiced on a project: issued invoices less their credit notes, deposits and their
     deductions left out (`revenue_lines`)."""
-    return _work_net(issued_lines().filter(invoice__project=project))
+    return _work_net(lines_of_projects(issued_lines(), project))
 
 
 def drafts_net(project, *, exclude: Invoice | None = None) -> Decimal:
@@ -303,7 +324,7 @@ def cap_room(project, *, drafts: bool = True, exclude: Invoice | None = None) ->
     deposit invoices and what drafts deduct); issuing counts issued documents only. `exclude`:
     a draft being changed, whose lines and deductions are left out."""
     draft = Q(invoice__status=InvoiceStatus.DRAFT)
-    lines = InvoiceLine.objects.filter(invoice__project=project).filter(
+    lines = lines_of_projects(InvoiceLine.objects.all(), project).filter(
         (~draft | DRAFT_LINES) if drafts else ~draft
     )
     if exclude is not None:
@@ -338,7 +359,12 @@ def invoice_count_of_project(project: Project) -> int:
 
 
 def invoices_of_project(project: Project):
-    return with_state(Invoice.objects.filter(project=project).select_related("billing_account"))
+    """The project's documents: those filed under it and those of several projects with a line
+    of it (`LINE_PROJECT`)."""
+    lines = lines_of_projects(InvoiceLine.objects.filter(invoice=OuterRef("pk")), project)
+    return with_state(
+        Invoice.objects.filter(Q(project=project) | Exists(lines)).select_related("billing_account")
+    )
 
 
 def invoicing_settings(tenant) -> InvoicingSettings:
@@ -388,67 +414,6 @@ def invoices_of_prepurchase_uses(entries) -> dict[int, str]:
         .values_list("prepurchase_entry_id", "invoice__number", "invoice_id")
     )
     return {entry_id: number or f"#{invoice_id}" for entry_id, number, invoice_id in rows}
-
-
-# --- E-mail deliveries --------------------------------------------------------------------------
-
-
-def deliveries_of(invoice: Invoice) -> QuerySet[InvoiceDelivery]:
-    """The invoice's delivery log, newest first."""
-    return invoice.deliveries.select_related("created_by").order_by("-created_at", "-pk")
-
-
-def latest_round(invoice: Invoice, recipient: str) -> int:
-    """The last round this document was e-mailed (or claimed) to `recipient` in; 0 if never."""
-    return (
-        InvoiceDelivery.objects.filter(invoice=invoice, recipient=recipient).aggregate(
-            last=Max("round")
-        )["last"]
-        or 0
-    )
-
-
-# A queued e-mail nobody has taken for this long lost its task (a stopped worker): the run page
-# stops polling and offers *Send all* again, which queues it once more.
-SENDING_STALE_AFTER = datetime.timedelta(minutes=15)
-
-
-def run_mail_counts(run) -> dict:
-    """What *Send all* has done for a run, counted from its deliveries: sent, failed, queued,
-    and the run's issued documents without any delivery (not sent yet, or no address)."""
-    counts = InvoiceDelivery.objects.filter(run=run).aggregate(
-        sent=Count("pk", filter=Q(status=DeliveryStatus.SENT)),
-        failed=Count("pk", filter=Q(status=DeliveryStatus.FAILED)),
-        queued=Count("pk", filter=Q(status=DeliveryStatus.QUEUED)),
-        fresh=Count(
-            "pk",
-            filter=Q(
-                status=DeliveryStatus.QUEUED,
-                created_at__gte=timezone.now() - SENDING_STALE_AFTER,
-            ),
-        ),
-    )
-    unsent = issued_documents().filter(run=run, deliveries__isnull=True).count()
-    total = counts["sent"] + counts["failed"] + counts["queued"]
-    return {
-        "sent": counts["sent"],
-        "failed": counts["failed"],
-        "queued": counts["queued"],
-        "unsent": unsent,
-        "total": total,
-        "sending": counts["fresh"] > 0,
-        "percent": 0 if not total else round((total - counts["queued"]) * 20 / total) * 5,
-    }
-
-
-def latest_issued() -> Invoice | None:
-    """The company's most recently issued invoice or credit note (the e-mail preview's)."""
-    return (
-        issued_documents()
-        .select_related("tenant", "billing_account", "project__main_contact")
-        .order_by("-issued_at", "-pk")
-        .first()
-    )
 
 
 # --- Deposits -----------------------------------------------------------------------------------
@@ -508,10 +473,9 @@ def deposit_balances(project_ids, *, drafts: bool = False) -> dict[int, list[Dep
     """{project id: its deposits, oldest first}, issued ones (and, with `drafts`, those still on
     draft deposit invoices, last), for any number of projects in one query: what drafting
     deducts from (a bulk run asks once per batch)."""
-    lines = InvoiceLine.objects.filter(
-        kind=LineKind.DEPOSIT,
-        invoice__kind=InvoiceKind.INVOICE,
-        invoice__project_id__in=list(project_ids),
+    lines = lines_of_projects(
+        InvoiceLine.objects.filter(kind=LineKind.DEPOSIT, invoice__kind=InvoiceKind.INVOICE),
+        list(project_ids),
     )
     if not drafts:
         lines = lines.exclude(invoice__status=InvoiceStatus.DRAFT)
@@ -523,7 +487,7 @@ def deposit_balances(project_ids, *, drafts: bool = False) -> dict[int, list[Dep
         .values_list(
             "pk",
             "invoice_id",
-            "invoice__project_id",
+            LINE_PROJECT_ID,
             "invoice__number",
             "invoice__issue_date",
             "net",
@@ -597,3 +561,13 @@ def deposit_summary(project) -> dict:
             (deposit.received for deposit in deposits if not deposit.is_issued), Decimal(0)
         ),
     }
+
+
+# The e-mail deliveries' reads: a module of their own (this one holds what is invoiced).
+from invoicing.delivery_selectors import (  # noqa: E402, F401
+    SENDING_STALE_AFTER,
+    deliveries_of,
+    latest_issued,
+    latest_round,
+    run_mail_counts,
+)

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from invoicing import bank_views, payment_views, reminder_views, statement_views, views
+from invoicing import (
+    account_views,
+    bank_views,
+    payment_views,
+    reminder_views,
+    statement_views,
+    views,
+)
 
 app_name = "invoicing"
 
@@ -18,6 +25,12 @@ urlpatterns = [
         "invoices/from-project/<int:project_pk>/",
         views.InvoiceFromSelectionView.as_view(),
         name="invoice-from-selection",
+    ),
+    # One invoice across a billing account's projects (issue 13, part 3)
+    path(
+        "invoices/from-account/<int:account_pk>/",
+        account_views.AccountReadyView.as_view(),
+        name="invoice-from-account",
     ),
     path(
         "invoices/deposit/<int:project_pk>/",

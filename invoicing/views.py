@@ -582,6 +582,8 @@ def account_invoices_context(request, account):
         Q(billing_account=account) | Q(project__account=account)
     )
     return {
+        # Its projects' ready rows invoiced together (account_views.AccountReadyView).
+        "can_invoice_across": can(request, permissions.INVOICE),
         "invoice_table": CompactInvoiceTable(invoices[:100]),
         **account_payments_context(request, account),  # its balance and payments
         **account_reminders_context(account),  # on hold or not

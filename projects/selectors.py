@@ -370,6 +370,15 @@ def ready_to_invoice(project: Project) -> dict:
     """The project's registrations and items that can be invoiced now (`projects.billing`'s
     rule), each with its due net amount, for one selection across both (the project's invoices
     tab): the first READY_LIMIT of each, and how many there are."""
+    (ready,) = ready_to_invoice_across([project])
+    return ready
+
+
+def ready_to_invoice_across(projects) -> list[dict]:
+    """`ready_to_invoice` for several projects at once (a billing account's review page: one
+    invoice across its projects), in two queries however many projects: per project, its
+    `project`, `ready_problem`, `ready_registrations`, `ready_items` (the first READY_LIMIT of
+    each kind across the projects) and `ready_more`."""
     from projects.billing import (
         due_value,
         invoiceable_items,
@@ -377,30 +386,38 @@ def ready_to_invoice(project: Project) -> dict:
         project_problem,
     )
 
-    problem = project_problem(project)
-    if problem:
-        return {"ready_problem": problem, "ready_registrations": [], "ready_items": []}
+    problems = {project.pk: project_problem(project) for project in projects}
+    open_ids = [pk for pk, problem in problems.items() if not problem]
     registrations = (
-        Registration.objects.filter(invoiceable_registrations(), project=project)
+        Registration.objects.filter(invoiceable_registrations(), project__in=open_ids)
         .select_related("event", "learner")
         .annotate(due=due_value("places"))
         .order_by("event__start_date", "pk")
     )
     items = (
-        Item.objects.filter(invoiceable_items(), project=project)
+        Item.objects.filter(invoiceable_items(), project__in=open_ids)
         .select_related("product")
         .annotate(due=due_value("quantity"))
         .order_by("date", "pk")
     )
-    ready_registrations = list(registrations[: READY_LIMIT + 1])
-    ready_items = list(items[: READY_LIMIT + 1])
+    ready_registrations = list(registrations[: READY_LIMIT + 1]) if open_ids else []
+    ready_items = list(items[: READY_LIMIT + 1]) if open_ids else []
+    more = len(ready_registrations) > READY_LIMIT or len(ready_items) > READY_LIMIT
     for row in ready_registrations:
         row.label = str(row)
     for row in ready_items:
         row.label = row.description or row.product.name
-    return {
-        "ready_problem": "",
-        "ready_registrations": ready_registrations[:READY_LIMIT],
-        "ready_items": ready_items[:READY_LIMIT],
-        "ready_more": len(ready_registrations) > READY_LIMIT or len(ready_items) > READY_LIMIT,
-    }
+    ready_registrations, ready_items = (
+        ready_registrations[:READY_LIMIT],
+        ready_items[:READY_LIMIT],
+    )
+    return [
+        {
+            "project": project,
+            "ready_problem": problems[project.pk] or "",
+            "ready_registrations": [r for r in ready_registrations if r.project_id == project.pk],
+            "ready_items": [r for r in ready_items if r.project_id == project.pk],
+            "ready_more": more,
+        }
+        for project in projects
+    ]

@@ -51,7 +51,8 @@ class ReconciliationExporter(CopyExporter):
         number("account_number", source="invoice__customer_number"),
         text("account_name", source="invoice__customer_name"),
         text("billing_account", source="invoice__billing_name"),
-        text("project_code", source="invoice__project_code"),
+        # The line's project, frozen at issue (an invoice may bill several).
+        text("project_code", source="project_code"),
         text("purchase_order", source="invoice__po_reference"),
         # registration, item, handling_fee, deposit, deduction, …
         text("line_kind", source="kind"),

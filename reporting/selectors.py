@@ -53,7 +53,14 @@ from invoicing.models import (
     PaymentReversal,
 )
 from invoicing.payment_selectors import overdue
-from invoicing.selectors import issued_documents, issued_lines, revenue_lines
+from invoicing.selectors import (
+    LINE_PROJECT,
+    LINE_PROJECT_ID,
+    issued_documents,
+    issued_lines,
+    lines_of_projects,
+    revenue_lines,
+)
 from projects.billing import (
     ITEM_DELIVERY,
     REGISTRATION_DELIVERY,
@@ -176,9 +183,9 @@ def _prefixed(condition: Q, prefix: str) -> Q:
 
 
 def _of_projects(lines, projects):
-    """Lines of some projects' rows, found through their invoices (an invoice is one project's,
-    and indexed by it) rather than by hashing every line of the company."""
-    return lines if projects is None else lines.filter(invoice__project_id__in=projects)
+    """Lines of some projects' rows, by the line's project (`LINE_PROJECT`: an invoice may bill
+    several projects; the lines are indexed by it)."""
+    return lines if projects is None else lines_of_projects(lines, projects)
 
 
 def _month(field_name: str) -> TruncMonth:
@@ -230,7 +237,7 @@ def facts(
     codes = dict(Product.objects.values_list("code", "pk")) if "product" in grain else {}
     for cell, row in rows(
         lines,
-        project="invoice__project_id",
+        project=LINE_PROJECT_ID,  # the line's project: an invoice may bill several
         product="product_code",
         event="registration__event_id",
         month="invoice__issue_date",
@@ -530,9 +537,9 @@ def dashboard(*, base_currency: str, today=None, projects=None) -> dict:
     billed = Coalesce(  # invoiced, as the billing cap counts it (`invoiced_net`)
         Subquery(
             revenue_lines()
-            .filter(invoice__project=OuterRef("pk"))
+            .filter(**{LINE_PROJECT: OuterRef("pk")})
             .order_by()
-            .values("invoice__project")
+            .values(LINE_PROJECT)
             .annotate(total=Sum("net"))
             .values("total")[:1],
             output_field=money,

@@ -145,6 +145,7 @@ def tenant_urls(rows) -> dict[str, dict]:
         "invoicing:run-list": {},
         "invoicing:run-detail": {"pk": rows["run"].pk},
         "invoicing:invoice-from-selection": {"project_pk": rows["project"].pk},
+        "invoicing:invoice-from-account": {"account_pk": account.pk},
         "invoicing:deposit-create": {"project_pk": rows["project"].pk},
         "invoicing:payment-record": {"account_pk": account.pk},
         "invoicing:allocate": {"account_pk": account.pk},

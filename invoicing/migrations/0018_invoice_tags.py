@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("invoicing", "0016_funder_split"),
+        ("invoicing", "0017_line_project"),
     ]
 
     operations = [

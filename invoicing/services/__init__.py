@@ -42,7 +42,12 @@ from invoicing.services.delivery import (
     run_send_start,
 )
 from invoicing.services.deposits import DEPOSIT_CODE, deposit_create, deposit_plan
-from invoicing.services.drafts import draft_delete, draft_line_update, drafts_create
+from invoicing.services.drafts import (
+    account_drafts_create,
+    draft_delete,
+    draft_line_update,
+    drafts_create,
+)
 from invoicing.services.issuing import invoice_issue
 from invoicing.services.lines import HANDLING_FEE_CODE
 from invoicing.services.payments import (
@@ -59,6 +64,7 @@ __all__ = [
     "CLAIM_CONFLICT",
     "DEPOSIT_CODE",
     "HANDLING_FEE_CODE",
+    "account_drafts_create",
     "credit_allocate",
     "csv_mapping_save",
     "delivery_retry",

@@ -88,6 +88,8 @@ def invoice_credit(
             tenant=tenant,
             invoice=note,
             kind=line.kind,
+            project_id=line.project_id,  # credits the project the line billed
+            project_code=line.project_code,
             registration=line.registration,
             item=line.item,
             credited_line=line,

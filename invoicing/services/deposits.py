@@ -177,6 +177,7 @@ def deposit_create(*, tenant, by, project: Project, amount=None, percent=None) -
     line = InvoiceLine(
         tenant=tenant,
         kind=LineKind.DEPOSIT,
+        project=project,
         product_code=DEPOSIT_CODE,
         description=plan.description,
         quantity=Decimal(1),
@@ -233,15 +234,37 @@ def deduct(tenant, drafts: Sequence[tuple[Invoice, list[InvoiceLine]]]) -> list[
     ]
     if not wanted:
         return added
-    balances = selectors.deposit_balances({drafts[index][0].project_id for index in wanted})
+    balances = selectors.deposit_balances(
+        set().union(*(_projects_billed(*drafts[index]) for index in wanted))
+    )
     for index in wanted:
         invoice, lines = drafts[index]
-        deposits = [deposit for deposit in balances.get(invoice.project_id, []) if deposit.left > 0]
-        if not deposits:
-            continue
+        # Per project: an invoice of several projects deducts each one's deposits from that
+        # project's own lines only.
+        for project_id in sorted(_projects_billed(invoice, lines)):
+            _deduct_project(
+                tenant, balances.get(project_id, []), project_id, invoice, lines, added[index]
+            )
+    return added
+
+
+def _project_of(invoice: Invoice, line: InvoiceLine) -> int:
+    return line.project_id or invoice.project_id
+
+
+def _projects_billed(invoice: Invoice, lines) -> set[int]:
+    """The projects a draft bills: its own and those of its lines (an invoice of several)."""
+    return {invoice.project_id} | {_project_of(invoice, line) for line in lines}
+
+
+def _deduct_project(tenant, balances, project_id: int, invoice, lines, added) -> None:
+    """Deduct the project's unused deposits from its lines on a draft (see `deduct`)."""
+    deposits = [deposit for deposit in balances if deposit.left > 0]
+    if deposits:
         room: dict[tuple, Decimal] = defaultdict(Decimal)
         for line in lines:
-            room[money.band_key(line)] += Decimal(line.net)
+            if _project_of(invoice, line) == project_id:
+                room[money.band_key(line)] += Decimal(line.net)
         for deposit in deposits:
             key = money.band_key(deposit)
             amount = min(deposit.left, room[key])
@@ -250,6 +273,7 @@ def deduct(tenant, drafts: Sequence[tuple[Invoice, list[InvoiceLine]]]) -> list[
             line = InvoiceLine(
                 tenant_id=tenant.pk,
                 kind=LineKind.DEPOSIT_DEDUCTION,
+                project_id=project_id,
                 deposit_id=deposit.line_id,
                 product_code=DEPOSIT_CODE,
                 description=f"Deposit deducted: {deposit.label}",
@@ -266,15 +290,15 @@ def deduct(tenant, drafts: Sequence[tuple[Invoice, list[InvoiceLine]]]) -> list[
             deposit.used += amount  # the batch's next draft of the project sees it used
             room[key] -= amount
             lines.append(line)
-            added[index].append(line)
-    return added
+            added.append(line)
 
 
 def deduct_again(tenant, invoice: Invoice, lines: list[InvoiceLine], old) -> list[InvoiceLine]:
     """A draft's lines changed (`lines`, written, without deductions): its deductions (`old`)
     are made again from what is unused now, so they follow its net. The new ones are written
     and returned; the caller totals the draft."""
-    _lock_project(invoice.project_id)
+    for project_id in sorted({_project_of(invoice, line) for line in [*lines, *old]}):
+        _lock_project(project_id)
     if old:
         InvoiceLine.objects.filter(pk__in=[line.pk for line in old]).delete()
     work = list(lines)
@@ -292,7 +316,18 @@ def deduct_at_issue(tenant, by, invoices: Sequence[Invoice]) -> None:
     The projects' rows are locked first, as drafting does. Nothing more is read or written for
     projects without deposits; for the others a few queries for the batch. The caller totals
     the invoices (issuing does, from their lines); a changed deduction is in their history."""
-    project_ids = sorted({invoice.project_id for invoice in invoices})
+    # The projects each invoice bills (its lines' projects: an invoice may bill several).
+    billed: dict[int, set[int]] = defaultdict(set)
+    for invoice_id, project_id in (
+        InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices])
+        .order_by()
+        .values_list("invoice_id", selectors.LINE_PROJECT_ID)
+        .distinct()
+    ):
+        billed[invoice_id].add(project_id)
+    for invoice in invoices:
+        billed[invoice.pk].add(invoice.project_id)
+    project_ids = sorted(set().union(*billed.values()))
     list(
         Project.objects.select_for_update()
         .filter(pk__in=project_ids)
@@ -302,8 +337,14 @@ def deduct_at_issue(tenant, by, invoices: Sequence[Invoice]) -> None:
     work = [invoice for invoice in invoices if invoice.kind == InvoiceKind.INVOICE]
     if not work:
         return
-    with_deposits = selectors.deposit_balances({invoice.project_id for invoice in work})
-    work = [invoice for invoice in work if with_deposits.get(invoice.project_id)]
+    with_deposits = selectors.deposit_balances(
+        set().union(*(billed[invoice.pk] for invoice in work))
+    )
+    work = [
+        invoice
+        for invoice in work
+        if any(with_deposits.get(project_id) for project_id in billed[invoice.pk])
+    ]
     if not work:
         return
     lines: dict[int, list[InvoiceLine]] = defaultdict(list)
@@ -355,13 +396,14 @@ def deductions_to_credit(open_lines, chosen) -> list[InvoiceLine]:
     the band lacks; it is unused again and later invoices deduct it."""
     chosen_ids = {line.pk for line in chosen}
     kept = [line for line in open_lines if line.pk not in chosen_ids]
+    # Per project and band: a project's deductions come off its own lines only.
     per_band: dict[tuple, Decimal] = defaultdict(Decimal)
     for line in kept:
-        per_band[money.band_key(line)] += Decimal(line.net)
+        per_band[(line.project_id, money.band_key(line))] += Decimal(line.net)
     needed = []
     deductions = [line for line in kept if line.kind == LineKind.DEPOSIT_DEDUCTION]
     for line in sorted(deductions, key=lambda line: (line.position, line.pk), reverse=True):
-        key = money.band_key(line)
+        key = (line.project_id, money.band_key(line))
         if per_band[key] < 0:
             needed.append(line)
             per_band[key] -= Decimal(line.net)
@@ -377,8 +419,12 @@ def check_credit(invoice: Invoice, chosen: Sequence[InvoiceLine], open_lines) ->
     customer paid that deposit already, and a cancellation is never refused for it.)"""
     if not any(line.kind in ADVANCE_KINDS for line in open_lines):
         return
-    project = invoice.project
-    _lock_project(project.pk)
+    project = invoice.project  # a deposit invoice's only project
+    by_pk = {project.pk: project}
+    others = {_project_of(invoice, line) for line in open_lines} - set(by_pk)
+    by_pk.update(Project.objects.in_bulk(list(others)) if others else {})
+    for project_id in sorted(by_pk):
+        _lock_project(project_id)
     deposits = [line for line in chosen if line.kind == LineKind.DEPOSIT]
     if deposits:
         balances = {
@@ -410,12 +456,22 @@ def check_credit(invoice: Invoice, chosen: Sequence[InvoiceLine], open_lines) ->
     work = [line for line in chosen if line.kind != LineKind.DEPOSIT_DEDUCTION]
     forced = {line.pk for line in deductions_to_credit(open_lines, work)}
     counted = [line for line in chosen if line.pk not in forced]
+    for project in by_pk.values():  # each project's cap, on an invoice of several projects
+        mine = [line for line in counted if _project_of(invoice, line) == project.pk]
+        _check_credit_cap(project, mine, chosen)
+
+
+def _check_credit_cap(project: Project, counted, chosen) -> None:
     more = -sum((Decimal(line.net) for line in counted), Decimal(0))  # billed more after it
     if more > 0 and project.max_billing_amount is not None:
         left = selectors.cap_room(project).left
         if more > left:
             restored = -sum(
-                (Decimal(line.net) for line in chosen if line.kind == LineKind.DEPOSIT_DEDUCTION),
+                (
+                    Decimal(line.net)
+                    for line in chosen
+                    if line.kind == LineKind.DEPOSIT_DEDUCTION and line.project_id == project.pk
+                ),
                 Decimal(0),
             )
             raise ValidationError(

@@ -29,8 +29,8 @@ from invoicing.models import (
 from invoicing.services import deposits
 from invoicing.services.billing_cap import check_max_billing
 from invoicing.services.claims import CLAIM_CONFLICT, claim, release
-from invoicing.services.funding import Funding, is_shared
-from invoicing.services.grouping import DraftGroup, grouped
+from invoicing.services.funding import Funding, Share, is_shared
+from invoicing.services.grouping import DraftGroup, grouped, grouped_across
 from invoicing.services.lines import (
     freeze_line_taxes,
     handling_fee_line,
@@ -65,29 +65,56 @@ def _draft_in_memory(
         else item_line(row, tenant, project.currency, taxes)
         for row in group.rows
     ]
+    if len(group.projects) > 1 and not group.po_reference:
+        _name_orders(group.rows, lines)
+    products = [_row_product(row) for row in group.rows]
+    # Each project's lines are split to its own funders; what no funder takes goes to the billing
+    # account on one invoice for all the group's projects (the group shares that account).
+    payers: list[tuple[Project, Share]] = []
+    rest: Share | None = None
+    for member in group.projects:
+        mine = [i for i, line in enumerate(lines) if line.project_id == member.pk]
+        for share in funding.split(member, [lines[i] for i in mine], [products[i] for i in mine]):
+            if share.funder is None and rest is not None:
+                rest.lines.extend(share.lines)
+                continue
+            if share.funder is None:
+                rest = share
+            payers.append((project if share.funder is None else member, share))
     drafts = []
-    for share in funding.split(project, lines, [_row_product(row) for row in group.rows]):
+    for filed_under, share in payers:
         invoice = Invoice(
             tenant=tenant,
-            project=project,
+            project=filed_under,
             billing_account=share.account,
             currency=project.currency,
             po_reference=group.po_reference[:60] if share.is_customer else "",
-            tags=project.tags,
-            external_notes=project.external_notes,
+            tags=filed_under.tags,
+            external_notes=filed_under.external_notes,
             run=run,
             created_by=by if getattr(by, "is_authenticated", False) else None,
         )
         invoice.tax_basis = share.taxes.basis
-        lines = share.lines
-        fee = handling_fee_line(project, tenant, lines, share.taxes) if share.is_customer else None
-        if fee is not None:
-            lines.append(fee)
-        share_taxes(invoice, lines, store_totals(invoice, lines))
-        for position, line in enumerate(lines):
+        share_lines = share.lines
+        if share.is_customer:
+            for member in group.projects:  # each project's handling fee on its own lines
+                fee = handling_fee_line(member, tenant, share_lines, share.taxes)
+                if fee is not None:
+                    share_lines.append(fee)
+        share_taxes(invoice, share_lines, store_totals(invoice, share_lines))
+        for position, line in enumerate(share_lines):
             line.position = position
-        drafts.append((invoice, lines))
+        drafts.append((invoice, share_lines))
     return drafts
+
+
+def _name_orders(rows, lines) -> None:
+    """On an invoice of several projects without one purchase order for all, each line of a
+    row charged to a purchase order names it (a project's orders are its own, so the invoice's
+    reference cannot say them all)."""
+    for row, line in zip(rows, lines, strict=False):
+        if row.purchase_order_id:
+            line.description += f" (PO {row.purchase_order.number})"
 
 
 def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[Invoice]:
@@ -96,9 +123,10 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
     are.
 
     The groups' projects are locked first (in one order, so two writers cannot deadlock), so
-    the maximum billing amount and the funders' caps are checked against what is really billed.
+    the maximum billing amount (per project, on an invoice of several projects too) and the
+    funders' caps are checked against what is really billed.
     """
-    project_ids = sorted({group.project.pk for group in groups})
+    project_ids = sorted({member.pk for group in groups for member in group.projects})
     list(
         Project.objects.select_for_update()
         .filter(pk__in=project_ids)
@@ -114,7 +142,7 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
             contexts[account.pk] = vat.context(tenant, account)
         return contexts[account.pk]
 
-    funding = Funding(tenant, [group.project for group in groups], context)
+    funding = Funding(tenant, [member for group in groups for member in group.projects], context)
     made = [
         (group, draft)
         for group in groups
@@ -129,14 +157,17 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
     # what the batch's earlier drafts of the project bill.
     drafting: dict[int, Decimal] = defaultdict(Decimal)
     for group, (_invoice, lines) in made:
-        net = sum((Decimal(line.net) for line in lines), Decimal(0))
-        check_max_billing(
-            group.project,
-            net,
-            pending=drafting[group.project.pk],
-            deducted=deposits.work_net(lines) - net,
-        )
-        drafting[group.project.pk] += net
+        for member, member_lines in project_lines(group.projects, lines):
+            if not member_lines:
+                continue
+            net = sum((Decimal(line.net) for line in member_lines), Decimal(0))
+            check_max_billing(
+                member,
+                net,
+                pending=drafting[member.pk],
+                deducted=deposits.work_net(member_lines) - net,
+            )
+            drafting[member.pk] += net
     invoices = Invoice.objects.bulk_create([invoice for invoice, _lines in drafts])
     lines = []
     for invoice, invoice_lines in drafts:
@@ -167,6 +198,14 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
 
 def _rows_billed(lines) -> int:
     return sum(1 for line in lines if line.registration_id or line.item_id)
+
+
+def project_lines(projects, lines) -> list[tuple[Project, list[InvoiceLine]]]:
+    """An invoice's lines per project (`projects`: those it may bill): what each project's
+    maximum billing amount and deposits are checked against, on an invoice of several."""
+    return [
+        (project, [line for line in lines if line.project_id == project.pk]) for project in projects
+    ]
 
 
 # What drafting reads of a registration (a bulk run loads thousands): the rest stays deferred.
@@ -255,6 +294,57 @@ def _drafts_create(
     if problems:
         raise ValidationError(problems)
     return write_drafts(tenant=tenant, by=by, groups=grouped(project, rows, grouping), run=run)
+
+
+def account_drafts_create(**kwargs) -> list[Invoice]:
+    """Draft invoices for the selected rows of several projects billed to one account: all or
+    none."""
+    try:
+        return _account_drafts_create(**kwargs)
+    except IntegrityError:
+        raise ValidationError(CLAIM_CONFLICT) from None
+
+
+@transaction.atomic
+def _account_drafts_create(
+    *,
+    tenant,
+    by,
+    billing_account,
+    registration_ids: Iterable[int] = (),
+    item_ids: Iterable[int] = (),
+    grouping: str = Grouping.BILLING_ACCOUNT,
+) -> list[Invoice]:
+    """Draft invoices for the selected registrations and items of the projects billed to
+    `billing_account` (the account's review page): per billing account (Grouping.BILLING_ACCOUNT)
+    the projects' rows on one invoice per currency, lines saying which project; otherwise each
+    project's rows grouped as on its own page. Every project's maximum billing amount, purchase
+    orders and deposits are still checked per project (`write_drafts`)."""
+    require_active(tenant)
+    check_tenant(tenant, billing_account)
+    if grouping not in Grouping.values:
+        raise ValidationError("Choose how to group the invoices.")
+    projects = list(
+        Project.objects.select_for_update()
+        .filter(billing_account=billing_account)
+        .select_related("billing_account")
+        .order_by("pk")
+    )
+    rows = load_rows(projects, registration_ids, item_ids)  # refused if not of these projects
+    by_pk = {project.pk: project for project in projects}
+    if not any(rows.values()):
+        raise ValidationError("Select at least one registration or item to invoice.")
+    problems = [
+        f"{row}: {problem}"
+        for project_rows in rows.values()
+        for row in project_rows
+        if (problem := row_problem(row, by_pk[row.project_id]))
+    ]
+    if problems:
+        raise ValidationError(problems)
+    return write_drafts(
+        tenant=tenant, by=by, groups=grouped_across(projects, rows, grouping), run=None
+    )
 
 
 def _lock_draft(invoice: Invoice) -> Invoice:
@@ -353,25 +443,32 @@ def _refresh_draft(tenant, by, invoice: Invoice) -> None:
     fee_lines = [line for line in lines if line.kind == LineKind.HANDLING_FEE]
     deductions = [line for line in lines if line.kind == LineKind.DEPOSIT_DEDUCTION]
     others = [line for line in lines if line not in fee_lines and line not in deductions]
-    fee = handling_fee_line(invoice.project, tenant, others, taxes)
+    members = _projects_of(invoice, others + fee_lines + deductions)
     for old in fee_lines:
         old.delete()
-    if fee is not None:
-        fee.invoice = invoice
-        fee.position = len(others)
-        fee.save()
-        others.append(fee)
+    for member in members:  # each project's handling fee follows its own lines
+        fee = handling_fee_line(member, tenant, others, taxes)
+        if fee is not None:
+            fee.invoice = invoice
+            fee.position = len(others)
+            fee.save()
+            others.append(fee)
     # What the draft deducts of the project's deposits follows its other lines.
     others += deposits.deduct_again(tenant, invoice, others, deductions)
     totals = store_totals(invoice, others)
     freeze_line_taxes(invoice, others, totals)
-    check_max_billing(
-        invoice.project,
-        totals.net,
-        exclude=invoice,
-        deducted=deposits.work_net(others) - totals.net,
-    )
+    for member, member_lines in project_lines(members, others):
+        net = sum((Decimal(line.net) for line in member_lines), Decimal(0))
+        check_max_billing(
+            member, net, exclude=invoice, deducted=deposits.work_net(member_lines) - net
+        )
     invoice.save(update_fields=["net_total", "tax_total", "gross_total", "tax_basis"])
+
+
+def _projects_of(invoice: Invoice, lines) -> list[Project]:
+    """The projects an invoice's lines bill, in code order (its own project when it has none)."""
+    ids = {line.project_id for line in lines} or {invoice.project_id}
+    return list(Project.objects.filter(pk__in=ids).order_by("code", "pk"))
 
 
 @transaction.atomic

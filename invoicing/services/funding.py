@@ -164,6 +164,7 @@ class Funding:
         line = InvoiceLine(
             tenant_id=self.tenant.pk,
             kind=LineKind.ADMIN_FEE,
+            project=project,
             funder=funder,
             product_code=ADMIN_FEE_CODE,
             description=f"Administration fee {funder.admin_fee_percent.normalize():f} % of "

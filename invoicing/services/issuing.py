@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from accounts.platform.audit import audit_many
@@ -31,12 +31,13 @@ from invoicing.models import (
     InvoiceStatus,
     LineKind,
 )
-from invoicing.selectors import rate_for
+from invoicing.selectors import LINE_PROJECT_ID, rate_for
 from invoicing.services import deposits, parties
 from invoicing.services.billing_cap import check_max_billing
-from invoicing.services.lines import freeze_line_taxes, redecide_draft
+from invoicing.services.lines import freeze_line_taxes, name_projects, redecide_draft
 from invoicing.tasks import render_invoice_pdf, render_invoice_pdfs
 from projects.models import (
+    Project,
     Registration,
 )
 
@@ -111,6 +112,31 @@ def _stored_bands(invoices: Sequence[Invoice]) -> dict[int, list[SimpleNamespace
     return bands
 
 
+def _project_parts(invoices: Sequence[Invoice]) -> dict[int, list[tuple[Project, dict]]]:
+    """Each invoice's lines summed per project (the line's, `LINE_PROJECT`): what each project's
+    maximum billing amount is checked against, on an invoice of several projects too. One
+    query, and one more for the projects of invoices of several."""
+    rows = list(
+        InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices])
+        .order_by()
+        .values("invoice_id", LINE_PROJECT_ID)
+        .annotate(
+            advance_net=Sum("net", filter=Q(kind__in=ADVANCE_KINDS)),
+            deposit_net=Sum("net", filter=Q(kind=LineKind.DEPOSIT)),
+            net=Sum("net"),
+        )
+        .order_by("invoice_id", LINE_PROJECT_ID)
+    )
+    projects = {invoice.project_id: invoice.project for invoice in invoices}
+    missing = {row[LINE_PROJECT_ID] for row in rows} - set(projects)
+    if missing:
+        projects.update(Project.objects.in_bulk(list(missing)))
+    parts = defaultdict(list)
+    for row in rows:
+        parts[row.pop("invoice_id")].append((projects[row.pop(LINE_PROJECT_ID)], row))
+    return parts
+
+
 ISSUE_FIELDS = [
     "number",
     "sequence_number",
@@ -166,6 +192,10 @@ def issue_drafts(
     # What is unused of the deposits now (issued since drafting, or the VAT decided again).
     deposits.deduct_at_issue(tenant, by, invoices)
     bands = _stored_bands(invoices)
+    parts = _project_parts(invoices)
+    for invoice in invoices:  # an invoice of several projects: its lines say which
+        if invoice.kind == InvoiceKind.INVOICE:  # a credit note copies its invoice's texts
+            name_projects(invoice, [project for project, _part in parts.get(invoice.pk, [])])
     parties.preload(tenant, invoices)  # what the snapshots read, once for the batch
     day = on_date or timezone.localdate()
     rates: dict[str, Decimal] = {}
@@ -178,18 +208,19 @@ def issue_drafts(
         if invoice.kind == InvoiceKind.INVOICE:
             # What it bills the customer against the cap: its net (work less deductions, or a
             # deposit), with what the batch's invoices of the project before it bill.
-            net = sum((band.net for band in invoice_bands), Decimal(0))
-            advance = sum((band.advance_net or 0 for band in invoice_bands), Decimal(0))
-            deposit = sum((band.deposit_net or 0 for band in invoice_bands), Decimal(0))
-            check_max_billing(
-                invoice.project,
-                net,
-                drafts=False,
-                pending=issuing[invoice.project_id],
-                deposit=bool(deposit),
-                deducted=deposit - advance,
-            )
-            issuing[invoice.project_id] += net
+            # Per project: an invoice of several projects bills each its own lines.
+            for project, part in parts.get(invoice.pk, []):
+                net = part["net"] or Decimal(0)
+                advance, deposit = part["advance_net"] or 0, part["deposit_net"] or 0
+                check_max_billing(
+                    project,
+                    net,
+                    drafts=False,
+                    pending=issuing[project.pk],
+                    deposit=bool(deposit),
+                    deducted=deposit - advance,
+                )
+                issuing[project.pk] += net
             if invoice.currency not in rates:
                 rates[invoice.currency] = rate_for(tenant, invoice.currency, day)
             invoice.exchange_rate = rates[invoice.currency]
@@ -215,6 +246,12 @@ def issue_drafts(
         invoice.issued_at = timezone.now()
     number(tenant, invoices)
     _store_issued(invoices)
+    # Each line's project code, frozen with the rest (one statement for the batch).
+    InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices]).update(
+        project_code=Subquery(
+            Project.objects.filter(pk=OuterRef(LINE_PROJECT_ID)).values("code")[:1]
+        )
+    )
     audit_many(
         tenant=tenant,
         actor=by,

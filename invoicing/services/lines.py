@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from django.db.models import Value
+from django.db.models.functions import Concat
+
 from accounts.platform.audit import audit
 from accounts.platform.money import line_net, round_money
 from agreements.models import Product
@@ -67,6 +70,7 @@ def registration_line(
     line = InvoiceLine(
         tenant_id=tenant.pk,
         kind=LineKind.REGISTRATION,
+        project_id=registration.project_id,
         registration_id=registration.pk,
         event_title=event.title,
         event_date=event.start_date,
@@ -91,6 +95,7 @@ def item_line(item: Item, tenant, currency: str, taxes: vat.VatContext) -> Invoi
     line = InvoiceLine(
         tenant_id=tenant.pk,
         kind=LineKind.ITEM,
+        project_id=item.project_id,
         item_id=item.pk,
         event_date=item.date,
         product_code=item.product.code,
@@ -109,7 +114,8 @@ def item_line(item: Item, tenant, currency: str, taxes: vat.VatContext) -> Invoi
 def handling_fee_line(
     project: Project, tenant, lines: Sequence[InvoiceLine], taxes: vat.VatContext
 ):
-    """The project's handling fee on `lines`, as its own line, or None.
+    """The project's handling fee on `lines` (that project's lines: on an invoice of several
+    projects, each charges its own fee on its own lines), as its own line, or None.
 
     Charged on the lines' net; on lines paid from a prepurchase agreement (their prepaid value)
     only when the invoicing settings say so (`fee_on_prepaid_lines`, off by default). Code and
@@ -121,7 +127,7 @@ def handling_fee_line(
     if not project.handling_fee_percent:
         return None
     settings = invoicing_settings(tenant)
-    charged = _charged(settings, lines)
+    charged = [line for line in _charged(settings, lines) if line.project_id == project.pk]
     if not charged:
         return None
     base = sum((line.net + line.prepaid_value for line in charged), Decimal(0))
@@ -134,6 +140,7 @@ def handling_fee_line(
     line = InvoiceLine(
         tenant=tenant,
         kind=LineKind.HANDLING_FEE,
+        project=project,
         product_code=product_code,
         description=f"{label} {project.handling_fee_percent.normalize():f} % of "
         f"{base:,.2f} {project.currency}",
@@ -197,9 +204,9 @@ def redecide(tenant, invoice: Invoice, lines: list[InvoiceLine], taxes: vat.VatC
     fees = [line for line in lines if line.kind in (LineKind.HANDLING_FEE, LineKind.ADMIN_FEE)]
     if fees:
         settings = invoicing_settings(tenant)
-        treatment = fee_treatment(settings, _charged(settings, others), taxes)
-        for line in fees:
-            treatment.apply(line)
+        for line in fees:  # each project's fee follows that project's lines
+            charged = [other for other in others if other.project_id == line.project_id]
+            fee_treatment(settings, _charged(settings, charged), taxes).apply(line)
     invoice.tax_basis = taxes.basis
 
 
@@ -270,3 +277,16 @@ def store_totals(invoice: Invoice, lines: Iterable[InvoiceLine]) -> money.Totals
         result.gross,
     )
     return result
+
+
+def name_projects(invoice: Invoice, projects: Sequence[Project]) -> None:
+    """On an invoice of several projects, each line's text starts with its project's code,
+    written at issue (with the rest of the frozen texts), so that the PDF, the e-invoices and
+    every export say which project a line bills. One statement per project."""
+    if len(projects) < 2:
+        return
+    for project in projects:
+        prefix = f"{project.code}: "
+        InvoiceLine.objects.filter(invoice=invoice, project=project).exclude(
+            description__startswith=prefix
+        ).update(description=Concat(Value(prefix), "description"))

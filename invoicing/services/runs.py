@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,7 +23,7 @@ from invoicing.models import (
 from invoicing.selectors import parse_date, run_candidates, run_counts
 from invoicing.services.claims import CLAIM_CONFLICT
 from invoicing.services.drafts import load_rows, write_drafts
-from invoicing.services.grouping import DraftGroup, grouped
+from invoicing.services.grouping import DraftGroup, grouped, grouped_across
 from invoicing.services.issuing import issue_drafts
 from invoicing.tasks import draft_run, issue_run
 from projects.models import (
@@ -131,6 +132,22 @@ def batches(sized, *, invoices: int | None = None, rows: int | None = None):
         yield batch
 
 
+def invoice_units(entries, grouping: str) -> list[tuple[list[dict], int]]:
+    """The run's candidates ((entry, rows) pairs) cut into what batches may not split, with
+    their rows: each project on its own, or per billing account (Grouping.BILLING_ACCOUNT) the
+    projects of one billing account and currency together, as they make one invoice."""
+    if grouping != Grouping.BILLING_ACCOUNT:
+        return [([entry], size) for entry, size in entries]
+    together: dict[tuple, list] = defaultdict(list)
+    for entry, size in entries:
+        project = entry["project"]
+        together[(project.billing_account_id, project.currency)].append((entry, size))
+    return [
+        ([entry for entry, _size in members], sum(size for _entry, size in members))
+        for members in together.values()
+    ]
+
+
 def _progress(run: InvoiceRun, errors: list[str]) -> None:
     """After a batch: record a new refusal at once, else count the progress and beat the heart
     every PROGRESS_EVERY."""
@@ -155,9 +172,9 @@ def _draft_batch(tenant, run: InvoiceRun, groups: list[DraftGroup], errors: list
             for half in _halves(groups):
                 _draft_batch(tenant, run, half, errors)
             return
-        project = groups[0].project
+        codes = ", ".join(project.code for project in groups[0].projects)
         reason = CLAIM_CONFLICT if isinstance(error, IntegrityError) else " ".join(error.messages)
-        errors.append(f"{project.code}: {reason}")
+        errors.append(f"{codes}: {reason}")
     _progress(run, errors)
 
 
@@ -194,14 +211,20 @@ def run_draft(*, tenant, run: InvoiceRun) -> InvoiceRun:
     ]
 
     def groups():
-        """The run's invoices to be, with their rows, read a batch of projects at a time."""
-        for chunk in batches(entries):
+        """The run's invoices to be, with their rows, read a batch of projects at a time (per
+        billing account: a billing account's projects in one batch, never cut)."""
+        for units in batches(invoice_units(entries, grouping)):
+            chunk = [entry for unit in units for entry in unit]
             rows = load_rows(
                 [entry["project"] for entry in chunk],
                 [pk for entry in chunk for pk in entry["registrations"]],
                 [pk for entry in chunk for pk in entry["items"]],
                 strict=False,
             )
+            if grouping == Grouping.BILLING_ACCOUNT:
+                for group in grouped_across([entry["project"] for entry in chunk], rows, grouping):
+                    yield group, len(group.rows)
+                continue
             for entry in chunk:
                 for group in grouped(entry["project"], rows[entry["project"].pk], grouping):
                     yield group, len(group.rows)

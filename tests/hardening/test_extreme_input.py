@@ -310,6 +310,7 @@ PAGES = {
     "invoicing:dunning-levels": lambda e: [{}],
     "invoicing:dunning-level-edit": lambda e: [{"pk": e["dunning_level"].pk}],
     "invoicing:reminder-hold": lambda e: [{"account_pk": e["issued"].billing_account_id}],
+    "invoicing:invoice-from-account": lambda e: [{"account_pk": e["issued"].billing_account_id}],
     "reporting:aged": lambda e: [{}],
     "reporting:custom": lambda e: [{}],
     "reporting:profitability": lambda e: [{}],

@@ -15,7 +15,17 @@ from accounts import services as account_services
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.tenancy import activate
 from demo import accounting as accounting_demo
-from demo import accounts, agreements, cancellations, deposits, funders, invoicing, projects, terms
+from demo import (
+    accounts,
+    agreements,
+    cancellations,
+    deposits,
+    funders,
+    invoicing,
+    multiproject,
+    projects,
+    terms,
+)
 from demo import bank as bank_demo
 from demo import payments as payment_demo
 from demo import programmes as programme_demo
@@ -31,8 +41,9 @@ BUILDERS += [bank_demo]  # issue 16.4: a camt.053 statement, lines matched and w
 BUILDERS += [reminder_demo]  # issue 16.3: dunning levels, an account on hold, reminders sent
 BUILDERS += [accounting_demo]  # issue 16.5: the accounting mapping and a batch for every format
 BUILDERS += [programme_demo]  # issue 13: a phased programme; last, its invoice is issued today
-BUILDERS += [sharing_demo]  # issue 13.5/13.6: project classes, a project shared with a group
 BUILDERS += [funders]  # issue 13.2: a programme a grant pays 40 % of, up to a cap
+BUILDERS += [multiproject]  # issue 13.3: two projects of one billing account on one invoice
+BUILDERS += [sharing_demo]  # issue 13.5/13.6: classes for every project built above; one shared
 
 DEMO_PASSWORD = "demo-pass-2026"
 
