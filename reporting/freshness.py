@@ -48,9 +48,9 @@ from accounts.platform.tenancy import current_tenant
 
 TABLE = "reporting_figuresversion"
 EVERY_TENANT = 0  # the scope of writes made outside any tenant (commands, the superuser's admin)
-# Writes that change no figure: the version itself, sessions and logins' bookkeeping, task
-# rows (a task's progress), the audit trail (always beside a real write).
-IGNORED = re.compile(r"^(reporting_figuresversion|django_|accounts_auditentry|bulk_)")
+# Writes that change no figure: the version itself, sessions, logins' bookkeeping (axes),
+# task rows (a task's progress), the audit trail (always beside a real write).
+IGNORED = re.compile(r"^(reporting_figuresversion|django_|axes_|accounts_auditentry|bulk_)")
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_]+)"?', re.I)
 
 
