@@ -35,6 +35,7 @@ import functools
 import hashlib
 import re
 import secrets
+import threading
 
 from django.conf import settings
 from django.core.cache import cache
@@ -165,11 +166,25 @@ def cached(name: str, function, **kwargs):
     parts = repr((name, sorted((k, _key_part(v)) for k, v in kwargs.items()), timezone.localdate()))
     digest = hashlib.sha256(parts.encode()).hexdigest()[:32]
     key = f"figures:{tenant.pk}:{version(tenant.pk)}:{digest}"
-    value = cache.get(key)
+    value = _recent.get(key)
     if value is None:
-        value = function(**kwargs)
-        cache.set(key, value, getattr(settings, "FIGURES_CACHE_SECONDS", 3600))
+        value = cache.get(key)
+        if value is None:
+            value = function(**kwargs)
+            cache.set(key, value, getattr(settings, "FIGURES_CACHE_SECONDS", 3600))
+        with _recent_lock:
+            _recent[key] = value
+            while len(_recent) > RECENT:
+                _recent.pop(next(iter(_recent)))
     return value
+
+
+# The last figures this process served, as objects: unpickling the report's thousand rows from
+# the cache took longer than rendering a page of them. A key names its version, so an entry is
+# never stale, only unused; callers treat the figures as read-only.
+RECENT = 32
+_recent: dict[str, object] = {}
+_recent_lock = threading.Lock()
 
 
 def _key_part(value):

@@ -40,8 +40,10 @@ TODAY = datetime.date.today()
 @pytest.fixture(autouse=True)
 def empty_cache():
     cache.clear()
+    freshness._recent.clear()
     yield
     cache.clear()
+    freshness._recent.clear()
 
 
 def commit():
