@@ -31,7 +31,6 @@ one; each process then computes each version once.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import secrets
@@ -94,38 +93,39 @@ def _watch(execute, sql, params, many, context):
 
 def _mark(connection, scope: int) -> None:
     if not connection.in_atomic_block:
-        _bump(connection.alias, scope)
+        _bump(connection.alias, {scope})
         return
-    if any(getattr(func, "figures_scope", None) == scope for func in _pending(connection)):
+    for bump in _pending(connection):
+        bump.scopes.add(scope)
         return
-    bump = functools.partial(_bump_once, connection.alias, scope)
-    bump.figures_scope = scope
-    bump.done = False
+    bump = _Bump(connection.alias)
+    bump.scopes.add(scope)
     connection.on_commit(bump)
 
 
-def _pending(connection):
-    return [
-        func
-        for _sids, func, *_robust in connection.run_on_commit
-        if hasattr(func, "figures_scope") and not func.done
-    ]
+class _Bump:
+    """The transaction's one commit hook: bumps the version of every scope it wrote. One per
+    transaction (tests that count the callbacks queued on commit see at most this one, queued
+    by their fixtures' first write)."""
+
+    def __init__(self, alias: str):
+        self.alias = alias
+        self.scopes: set[int] = set()
+
+    def __call__(self):
+        _bump(self.alias, self.scopes)
 
 
-def _bump_once(alias: str, scope: int) -> None:
-    _bump(alias, scope)
-    # Marks the partial done (tests that run on_commit callbacks by hand keep them listed).
-    for func in _pending(connections[alias]):
-        if func.figures_scope == scope:
-            func.done = True
+def _pending(connection) -> list[_Bump]:
+    return [func for _sids, func, *_robust in connection.run_on_commit if isinstance(func, _Bump)]
 
 
-def _bump(alias: str, scope: int) -> None:
+def _bump(alias: str, scopes) -> None:
     with connections[alias].cursor() as cursor:
-        cursor.execute(
+        cursor.executemany(
             f"INSERT INTO {TABLE} (scope, token) VALUES (%s, %s) "
             "ON CONFLICT (scope) DO UPDATE SET token = excluded.token",
-            [scope, secrets.token_hex(8)],
+            [[scope, secrets.token_hex(8)] for scope in sorted(scopes)],
         )
 
 

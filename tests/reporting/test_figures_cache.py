@@ -47,9 +47,13 @@ def empty_cache():
 
 
 def commit():
-    """What the commit of the test's transaction would run: the pending version bumps."""
+    """What the commit of the test's transaction would do: run the pending version bump and
+    forget it (the next write queues a new one)."""
     for bump in freshness._pending(connection):
         bump()
+    connection.run_on_commit = [
+        entry for entry in connection.run_on_commit if not isinstance(entry[1], freshness._Bump)
+    ]
     assert not freshness.pending()
 
 

@@ -203,7 +203,8 @@ HEADERS = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
 
 
 def _request(port, method, path, cookie="", body=None, extra=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    # Generous: on a loaded machine the workers may still be starting (the bind comes first).
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {**HEADERS, **(extra or {})}
     if cookie:
         headers["Cookie"] = cookie
