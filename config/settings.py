@@ -287,6 +287,28 @@ RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": env_int("RQ_JOB_TI
 if TASKS_BACKEND == "django_tasks_rq.RQBackend":
     INSTALLED_APPS.append("django_rq")
 
+# --- Cache ----------------------------------------------------------------------------------------
+# Cached figures (reporting.freshness: dashboard, profitability, aged receivables, a project's
+# money tabs) live in the default cache until a write changes them. CACHE_URL: `locmem` (the
+# default: per process, each worker computes a version once), `redis://host:port/db` (shared
+# by every app server: one computation per version) or `file:///path` (shared by one host's
+# workers).
+CACHE_URL = env_str("CACHE_URL", "locmem")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL.startswith("file://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": CACHE_URL.removeprefix("file://"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+FIGURES_CACHE_SECONDS = env_int("FIGURES_CACHE_SECONDS", 3600)  # a backstop: writes expire sooner
+
 # --- Front end ----------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

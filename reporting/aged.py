@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models import Case, CharField, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.platform.exporting import Exporter, date, money, number, text
@@ -29,6 +29,7 @@ BUCKETS = (
     ("d90", "61–90 days", (61, 90)),
     ("older", "Over 90 days", (91, None)),
 )
+KEYS = [key for key, _label, _days in BUCKETS]
 MONEY = DecimalField(max_digits=24, decimal_places=8)
 
 
@@ -80,40 +81,60 @@ def aged_receivables(*, as_of: datetime.date, base_currency: str) -> AgedReport:
     """The report on `as_of`: rows per billing account and currency (largest total first),
     totals per currency and in the base currency."""
     rate = Coalesce(F("exchange_rate"), Value(Decimal(1)), output_field=MONEY)
-    sums = {}
-    for key, _label, (low, high) in BUCKETS:
-        where = _bucket_q(as_of, low, high)
-        sums[key] = Sum("outstanding", filter=where)
-        sums[f"base_{key}"] = Sum(F("outstanding") * rate, filter=where, output_field=MONEY)
+    # Grouped by bucket too, with two sums: each sum of `outstanding` evaluates its subquery
+    # per invoice, so ten filtered sums (five buckets, two currencies) took ten times as long.
+    bucket = Case(
+        *[
+            When(_bucket_q(as_of, low, high), then=Value(key))
+            for key, _label, (low, high) in BUCKETS
+        ],
+        output_field=CharField(),
+    )
     groups = (
         open_invoices(as_of=as_of)
         .order_by()
+        .annotate(bucket=bucket)
         .values(
-            "billing_account_id", "billing_account__name", "billing_account__number", "currency"
+            "billing_account_id",
+            "billing_account__name",
+            "billing_account__number",
+            "currency",
+            "bucket",
         )
-        .annotate(**sums)
+        .annotate(
+            amount=Sum("outstanding"), in_base=Sum(F("outstanding") * rate, output_field=MONEY)
+        )
     )
-    rows, totals = [], {}
-    base = AgedRow(0, "All currencies", None, base_currency)
+    by_account: dict[tuple, AgedRow] = {}
+    totals = {}
+    zero = round_money(Decimal(0), base_currency)
+    base = AgedRow(0, "All currencies", None, base_currency, dict.fromkeys(KEYS, zero))
     for group in groups:
-        currency = group["currency"]
-        row = AgedRow(
-            group["billing_account_id"],
-            group["billing_account__name"],
-            group["billing_account__number"],
+        currency, key = group["currency"], group["bucket"]
+        row = by_account.get((group["billing_account_id"], currency))
+        nothing = round_money(Decimal(0), currency)
+        if row is None:
+            row = by_account[(group["billing_account_id"], currency)] = AgedRow(
+                group["billing_account_id"],
+                group["billing_account__name"],
+                group["billing_account__number"],
+                currency,
+                dict.fromkeys(KEYS, nothing),
+                dict.fromkeys(KEYS, zero),
+            )
+        total = totals.setdefault(
             currency,
+            AgedRow(
+                0, "Total", None, currency, dict.fromkeys(KEYS, nothing), dict.fromkeys(KEYS, zero)
+            ),
         )
-        total = totals.setdefault(currency, AgedRow(0, "Total", None, currency))
-        for key, _label, _days in BUCKETS:
-            amount = round_money(Decimal(group[key] or 0), currency)
-            in_base = round_money(Decimal(group[f"base_{key}"] or 0), base_currency)
-            row.buckets[key], row.base[key] = amount, in_base
-            total.buckets[key] = total.buckets.get(key, Decimal(0)) + amount
-            total.base[key] = total.base.get(key, Decimal(0)) + in_base
-            base.buckets[key] = base.buckets.get(key, Decimal(0)) + in_base
-        rows.append(row)
-    if not rows:
-        base.buckets = {key: Decimal(0) for key, _label, _days in BUCKETS}
+        amount = round_money(Decimal(group["amount"] or 0), currency)
+        in_base = round_money(Decimal(group["in_base"] or 0), base_currency)
+        row.buckets[key], row.base[key] = amount, in_base
+        total.buckets[key] += amount
+        total.base[key] += in_base
+        base.buckets[key] += in_base
+    rows = list(by_account.values())
     rows.sort(key=lambda row: (-row.base_total, row.account_name, row.currency))
     return AgedReport(as_of, base_currency, rows, [totals[c] for c in sorted(totals)], base)
 

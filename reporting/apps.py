@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db import connections
 
 
 class ReportingConfig(AppConfig):
@@ -10,7 +11,12 @@ class ReportingConfig(AppConfig):
         from accounts.platform.dashboard import Panel, panels
         from accounts.platform.tabs import Tab
         from projects.tabs import OverviewPanel, overview_panels, project_tabs
-        from reporting import phases, views
+        from reporting import freshness, phases, views
+
+        # Figures are cached until a write changes them: watch every connection's writes,
+        # those already open as well (`connection_created` covers the later ones).
+        for connection in connections.all(initialized_only=True):
+            freshness.install(connection=connection)
 
         project_tabs.register(
             Tab(

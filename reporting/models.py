@@ -75,6 +75,19 @@ class SavedReport(TenantOwned):
         return tenant_reverse("reporting:custom", tenant_id=self.tenant_id) + f"?saved={self.pk}"
 
 
+class FiguresVersion(models.Model):
+    """The version of a tenant's profitability figures (`reporting.freshness`): a new random
+    token after every committed write of that tenant; scope 0 for writes outside any tenant.
+    Bookkeeping, not tenant data: no tenant foreign key, no scope, no row-level security (it
+    is written after commit, from whatever scope the write ran in)."""
+
+    scope = models.BigIntegerField(unique=True)
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return f"{self.scope}: {self.token}"
+
+
 # Accounting exports (issue 16, part 5): a package of their own, registered with this app.
 from reporting.accounting.models import (  # noqa: E402, F401
     AccountCode,

@@ -24,7 +24,7 @@ from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
 from projects.access import shared_with, visible_projects
 from projects.models import Project
-from reporting import selectors, services
+from reporting import freshness, selectors, services
 from reporting.aged import BUCKETS, AgedReceivablesExporter, aged_receivables, stacked_chart
 from reporting.custom import MEASURES, MONEY_MEASURES, Definition, charts, run
 from reporting.exports import (
@@ -39,12 +39,12 @@ from reporting.selectors import DIMENSIONS, dashboard, profitability, project_fi
 
 def project_profitability_context(request, project):
 
-    return {"figures": project_figures(project)}
+    return {"figures": freshness.cached("project", project_figures, project=project)}
 
 
 def project_overview_money_context(request, project):
 
-    return {"figures": project_figures(project)}
+    return {"figures": freshness.cached("project", project_figures, project=project)}
 
 
 class ExportsView(TenantViewMixin, View):
@@ -137,10 +137,12 @@ class ProfitabilityView(TenantViewMixin, View):
             _month_param(request.GET.get("to"), end=True),
         )
         include_finished = request.GET.get("finished") == "1"
-        rows, base = profitability(
-            group_by,
-            date_from,
-            date_to,
+        rows, base = freshness.cached(
+            "profitability",
+            profitability,
+            group_by=group_by,
+            date_from=date_from,
+            date_to=date_to,
             base_currency=request.tenant.base_currency,
             projects=report_projects(request, include_finished=include_finished),
         )
@@ -195,7 +197,9 @@ def _month_param(value, end=False):
 
 def dashboard_context(request) -> dict:
 
-    return dashboard(
+    return freshness.cached(
+        "dashboard",
+        dashboard,
         base_currency=request.tenant.base_currency,
         projects=report_projects(request, include_finished=True),
     )
@@ -300,7 +304,9 @@ class AgedReceivablesView(TenantViewMixin, View):
     def get(self, request):
         today = timezone.localdate()
         as_of = _day_param(request.GET.get("as_of"), today)
-        report = aged_receivables(as_of=as_of, base_currency=request.tenant.base_currency)
+        report = freshness.cached(
+            "aged", aged_receivables, as_of=as_of, base_currency=request.tenant.base_currency
+        )
         if request.GET.get("export") in CONTENT_TYPES:
             exporter = AgedReceivablesExporter(report, file_name=f"aged-receivables-{as_of:%Y%m%d}")
             return download(exporter, request.GET["export"])
@@ -319,8 +325,11 @@ class AgedReceivablesView(TenantViewMixin, View):
 
 def aged_panel_context(request) -> dict:
     """The dashboard's aged receivables panel: the buckets in the base currency, today."""
-    report = aged_receivables(
-        as_of=timezone.localdate(), base_currency=request.tenant.base_currency
+    report = freshness.cached(
+        "aged",
+        aged_receivables,
+        as_of=timezone.localdate(),
+        base_currency=request.tenant.base_currency,
     )
     return {
         "base": report.base,

@@ -60,20 +60,24 @@ class PaginateOnce:
         return None, None, queryset, False
 
 
-class PlainFilterFields:
+def plain_filter_fields(filterset):
     """Gives a filter bar's widgets Bootstrap's classes, so that the template renders each field
-    as its label and widget (`includes/filter_fields.html`), not through crispy's per-field
-    templates (a third of a list page's rendering time)."""
+    as its label and widget (`includes/filter_field.html`), not through crispy's per-field
+    templates (a third of a list page's rendering time, a fifth of a project tab's)."""
+    for field in filterset.form.fields.values():
+        widget = field.widget
+        css = "form-select" if getattr(widget, "input_type", "") == "select" else "form-control"
+        classes = widget.attrs.get("class", "")
+        if css not in classes.split():
+            widget.attrs["class"] = f"{classes} {css}".strip()
+    return filterset
+
+
+class PlainFilterFields:
+    """`plain_filter_fields` for a FilterView's filter bar."""
 
     def get_filterset(self, filterset_class):
-        filterset = super().get_filterset(filterset_class)
-        for field in filterset.form.fields.values():
-            widget = field.widget
-            css = "form-select" if getattr(widget, "input_type", "") == "select" else "form-control"
-            classes = widget.attrs.get("class", "")
-            if css not in classes.split():
-                widget.attrs["class"] = f"{classes} {css}".strip()
-        return filterset
+        return plain_filter_fields(super().get_filterset(filterset_class))
 
 
 class TenantListView(PaginateOnce, PlainFilterFields, TenantViewMixin):

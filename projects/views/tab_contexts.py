@@ -7,6 +7,7 @@ from django_tables2 import RequestConfig
 from accounts.platform import permissions
 from accounts.platform.access import can
 from accounts.platform.forms import DocumentForm
+from accounts.platform.views import plain_filter_fields
 from projects import selectors
 from projects.access import visible_projects
 from projects.filters import ItemFilter, RegistrationFilter
@@ -45,8 +46,10 @@ def events_context(request, project):
 
 def registrations_context(request, project):
     registrations = selectors.registrations_of(project)
-    filterset = RegistrationFilter(
-        request.GET or None, queryset=registrations, project=project, request=request
+    filterset = plain_filter_fields(
+        RegistrationFilter(
+            request.GET or None, queryset=registrations, project=project, request=request
+        )
     )
     edit_url = None
     if can(request, permissions.EDIT_PROJECTS):
@@ -65,8 +68,8 @@ def registrations_context(request, project):
 
 
 def items_context(request, project):
-    filterset = ItemFilter(
-        request.GET or None, queryset=selectors.items_of(project), request=request
+    filterset = plain_filter_fields(
+        ItemFilter(request.GET or None, queryset=selectors.items_of(project), request=request)
     )
     table = ItemTable(filterset.qs, currency=project.currency)
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)

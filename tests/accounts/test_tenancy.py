@@ -11,11 +11,14 @@ from accounts.platform.tenancy import (
     activate,
     current_tenant,
 )
+from reporting.models import FiguresVersion
 from tests.factories import AccountFactory, ContactFactory
 
 APPS = ["accounts", "agreements", "projects", "invoicing", "reporting"]
 # Models that deliberately have no tenant: the tenant itself.
-GLOBAL_MODELS = {Tenant}
+# FiguresVersion: the cached figures' version per tenant, written after commit from any scope;
+# bookkeeping without any tenant data (reporting.freshness).
+GLOBAL_MODELS = {Tenant, FiguresVersion}
 
 UNSCOPED_READS = {
     "iterate": lambda qs: list(qs),

@@ -23,6 +23,7 @@ print(json.dumps({
     "conn_max_age": db["CONN_MAX_AGE"],
     "pool": db.get("OPTIONS", {}).get("pool"),
     "log_formatter": s.LOGGING["handlers"]["console"]["formatter"],
+    "cache": s.CACHES["default"],
 }))
 """
 
@@ -148,3 +149,27 @@ def test_files_are_never_handed_out_by_a_storage_url():
             ):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "url, backend, location",
+    [
+        ("", "django.core.cache.backends.locmem.LocMemCache", None),
+        (
+            "redis://redis:6379/1",
+            "django.core.cache.backends.redis.RedisCache",
+            "redis://redis:6379/1",
+        ),
+        (
+            "file:///var/cache/frameworks",
+            "django.core.cache.backends.filebased.FileBasedCache",
+            "/var/cache/frameworks",
+        ),
+    ],
+)
+def test_the_cache_of_the_figures_is_chosen_by_cache_url(url, backend, location):
+    """Cached figures (reporting.freshness) live in the default cache: per process by default,
+    shared by every app server on Redis, by one host's workers in a directory."""
+    cache = settings_with(**({"CACHE_URL": url} if url else {}))["cache"]
+    assert cache["BACKEND"] == backend
+    assert cache.get("LOCATION") == location

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand, CommandError
@@ -141,7 +142,14 @@ class Command(BaseCommand):
         return subprocess.Popen(command, env=env)
 
     def measure(self, port, cookie, name, path, options) -> Result:
-        status = _get(port, path, cookie)
+        # Warm every worker (concurrent requests land on different ones): cached figures
+        # (reporting.freshness) are computed once per worker and version; the table measures
+        # the steady state, as between two writes.
+        with ThreadPoolExecutor(options["workers"]) as pool:
+            statuses = set(
+                pool.map(lambda _n: _get(port, path, cookie), range(options["workers"] * 2))
+            )
+        status = statuses.pop() if len(statuses) == 1 else sorted(statuses)[-1]
         if status != 200:
             raise CommandError(f"{name}: {path} answered {status}, not 200 (is the user a member?)")
         command = [
@@ -195,7 +203,8 @@ HEADERS = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
 
 
 def _request(port, method, path, cookie="", body=None, extra=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    # Generous: on a loaded machine the workers may still be starting (the bind comes first).
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {**HEADERS, **(extra or {})}
     if cookie:
         headers["Cookie"] = cookie
