@@ -7,6 +7,7 @@ from accounts.platform.models import (  # noqa: F401
     AuditQuerySet,
     Membership,
     Role,
+    SavedView,
     Sequence,
     Tenant,
     tenant_logo_path,

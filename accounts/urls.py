@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_saved
 
 app_name = "accounts"
 
@@ -27,6 +27,13 @@ urlpatterns = [
         name="contact-delete",
     ),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("views/", views_saved.SavedViewMenuView.as_view(), name="saved-view-menu"),
+    path("views/save/", views_saved.SavedViewSaveView.as_view(), name="saved-view-save"),
+    path(
+        "views/<int:pk>/delete/",
+        views_saved.SavedViewDeleteView.as_view(),
+        name="saved-view-delete",
+    ),
     path("regions/", views.RegionListView.as_view(), name="region-list"),
     path("settings/", views.TenantSettingsView.as_view(), name="settings"),
     path("settings/members/", views.MembersView.as_view(), name="members"),

@@ -44,6 +44,7 @@ from accounts.platform.tenancy import tenant_reverse
 from accounts.platform.views import (
     PaginateOnce,
     PlainFilterFields,
+    SavedViewsMixin,
     TabbedDetailView,
     TenantFormView,
     TenantViewMixin,
@@ -79,7 +80,13 @@ class DashboardView(TenantViewMixin, TemplateView):
 
 
 class AccountListView(
-    ListExportMixin, PaginateOnce, PlainFilterFields, TenantViewMixin, SingleTableMixin, FilterView
+    ListExportMixin,
+    PaginateOnce,
+    PlainFilterFields,
+    SavedViewsMixin,
+    TenantViewMixin,
+    SingleTableMixin,
+    FilterView,
 ):
     """One COUNT per page (`PaginateOnce`); the contacts of the 25 rows shown are counted by a
     subquery per row, not by grouping every account's contacts before the LIMIT."""

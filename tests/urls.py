@@ -44,6 +44,9 @@ def tenant_urls(rows) -> dict[str, dict]:
         "accounts:contact-edit": {"account_pk": account.pk, "pk": contact.pk},
         "accounts:contact-delete": {"account_pk": account.pk, "pk": contact.pk},
         "accounts:search": {},
+        "accounts:saved-view-menu": {},
+        "accounts:saved-view-save": {},
+        "accounts:saved-view-delete": {"pk": rows["saved_view"].pk},
         "accounts:region-list": {},
         "accounts:settings": {},
         "accounts:members": {},
@@ -283,7 +286,13 @@ def tenant_rows(world):
     from invoicing.models import DunningLevel
 
     dunning_level = DunningLevel.objects.create(tenant=tenant, level=1, days_after_due=14)
+    from accounts.platform.models import SavedView
+
+    saved_view = SavedView.objects.create(
+        tenant=tenant, user=world.staff, list_key="projects:project-list", name="Mine"
+    )
     return {
+        "saved_view": saved_view,
         "batch": batch,
         "dunning_level": dunning_level,
         "invoice": invoice,

@@ -25,6 +25,17 @@ def test_staff_create_an_account_with_a_contact_find_it_and_open_every_tab(
     log_in(page, world_a.staff.username)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
+    # Keyboard: the first Tab reaches "Skip to content", shown only then; Enter moves the focus to
+    # the page's main content, past the navigation.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is inside main, not the navbar
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
     page.get_by_role("link", name="Accounts", exact=True).click()
     page.get_by_role("link", name="New account").click()
     page.get_by_label("Name*").fill("Zenith Aerospace Ltd")

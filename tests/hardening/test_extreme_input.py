@@ -193,6 +193,10 @@ PAGES = {
     "accounts:contact-edit": lambda e: [{"account_pk": e["account"].pk, "pk": e["contact"].pk}],
     "accounts:region-list": lambda e: [{}],
     "accounts:search": lambda e: [{}, {QUERY: "q=" + "é" * 500}],
+    "accounts:saved-view-menu": lambda e: [
+        {QUERY: "list=projects:project-list&path=/alpha/projects/"},
+        {QUERY: "list=" + "x" * 500 + "&path=//evil.example/"},
+    ],
     "accounts:settings": lambda e: [{}],
     "accounts:members": lambda e: [{}],
     "accounts:bank-accounts": lambda e: [{}],
@@ -288,6 +292,8 @@ PAGES = {
 # Pages that hold no form of their own: downloads, and actions that only answer a POST.
 SKIPPED = {
     "accounts:contact-delete",
+    "accounts:saved-view-save",
+    "accounts:saved-view-delete",
     "accounts:member-role",
     "accounts:member-remove",
     "accounts:bank-account-deactivate",
