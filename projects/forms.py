@@ -2,6 +2,7 @@ from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.contrib.auth import get_user_model
 
+from accounts.filters import search_remotely
 from accounts.models import Account, AccountKind, Contact, Region
 from accounts.platform.bounds import parse_id
 from accounts.platform.forms import DATE, Form, TenantFormMixin, column_field, helper
@@ -97,6 +98,8 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
         ).order_by("name")
         self.fields["billing_account"].queryset = Account.objects.order_by("name")
         self.fields["billing_account"].required = False
+        search_remotely(self.fields["account"], "accounts:account-options", "kind=organisation")
+        search_remotely(self.fields["billing_account"], "accounts:account-options")
         bookings = Booking.objects.select_related("account").order_by("-start_date")
         contacts = Contact.objects.select_related("account").order_by("last_name")
         if parse_id(account_id):

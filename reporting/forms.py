@@ -1,5 +1,6 @@
 from django import forms
 
+from accounts.filters import search_remotely
 from accounts.models import Account
 from accounts.platform.forms import Form
 from projects.models import ProjectStatus
@@ -39,6 +40,7 @@ class CustomReportForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.order_by("name")
+        search_remotely(self.fields["account"], "accounts:account-options")
 
     def definition_data(self) -> dict:
         data = self.cleaned_data

@@ -152,6 +152,15 @@ def page(browser, live_server):
     print(f"axe checked {len(watch.checked)} page states")
 
 
+def choose(page, label: str, typed: str, option):
+    """Picks `option` (text or pattern) of a searchable select (tom-select, issue 17) as a person
+    does: focus the field, type `typed`, click the match the list shows."""
+    field = page.get_by_role("combobox", name=label, exact=True)
+    field.locator("..").click()  # the box around it: with a choice made, the input hides
+    page.keyboard.type(typed)
+    page.get_by_role("option", name=option).click()
+
+
 @pytest.fixture
 def screenshot(page):
     ARTIFACTS.mkdir(exist_ok=True)
