@@ -154,6 +154,8 @@ def tenant_urls(rows) -> dict[str, dict]:
 
 # Actions that only accept POST: a GET is 405 for any id, so it reveals nothing.
 POST_ONLY = {
+    "accounts:saved-view-save",
+    "accounts:saved-view-delete",
     "accounts:member-role",
     "accounts:member-remove",
     "accounts:bank-account-deactivate",

@@ -19,6 +19,7 @@ from demo import accounts, agreements, cancellations, deposits, invoicing, proje
 from demo import bank as bank_demo
 from demo import payments as payment_demo
 from demo import reminders as reminder_demo
+from demo import saved_views as saved_view_demo
 
 # In the apps' order: each builds on the rows of the ones before (the agreements' terms before
 # the projects whose no-shows they bill; the cancellations before the invoices that bill them).
@@ -28,6 +29,7 @@ BUILDERS += [payment_demo]  # issue 16: part payments, over-payments, reversals,
 BUILDERS += [bank_demo]  # issue 16.4: a camt.053 statement, lines matched and waiting for review
 BUILDERS += [reminder_demo]  # issue 16.3: dunning levels, an account on hold, reminders sent
 BUILDERS += [accounting_demo]  # issue 16.5: the accounting mapping and a batch for every format
+BUILDERS += [saved_view_demo]  # issue 17: the staff member's saved list views
 
 DEMO_PASSWORD = "demo-pass-2026"
 
