@@ -89,7 +89,8 @@ def saved_view_save(
         raise ValidationError(_("These filters are too long to save: remove some and try again."))
     columns = [column for column in columns if re.match(r"^\w{1,60}$", column)][:50]
     with transaction.atomic():
-        mine = SavedView.objects.select_for_update().filter(user=user, list_key=list_key)
+        # The unique constraint backs up two saves of one name at the same moment.
+        mine = SavedView.objects.filter(user=user, list_key=list_key)
         existing = mine.filter(name=name).first()
         if existing is not None:
             existing.query, existing.columns = query, columns
