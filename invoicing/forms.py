@@ -3,6 +3,7 @@ from decimal import Decimal
 from crispy_forms.layout import Column, Row
 from django import forms
 
+from accounts.filters import search_remotely
 from accounts.models import Account, Region
 from accounts.platform.forms import DATE, Form, TenantFormMixin, column_field, helper
 from accounts.platform.money import currency_choices, round_money
@@ -60,6 +61,8 @@ class RunForm(Form):
         self.fields["account"].queryset = Account.objects.order_by("name")
         self.fields["region"].queryset = Region.objects.order_by("name")
         self.fields["project"].queryset = Project.objects.order_by("-start_date")
+        search_remotely(self.fields["account"], "accounts:account-options")
+        search_remotely(self.fields["project"], "projects:project-options")
         self.helper = helper(
             Row(
                 Column("date_from"),

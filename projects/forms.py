@@ -112,6 +112,7 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
         self.fields["parent"].queryset = Project.objects.exclude(pk=self.instance.pk).order_by(
             "code"
         )
+        search_remotely(self.fields["parent"], "projects:project-options")
         self.fields["region"].queryset = Region.objects.order_by("name")
         self.fields["manager"].queryset = member_users()
         self.fields["manager"].label_from_instance = lambda u: u.get_full_name() or u.email
