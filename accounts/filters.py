@@ -104,6 +104,20 @@ def account_options(queryset, query: str):
     return queryset.filter(condition).order_by("name", "pk")[:OPTIONS_LIMIT]
 
 
+def contact_options(queryset, query: str):
+    """At most OPTIONS_LIMIT contacts matching a search box: every word in a name or e-mail."""
+    words = query.split()[:5]
+    if not words:
+        return queryset.none()
+    for word in words:
+        queryset = queryset.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        )
+    return queryset.select_related("account").order_by("last_name", "first_name", "pk")[
+        :OPTIONS_LIMIT
+    ]
+
+
 def _regions(request):
     return Region.objects.order_by("name")
 

@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("accounts/", views.AccountListView.as_view(), name="account-list"),
     path("accounts/options/", views.AccountOptionsView.as_view(), name="account-options"),
+    path("contacts/options/", views.ContactOptionsView.as_view(), name="contact-options"),
     path("accounts/new/", views.AccountFormView.as_view(), name="account-create"),
     path("accounts/<int:pk>/", views.AccountDetailView.as_view(), name="account-detail"),
     path("accounts/<int:pk>/edit/", views.AccountFormView.as_view(), name="account-edit"),

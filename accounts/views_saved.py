@@ -1,8 +1,8 @@
 """Saved list views (issue 17): the menu of a list's saved views, saving one, deleting one.
 
 Every list page shows the same controls (`includes/saved_views.html`); the rules live in
-`accounts.platform.saved_views`. A saved view is personal, so any member may keep them, a
-read-only viewer included (`write_permission = VIEW`): they change no company data.
+`accounts.platform.saved_views`. Keeping views is the permission that keeps custom report
+definitions (`SAVE_REPORTS`: admin, staff, finance); a viewer posts nothing, by rule.
 """
 
 from django.contrib import messages
@@ -37,7 +37,7 @@ class SavedViewMenuView(TenantViewMixin, View):
 
 
 class SavedViewSaveView(TenantViewMixin, View):
-    write_permission = permissions.VIEW
+    write_permission = permissions.SAVE_REPORTS
 
     def post(self, request):
         path = safe_list_path(request, request.POST.get("next", ""))
@@ -59,7 +59,7 @@ class SavedViewSaveView(TenantViewMixin, View):
 
 
 class SavedViewDeleteView(TenantViewMixin, View):
-    write_permission = permissions.VIEW
+    write_permission = permissions.SAVE_REPORTS
 
     def post(self, request, pk):
         view = SavedView.objects.filter(pk=pk, user=request.user).first()

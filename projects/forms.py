@@ -109,6 +109,8 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
                 contacts = contacts.filter(account=account)
         self.fields["booking"].queryset = bookings
         self.fields["main_contact"].queryset = contacts
+        if not parse_id(account_id):  # every contact of the company: searched, never listed
+            search_remotely(self.fields["main_contact"], "accounts:contact-options")
         self.fields["parent"].queryset = Project.objects.exclude(pk=self.instance.pk).order_by(
             "code"
         )

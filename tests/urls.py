@@ -36,6 +36,7 @@ def tenant_urls(rows) -> dict[str, dict]:
         "dashboard": {},
         "accounts:account-list": {},
         "accounts:account-options": {},
+        "accounts:contact-options": {},
         "accounts:account-create": {},
         "accounts:account-detail": {"pk": account.pk},
         "accounts:account-edit": {"pk": account.pk},

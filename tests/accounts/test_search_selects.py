@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, ContactFactory
 
 FORMS = [
     ("/alpha/projects/new/", "account", "kind=organisation"),
@@ -15,6 +15,10 @@ FORMS = [
     ("/alpha/discounts/new/", "account", ""),
     ("/alpha/prepurchases/new/", "account", ""),
     ("/alpha/reports/custom/", "account", ""),
+    ("/alpha/invoices/runs/", "account", ""),
+    ("/alpha/invoices/runs/", "project", ""),
+    ("/alpha/projects/new/", "parent", ""),
+    ("/alpha/projects/new/", "main_contact", ""),
 ]
 
 
@@ -32,7 +36,9 @@ def test_an_account_field_lists_no_account_and_searches_remotely(
         AccountFactory(tenant=world_a.tenant, name=f"Customer {number}")
     select = select_of(client_for(world_a.admin).get(path).content.decode(), name)
     assert re.findall(r'<option value="(\d+)"', select) == []
-    assert 'data-options-url="/alpha/accounts/options/?empty=' in select
+    assert re.search(
+        r'data-options-url="/alpha/(accounts|projects|contacts)/options/\?empty=', select
+    )
     assert extra in select
 
 
@@ -51,3 +57,21 @@ def test_an_account_the_field_does_not_allow_is_still_refused(world_a, client_fo
     )
     assert response.status_code == 422
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_the_contact_options_find_this_companys_contacts_by_any_word(world_a, world_b, client_for):
+    account = AccountFactory(tenant=world_a.tenant, name="Kestrel")
+    ContactFactory(account=account, first_name="Ada", last_name="Lovelace", email="ada@k.example")
+    ContactFactory(
+        account=AccountFactory(tenant=world_b.tenant), first_name="Ada", last_name="Other"
+    )
+    client = client_for(world_a.staff)
+    found = client.get("/alpha/contacts/options/", {"q": "ada love"}).content.decode()
+    assert "Ada Lovelace · Kestrel" in found and "Other" not in found
+    assert (
+        "Ada Lovelace"
+        in client.get("/alpha/contacts/options/", {"q": "k.example"}).content.decode()
+    )
+    assert (
+        "Nothing matches" in client.get("/alpha/contacts/options/", {"q": "zzz"}).content.decode()
+    )

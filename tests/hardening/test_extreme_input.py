@@ -183,6 +183,7 @@ PAGES = {
     "dashboard": lambda e: [{}],
     "accounts:account-list": lambda e: [{}],
     "accounts:account-options": lambda e: [{}],
+    "accounts:contact-options": lambda e: [{}, {QUERY: "q=" + "é " * 60}],
     "accounts:account-create": lambda e: [{}],
     "accounts:account-detail": lambda e: [{"pk": e["account"].pk}],
     "accounts:account-edit": lambda e: [{"pk": e["account"].pk}],
