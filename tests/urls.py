@@ -180,6 +180,8 @@ READ_ONLY = {
     "accounts:search",
     "accounts:account-list",
     "accounts:account-options",
+    "accounts:contact-options",
+    "accounts:saved-view-menu",
     "accounts:account-detail",
     "accounts:account-tab",
     "accounts:admin-switch",
