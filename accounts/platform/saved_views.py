@@ -47,7 +47,9 @@ def choosable_columns(table) -> list[tuple[str, str]]:
 def choose_columns(table, params) -> list[str]:
     """Hides the columns `?columns=` leaves out (unknown names are ignored; none or only unknown
     names: the table as it is). Returns the chosen names, for the save form and column menu."""
-    choosable = [name for name, _label in choosable_columns(table)]
+    # Kept on the table: once hidden, a column is still offered in the menu to show again.
+    table.column_choices = choosable_columns(table)
+    choosable = [name for name, _label in table.column_choices]
     chosen = [name for name in params.getlist(COLUMNS) if name in choosable]
     if chosen:
         for name in choosable:
@@ -141,6 +143,7 @@ def saved_views_context(request, table, chosen: list[str], list_key: str = "") -
         ],
         "chosen": chosen,
         "columns": [
-            (name, label, not chosen or name in chosen) for name, label in choosable_columns(table)
+            (name, label, not chosen or name in chosen)
+            for name, label in getattr(table, "column_choices", None) or choosable_columns(table)
         ],
     }

@@ -42,6 +42,9 @@ def test_a_saved_view_opens_the_list_with_its_filters_and_columns(world_a, clien
 
     page = client.get(response.url)
     assert visible(page) == ["code", "name"]
+    # The hidden columns are still offered, unticked, to show again.
+    offered = page.context["saved_views"]["columns"]
+    assert ("account", "Customer", False) in offered and ("code", "Code", True) in offered
     assert "View “Active ones” saved." in page.content.decode()
 
     items = menu(client).content.decode()
