@@ -53,8 +53,13 @@ AXE_SOURCE = (Path(__file__).resolve().parent / "vendor" / "axe.min.js").read_te
 # WCAG 2.1 A and AA plus axe's best practices (landmarks, one main, headings, region).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 AXE_RUN = """async (tags) => {
+  // One run at a time: a page load and an htmx swap may ask at once, and axe refuses a second
+  // run while one is going.
   const options = {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]};
-  const result = await axe.run(document, options);
+  const previous = window.__axeRunning || Promise.resolve();
+  const run = previous.catch(() => null).then(() => axe.run(document, options));
+  window.__axeRunning = run;
+  const result = await run;
   return result.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map((n) => n.target.join(" ") + " :: " + n.failureSummary.replace(/\\s+/g, " ")),
