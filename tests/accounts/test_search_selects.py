@@ -9,6 +9,8 @@ import pytest
 from tests.factories import AccountFactory, ContactFactory
 
 FORMS = [
+    ("/alpha/accounts/new/", "parent", "kind=organisation"),
+    ("/alpha/accounts/new/", "billing_account", "kind=organisation"),
     ("/alpha/projects/new/", "account", "kind=organisation"),
     ("/alpha/projects/new/", "billing_account", ""),
     ("/alpha/bookings/new/", "account", "kind=organisation"),
