@@ -95,7 +95,8 @@ def test_staff_create_an_account_with_a_contact_find_it_and_open_every_tab(
     field = page.get_by_role("combobox", name="Customer (organisation)*", exact=True)
     field.locator("..").click()
     page.keyboard.type("zeni")
-    expect(page.get_by_role("option", name=re.compile("Zenith Aerospace Ltd"))).to_be_visible()
+    match = page.get_by_role("option", name=re.compile("Zenith Aerospace Ltd"))
+    expect(match).to_be_visible(timeout=15_000)  # a request to the server, on a busy machine
     expect(page.get_by_role("option", name=re.compile("Zenith Foreign"))).to_have_count(0)
     screenshot("project-form-customer-search")
 
