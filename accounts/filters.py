@@ -67,6 +67,32 @@ class SearchSelect(forms.Select):
         )
 
 
+class RemoteSearchSelect(SearchSelect):
+    """A form's choice of an account or project (issue 17): as in the filters, the select holds
+    the empty choice and the chosen row only, and typing searches the same options URL; the
+    search box is tom-select's (static/js/search-select.js reads `data-options-url`)."""
+
+    def __init__(self, options_url_name: str, *, extra: str = "", attrs=None):
+        super().__init__(options_url_name, search_label="", extra=extra, attrs=attrs)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        empty = getattr(self.choices.field, "empty_label", None) or "Any"
+        query = urlencode({"empty": empty}) + (f"&{self.extra}" if self.extra else "")
+        attrs = {
+            **(attrs or {}),
+            "data-options-url": f"{tenant_reverse(self.options_url_name)}?{query}",
+        }
+        return forms.Select.render(self, name, value, attrs, renderer)
+
+
+def search_remotely(field, options_url_name: str, extra: str = "") -> None:
+    """Gives a form's account or project field the remote search: never an <option> per row."""
+    widget = RemoteSearchSelect(options_url_name, extra=extra, attrs=field.widget.attrs)
+    widget.is_required = field.required
+    field.widget = widget
+    widget.choices = field.choices
+
+
 def account_options(queryset, query: str):
     """At most OPTIONS_LIMIT accounts matching a search box: name, or number."""
     query = query.strip()
@@ -76,6 +102,20 @@ def account_options(queryset, query: str):
     if parse_id(query):
         condition |= Q(number=parse_id(query))
     return queryset.filter(condition).order_by("name", "pk")[:OPTIONS_LIMIT]
+
+
+def contact_options(queryset, query: str):
+    """At most OPTIONS_LIMIT contacts matching a search box: every word in a name or e-mail."""
+    words = query.split()[:5]
+    if not words:
+        return queryset.none()
+    for word in words:
+        queryset = queryset.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        )
+    return queryset.select_related("account").order_by("last_name", "first_name", "pk")[
+        :OPTIONS_LIMIT
+    ]
 
 
 def _regions(request):

@@ -3,6 +3,7 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.filters import search_remotely
 from accounts.models import Account, AccountKind, BankAccount, Contact, EInvoiceFormat, Region
 from accounts.platform.forms import Form, ModelForm, TenantFormMixin
 from accounts.platform.models import MemberGroup, Membership, Role, Tenant
@@ -54,6 +55,8 @@ class AccountForm(TenantFormMixin, forms.ModelForm):
             others = others.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = others
         self.fields["billing_account"].queryset = others
+        for name in ("parent", "billing_account"):
+            search_remotely(self.fields[name], "accounts:account-options", "kind=organisation")
         self.fields["region"].queryset = Region.objects.order_by("name")
         self.fields["sales_currency"].choices = _blank_choice(currency_choices(), "Any currency")
         self.fields["country"].choices = _blank_choice(country_choices())

@@ -9,6 +9,7 @@ from accounts.platform.models import (  # noqa: F401
     MemberGroupMember,
     Membership,
     Role,
+    SavedView,
     Sequence,
     Tenant,
     tenant_logo_path,

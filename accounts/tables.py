@@ -1,8 +1,10 @@
 import django_tables2 as tables
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact
 from accounts.platform.models import Membership, Role
+from accounts.platform.tables import hidden_header
 from accounts.platform.views import RowsInOnePass, yes_no
 
 
@@ -72,7 +74,9 @@ class ContactTable(tables.Table):
     phone = tables.Column()
     is_primary = tables.BooleanColumn(verbose_name="Primary")
     actions = tables.TemplateColumn(
-        template_name="accounts/partials/contact_actions.html", verbose_name="", orderable=False
+        template_name="accounts/partials/contact_actions.html",
+        verbose_name=hidden_header(_("Actions")),
+        orderable=False,
     )
 
     class Meta:
@@ -90,7 +94,7 @@ class MemberTable(tables.Table):
     last_login = tables.DateTimeColumn(accessor="user__last_login", verbose_name="Last login")
     actions = tables.TemplateColumn(
         template_name="accounts/partials/member_actions.html",
-        verbose_name="",
+        verbose_name=hidden_header(_("Actions")),
         orderable=False,
         extra_context={"roles": Role.choices},
     )

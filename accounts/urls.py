@@ -1,12 +1,13 @@
 from django.urls import path
 
-from accounts import group_views, views
+from accounts import group_views, views, views_saved
 
 app_name = "accounts"
 
 urlpatterns = [
     path("accounts/", views.AccountListView.as_view(), name="account-list"),
     path("accounts/options/", views.AccountOptionsView.as_view(), name="account-options"),
+    path("contacts/options/", views.ContactOptionsView.as_view(), name="contact-options"),
     path("accounts/new/", views.AccountFormView.as_view(), name="account-create"),
     path("accounts/<int:pk>/", views.AccountDetailView.as_view(), name="account-detail"),
     path("accounts/<int:pk>/edit/", views.AccountFormView.as_view(), name="account-edit"),
@@ -27,6 +28,13 @@ urlpatterns = [
         name="contact-delete",
     ),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("views/", views_saved.SavedViewMenuView.as_view(), name="saved-view-menu"),
+    path("views/save/", views_saved.SavedViewSaveView.as_view(), name="saved-view-save"),
+    path(
+        "views/<int:pk>/delete/",
+        views_saved.SavedViewDeleteView.as_view(),
+        name="saved-view-delete",
+    ),
     path("regions/", views.RegionListView.as_view(), name="region-list"),
     path("settings/", views.TenantSettingsView.as_view(), name="settings"),
     path("settings/members/", views.MembersView.as_view(), name="members"),

@@ -19,7 +19,7 @@ from accounts.access import (
     get_membership_for_admin,
 )
 from accounts.exports import AccountExporter
-from accounts.filters import AccountFilter, account_options
+from accounts.filters import AccountFilter, account_options, contact_options
 from accounts.forms import (
     AccountForm,
     BankAccountForm,
@@ -44,6 +44,7 @@ from accounts.platform.tenancy import tenant_reverse
 from accounts.platform.views import (
     PaginateOnce,
     PlainFilterFields,
+    SavedViewsMixin,
     TabbedDetailView,
     TenantFormView,
     TenantViewMixin,
@@ -79,7 +80,13 @@ class DashboardView(TenantViewMixin, TemplateView):
 
 
 class AccountListView(
-    ListExportMixin, PaginateOnce, PlainFilterFields, TenantViewMixin, SingleTableMixin, FilterView
+    ListExportMixin,
+    PaginateOnce,
+    PlainFilterFields,
+    SavedViewsMixin,
+    TenantViewMixin,
+    SingleTableMixin,
+    FilterView,
 ):
     """One COUNT per page (`PaginateOnce`); the contacts of the 25 rows shown are counted by a
     subquery per row, not by grouping every account's contacts before the LIMIT."""
@@ -120,6 +127,23 @@ class AccountOptionsView(TenantViewMixin, View):
             )
         query = request.GET.get("q", "")[:100]
         rows = [(account.pk, str(account)) for account in account_options(accounts, query)]
+        return render(
+            request,
+            "includes/options.html",
+            {"rows": rows, "query": query.strip(), "empty": request.GET.get("empty", "Any")[:40]},
+        )
+
+
+class ContactOptionsView(TenantViewMixin, View):
+    """The `<option>`s of at most 20 contacts matching `?q=` (words of the name or e-mail), for
+    a form's contact field (`accounts.filters.RemoteSearchSelect`), each with its account."""
+
+    def get(self, request):
+        query = request.GET.get("q", "")[:100]
+        rows = [
+            (contact.pk, f"{contact.full_name} · {contact.account.name}")
+            for contact in contact_options(Contact.objects.all(), query)
+        ]
         return render(
             request,
             "includes/options.html",

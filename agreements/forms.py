@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils import timezone
 
+from accounts.filters import search_remotely
 from accounts.models import Account, AccountKind
 from accounts.platform.forms import DATE, Form, ModelForm, TenantFormMixin, column_field, helper
 from accounts.platform.models import Membership
@@ -202,6 +203,7 @@ class BookingForm(TenantFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = organisations()
+        search_remotely(self.fields["account"], "accounts:account-options", "kind=organisation")
         self.fields["price_list"].queryset = PriceList.objects.order_by("name")
         self.fields["owner"].queryset = (
             get_user_model()
@@ -329,6 +331,7 @@ class DiscountForm(TenantFormMixin, forms.ModelForm):
             "code"
         )
         self.fields["account"].queryset = Account.objects.order_by("name")
+        search_remotely(self.fields["account"], "accounts:account-options")
         self.fields[
             "scope"
         ].help_text = "One-event discounts are attached to their event on the project."
@@ -364,6 +367,7 @@ class PrepurchaseForm(TenantFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.filter(is_active=True).order_by("name")
+        search_remotely(self.fields["account"], "accounts:account-options")
         self.fields["price_list"].queryset = PriceList.objects.order_by("name")
         self.helper = helper(
             Row(Column("account"), Column("name")),

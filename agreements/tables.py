@@ -1,8 +1,9 @@
 import django_tables2 as tables
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform import permissions
-from accounts.platform.tables import PermittedLinkColumn
+from accounts.platform.tables import PermittedLinkColumn, hidden_header
 from accounts.templatetags.money import amount, money, percent
 from agreements.models import (
     Booking,
@@ -245,7 +246,9 @@ class LedgerTable(tables.Table):
     reference = tables.Column()
     created_by = tables.Column(verbose_name="By")
     actions = tables.TemplateColumn(
-        template_name="agreements/partials/ledger_actions.html", verbose_name="", orderable=False
+        template_name="agreements/partials/ledger_actions.html",
+        verbose_name=hidden_header(_("Actions")),
+        orderable=False,
     )
 
     class Meta:

@@ -4,6 +4,7 @@ from crispy_forms.layout import Column, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.filters import search_remotely
 from accounts.models import Account, Region
 from accounts.platform.forms import DATE, Form, TenantFormMixin, column_field, helper
 from accounts.platform.money import currency_choices, round_money
@@ -81,6 +82,8 @@ class RunForm(Form):
         self.fields["region"].queryset = Region.objects.order_by("name")
         # Finished projects are never in a run: the pick list leaves them out.
         self.fields["project"].queryset = Project.objects.unfinished().order_by("-start_date")
+        search_remotely(self.fields["account"], "accounts:account-options")
+        search_remotely(self.fields["project"], "projects:project-options")
         self.helper = helper(
             Row(
                 Column("date_from"),

@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from accounts.platform.tables import SelectRowColumn
 from accounts.platform.views import RowsInOnePass
 from accounts.templatetags.money import money
 from invoicing.models import Invoice, InvoiceState
@@ -37,13 +38,8 @@ def short_date(value) -> str:
 class InvoiceTable(RowsInOnePass, tables.Table):
     """Rows rendered in one pass (`cell_*`; the invoice list is a hot page)."""
 
-    selected = tables.CheckBoxColumn(
-        accessor="pk",
-        orderable=False,
-        attrs={
-            "th__input": {"aria-label": "Select all", "data-select-all": "selected"},
-            "td__input": {"name": "selected", "form": "zip-form"},
-        },
+    selected = SelectRowColumn(
+        name="selected", form="zip-form", label=lambda r: r.number or f"Draft #{r.pk}"
     )
     number = tables.Column(
         linkify=True, verbose_name="Number", empty_values=(), order_by=("sequence_number",)
@@ -77,9 +73,7 @@ class InvoiceTable(RowsInOnePass, tables.Table):
         attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Invoices"}
 
     def cell_selected(self, record):
-        return format_html(
-            '<input type="checkbox" name="selected" form="zip-form" value="{}">', record.pk
-        )
+        return self.base_columns["selected"].checkbox(record)
 
     def cell_number(self, record):
         return format_html(

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.filters import search_remotely
 from accounts.models import Account, AccountKind, Contact, Region
 from accounts.platform.bounds import parse_id
 from accounts.platform.forms import DATE, Form, TenantFormMixin, column_field, helper
@@ -107,6 +108,8 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
         ).order_by("name")
         self.fields["billing_account"].queryset = Account.objects.order_by("name")
         self.fields["billing_account"].required = False
+        search_remotely(self.fields["account"], "accounts:account-options", "kind=organisation")
+        search_remotely(self.fields["billing_account"], "accounts:account-options")
         bookings = Booking.objects.select_related("account").order_by("-start_date")
         contacts = Contact.objects.select_related("account").order_by("last_name")
         if parse_id(account_id):
@@ -116,9 +119,12 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
                 contacts = contacts.filter(account=account)
         self.fields["booking"].queryset = bookings
         self.fields["main_contact"].queryset = contacts
+        if not parse_id(account_id):  # every contact of the company: searched, never listed
+            search_remotely(self.fields["main_contact"], "accounts:contact-options")
         self.fields["parent"].queryset = Project.objects.exclude(pk=self.instance.pk).order_by(
             "code"
         )
+        search_remotely(self.fields["parent"], "projects:project-options")
         self.fields["region"].queryset = Region.objects.order_by("name")
         # Pick lists offer what is in use: active parents and classes (and the current ones).
         self.fields["parent"].queryset = self.fields["parent"].queryset.filter(

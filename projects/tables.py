@@ -1,7 +1,9 @@
 import django_tables2 as tables
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from accounts.platform.tables import SelectRowColumn, hidden_header
 from accounts.platform.views import RowsInOnePass, yes_no
 from accounts.templatetags.money import money, percent
 from projects.models import Item, Project, Registration
@@ -119,18 +121,7 @@ class AccountProjectTable(ProjectTable):
 class RegistrationTable(RowsInOnePass, tables.Table):
     """Rows rendered in one pass (`cell_*`; the registrations tab of a large project)."""
 
-    selected = tables.CheckBoxColumn(
-        accessor="pk",
-        attrs={
-            "th__input": {
-                "aria-label": "Select all",
-                "data-select-all": "selected",
-                "form": "bulk-form",
-            },
-            "td__input": {"name": "selected", "form": "bulk-form"},
-        },
-        orderable=False,
-    )
+    selected = SelectRowColumn(name="selected", form="bulk-form", label=str)
     learner = tables.Column(order_by=("learner__last_name",), default="(no name yet)")
     event = tables.Column(order_by=("event__start_date",))
     places = tables.Column(attrs=RIGHT)
@@ -142,7 +133,7 @@ class RegistrationTable(RowsInOnePass, tables.Table):
     invoiced = tables.BooleanColumn()
     edit = tables.TemplateColumn(
         template_name="projects/partials/registration_edit_link.html",
-        verbose_name="",
+        verbose_name=hidden_header(_("Edit")),
         orderable=False,
     )
 
@@ -208,9 +199,7 @@ class RegistrationTable(RowsInOnePass, tables.Table):
         )
 
     def cell_selected(self, record):
-        return format_html(
-            '<input type="checkbox" name="selected" value="{}" form="bulk-form">', record.pk
-        )
+        return self.base_columns["selected"].checkbox(record)
 
     def cell_learner(self, record):
         return record.learner.full_name if record.learner_id else "(no name yet)"
@@ -244,13 +233,8 @@ class RegistrationTable(RowsInOnePass, tables.Table):
 
 
 class ItemTable(tables.Table):
-    selected_items = tables.CheckBoxColumn(
-        accessor="pk",
-        orderable=False,
-        attrs={
-            "th__input": {"aria-label": "Select all items", "data-select-all": "selected_items"},
-            "td__input": {"name": "selected_items", "form": "items-form"},
-        },
+    selected_items = SelectRowColumn(
+        name="selected_items", form="items-form", label=str, select_all="Select all items"
     )
     date = tables.DateColumn()
     product = tables.Column(order_by=("product__code",))

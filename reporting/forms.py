@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.filters import search_remotely
 from accounts.models import Account
 from accounts.platform.forms import Form
 from projects.models import ProjectClass, ProjectStatus
@@ -49,6 +50,7 @@ class CustomReportForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.order_by("name")
         self.fields["project_class"].queryset = ProjectClass.objects.order_by("name")
+        search_remotely(self.fields["account"], "accounts:account-options")
 
     def definition_data(self) -> dict:
         data = self.cleaned_data

@@ -36,6 +36,7 @@ def tenant_urls(rows) -> dict[str, dict]:
         "dashboard": {},
         "accounts:account-list": {},
         "accounts:account-options": {},
+        "accounts:contact-options": {},
         "accounts:account-create": {},
         "accounts:account-detail": {"pk": account.pk},
         "accounts:account-edit": {"pk": account.pk},
@@ -44,6 +45,9 @@ def tenant_urls(rows) -> dict[str, dict]:
         "accounts:contact-edit": {"account_pk": account.pk, "pk": contact.pk},
         "accounts:contact-delete": {"account_pk": account.pk, "pk": contact.pk},
         "accounts:search": {},
+        "accounts:saved-view-menu": {},
+        "accounts:saved-view-save": {},
+        "accounts:saved-view-delete": {"pk": rows["saved_view"].pk},
         "accounts:region-list": {},
         "accounts:settings": {},
         "accounts:members": {},
@@ -173,6 +177,8 @@ def tenant_urls(rows) -> dict[str, dict]:
 
 # Actions that only accept POST: a GET is 405 for any id, so it reveals nothing.
 POST_ONLY = {
+    "accounts:saved-view-save",
+    "accounts:saved-view-delete",
     "accounts:member-role",
     "accounts:member-remove",
     "accounts:bank-account-deactivate",
@@ -197,6 +203,8 @@ READ_ONLY = {
     "accounts:search",
     "accounts:account-list",
     "accounts:account-options",
+    "accounts:contact-options",
+    "accounts:saved-view-menu",
     "accounts:account-detail",
     "accounts:account-tab",
     "accounts:admin-switch",
@@ -335,10 +343,16 @@ def tenant_rows(world):
     funder = ProjectFunder.objects.create(
         tenant=tenant, project=project, kind="customer", name="Customer", cap=Decimal(0)
     )
+    from accounts.platform.models import SavedView
+
+    saved_view = SavedView.objects.create(
+        tenant=tenant, user=world.staff, list_key="projects:project-list", name="Mine"
+    )
     return {
         "member_group": MemberGroup.objects.create(tenant=tenant, name=f"Team {tenant.pk}"),
         "project_class": ProjectClass.objects.create(tenant=tenant, name=f"Class {tenant.pk}"),
         "funder": funder,
+        "saved_view": saved_view,
         "batch": batch,
         "dunning_level": dunning_level,
         "invoice": invoice,

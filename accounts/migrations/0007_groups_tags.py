@@ -8,7 +8,7 @@ from accounts.platform import rls
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_invoices_to_send"),
+        ("accounts", "0006_saved_views"),
     ]
 
     operations = [

@@ -251,3 +251,31 @@ class MemberGroupMember(TenantOwned):
 
     def __str__(self):
         return f"{self.membership} in {self.group}"
+
+
+class SavedView(TenantOwned):
+    """A list's filters and visible columns a user saved under a name, to open again (issue 17).
+
+    Personal: only its owner lists, opens or deletes it (`accounts.platform.saved_views`).
+    `list_key` names the list (its URL name, e.g. "projects:project-list"); `query` is the list's
+    query string without paging; `columns` the visible columns, empty for the table's own."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    list_key = models.CharField(max_length=60)
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=2000, blank=True)
+    columns = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "user", "list_key", "name"],
+                name="saved_view_unique_name",
+                violation_error_message="You have a saved view with this name already.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name

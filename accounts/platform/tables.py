@@ -1,7 +1,11 @@
 """Table columns every app's lists share."""
 
 import django_tables2 as tables
+from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.platform.access import can
 
@@ -23,3 +27,49 @@ class PermittedLinkColumn(tables.Column):
         if request is not None and can(request, self.permission):
             return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
         return value
+
+
+def _hidden(text) -> str:
+    return format_html('<span class="visually-hidden">{}</span>', text)
+
+
+# Lazy, so that the header is translated per request, not once at import.
+_hidden_lazy = lazy(_hidden, SafeString)
+
+
+def hidden_header(text):
+    """A header a screen reader reads and the eye does not see (an actions column: an empty
+    `<th>` leaves the column unnamed, issue 17). `hidden_header(gettext_lazy("Actions"))`."""
+    return _hidden_lazy(text)
+
+
+SELECT_ALL = gettext_lazy("Select all")
+
+
+class SelectRowColumn(tables.CheckBoxColumn):
+    """The row-selection checkbox of a table with bulk actions, each box named after its row.
+
+    `SelectRowColumn(name="selected", form="bulk-form", label=lambda r: str(r))`: every box gets
+    `aria-label="Select <label>"` (31 unlabelled boxes before issue 17), the header's box selects
+    all (`data-select-all`, static/js/app.js). A `RowsInOnePass` table renders its cell with
+    `column.checkbox(record)`, the same markup."""
+
+    def __init__(self, *, name: str, form: str, label, select_all=SELECT_ALL, **kw):
+        self.input_name, self.form, self.label = name, form, label
+        attrs = {
+            "th__input": {"aria-label": select_all, "data-select-all": name, "form": form},
+            "td__input": {"name": name, "form": form},
+        }
+        super().__init__(accessor="pk", attrs=attrs, orderable=False, **kw)
+
+    def checkbox(self, record) -> str:
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" form="{}" aria-label="{}">',
+            self.input_name,
+            record.pk,
+            self.form,
+            format_lazy(gettext_lazy("Select {}"), self.label(record)),
+        )
+
+    def render(self, value, bound_column, record):
+        return self.checkbox(record)

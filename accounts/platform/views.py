@@ -16,6 +16,7 @@ from accounts.platform.access import can, require
 from accounts.platform.forms import ImportForm, add_service_error
 from accounts.platform.importing import check_file, load_table
 from accounts.platform.memberships import membership_for
+from accounts.platform.saved_views import choose_columns, saved_views_context
 
 
 class TenantViewMixin:
@@ -80,7 +81,25 @@ class PlainFilterFields:
         return plain_filter_fields(super().get_filterset(filterset_class))
 
 
-class TenantListView(PaginateOnce, PlainFilterFields, TenantViewMixin):
+class SavedViewsMixin:
+    """Visible columns (`?columns=`) and saved views (issue 17) on a `SingleTableMixin` list:
+    the table hides the columns left out, the page gets `saved_views` for
+    `includes/saved_views.html` (no query: the menu of saved views loads when it opens)."""
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        self.chosen_columns = choose_columns(table, self.request.GET)
+        return table
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["saved_views"] = saved_views_context(
+            self.request, context["table"], self.chosen_columns
+        )
+        return context
+
+
+class TenantListView(PaginateOnce, PlainFilterFields, SavedViewsMixin, TenantViewMixin):
     """A django-tables2 list with a django-filter bar, on the shared list page template.
 
     Combine with `SingleTableMixin, FilterView`; set `title`, and `create_url_name` plus

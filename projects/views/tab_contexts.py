@@ -7,6 +7,7 @@ from django_tables2 import RequestConfig
 from accounts.platform import permissions
 from accounts.platform.access import can
 from accounts.platform.forms import DocumentForm
+from accounts.platform.saved_views import choose_columns, saved_views_context
 from accounts.platform.views import plain_filter_fields
 from projects import selectors
 from projects.access import visible_projects
@@ -59,9 +60,12 @@ def registrations_context(request, project):
         )
     table = RegistrationTable(filterset.qs, currency=project.currency, edit_url=edit_url)
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    chosen = choose_columns(table, request.GET)
     return {
         "filter": filterset,
         "table": table,
+        # One list of every project's registrations: a saved view opens on any project.
+        "saved_views": saved_views_context(request, table, chosen, "projects:registrations"),
         "bulk_form": BulkStatusForm(),
         "row_actions": actions_for(request, project, registration_actions),
     }

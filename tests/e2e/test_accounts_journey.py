@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Account
 from accounts.platform.tenancy import activate
+from tests.e2e.conftest import choose
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,11 +26,24 @@ def test_staff_create_an_account_with_a_contact_find_it_and_open_every_tab(
     log_in(page, world_a.staff.username)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
+    # Keyboard: the first Tab reaches "Skip to content", shown only then; Enter moves the focus to
+    # the page's main content, past the navigation.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is inside main, not the navbar
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
     page.get_by_role("link", name="Accounts", exact=True).click()
     page.get_by_role("link", name="New account").click()
     page.get_by_label("Name*").fill("Zenith Aerospace Ltd")
     page.get_by_label("Kind*").select_option("organisation")
-    page.get_by_label("Sales currency").select_option("GBP")
+    # 160 currencies: the select searches as one types (tom-select).
+    choose(page, "Sales currency", "pound", "GBP · Pound Sterling")
+    screenshot("account-form-currency-search")
     page.get_by_label("City").fill("Bristol")
     page.get_by_label("Tags").fill("engineering, key-account")
     page.get_by_role("button", name="Create account").click()
@@ -74,6 +88,17 @@ def test_staff_create_an_account_with_a_contact_find_it_and_open_every_tab(
         expect(page.locator("#tab-body")).to_contain_text(text)
         screenshot(f"account-tab-{tab.lower()}")
     expect(page).to_have_url(re.compile(r"/alpha/accounts/\d+/overview/$"))
+
+    # A form's customer is searched on the server (never an <option> per account): typing finds
+    # this company's account, never the other company's.
+    page.goto("/alpha/projects/new/")
+    field = page.get_by_role("combobox", name="Customer (organisation)*", exact=True)
+    field.locator("..").click()
+    page.keyboard.type("zeni")
+    match = page.get_by_role("option", name=re.compile("Zenith Aerospace Ltd"))
+    expect(match).to_be_visible(timeout=15_000)  # a request to the server, on a busy machine
+    expect(page.get_by_role("option", name=re.compile("Zenith Foreign"))).to_have_count(0)
+    screenshot("project-form-customer-search")
 
     with activate(world_a.tenant):
         account = Account.objects.get(name="Zenith Aerospace Ltd")

@@ -79,8 +79,8 @@ def test_issue_to_the_reverse_charge_customer_open_pdf_download_ubl_send_and_see
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     page.goto(f"/northwind/projects/{project.pk}/registrations/")
     expect(page.get_by_role("heading", name=re.compile(re.escape(project.name)))).to_be_visible()
-    page.get_by_label("Status", exact=True).select_option("delivered")
-    page.get_by_label("Invoiced", exact=True).select_option("false")
+    page.get_by_role("combobox", name="Status", exact=True).select_option("delivered")
+    page.get_by_role("combobox", name="Invoiced", exact=True).select_option("false")
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"invoiced=false"))  # the tab reloaded, filtered
     rows = page.get_by_role("table", name="Registrations").locator("tbody tr")

@@ -50,7 +50,7 @@ def test_invoice_issue_open_pdf_credit_a_line_and_invoice_it_again(page, screens
     screenshot("credit-note")
 
     page.goto(f"/alpha/projects/{project.pk}/registrations/")
-    page.get_by_label("Invoiced").select_option("false")
+    page.get_by_role("combobox", name="Invoiced").select_option("false")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("table[aria-label=Registrations] tbody tr")
     expect(rows).to_have_count(1)

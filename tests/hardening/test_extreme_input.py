@@ -197,6 +197,7 @@ PAGES = {
     "dashboard": lambda e: [{}],
     "accounts:account-list": lambda e: [{}],
     "accounts:account-options": lambda e: [{}],
+    "accounts:contact-options": lambda e: [{}, {QUERY: "q=" + "é " * 60}],
     "accounts:account-create": lambda e: [{}],
     "accounts:account-detail": lambda e: [{"pk": e["account"].pk}],
     "accounts:account-edit": lambda e: [{"pk": e["account"].pk}],
@@ -207,6 +208,10 @@ PAGES = {
     "accounts:contact-edit": lambda e: [{"account_pk": e["account"].pk, "pk": e["contact"].pk}],
     "accounts:region-list": lambda e: [{}],
     "accounts:search": lambda e: [{}, {QUERY: "q=" + "é" * 500}],
+    "accounts:saved-view-menu": lambda e: [
+        {QUERY: "list=projects:project-list&path=/alpha/projects/"},
+        {QUERY: "list=" + "x" * 500 + "&path=//evil.example/"},
+    ],
     "accounts:settings": lambda e: [{}],
     "accounts:members": lambda e: [{}],
     "accounts:member-groups": lambda e: [{}],
@@ -320,6 +325,8 @@ PAGES = {
 # Pages that hold no form of their own: downloads, and actions that only answer a POST.
 SKIPPED = {
     "accounts:contact-delete",
+    "accounts:saved-view-save",
+    "accounts:saved-view-delete",
     "accounts:member-role",
     "accounts:member-remove",
     "accounts:bank-account-deactivate",

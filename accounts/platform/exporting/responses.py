@@ -76,7 +76,7 @@ class ListExportMixin:
     exporter_class: type | None = None
     export_name = "export"
     # Parameters of the list page itself, not of its filter.
-    page_parameters = ("export", "sort", "page", "per_page")
+    page_parameters = ("export", "sort", "page", "per_page", "columns")
 
     def get(self, request, *args, **kwargs):
         file_format = request.GET.get("export")

@@ -30,6 +30,7 @@ from demo import bank as bank_demo
 from demo import payments as payment_demo
 from demo import programmes as programme_demo
 from demo import reminders as reminder_demo
+from demo import saved_views as saved_view_demo
 from demo import sharing as sharing_demo
 
 # In the apps' order: each builds on the rows of the ones before (the agreements' terms before
@@ -44,6 +45,7 @@ BUILDERS += [programme_demo]  # issue 13: a phased programme; last, its invoice 
 BUILDERS += [funders]  # issue 13.2: a programme a grant pays 40 % of, up to a cap
 BUILDERS += [multiproject]  # issue 13.3: two projects of one billing account on one invoice
 BUILDERS += [sharing_demo]  # issue 13.5/13.6: classes for every project built above; one shared
+BUILDERS += [saved_view_demo]  # issue 17: the staff member's saved list views
 
 DEMO_PASSWORD = "demo-pass-2026"
 
