@@ -1,9 +1,11 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountKind, BankAccount, Contact, EInvoiceFormat, Region
 from accounts.platform.forms import Form, ModelForm, TenantFormMixin
+from accounts.platform.languages import language_choices
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.money import country_choices, currency_choices
 
@@ -37,6 +39,7 @@ class AccountForm(TenantFormMixin, forms.ModelForm):
             "einvoice_format",
             "peppol_id",
             "tax_treatment",
+            "language",
             "tags",
             "notes",
             "is_active",
@@ -60,6 +63,9 @@ class AccountForm(TenantFormMixin, forms.ModelForm):
         self.fields["einvoice_format"].required = False
         self.fields["tax_treatment"].choices = _blank_choice(
             self.fields["tax_treatment"].choices[1:], "Decided by the rules"
+        )
+        self.fields["language"].choices = _blank_choice(
+            language_choices(), _("The company's language")
         )
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -85,6 +91,7 @@ class AccountForm(TenantFormMixin, forms.ModelForm):
                 "Invoicing",
                 Row(Column("invoice_email"), Column("einvoice_format")),
                 Row(Column("peppol_id"), Column("tax_treatment")),
+                Row(Column("language", css_class="col-md-4")),
             ),
             Fieldset("More", "tags", "notes", "is_active"),
         )
@@ -163,6 +170,7 @@ class TenantSettingsForm(ModelForm):
             "credit_note_prefix",
             "payment_terms_days",
             "default_tax_rate",
+            "language",
             "logo",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
@@ -171,10 +179,12 @@ class TenantSettingsForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["base_currency"].choices = currency_choices()
         self.fields["country"].choices = _blank_choice(country_choices())
+        # A form posted without it (an older page, a script) keeps the company's language.
+        self.fields["language"].required = False
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset("Company", "name", "logo"),
+            Fieldset(_("Company"), "name", "logo", Row(Column("language", css_class="col-md-4"))),
             Fieldset(
                 "Address",
                 "address",
@@ -211,6 +221,9 @@ class TenantSettingsForm(ModelForm):
                 Row(Column("invoice_prefix"), Column("credit_note_prefix")),
             ),
         )
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language
 
 
 class BankAccountForm(TenantFormMixin, forms.ModelForm):

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # The platform's tables are registered with this app from here (migrations name them so).
 from accounts.platform.models import (  # noqa: F401
@@ -163,6 +165,16 @@ class Account(TenantOwned):
     )
     tags = models.CharField(
         max_length=255, blank=True, help_text="Comma-separated, e.g. public-sector, key-account."
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "Invoices, credit notes, statements and reminders to this account are written in "
+            "this language; the company's language when empty."
+        ),
     )
     notes = models.TextField(blank=True)
     is_active = models.BooleanField("active", default=True)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.platform.money import validate_currency
@@ -38,13 +39,13 @@ class ExchangeRate(TenantOwned):
         return f"{self.currency} {self.date}: {self.rate}"
 
 
-DEFAULT_EMAIL_SUBJECT = "{document} {number} from {company}"
-DEFAULT_EMAIL_BODY = """Dear {customer},
+DEFAULT_EMAIL_SUBJECT = gettext_noop("{document} {number} from {company}")
+DEFAULT_EMAIL_BODY = gettext_noop("""Dear {customer},
 
 please find attached {document_lower} {number} for {project}, {total}, due on {due_date}.
 
 Kind regards,
-{company}"""
+{company}""")
 
 
 class InvoicingSettings(TenantOwned):

@@ -14,13 +14,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.platform.tenancy import TenantOwned, tenant_reverse
 from agreements.models import ProductKind, money_field
 
-DEFAULT_REMINDER_SUBJECT = "Payment reminder: {invoice_numbers}"
-DEFAULT_REMINDER_BODY = """Dear {account},
+DEFAULT_REMINDER_SUBJECT = gettext_noop("Payment reminder: {invoice_numbers}")
+DEFAULT_REMINDER_BODY = gettext_noop("""Dear {account},
 
 according to our records the following invoices are overdue:
 
@@ -30,7 +31,7 @@ Total overdue: {amount}. Please pay at your earliest convenience; if you have pa
 please ignore this reminder.
 
 Kind regards,
-{company}"""
+{company}""")
 
 
 class DunningLevel(TenantOwned):

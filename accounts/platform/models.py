@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.constraints import validate_constraints
 from accounts.platform.money import validate_country, validate_currency
@@ -96,6 +97,17 @@ class Tenant(models.Model):
         blank=True,
         max_length=255,
         help_text="PNG or JPEG, at most 1 MB; printed on invoices.",
+    )
+    # Its pages' language and number/date formats, and its customers' documents' by default.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "The language of the company's pages, numbers and dates, and of invoices to "
+            "customers that have no language of their own."
+        ),
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
