@@ -27,7 +27,7 @@ TOKEN = re.compile(
 LETTER = re.compile(r"[^\W\d_]")
 ENTITY = re.compile(r"&#?\w+;")
 ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "hx-confirm", "data-confirm")
-ATTRIBUTE = re.compile(r"""(\s(?:%s)=)"([^"]*)\"""" % "|".join(ATTRIBUTES))
+ATTRIBUTE = re.compile(r"""(\s(?:{})=)"([^"]*)\"""".format("|".join(ATTRIBUTES)))
 TAG_ARGS = (
     "title",
     "label",
@@ -42,7 +42,7 @@ TAG_ARGS = (
     "confirm_label",
     "help_text",
 )
-TAG_ARG = re.compile(r"""(\s(?:%s)=)"([^"{}%%]*)\"""" % "|".join(TAG_ARGS))
+TAG_ARG = re.compile(r"""(\s(?:{})=)"([^"{{}}%]*)\"""".format("|".join(TAG_ARGS)))
 SKIP_OPEN = {"script", "style", "pre"}
 BLOCK_SKIP = {"comment": "endcomment", "blocktranslate": "endblocktranslate",
               "blocktrans": "endblocktrans", "verbatim": "endverbatim"}  # fmt: skip
@@ -127,7 +127,7 @@ def translate_run(parts: list[tuple[str, str]]) -> str:
 def mark_attributes(tag: str, where: str) -> str:
     def replace(match):
         prefix, value = match.groups()
-        if not has_words(value) or "{%" in value and "translate" in value:
+        if not has_words(value) or ("{%" in value and "translate" in value):
             return match.group(0)
         if "{{" in value or "{%" in value:
             problems.append(f"{where}: attribute to mark by hand: {match.group(0).strip()}")
@@ -181,9 +181,9 @@ def mark(source: str, where: str = "") -> str:
         if skip_until:
             out.append(text)
             out.append(token)
-            if kind == "ttag" and token[2:-2].split()[:1] == [skip_until]:
-                skip_until = None
-            elif kind == "html" and token.lower().startswith(f"</{skip_until}"):
+            if (kind == "ttag" and token[2:-2].split()[:1] == [skip_until]) or (
+                kind == "html" and token.lower().startswith(f"</{skip_until}")
+            ):
                 skip_until = None
             continue
         if text:
@@ -214,8 +214,10 @@ def mark(source: str, where: str = "") -> str:
             run.append(("text", rest))
         flush()
     result = "".join(out)
-    if result != source and "{% load i18n %}" not in result and not re.search(
-        r"\{%\s*load\s+[^%]*\bi18n\b", result
+    if (
+        result != source
+        and "{% load i18n %}" not in result
+        and not re.search(r"\{%\s*load\s+[^%]*\bi18n\b", result)
     ):
         result = add_load(result)
     return result
