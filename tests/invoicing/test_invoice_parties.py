@@ -44,6 +44,7 @@ BUYER_KEYS = {
     "contact_email",
     "email",
     "endpoint",
+    "language",
 }
 PAYMENT_KEYS = {
     "bank_name",
