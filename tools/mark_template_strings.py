@@ -129,6 +129,15 @@ def mark_attributes(tag: str, where: str) -> str:
         prefix, value = match.groups()
         if not has_words(value) or ("{%" in value and "translate" in value):
             return match.group(0)
+        if "{{" in value and "{%" not in value:
+            parts = [
+                ("var" if piece.startswith("{{") else "text", piece)
+                for piece in re.split(r"(\{\{.*?\}\})", value)
+                if piece
+            ]
+            marked = translate_run(parts)
+            if marked != value:
+                return f'{prefix}"{marked}"'
         if "{{" in value or "{%" in value:
             problems.append(f"{where}: attribute to mark by hand: {match.group(0).strip()}")
             return match.group(0)
@@ -233,12 +242,122 @@ def add_load(source: str) -> str:
     return "{% load i18n %}\n" + source
 
 
+MAX_LINE = 120  # djLint's (pyproject.toml)
+MARKED = re.compile(
+    r"""\{%\s*translate\s+(?P<q>["'])(?P<text>.*?)(?P=q)\s*%\}
+      |\{%\s*blocktranslate(?P<options>[^%]*?)\s*%\}(?P<body>.*?)\{%\s*endblocktranslate\s*%\}""",
+    re.X,
+)
+
+
+def wrap_long_lines(source: str) -> str:
+    """Lines over djLint's limit with a marked sentence in them get the sentence on lines of its
+    own inside `{% blocktranslate trimmed %}`: trimming joins them again, so the page (and the
+    message id) is what it was, with no space added beside the tags."""
+    out = []
+    for line in source.split("\n"):
+        out.extend(_wrap(line))
+    return "\n".join(out)
+
+
+def _wrap(line: str) -> list[str]:
+    if len(line) <= MAX_LINE:
+        return [line]
+    indent = line[: len(line) - len(line.lstrip())]
+    for match in MARKED.finditer(line):
+        if match.group("text") is not None:
+            options, body = "", match.group("text").replace("%", "%%")
+            if "{" in body:
+                continue
+        else:
+            options, body = match.group("options"), match.group("body")
+        options = options.replace(" trimmed", "")
+        # Words, a variable with its punctuation counting as one ("{{ name }}," stays whole).
+        words = re.findall(r"(?:\{\{.*?\}\}|\{(?!\{)|[^\s{])+", body)
+        if len(words) < 2 and match.group("text") is None:
+            continue
+        head = f"{line[: match.start()]}{{% blocktranslate{options} trimmed %}}"
+        lines, current = [], indent + "  "
+        for word in words:
+            if len(current) + len(word) + 1 > MAX_LINE and current.strip():
+                lines.append(current.rstrip())
+                current = indent + "  "
+            current += word + " "
+        lines.append(current.rstrip())
+        tail = f"{indent}{{% endblocktranslate %}}{line[match.end() :]}"
+        return [head, *lines, *_wrap(tail)]
+    return [line]
+
+
+OPENING = re.compile(r"^(?P<indent>\s*)\{% blocktranslate with (?P<args>.*?) trimmed %\}$")
+ARG = re.compile(r"""(\w+)=((?:"[^"]*"|'[^']*'|[^\s"'])+)""")
+
+
+def split_long_openings(source: str) -> str:
+    """A `{% blocktranslate with … %}` alone on a line too long for djLint gets its variables
+    from `{% with %}` tags on lines of their own before it (the line already began with
+    whitespace, so the page gains no space); their `{% endwith %}` follow the end tag directly."""
+    lines = source.split("\n")
+    out: list[str] = []
+    pending = 0
+    for line in lines:
+        match = OPENING.match(line)
+        if pending and "{% endblocktranslate %}" in line:
+            line = line.replace(
+                "{% endblocktranslate %}", "{% endblocktranslate %}" + "{% endwith %}" * pending, 1
+            )
+            pending = 0
+        if match and len(line) > MAX_LINE:
+            indent = match.group("indent")
+            groups: list[str] = []
+            for name, expression in ARG.findall(match.group("args")):
+                arg = f"{name}={expression}"
+                if groups and len(indent) + len(groups[-1]) + len(arg) + 13 <= MAX_LINE:
+                    groups[-1] += " " + arg
+                else:
+                    groups.append(arg)
+            out.extend(f"{indent}{{% with {group} %}}" for group in groups)
+            out.append(f"{indent}{{% blocktranslate trimmed %}}")
+            pending = len(groups)
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def break_at_spaces(source: str) -> str:
+    """A line still too long is broken at a space it already has between tags (a space on the
+    page either way), as near the limit as possible."""
+    out = []
+    for line in source.split("\n"):
+        while len(line) > MAX_LINE:
+            indent = line[: len(line) - len(line.lstrip())]
+            spaces, position = [], 0
+            for match in TOKEN.finditer(line):
+                spaces += [
+                    position + i
+                    for i, ch in enumerate(line[position : match.start()])
+                    if ch == " " and position + i > len(indent)
+                ]
+                position = match.end()
+            spaces += [
+                position + i for i, ch in enumerate(line[position:]) if ch == " " and i > 0
+            ]
+            fitting = [i for i in spaces if i <= MAX_LINE]
+            if not fitting:
+                break
+            cut = fitting[-1]
+            out.append(line[:cut].rstrip())
+            line = indent + line[cut:].lstrip()
+        out.append(line)
+    return "\n".join(out)
+
+
 def main(paths: list[str]) -> int:
     changed = 0
     for name in paths:
         path = Path(name)
         source = path.read_text()
-        result = mark(source, name)
+        result = break_at_spaces(split_long_openings(wrap_long_lines(mark(source, name))))
         if result != source:
             path.write_text(result)
             changed += 1
