@@ -12,6 +12,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.bounds import bound_form_field
 
@@ -97,7 +98,7 @@ def helper(*rows, method: str = "post"):
 
 
 class DocumentForm(Form):
-    file = forms.FileField(help_text="PDF, images or office documents.")
+    file = forms.FileField(help_text=_("PDF, images or office documents."))
     description = forms.CharField(max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -106,7 +107,7 @@ class DocumentForm(Form):
 
 
 class ImportForm(Form):
-    file = forms.FileField(help_text="CSV (UTF-8) or XLSX, first row naming the columns.")
+    file = forms.FileField(help_text=_("CSV (UTF-8) or XLSX, first row naming the columns."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
