@@ -1,6 +1,7 @@
 import django_tables2 as tables
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.views import RowsInOnePass, yes_no
 from accounts.templatetags.money import money, percent
@@ -55,12 +56,12 @@ class ProjectTable(RowsInOnePass, tables.Table):
 
     code = tables.Column(linkify=True)
     name = tables.Column(linkify=True)
-    account = tables.Column(verbose_name="Customer", order_by="account__name")
-    start_date = tables.DateColumn(verbose_name="Start")
-    end_date = tables.DateColumn(verbose_name="End")
+    account = tables.Column(verbose_name=_("Customer"), order_by="account__name")
+    start_date = tables.DateColumn(verbose_name=_("Start"))
+    end_date = tables.DateColumn(verbose_name=_("End"))
     status = tables.Column()
-    places = tables.Column(verbose_name="Places", attrs=RIGHT)
-    ordered_value = tables.Column(verbose_name="Ordered", attrs=RIGHT)
+    places = tables.Column(verbose_name=_("Places"), attrs=RIGHT)
+    ordered_value = tables.Column(verbose_name=_("Ordered"), attrs=RIGHT)
 
     class Meta:
         model = Project
@@ -74,7 +75,7 @@ class ProjectTable(RowsInOnePass, tables.Table):
             "places",
             "ordered_value",
         ]
-        empty_text = "No projects match these filters."
+        empty_text = _("No projects match these filters.")
 
     def render_account(self, value):
         return value.name
@@ -136,9 +137,9 @@ class RegistrationTable(RowsInOnePass, tables.Table):
     places = tables.Column(attrs=RIGHT)
     status = tables.Column()
     unit_price = tables.Column(attrs=RIGHT)
-    discount_percent = tables.Column(verbose_name="Discount", attrs=RIGHT)
-    net_amount = tables.Column(verbose_name="Net", attrs=RIGHT)
-    purchase_order = tables.Column(verbose_name="PO", empty_values=(), orderable=False)
+    discount_percent = tables.Column(verbose_name=_("Discount"), attrs=RIGHT)
+    net_amount = tables.Column(verbose_name=_("Net"), attrs=RIGHT)
+    purchase_order = tables.Column(verbose_name=_("PO"), empty_values=(), orderable=False)
     invoiced = tables.BooleanColumn()
     edit = tables.TemplateColumn(
         template_name="projects/partials/registration_edit_link.html",
@@ -160,7 +161,7 @@ class RegistrationTable(RowsInOnePass, tables.Table):
             "purchase_order",
             "invoiced",
         ]
-        empty_text = "No registrations match these filters."
+        empty_text = _("No registrations match these filters.")
         attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Registrations"}
 
     def __init__(self, *args, currency, edit_url=None, **kwargs):
@@ -257,8 +258,8 @@ class ItemTable(tables.Table):
     description = tables.Column()
     quantity = tables.Column(attrs=RIGHT)
     unit_price = tables.Column(attrs=RIGHT)
-    net_amount = tables.Column(verbose_name="Net", attrs=RIGHT)
-    purchase_order = tables.Column(verbose_name="PO", empty_values=(), orderable=False)
+    net_amount = tables.Column(verbose_name=_("Net"), attrs=RIGHT)
+    purchase_order = tables.Column(verbose_name=_("PO"), empty_values=(), orderable=False)
     billable = tables.BooleanColumn()
     invoiced = tables.BooleanColumn()
 
@@ -275,7 +276,7 @@ class ItemTable(tables.Table):
             "billable",
             "invoiced",
         ]
-        empty_text = "No items match these filters."
+        empty_text = _("No items match these filters.")
         attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Items"}
 
     def __init__(self, *args, currency, **kwargs):
