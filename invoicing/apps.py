@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext
 
 
 class InvoicingConfig(AppConfig):
@@ -33,7 +34,7 @@ class InvoicingConfig(AppConfig):
 
         create = RowAction(
             key="create-draft-invoice",
-            label="Create draft invoice",
+            label=gettext("Create draft invoice"),
             icon="bi-receipt",
             url_name="invoicing:invoice-from-selection",
             permission=permissions.INVOICE,
@@ -44,7 +45,7 @@ class InvoicingConfig(AppConfig):
         account_tabs.register(
             Tab(
                 key="invoices",
-                label="Invoices",
+                label=gettext("Invoices"),
                 order=40,
                 icon="bi-receipt",
                 template_name="invoicing/tabs/account_invoices.html",
@@ -55,7 +56,7 @@ class InvoicingConfig(AppConfig):
         project_tabs.register(
             Tab(
                 key="invoices",
-                label="Invoices",
+                label=gettext("Invoices"),
                 order=60,
                 icon="bi-receipt",
                 template_name="invoicing/tabs/project_invoices.html",

@@ -257,11 +257,19 @@ def dunning_level_save(*, tenant, by, level: DunningLevel) -> DunningLevel:
     others = DunningLevel.objects.exclude(pk=level.pk)
     if others.filter(level__lt=level.level, days_after_due__gte=level.days_after_due).exists():
         raise ValidationError(
-            {"days_after_due": "A lower level comes as late or later: give this level more days."}
+            {
+                "days_after_due": gettext(
+                    "A lower level comes as late or later: give this level more days."
+                )
+            }
         )
     if others.filter(level__gt=level.level, days_after_due__lte=level.days_after_due).exists():
         raise ValidationError(
-            {"days_after_due": "A higher level comes as early or earlier: give this fewer days."}
+            {
+                "days_after_due": gettext(
+                    "A higher level comes as early or earlier: give this fewer days."
+                )
+            }
         )
     created = level.pk is None
     level.save()
@@ -301,9 +309,11 @@ def reminder_hold(*, tenant, by, account, reason: str) -> ReminderHold:
     check_tenant(tenant, account)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the account gets no reminders."})
+        raise ValidationError({"reason": gettext("Say why the account gets no reminders.")})
     if ReminderHold.objects.filter(account=account).exists():
-        raise ValidationError(f"{account.name} is on hold already.")
+        raise ValidationError(
+            gettext("%(account_name)s is on hold already.") % {"account_name": account.name}
+        )
     hold = ReminderHold.objects.create(
         tenant=tenant,
         account=account,
@@ -322,7 +332,9 @@ def reminder_hold_lift(*, tenant, by, account, reason: str = "") -> None:
     check_tenant(tenant, account)
     hold = ReminderHold.objects.filter(account=account).first()
     if hold is None:
-        raise ValidationError(f"{account.name} is not on hold.")
+        raise ValidationError(
+            gettext("%(account_name)s is not on hold.") % {"account_name": account.name}
+        )
     audit(
         tenant=tenant,
         actor=by,
