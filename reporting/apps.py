@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext
 
 
 class ReportingConfig(AppConfig):
@@ -15,7 +16,7 @@ class ReportingConfig(AppConfig):
         project_tabs.register(
             Tab(
                 key="profitability",
-                label="Profitability",
+                label=gettext("Profitability"),
                 order=70,
                 icon="bi-graph-up",
                 template_name="reporting/tabs/project_profitability.html",
