@@ -339,9 +339,7 @@ def break_at_spaces(source: str) -> str:
                     if ch == " " and position + i > len(indent)
                 ]
                 position = match.end()
-            spaces += [
-                position + i for i, ch in enumerate(line[position:]) if ch == " " and i > 0
-            ]
+            spaces += [position + i for i, ch in enumerate(line[position:]) if ch == " " and i > 0]
             fitting = [i for i in spaces if i <= MAX_LINE]
             if not fitting:
                 break
