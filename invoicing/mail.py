@@ -26,7 +26,7 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMessage, make_msgid
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from accounts.models import EInvoiceFormat
 from accounts.templatetags.money import money
@@ -121,9 +121,15 @@ def _plain_names_only(text: str) -> bool:
 def placeholder_values(invoice: Invoice) -> dict[str, str]:
     """The placeholders' values for one issued document, from its frozen snapshot."""
     document = invoice.get_kind_display()
+    # As a sentence names it: "invoice" in English, "die Rechnung" in German.
+    in_sentence = (
+        pgettext("in a sentence", "credit note")
+        if invoice.is_credit_note
+        else pgettext("in a sentence", "invoice")
+    )
     return {
         "document": document,
-        "document_lower": document.lower(),
+        "document_lower": in_sentence,
         "number": invoice.number,
         "company": invoice.seller_name or invoice.tenant.name,
         "customer": invoice.billing_name or invoice.billing_account.name,

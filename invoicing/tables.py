@@ -42,7 +42,7 @@ class InvoiceTable(RowsInOnePass, tables.Table):
         accessor="pk",
         orderable=False,
         attrs={
-            "th__input": {"aria-label": "Select all", "data-select-all": "selected"},
+            "th__input": {"aria-label": _("Select all"), "data-select-all": "selected"},
             "td__input": {"name": "selected", "form": "zip-form"},
         },
     )
@@ -75,7 +75,7 @@ class InvoiceTable(RowsInOnePass, tables.Table):
             "outstanding",
         ]
         empty_text = _("No invoices match these filters.")
-        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Invoices"}
+        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": _("Invoices")}
 
     def cell_selected(self, record):
         return format_html(

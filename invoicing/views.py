@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -342,8 +342,12 @@ class InvoiceFromSelectionView(TenantViewMixin, View):
             else:
                 messages.success(
                     request,
-                    gettext("%(invoices)s draft invoice%(else)s created.")
-                    % {"invoices": len(invoices), "else": "s" if len(invoices) != 1 else ""},
+                    ngettext(
+                        "%(invoices)s draft invoice created.",
+                        "%(invoices)s draft invoices created.",
+                        len(invoices),
+                    )
+                    % {"invoices": len(invoices)},
                 )
                 return redirect(
                     invoices[0] if len(invoices) == 1 else project.get_absolute_url() + "invoices/"
@@ -580,8 +584,12 @@ class RunDetailView(TenantViewMixin, View):
                 queued = started["queued"]
                 messages.success(
                     request,
-                    gettext("Sending %(queued)s e-mail%(else)s in the background.")
-                    % {"queued": queued, "else": "s" if queued != 1 else ""},
+                    ngettext(
+                        "Sending %(queued)s e-mail in the background.",
+                        "Sending %(queued)s e-mails in the background.",
+                        queued,
+                    )
+                    % {"queued": queued},
                 )
                 if started["without_address"]:
                     missing = started["without_address"]

@@ -124,7 +124,7 @@ class RegistrationTable(RowsInOnePass, tables.Table):
         accessor="pk",
         attrs={
             "th__input": {
-                "aria-label": "Select all",
+                "aria-label": _("Select all"),
                 "data-select-all": "selected",
                 "form": "bulk-form",
             },
@@ -162,7 +162,7 @@ class RegistrationTable(RowsInOnePass, tables.Table):
             "invoiced",
         ]
         empty_text = _("No registrations match these filters.")
-        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Registrations"}
+        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": _("Registrations")}
 
     def __init__(self, *args, currency, edit_url=None, **kwargs):
         """`edit_url` is the edit address with 0 for the id: one reverse() per table, not per
@@ -249,7 +249,7 @@ class ItemTable(tables.Table):
         accessor="pk",
         orderable=False,
         attrs={
-            "th__input": {"aria-label": "Select all items", "data-select-all": "selected_items"},
+            "th__input": {"aria-label": _("Select all items"), "data-select-all": "selected_items"},
             "td__input": {"name": "selected_items", "form": "items-form"},
         },
     )
@@ -277,7 +277,7 @@ class ItemTable(tables.Table):
             "invoiced",
         ]
         empty_text = _("No items match these filters.")
-        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Items"}
+        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": _("Items")}
 
     def __init__(self, *args, currency, **kwargs):
         self.currency = currency
