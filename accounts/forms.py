@@ -1,7 +1,6 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountKind, BankAccount, Contact, EInvoiceFormat, Region
@@ -72,13 +71,13 @@ class AccountForm(TenantFormMixin, forms.ModelForm):
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Fieldset(
-                gettext("Customer"),
+                _("Customer"),
                 Row(Column("name", css_class="col-md-8"), Column("kind", css_class="col-md-4")),
                 Row(Column("parent"), Column("billing_account")),
                 Row(Column("region"), Column("sales_currency"), Column("tax_id")),
             ),
             Fieldset(
-                gettext("Contact details and billing address"),
+                _("Contact details and billing address"),
                 Row(Column("email"), Column("phone")),
                 "address",
                 Row(
@@ -89,12 +88,12 @@ class AccountForm(TenantFormMixin, forms.ModelForm):
                 ),
             ),
             Fieldset(
-                gettext("Invoicing"),
+                _("Invoicing"),
                 Row(Column("invoice_email"), Column("einvoice_format")),
                 Row(Column("peppol_id"), Column("tax_treatment")),
                 Row(Column("language", css_class="col-md-4")),
             ),
-            Fieldset(gettext("More"), "tags", "notes", "is_active"),
+            Fieldset(_("More"), "tags", "notes", "is_active"),
         )
 
     def clean_einvoice_format(self):
@@ -141,11 +140,11 @@ class TenantSettingsForm(ModelForm):
             import filetype
 
             if logo.size > self.LOGO_MAX_BYTES:
-                raise forms.ValidationError(gettext("The logo may be at most 1 MB."))
+                raise forms.ValidationError(_("The logo may be at most 1 MB."))
             head = logo.read(2048)
             logo.seek(0)
             if filetype.guess_mime(head) not in ("image/png", "image/jpeg"):
-                raise forms.ValidationError(gettext("Upload the logo as a PNG or JPEG image."))
+                raise forms.ValidationError(_("Upload the logo as a PNG or JPEG image."))
         return logo
 
     base_currency = forms.ChoiceField()
@@ -187,7 +186,7 @@ class TenantSettingsForm(ModelForm):
         self.helper.layout = Layout(
             Fieldset(_("Company"), "name", "logo", Row(Column("language", css_class="col-md-4"))),
             Fieldset(
-                gettext("Address"),
+                _("Address"),
                 "address",
                 Row(
                     Column("postal_code", css_class="col-md-2"),
@@ -197,7 +196,7 @@ class TenantSettingsForm(ModelForm):
                 ),
             ),
             Fieldset(
-                gettext("Legal details"),
+                _("Legal details"),
                 Row(
                     Column("vat_number"),
                     Column("registration_number"),
@@ -205,7 +204,7 @@ class TenantSettingsForm(ModelForm):
                 ),
             ),
             Fieldset(
-                gettext("Invoicing contact"),
+                _("Invoicing contact"),
                 Row(
                     Column("invoice_contact_name"),
                     Column("invoice_email"),
@@ -213,7 +212,7 @@ class TenantSettingsForm(ModelForm):
                 ),
             ),
             Fieldset(
-                gettext("Invoicing"),
+                _("Invoicing"),
                 Row(
                     Column("base_currency"),
                     Column("default_tax_rate"),
@@ -256,11 +255,11 @@ class BankAccountForm(TenantFormMixin, forms.ModelForm):
             Row(Column("label"), Column("currency")),
             Row(Column("bank_name"), Column("account_holder")),
             Fieldset(
-                gettext("An IBAN (with the BIC for payments from abroad)"),
+                _("An IBAN (with the BIC for payments from abroad)"),
                 Row(Column("iban", css_class="col-md-8"), Column("bic")),
             ),
             Fieldset(
-                gettext("Or a local account number"),
+                _("Or a local account number"),
                 Row(Column("account_number"), Column("sort_code")),
             ),
             Row(Column("is_default"), Column("is_active")),

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class AgreementsConfig(AppConfig):
@@ -21,7 +21,7 @@ class AgreementsConfig(AppConfig):
         account_tabs.register(
             Tab(
                 key="bookings",
-                label=gettext("Bookings"),
+                label=_("Bookings"),
                 order=20,
                 icon="bi-file-earmark-text",
                 template_name="agreements/tabs/account_bookings.html",
@@ -31,7 +31,7 @@ class AgreementsConfig(AppConfig):
         booking_tabs.register(
             Tab(
                 key="overview",
-                label=gettext("Overview"),
+                label=_("Overview"),
                 order=0,
                 icon="bi-info-circle",
                 template_name="agreements/tabs/booking_overview.html",
@@ -41,7 +41,7 @@ class AgreementsConfig(AppConfig):
         booking_tabs.register(
             Tab(
                 key="interests",
-                label=gettext("Agreed prices"),
+                label=_("Agreed prices"),
                 order=10,
                 icon="bi-tags",
                 template_name="agreements/tabs/booking_interests.html",
@@ -51,7 +51,7 @@ class AgreementsConfig(AppConfig):
         booking_tabs.register(
             Tab(
                 key="uplifts",
-                label=gettext("Price uplift"),
+                label=_("Price uplift"),
                 order=15,
                 icon="bi-graph-up-arrow",
                 template_name="agreements/tabs/booking_uplifts.html",
@@ -61,7 +61,7 @@ class AgreementsConfig(AppConfig):
         booking_tabs.register(
             Tab(
                 key="documents",
-                label=gettext("Documents"),
+                label=_("Documents"),
                 order=20,
                 icon="bi-paperclip",
                 template_name="agreements/tabs/booking_documents.html",
@@ -71,7 +71,7 @@ class AgreementsConfig(AppConfig):
         booking_tabs.register(
             Tab(
                 key="terms",
-                label=gettext("Cancellation terms"),
+                label=_("Cancellation terms"),
                 order=15,
                 icon="bi-calendar-x",
                 template_name="agreements/tabs/booking_terms.html",

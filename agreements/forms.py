@@ -3,7 +3,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountKind
@@ -262,7 +261,7 @@ class BaseInterestFormSet(BaseModelFormSet):
             if product is not None:
                 if product.pk in seen:
                     form.add_error(
-                        "product", gettext("%(code)s is listed twice.") % {"code": product.code}
+                        "product", _("%(code)s is listed twice.") % {"code": product.code}
                     )
                 seen.add(product.pk)
 
@@ -298,7 +297,7 @@ class BaseUpliftFormSet(BaseModelFormSet):
             if year is not None:
                 if year in seen:
                     form.add_error(
-                        "contract_year", gettext("Year %(year)s is listed twice.") % {"year": year}
+                        "contract_year", _("Year %(year)s is listed twice.") % {"year": year}
                     )
                 seen.add(year)
 

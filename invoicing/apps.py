@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class InvoicingConfig(AppConfig):
@@ -34,7 +34,7 @@ class InvoicingConfig(AppConfig):
 
         create = RowAction(
             key="create-draft-invoice",
-            label=gettext("Create draft invoice"),
+            label=_("Create draft invoice"),
             icon="bi-receipt",
             url_name="invoicing:invoice-from-selection",
             permission=permissions.INVOICE,
@@ -45,7 +45,7 @@ class InvoicingConfig(AppConfig):
         account_tabs.register(
             Tab(
                 key="invoices",
-                label=gettext("Invoices"),
+                label=_("Invoices"),
                 order=40,
                 icon="bi-receipt",
                 template_name="invoicing/tabs/account_invoices.html",
@@ -56,7 +56,7 @@ class InvoicingConfig(AppConfig):
         project_tabs.register(
             Tab(
                 key="invoices",
-                label=gettext("Invoices"),
+                label=_("Invoices"),
                 order=60,
                 icon="bi-receipt",
                 template_name="invoicing/tabs/project_invoices.html",

@@ -2,7 +2,6 @@ from decimal import Decimal
 
 from crispy_forms.layout import Column, Row
 from django import forms
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Region
@@ -183,7 +182,7 @@ class DepositForm(Form):
         "handling_fee_percent",
         min_value=Decimal("0.01"),
         required=False,
-        label=_("or % of the committed value"),
+        label=_("or percentage of the committed value (%)"),
         help_text=_("Of the net of the project's ordered places and billable items."),
     )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -197,7 +196,7 @@ class DepositForm(Form):
         data = super().clean()
         if not self.errors and (data.get("amount") is None) == (data.get("percent") is None):
             raise forms.ValidationError(
-                gettext("Enter either an amount or a percentage of the committed value.")
+                _("Enter either an amount or a percentage of the committed value.")
             )
         return data
 
@@ -266,7 +265,7 @@ class PaymentForm(Form):
                 self.add_error(
                     "invoices",
                     (
-                        gettext(
+                        _(
                             "%(invoice_number)s is in %(currency)s: a %(currency2)s payment pays "
                             "%(currency2)s invoices only."
                         )

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.platform.money import validate_currency
@@ -116,14 +116,12 @@ class InvoicingSettings(TenantOwned):
         if product is not None:
             if product.tenant_id != self.tenant_id:
                 raise ValidationError(
-                    {"handling_fee_product": gettext("Choose a product of your own company.")}
+                    {"handling_fee_product": _("Choose a product of your own company.")}
                 )
             if product.kind != ProductKind.FEE:
                 raise ValidationError(
                     {
-                        "handling_fee_product": gettext(
-                            "%(product)s is not a fee: choose a fee product."
-                        )
+                        "handling_fee_product": _("%(product)s is not a fee: choose a fee product.")
                         % {"product": product}
                     }
                 )
@@ -324,8 +322,11 @@ class Invoice(TenantOwned):
         ]
 
     def __str__(self):
-        label = self.get_kind_display()
-        return f"{label} {self.number}" if self.number else f"Draft {label.lower()} #{self.pk}"
+        if self.number:
+            return f"{self.get_kind_display()} {self.number}"
+        if self.is_credit_note:
+            return _("Draft credit note #%(pk)s") % {"pk": self.pk}
+        return _("Draft invoice #%(pk)s") % {"pk": self.pk}
 
     def get_absolute_url(self):
         return tenant_reverse(
@@ -343,7 +344,7 @@ class Invoice(TenantOwned):
     def delete(self, *args, **kwargs):
         if not self.is_draft:
             raise ValidationError(
-                gettext("%(self)s is issued: it cannot be deleted, only credited.") % {"self": self}
+                _("%(self)s is issued: it cannot be deleted, only credited.") % {"self": self}
             )
         return super().delete(*args, **kwargs)
 

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.platform.tenancy import TenantOwned, tenant_reverse
@@ -94,18 +94,16 @@ class DunningLevel(TenantOwned):
     def clean(self):
         if self.fee_amount is not None and self.fee_product_id is None:
             raise ValidationError(
-                {"fee_product": gettext("Choose the fee product the fee is billed as.")}
+                {"fee_product": _("Choose the fee product the fee is billed as.")}
             )
         if self.fee_product_id is not None:
             product = self.fee_product
             if product.tenant_id != self.tenant_id:
-                raise ValidationError(
-                    {"fee_product": gettext("Choose a product of your own company.")}
-                )
+                raise ValidationError({"fee_product": _("Choose a product of your own company.")})
             if product.kind != ProductKind.FEE:
                 raise ValidationError(
                     {
-                        "fee_product": gettext("%(product)s is not a fee: choose a fee product.")
+                        "fee_product": _("%(product)s is not a fee: choose a fee product.")
                         % {"product": product}
                     }
                 )

@@ -1,7 +1,6 @@
 from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountKind, Contact, Region
@@ -130,12 +129,12 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
             )
         self.helper = helper(
             Fieldset(
-                gettext("Project"),
+                _("Project"),
                 Row(Column("name", css_class="col-md-6"), Column("account"), Column("booking")),
                 Row(Column("start_date"), Column("end_date"), Column("parent"), Column("manager")),
             ),
             Fieldset(
-                gettext("Customer and invoicing"),
+                _("Customer and invoicing"),
                 Row(Column("billing_account"), Column("main_contact"), Column("invoice_email")),
                 Row(
                     Column("region"),
@@ -152,7 +151,7 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
                 Row(Column("do_not_invoice"), Column("require_purchase_order")),
             ),
             Fieldset(
-                gettext("Products and notes"),
+                _("Products and notes"),
                 "products",
                 "tags",
                 Row(Column("internal_notes"), Column("external_notes")),
@@ -437,9 +436,7 @@ class RegistrationTransferForm(Form):
     def clean(self):
         data = super().clean()
         if not data.get("learner") and not data.get("event"):
-            raise forms.ValidationError(
-                gettext("Choose the new learner, the later event, or both.")
-            )
+            raise forms.ValidationError(_("Choose the new learner, the later event, or both."))
         data.setdefault("learner", None)
         return data
 

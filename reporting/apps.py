@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportingConfig(AppConfig):
@@ -16,7 +16,7 @@ class ReportingConfig(AppConfig):
         project_tabs.register(
             Tab(
                 key="profitability",
-                label=gettext("Profitability"),
+                label=_("Profitability"),
                 order=70,
                 icon="bi-graph-up",
                 template_name="reporting/tabs/project_profitability.html",

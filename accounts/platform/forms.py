@@ -12,6 +12,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.bounds import bound_form_field
@@ -26,6 +27,11 @@ class BoundedFormMixin:
         for name, field in self.fields.items():
             if isinstance(field, forms.IntegerField):
                 bound_form_field(field, getattr(field, "model_field", None) or _field(model, name))
+            # A label Django made from a model field's name ("received on" → "Received on") is a
+            # plain string, not marked anywhere: it is looked up in the catalogue here, in the
+            # request's language (issue 17). Marked labels are lazy and left as they are.
+            if type(field.label) is str:
+                field.label = gettext(field.label)
 
 
 def _field(model, name):

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.constraints import validate_constraints
@@ -186,10 +185,10 @@ class Sequence(TenantOwned):
 
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise ValidationError(gettext("The audit trail is append-only."))
+        raise ValidationError(_("The audit trail is append-only."))
 
     def delete(self):
-        raise ValidationError(gettext("The audit trail is append-only."))
+        raise ValidationError(_("The audit trail is append-only."))
 
 
 class AuditEntry(TenantOwned):
@@ -222,8 +221,8 @@ class AuditEntry(TenantOwned):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ValidationError(gettext("The audit trail is append-only."))
+            raise ValidationError(_("The audit trail is append-only."))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValidationError(gettext("The audit trail is append-only."))
+        raise ValidationError(_("The audit trail is append-only."))
