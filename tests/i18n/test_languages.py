@@ -196,6 +196,8 @@ def test_the_account_form_offers_the_companys_language_as_the_blank_choice(world
 def test_the_compiled_german_catalogue_is_the_po_file_compiled():
     """`make messages` compiles the .mo with Babel; a .po edited without compiling fails here."""
     po = read_po((LOCALE / "de/LC_MESSAGES/django.po").open("rb"))
+    problems = [(message.id, [str(e) for e in errors]) for message, errors in po.check()]
+    assert not problems, problems  # what `pybabel compile` would refuse
     compiled = io.BytesIO()
     write_mo(compiled, po)
     assert (LOCALE / "de/LC_MESSAGES/django.mo").read_bytes() == compiled.getvalue(), (
