@@ -108,6 +108,7 @@ def test_the_invoice_is_written_in_the_billing_accounts_language_frozen_at_issue
     assert invoice.buyer_details["language"] == "de"
     html = invoice_html(invoice)
     assert "Rechnung INV-" in html and "Rechnungsdatum" in html and "Kundennummer" in html
+    assert f"{invoice.issue_date.day}. " in html  # German dates: "1. Dezember 2026"
     assert "1.800,00\xa0€" in html  # two places at 900.00, in the German format
     assert '<html lang="de">' in html
 
