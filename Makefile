@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run worker test test-postgres bench loadtest lint format check clean lock audit
+.PHONY: run worker test test-postgres bench loadtest lint format check clean lock audit messages \
+  compile-messages
 
 # Installs exactly what requirements.lock pins, every file checked against its hash
 # (`make lock` writes it from pyproject.toml after a dependency changes).
@@ -30,8 +31,21 @@ audit: $(STAMP)
 	$(PY) -m pip install --quiet pip-audit
 	$(VENV)/bin/pip-audit --require-hashes --disable-pip -r requirements.lock
 
+## make messages: collect the marked strings into locale/de/LC_MESSAGES/django.po (needs GNU
+## gettext's xgettext/msgmerge, Debian's `gettext`), then compile it. Translate the new entries
+## in the .po (fuzzy or empty ones show in English) and run it again.
+messages: $(STAMP)
+	DEBUG=1 $(PY) manage.py makemessages -l de --no-obsolete --no-wrap \
+	  --ignore=.venv --ignore=tests --ignore=tools --ignore=demo --ignore=static --ignore=staticfiles
+	$(MAKE) compile-messages
+
+## make compile-messages: the .po files compiled to .mo with Babel (pure Python, no gettext
+## needed); the .mo is committed too, so a plain checkout runs translated
+compile-messages: $(STAMP)
+	$(VENV)/bin/pybabel compile -d locale -D django
+
 ## make run: install, migrate, load the demo if the database is empty, serve on 127.0.0.1:8000
-run: $(STAMP)
+run: $(STAMP) compile-messages
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/ (background worker started beside it)"
@@ -49,12 +63,12 @@ worker: $(STAMP)
 	esac
 
 ## make test: the whole suite (browser journeys included when Debian's chromium is installed)
-test: $(STAMP)
+test: $(STAMP) compile-messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make test-postgres: the suite on PostgreSQL, the app's queries as frameworks_app under
 ## row-level security (the URL's user creates the test database and migrates it)
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) compile-messages
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/frameworks} \
 	  DATABASE_APP_ROLE=$${DATABASE_APP_ROLE:-frameworks_app} $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -65,7 +79,7 @@ bench: $(STAMP)
 ## make loadtest: the large tenant (built once with seed_scale) served by gunicorn, each main
 ## page driven by wrk on loopback beside the bare view; needs Debian's wrk and PostgreSQL
 LOADTEST_TENANT ?= large
-loadtest: $(STAMP)
+loadtest: $(STAMP) compile-messages
 	export DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/frameworks} \
 	  DATABASE_APP_ROLE=$${DATABASE_APP_ROLE:-frameworks_app}; \
 	$(PY) manage.py migrate --noinput -v0 && \

@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import Account, BankAccount, Contact, MemberGroup, Region
@@ -41,7 +43,7 @@ class PlatformUserAdmin(PlatformOnlyAdmin, UserAdmin):
 class MembershipAddForm(forms.ModelForm):
     """A member is added by e-mail, never by picking a user of the platform."""
 
-    email = forms.EmailField(label="E-mail")
+    email = forms.EmailField(label=_("E-mail"))
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
 
@@ -59,7 +61,11 @@ class MembershipAddForm(forms.ModelForm):
         if tenant is not None and email:
             members = Membership.objects.filter(tenant=tenant, user__email__iexact=email)
             if members.exists():
-                self.add_error("email", f"{email} is already a member of {tenant}.")
+                self.add_error(
+                    "email",
+                    gettext("%(email)s is already a member of %(tenant)s.")
+                    % {"email": email, "tenant": tenant},
+                )
         return cleaned
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
@@ -26,7 +27,7 @@ class AccountsConfig(AppConfig):
         account_tabs.register(
             Tab(
                 key="overview",
-                label="Overview",
+                label=_("Overview"),
                 order=0,
                 icon="bi-info-circle",
                 template_name="accounts/tabs/overview.html",
@@ -36,7 +37,7 @@ class AccountsConfig(AppConfig):
         account_tabs.register(
             Tab(
                 key="contacts",
-                label="Contacts",
+                label=_("Contacts"),
                 order=10,
                 icon="bi-people",
                 template_name="accounts/tabs/contacts.html",

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountKind, Region
 from accounts.platform.bounds import parse_id
@@ -131,23 +132,23 @@ class AccountFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(
         method="search",
-        label="Search",
+        label=_("Search"),
         widget=forms.TextInput(
             attrs={"placeholder": "Name, number, e-mail, city, tag…", "type": "search"}
         ),
     )
-    kind = django_filters.ChoiceFilter(choices=AccountKind.choices, empty_label="Any kind")
-    region = django_filters.ModelChoiceFilter(queryset=_regions, empty_label="Any region")
+    kind = django_filters.ChoiceFilter(choices=AccountKind.choices, empty_label=_("Any kind"))
+    region = django_filters.ModelChoiceFilter(queryset=_regions, empty_label=_("Any region"))
     parent = django_filters.ModelChoiceFilter(
         queryset=_parents,
-        empty_label="Any group",
-        label="Parent",
+        empty_label=_("Any group"),
+        label=_("Parent"),
         widget=SearchSelect(
             "accounts:account-options", search_label="Find a group", extra="parents=1"
         ),
     )
     is_active = django_filters.BooleanFilter(
-        label="Status",
+        label=_("Status"),
         widget=forms.Select(
             choices=[("", "Active and inactive"), ("true", "Active"), ("false", "Inactive")]
         ),

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.filters import search_remotely
 from accounts.models import Account, AccountKind, BankAccount, Contact, EInvoiceFormat, Region
 from accounts.platform.forms import Form, ModelForm, TenantFormMixin
+from accounts.platform.languages import language_choices
 from accounts.platform.models import MemberGroup, Membership, Role, Tenant
 from accounts.platform.money import country_choices, currency_choices
 
@@ -39,6 +40,7 @@ class AccountForm(TenantFormMixin, forms.ModelForm):
             "einvoice_format",
             "peppol_id",
             "tax_treatment",
+            "language",
             "tags",
             "notes",
             "is_active",
@@ -65,17 +67,20 @@ class AccountForm(TenantFormMixin, forms.ModelForm):
         self.fields["tax_treatment"].choices = _blank_choice(
             self.fields["tax_treatment"].choices[1:], "Decided by the rules"
         )
+        self.fields["language"].choices = _blank_choice(
+            language_choices(), _("The company's language")
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Fieldset(
-                "Customer",
+                _("Customer"),
                 Row(Column("name", css_class="col-md-8"), Column("kind", css_class="col-md-4")),
                 Row(Column("parent"), Column("billing_account")),
                 Row(Column("region"), Column("sales_currency"), Column("tax_id")),
             ),
             Fieldset(
-                "Contact details and billing address",
+                _("Contact details and billing address"),
                 Row(Column("email"), Column("phone")),
                 "address",
                 Row(
@@ -86,11 +91,12 @@ class AccountForm(TenantFormMixin, forms.ModelForm):
                 ),
             ),
             Fieldset(
-                "Invoicing",
+                _("Invoicing"),
                 Row(Column("invoice_email"), Column("einvoice_format")),
                 Row(Column("peppol_id"), Column("tax_treatment")),
+                Row(Column("language", css_class="col-md-4")),
             ),
-            Fieldset("More", "tags", "notes", "is_active"),
+            Fieldset(_("More"), "tags", "notes", "is_active"),
         )
 
     def clean_einvoice_format(self):
@@ -137,11 +143,11 @@ class TenantSettingsForm(ModelForm):
             import filetype
 
             if logo.size > self.LOGO_MAX_BYTES:
-                raise forms.ValidationError("The logo may be at most 1 MB.")
+                raise forms.ValidationError(_("The logo may be at most 1 MB."))
             head = logo.read(2048)
             logo.seek(0)
             if filetype.guess_mime(head) not in ("image/png", "image/jpeg"):
-                raise forms.ValidationError("Upload the logo as a PNG or JPEG image.")
+                raise forms.ValidationError(_("Upload the logo as a PNG or JPEG image."))
         return logo
 
     base_currency = forms.ChoiceField()
@@ -167,6 +173,7 @@ class TenantSettingsForm(ModelForm):
             "credit_note_prefix",
             "payment_terms_days",
             "default_tax_rate",
+            "language",
             "logo",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
@@ -175,12 +182,14 @@ class TenantSettingsForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["base_currency"].choices = currency_choices()
         self.fields["country"].choices = _blank_choice(country_choices())
+        # A form posted without it (an older page, a script) keeps the company's language.
+        self.fields["language"].required = False
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset("Company", "name", "logo"),
+            Fieldset(_("Company"), "name", "logo", Row(Column("language", css_class="col-md-4"))),
             Fieldset(
-                "Address",
+                _("Address"),
                 "address",
                 Row(
                     Column("postal_code", css_class="col-md-2"),
@@ -190,7 +199,7 @@ class TenantSettingsForm(ModelForm):
                 ),
             ),
             Fieldset(
-                "Legal details",
+                _("Legal details"),
                 Row(
                     Column("vat_number"),
                     Column("registration_number"),
@@ -198,7 +207,7 @@ class TenantSettingsForm(ModelForm):
                 ),
             ),
             Fieldset(
-                "Invoicing contact",
+                _("Invoicing contact"),
                 Row(
                     Column("invoice_contact_name"),
                     Column("invoice_email"),
@@ -206,7 +215,7 @@ class TenantSettingsForm(ModelForm):
                 ),
             ),
             Fieldset(
-                "Invoicing",
+                _("Invoicing"),
                 Row(
                     Column("base_currency"),
                     Column("default_tax_rate"),
@@ -215,6 +224,9 @@ class TenantSettingsForm(ModelForm):
                 Row(Column("invoice_prefix"), Column("credit_note_prefix")),
             ),
         )
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language
 
 
 class BankAccountForm(TenantFormMixin, forms.ModelForm):
@@ -246,11 +258,11 @@ class BankAccountForm(TenantFormMixin, forms.ModelForm):
             Row(Column("label"), Column("currency")),
             Row(Column("bank_name"), Column("account_holder")),
             Fieldset(
-                "An IBAN (with the BIC for payments from abroad)",
+                _("An IBAN (with the BIC for payments from abroad)"),
                 Row(Column("iban", css_class="col-md-8"), Column("bic")),
             ),
             Fieldset(
-                "Or a local account number",
+                _("Or a local account number"),
                 Row(Column("account_number"), Column("sort_code")),
             ),
             Row(Column("is_default"), Column("is_active")),

@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # The platform's tables are registered with this app from here (migrations name them so).
 from accounts.platform.models import (  # noqa: F401
@@ -29,7 +32,7 @@ class Region(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "name"],
                 name="region_unique_name",
-                violation_error_message="A region with this name already exists.",
+                violation_error_message=_("A region with this name already exists."),
             )
         ]
 
@@ -38,8 +41,8 @@ class Region(TenantOwned):
 
 
 class EInvoiceFormat(models.TextChoices):
-    FACTURX = "facturx", "PDF (Factur-X, the e-invoice inside)"
-    UBL = "ubl", "PDF and UBL XML (Peppol BIS Billing 3.0)"
+    FACTURX = "facturx", _("PDF (Factur-X, the e-invoice inside)")
+    UBL = "ubl", _("PDF and UBL XML (Peppol BIS Billing 3.0)")
 
 
 # The electronic address schemes (EAS) EN 16931 allows, as the CEN schematron's code list
@@ -76,17 +79,22 @@ def clean_peppol_id(value: str) -> str:
     scheme, _, identifier = compact.partition(":")
     if not identifier or scheme not in PEPPOL_SCHEMES:
         raise ValidationError(
-            f"“{value}” is not a Peppol participant id: write it as scheme:id with the "
-            "four-digit scheme of the Peppol code list, e.g. 0088:5790000435968 (GLN) or "
-            "9930:DE136695976 (German VAT id), or leave it empty.",
+            (
+                gettext(
+                    "“%(value)s” is not a Peppol participant id: write it as scheme:id with the "
+                    "four-digit scheme of the Peppol code list, e.g. 0088:5790000435968 (GLN) or "
+                    "9930:DE136695976 (German VAT id), or leave it empty."
+                )
+                % {"value": value}
+            ),
             code="invalid_peppol_id",
         )
     return f"{scheme}:{identifier}"
 
 
 class AccountKind(models.TextChoices):
-    ORGANISATION = "organisation", "Organisation"
-    INDIVIDUAL = "individual", "Individual"
+    ORGANISATION = "organisation", _("Organisation")
+    INDIVIDUAL = "individual", _("Individual")
 
 
 class Account(TenantOwned):
@@ -103,7 +111,9 @@ class Account(TenantOwned):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
-        help_text="The group this account belongs to; its projects may use the parent's bookings.",
+        help_text=_(
+            "The group this account belongs to; its projects may use the parent's bookings."
+        ),
     )
     billing_account = models.ForeignKey(
         "self",
@@ -111,64 +121,84 @@ class Account(TenantOwned):
         blank=True,
         on_delete=models.PROTECT,
         related_name="billed_accounts",
-        help_text="Invoices go to this account instead. Leave empty to invoice the account itself.",
+        help_text=_(
+            "Invoices go to this account instead. Leave empty to invoice the account itself."
+        ),
     )
     sales_currency = models.CharField(
         max_length=3,
         blank=True,
         validators=[validate_currency],
-        help_text="If set, every project of this account must use this currency.",
+        help_text=_("If set, every project of this account must use this currency."),
     )
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
     )
-    tax_id = models.CharField("tax / VAT id", max_length=40, blank=True)
-    address = models.TextField("billing address", blank=True)
+    tax_id = models.CharField(_("tax / VAT id"), max_length=40, blank=True)
+    address = models.TextField(_("billing address"), blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)
     country_area = models.CharField(
-        "county, state or province",
+        _("county, state or province"),
         max_length=100,
         blank=True,
-        help_text="Only where the country's addresses name one (e.g. a US state).",
+        help_text=_("Only where the country's addresses name one (e.g. a US state)."),
     )
     country = models.CharField(max_length=2, blank=True, validators=[validate_country])
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     invoice_email = models.EmailField(
-        "send invoices to",
+        _("send invoices to"),
         blank=True,
-        help_text="The address invoices and credit notes are e-mailed to; the account's e-mail "
-        "when empty.",
+        help_text=_(
+            "The address invoices and credit notes are e-mailed to; the account's e-mail "
+            "when empty."
+        ),
     )
     einvoice_format = models.CharField(
-        "e-invoice format",
+        _("e-invoice format"),
         max_length=10,
         choices=EInvoiceFormat.choices,
         default=EInvoiceFormat.FACTURX,
-        help_text="What an invoice e-mail carries: every PDF is a Factur-X PDF with the "
-        "EN 16931 invoice inside; public buyers on Peppol often want the UBL file as well.",
+        help_text=_(
+            "What an invoice e-mail carries: every PDF is a Factur-X PDF with the "
+            "EN 16931 invoice inside; public buyers on Peppol often want the UBL file as well."
+        ),
     )
     peppol_id = models.CharField(
-        "Peppol participant id",
+        _("Peppol participant id"),
         max_length=80,
         blank=True,
-        help_text="The buyer's electronic address as scheme:id, e.g. 0088:5790000435968 or "
-        "9930:DE136695976; the invoice e-mail address is used when empty.",
+        help_text=_(
+            "The buyer's electronic address as scheme:id, e.g. 0088:5790000435968 or "
+            "9930:DE136695976; the invoice e-mail address is used when empty."
+        ),
     )
     tax_treatment = models.CharField(
-        "VAT treatment",
+        _("VAT treatment"),
         max_length=2,
         blank=True,
         choices=VatCategory.choices,
-        help_text="Leave empty to let the rules decide from the countries, the VAT id and the "
-        "product; set it only where the account's tax position is known to differ.",
+        help_text=_(
+            "Leave empty to let the rules decide from the countries, the VAT id and the "
+            "product; set it only where the account's tax position is known to differ."
+        ),
     )
     tags = models.CharField(
-        max_length=255, blank=True, help_text="Comma-separated, e.g. public-sector, key-account."
+        max_length=255, blank=True, help_text=_("Comma-separated, e.g. public-sector, key-account.")
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "Invoices, credit notes, statements and reminders to this account are written in "
+            "this language; the company's language when empty."
+        ),
     )
     notes = models.TextField(blank=True)
-    is_active = models.BooleanField("active", default=True)
+    is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -251,7 +281,7 @@ class Contact(TenantOwned):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     job_title = models.CharField(max_length=100, blank=True)
-    is_primary = models.BooleanField("primary contact", default=False)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -261,7 +291,7 @@ class Contact(TenantOwned):
                 fields=["account"],
                 condition=models.Q(is_primary=True),
                 name="contact_one_primary_per_account",
-                violation_error_message="The account already has a primary contact.",
+                violation_error_message=_("The account already has a primary contact."),
             )
         ]
 
@@ -277,39 +307,41 @@ class Contact(TenantOwned):
 
     def clean(self):
         if self.account_id and self.tenant_id and self.account.tenant_id != self.tenant_id:
-            raise ValidationError({"account": "Choose an account of your own company."})
+            raise ValidationError({"account": gettext("Choose an account of your own company.")})
 
 
 class BankAccount(TenantOwned):
     """An account of the company's own that customers pay into: printed on invoices (the one
     for the invoice's currency, else the default) and frozen with them at issue."""
 
-    label = models.CharField(max_length=100, help_text="e.g. “Barclays GBP” or “EUR account”.")
+    label = models.CharField(max_length=100, help_text=_("e.g. “Barclays GBP” or “EUR account”."))
     bank_name = models.CharField(max_length=100, blank=True)
     account_holder = models.CharField(
-        max_length=200, blank=True, help_text="When it differs from the company's name."
+        max_length=200, blank=True, help_text=_("When it differs from the company's name.")
     )
     currency = models.CharField(
         max_length=3,
         blank=True,
         validators=[validate_currency],
-        help_text="Invoices in this currency print this account. Empty: any currency.",
+        help_text=_("Invoices in this currency print this account. Empty: any currency."),
     )
-    iban = models.CharField("IBAN", max_length=42, blank=True)
-    bic = models.CharField("BIC / SWIFT", max_length=11, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=42, blank=True)
+    bic = models.CharField(_("BIC / SWIFT"), max_length=11, blank=True)
     account_number = models.CharField(
-        max_length=34, blank=True, help_text="Only for an account without an IBAN."
+        max_length=34, blank=True, help_text=_("Only for an account without an IBAN.")
     )
     sort_code = models.CharField(
-        "sort code / routing number",
+        _("sort code / routing number"),
         max_length=20,
         blank=True,
-        help_text="Only for an account without an IBAN.",
+        help_text=_("Only for an account without an IBAN."),
     )
     is_default = models.BooleanField(
-        "default", default=False, help_text="Printed on invoices whose currency has no account."
+        _("default"),
+        default=False,
+        help_text=_("Printed on invoices whose currency has no account."),
     )
-    is_active = models.BooleanField("active", default=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["-is_default", "label"]
@@ -318,7 +350,7 @@ class BankAccount(TenantOwned):
                 fields=["tenant"],
                 condition=models.Q(is_default=True),
                 name="bankaccount_one_default",
-                violation_error_message="The company has a default bank account already.",
+                violation_error_message=_("The company has a default bank account already."),
             )
         ]
 

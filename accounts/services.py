@@ -7,6 +7,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import Account, BankAccount, Contact, Region
 from accounts.platform.audit import audit
@@ -90,7 +91,12 @@ def membership_add(
         user.set_unusable_password()
         user.save()
     elif Membership.objects.filter(user=user).exists():
-        raise ValidationError({"email": f"{email} is already a member of {tenant}."})
+        raise ValidationError(
+            {
+                "email": gettext("%(email)s is already a member of %(tenant)s.")
+                % {"email": email, "tenant": tenant}
+            }
+        )
     membership = Membership(tenant=tenant, user=user, role=role)
     membership.full_clean()
     membership.save()
@@ -137,7 +143,9 @@ def membership_change_role(
         and role != Role.ADMIN
         and not _admins_left_without(membership)
     ):
-        raise ValidationError("This is the company's last admin: make someone else admin first.")
+        raise ValidationError(
+            gettext("This is the company's last admin: make someone else admin first.")
+        )
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
@@ -149,7 +157,7 @@ def membership_remove(*, tenant: Tenant, by: User, membership: Membership) -> No
     require_active(tenant)
     check_tenant(tenant, membership)
     if membership.role == Role.ADMIN and not _admins_left_without(membership):
-        raise ValidationError("This is the company's last admin and cannot be removed.")
+        raise ValidationError(gettext("This is the company's last admin and cannot be removed."))
     audit(
         tenant=tenant,
         actor=by,
@@ -172,7 +180,7 @@ def member_group_save(*, tenant: Tenant, by: User, group: MemberGroup, membershi
     check_tenant(tenant, group, *memberships)
     group.name = " ".join((group.name or "").split())
     if not group.name:
-        raise ValidationError({"name": "Give the group a name."})
+        raise ValidationError({"name": gettext("Give the group a name.")})
     before = {}
     if group.pk:
         old = MemberGroup.objects.select_for_update().get(pk=group.pk)
@@ -230,7 +238,7 @@ def bank_account_save(*, tenant: Tenant, by: User, bank_account: BankAccount) ->
     one; an inactive account is never the default."""
     require_active(tenant)
     if bank_account.pk and bank_account.tenant_id != tenant.pk:
-        raise ValidationError("This bank account belongs to another company.")
+        raise ValidationError(gettext("This bank account belongs to another company."))
     bank_account.tenant = tenant
     bank_account.currency = (bank_account.currency or "").upper()
     before = {}
@@ -285,7 +293,7 @@ def account_save(*, tenant: Tenant, by: User, account: Account) -> Account:
     """Create or update an account; a new account gets the tenant's next account number."""
     require_active(tenant)
     if account.pk and account.tenant_id != tenant.pk:
-        raise ValidationError("This account belongs to another company.")
+        raise ValidationError(gettext("This account belongs to another company."))
     account.tenant = tenant
     check_tenant(tenant, account.parent, account.billing_account, account.region)
     account.tags = normalise_tags(account.tags)

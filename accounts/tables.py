@@ -11,14 +11,14 @@ from accounts.platform.views import RowsInOnePass, yes_no
 class AccountTable(RowsInOnePass, tables.Table):
     """Rows rendered in one pass (`cell_*`; the account list is a hot page)."""
 
-    number = tables.Column(linkify=True, verbose_name="No.")
+    number = tables.Column(linkify=True, verbose_name=_("No."))
     name = tables.Column(linkify=True)
     kind = tables.Column()
     region = tables.Column(order_by=("region__name",))
-    parent = tables.Column(verbose_name="Parent", order_by=("parent__name",))
+    parent = tables.Column(verbose_name=_("Parent"), order_by=("parent__name",))
     city = tables.Column()
-    contact_count = tables.Column(verbose_name="Contacts", attrs={"td": {"class": "text-end"}})
-    is_active = tables.BooleanColumn(verbose_name="Active")
+    contact_count = tables.Column(verbose_name=_("Contacts"), attrs={"td": {"class": "text-end"}})
+    is_active = tables.BooleanColumn(verbose_name=_("Active"))
 
     class Meta:
         model = Account
@@ -33,7 +33,7 @@ class AccountTable(RowsInOnePass, tables.Table):
             "is_active",
         ]
         order_by = "name"
-        empty_text = "No accounts match these filters."
+        empty_text = _("No accounts match these filters.")
 
     def render_parent(self, value):
         return value.name
@@ -68,11 +68,11 @@ class AccountTable(RowsInOnePass, tables.Table):
 
 
 class ContactTable(tables.Table):
-    full_name = tables.Column(verbose_name="Name", order_by=("last_name", "first_name"))
+    full_name = tables.Column(verbose_name=_("Name"), order_by=("last_name", "first_name"))
     job_title = tables.Column()
     email = tables.EmailColumn()
     phone = tables.Column()
-    is_primary = tables.BooleanColumn(verbose_name="Primary")
+    is_primary = tables.BooleanColumn(verbose_name=_("Primary"))
     actions = tables.TemplateColumn(
         template_name="accounts/partials/contact_actions.html",
         verbose_name=hidden_header(_("Actions")),
@@ -82,16 +82,16 @@ class ContactTable(tables.Table):
     class Meta:
         model = Contact
         fields = ["full_name", "job_title", "email", "phone", "is_primary"]
-        empty_text = "No contacts yet."
+        empty_text = _("No contacts yet.")
 
 
 class MemberTable(tables.Table):
     name = tables.Column(
-        accessor="user__get_full_name", verbose_name="Name", order_by=("user__last_name",)
+        accessor="user__get_full_name", verbose_name=_("Name"), order_by=("user__last_name",)
     )
-    email = tables.Column(accessor="user__email", verbose_name="E-mail")
+    email = tables.Column(accessor="user__email", verbose_name=_("E-mail"))
     role = tables.Column()
-    last_login = tables.DateTimeColumn(accessor="user__last_login", verbose_name="Last login")
+    last_login = tables.DateTimeColumn(accessor="user__last_login", verbose_name=_("Last login"))
     actions = tables.TemplateColumn(
         template_name="accounts/partials/member_actions.html",
         verbose_name=hidden_header(_("Actions")),

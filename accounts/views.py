@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
@@ -185,7 +186,11 @@ class AccountFormView(TenantViewMixin, View):
                 request, self.template_name, {"form": form, "account": account}, status=422
             )
         verb = "created" if is_new else "saved"
-        messages.success(request, f"Account {form.instance.name} {verb}.")
+        messages.success(
+            request,
+            gettext("Account %(instance_name)s %(verb)s.")
+            % {"instance_name": form.instance.name, "verb": verb},
+        )
         return redirect(form.instance)
 
 
@@ -243,7 +248,10 @@ class ContactFormView(TenantViewMixin, View):
                 {"form": form, "account": account, "contact": contact},
                 status=422,
             )
-        messages.success(request, f"Contact {form.instance.full_name} saved.")
+        messages.success(
+            request,
+            gettext("Contact %(full_name)s saved.") % {"full_name": form.instance.full_name},
+        )
         return redirect(contacts_url(account))
 
 
@@ -268,7 +276,9 @@ class ContactDeleteView(TenantViewMixin, View):
         account = get_account_for_write(request, account_pk)
         contact = get_contact_for_write(request, account, pk)
         services.contact_delete(tenant=request.tenant, by=request.user, contact=contact)
-        messages.success(request, f"Contact {contact.full_name} deleted.")
+        messages.success(
+            request, gettext("Contact %(full_name)s deleted.") % {"full_name": contact.full_name}
+        )
         return redirect(contacts_url(account))
 
 
@@ -302,7 +312,10 @@ class RegionListView(TenantViewMixin, View):
         )
         if not saved:
             return self.render_page(form, status=422)
-        messages.success(request, f"Region {form.instance.name} saved.")
+        messages.success(
+            request,
+            gettext("Region %(instance_name)s saved.") % {"instance_name": form.instance.name},
+        )
         return redirect("accounts:region-list", tenant_slug=request.tenant.slug)
 
 
@@ -359,12 +372,17 @@ class MemberRoleView(TenantViewMixin, View):
                     role=form.cleaned_data["role"],
                 )
                 messages.success(
-                    request, f"{membership.user.email} is now {membership.get_role_display()}."
+                    request,
+                    gettext("%(email)s is now %(get_role_display)s.")
+                    % {
+                        "email": membership.user.email,
+                        "get_role_display": membership.get_role_display(),
+                    },
                 )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
         else:
-            messages.error(request, "Choose one of the listed roles.")
+            messages.error(request, gettext("Choose one of the listed roles."))
         return redirect("accounts:members", tenant_slug=request.tenant.slug)
 
 
@@ -386,7 +404,7 @@ class MemberRemoveView(TenantViewMixin, View):
                 return redirect("accounts:members", tenant_slug=request.tenant.slug)
             return confirm.ask(
                 request,
-                title=f"Remove {membership.user.email}",
+                title=gettext("Remove %(email)s") % {"email": membership.user.email},
                 question=(
                     f"Remove {membership.user.email} ({membership.get_role_display().lower()}) "
                     f"from {request.tenant.name}? They can no longer open any of its pages; "
@@ -400,7 +418,10 @@ class MemberRemoveView(TenantViewMixin, View):
             services.membership_remove(
                 tenant=request.tenant, by=request.user, membership=membership
             )
-            messages.success(request, f"{membership.user.email} no longer has access.")
+            messages.success(
+                request,
+                gettext("%(email)s no longer has access.") % {"email": membership.user.email},
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect("accounts:members", tenant_slug=request.tenant.slug)
@@ -428,7 +449,7 @@ class TenantSettingsView(TenantViewMixin, View):
         )
         if not saved:
             return render(request, self.template_name, {"form": form}, status=422)
-        messages.success(request, "Company settings saved.")
+        messages.success(request, gettext("Company settings saved."))
         return redirect("accounts:settings", tenant_slug=request.tenant.slug)
 
 
@@ -469,7 +490,9 @@ class BankAccountListView(TenantViewMixin, View):
         )
         if not saved:
             return self.render_page(form, status=422)
-        messages.success(request, f"Bank account {form.instance.label} added.")
+        messages.success(
+            request, gettext("Bank account %(label)s added.") % {"label": form.instance.label}
+        )
         return redirect("accounts:bank-accounts", tenant_slug=request.tenant.slug)
 
 
@@ -497,7 +520,7 @@ class BankAccountDeactivateView(TenantViewMixin, View):
         if not confirm.confirmed(request):  # asks once
             return confirm.ask(
                 request,
-                title=f"Deactivate {bank_account.label}",
+                title=gettext("Deactivate %(label)s") % {"label": bank_account.label},
                 question=(
                     f"Deactivate {bank_account.label} ({bank_account.currency}"
                     f"{', ' + bank_account.iban if bank_account.iban else ''})? New invoices no "
@@ -519,7 +542,8 @@ class BankAccountDeactivateView(TenantViewMixin, View):
             )
             messages.success(
                 request,
-                f"{bank_account.label} is no longer printed on new invoices; issued ones keep it.",
+                gettext("%(label)s is no longer printed on new invoices; issued ones keep it.")
+                % {"label": bank_account.label},
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

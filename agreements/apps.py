@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AgreementsConfig(AppConfig):
@@ -20,7 +21,7 @@ class AgreementsConfig(AppConfig):
         account_tabs.register(
             Tab(
                 key="bookings",
-                label="Bookings",
+                label=_("Bookings"),
                 order=20,
                 icon="bi-file-earmark-text",
                 template_name="agreements/tabs/account_bookings.html",
@@ -30,7 +31,7 @@ class AgreementsConfig(AppConfig):
         booking_tabs.register(
             Tab(
                 key="overview",
-                label="Overview",
+                label=_("Overview"),
                 order=0,
                 icon="bi-info-circle",
                 template_name="agreements/tabs/booking_overview.html",
@@ -40,7 +41,7 @@ class AgreementsConfig(AppConfig):
         booking_tabs.register(
             Tab(
                 key="interests",
-                label="Agreed prices",
+                label=_("Agreed prices"),
                 order=10,
                 icon="bi-tags",
                 template_name="agreements/tabs/booking_interests.html",
@@ -50,7 +51,7 @@ class AgreementsConfig(AppConfig):
         booking_tabs.register(
             Tab(
                 key="uplifts",
-                label="Price uplift",
+                label=_("Price uplift"),
                 order=15,
                 icon="bi-graph-up-arrow",
                 template_name="agreements/tabs/booking_uplifts.html",
@@ -60,7 +61,7 @@ class AgreementsConfig(AppConfig):
         booking_tabs.register(
             Tab(
                 key="documents",
-                label="Documents",
+                label=_("Documents"),
                 order=20,
                 icon="bi-paperclip",
                 template_name="agreements/tabs/booking_documents.html",
@@ -70,7 +71,7 @@ class AgreementsConfig(AppConfig):
         booking_tabs.register(
             Tab(
                 key="terms",
-                label="Cancellation terms",
+                label=_("Cancellation terms"),
                 order=15,
                 icon="bi-calendar-x",
                 template_name="agreements/tabs/booking_terms.html",

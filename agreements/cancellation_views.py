@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from accounts.platform import confirm, permissions
@@ -19,18 +21,18 @@ from agreements.models import CancellationBand, CancellationTerms
 
 class CancellationTermsForm(Form):
     no_show_percent = forms.DecimalField(
-        label="No-show fee (% of the place's price)",
+        label=_("No-show fee (% of the place's price)"),
         min_value=0,
         max_value=100,
         decimal_places=2,
         initial=100,
     )
     free_transfer_days = forms.IntegerField(
-        label="Free transfers until (days before the start)",
+        label=_("Free transfers until (days before the start)"),
         min_value=0,
         max_value=365,
         required=False,
-        help_text="Empty: a place can be transferred for free any day before the event starts.",
+        help_text=_("Empty: a place can be transferred for free any day before the event starts."),
     )
     notes = forms.CharField(max_length=255, required=False)
 
@@ -42,10 +44,10 @@ class CancellationTermsForm(Form):
 
 class BandForm(BoundedFormMixin, forms.Form):
     min_days_before = forms.IntegerField(
-        label="Cancelled at least (days before)", min_value=0, max_value=3650
+        label=_("Cancelled at least (days before)"), min_value=0, max_value=3650
     )
     percent = forms.DecimalField(
-        label="Fee (% of the price)", min_value=0, max_value=100, decimal_places=2
+        label=_("Fee (% of the price)"), min_value=0, max_value=100, decimal_places=2
     )
 
 
@@ -140,7 +142,7 @@ class CancellationTermsView(TenantViewMixin, View):
             except ValidationError as error:
                 add_service_error(form, error)
             else:
-                messages.success(request, "Cancellation terms saved.")
+                messages.success(request, gettext("Cancellation terms saved."))
                 return redirect(self.back_url(booking))
         return self.render_page(booking, form, bands, status=422)
 
@@ -165,7 +167,7 @@ class BookingTermsRemoveView(TenantViewMixin, View):
             bands = CancellationBand.objects.filter(terms__booking=booking).count()
             return confirm.ask(
                 request,
-                title=f"Drop the terms of {booking}",
+                title=gettext("Drop the terms of %(booking)s") % {"booking": booking},
                 question=(
                     f"Drop the cancellation terms of {booking} ({bands} fee "
                     f"band{'' if bands == 1 else 's'}, its no-show fee and free-transfer "
@@ -177,7 +179,11 @@ class BookingTermsRemoveView(TenantViewMixin, View):
                 cancel_url=back,
             )
         rules.cancellation_terms_remove(tenant=request.tenant, by=request.user, booking=booking)
-        messages.success(request, f"{booking} follows the company's default terms again.")
+        messages.success(
+            request,
+            gettext("%(booking)s follows the company's default terms again.")
+            % {"booking": booking},
+        )
         return redirect(back)
 
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
@@ -178,24 +179,29 @@ def cancellation_terms_save(
     check_tenant(tenant, booking)
     days = [int(day) for day, _ in bands]
     if len(set(days)) != len(days):
-        raise ValidationError("Two bands start at the same number of days: merge them.")
+        raise ValidationError(gettext("Two bands start at the same number of days: merge them."))
     for day, percent in bands:
         if int(day) < 0 or not Decimal(0) <= Decimal(percent) <= Decimal(100):
             raise ValidationError(
-                "Each band needs days of 0 or more and a fee between 0 and 100 %."
+                gettext("Each band needs days of 0 or more and a fee between 0 and 100 %.")
             )
     ordered = sorted(((int(day), Decimal(percent)) for day, percent in bands), reverse=True)
     if any(percent for _, percent in ordered) and ordered[-1][0] != 0:
         raise ValidationError(
-            f"Add a band from 0 days: as it stands a cancellation less than {ordered[-1][0]} "
-            "days before the start would be free while an earlier one costs a fee."
+            gettext(
+                "Add a band from 0 days: as it stands a cancellation less than %(ordered)s days "
+                "before the start would be free while an earlier one costs a fee."
+            )
+            % {"ordered": ordered[-1][0]}
         )
     # Earliest cancellation first: each later band must cost at least as much.
     for (_, sooner_percent), (_, later_percent) in itertools.pairwise(ordered):
         if later_percent < sooner_percent:
             raise ValidationError(
-                "A later cancellation cannot cost less than an earlier one: the fee must grow "
-                "as the start comes closer."
+                gettext(
+                    "A later cancellation cannot cost less than an earlier one: the fee must grow "
+                    "as the start comes closer."
+                )
             )
     terms = CancellationTerms.objects.select_for_update().filter(
         tenant=tenant, booking=booking

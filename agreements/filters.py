@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import SearchSelect
 from accounts.models import Account, AccountKind
@@ -27,23 +28,23 @@ def _accounts(request):
 
 class ProductFilter(django_filters.FilterSet):
     q = search("code", "name")
-    kind = django_filters.ChoiceFilter(choices=ProductKind.choices, empty_label="Any kind")
-    package = django_filters.ModelChoiceFilter(queryset=_packages, empty_label="Any package")
+    kind = django_filters.ChoiceFilter(choices=ProductKind.choices, empty_label=_("Any kind"))
+    package = django_filters.ModelChoiceFilter(queryset=_packages, empty_label=_("Any package"))
     is_active = django_filters.BooleanFilter(
         widget=forms.Select(
             choices=[("", "Active and inactive"), ("true", "Active"), ("false", "Inactive")]
         ),
-        label="Status",
+        label=_("Status"),
     )
 
 
 class BookingFilter(django_filters.FilterSet):
     q = search("name", "account__name")
-    status = django_filters.ChoiceFilter(choices=BookingStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(choices=BookingStatus.choices, empty_label=_("Any status"))
     account = django_filters.ModelChoiceFilter(
         queryset=_organisations,
-        empty_label="Any customer",
-        label="Customer",
+        empty_label=_("Any customer"),
+        label=_("Customer"),
         widget=SearchSelect(
             "accounts:account-options", search_label="Find a customer", extra="kind=organisation"
         ),
@@ -52,11 +53,11 @@ class BookingFilter(django_filters.FilterSet):
 
 class DiscountFilter(django_filters.FilterSet):
     q = search("name")
-    scope = django_filters.ChoiceFilter(choices=DiscountScope.choices, empty_label="Any scope")
+    scope = django_filters.ChoiceFilter(choices=DiscountScope.choices, empty_label=_("Any scope"))
     account = django_filters.ModelChoiceFilter(
         queryset=_accounts,
-        empty_label="Any customer",
-        label="Customer",
+        empty_label=_("Any customer"),
+        label=_("Customer"),
         widget=SearchSelect("accounts:account-options", search_label="Find a customer"),
     )
 
@@ -64,12 +65,12 @@ class DiscountFilter(django_filters.FilterSet):
 class PrepurchaseFilter(django_filters.FilterSet):
     q = search("name", "account__name")
     status = django_filters.ChoiceFilter(
-        choices=PrepurchaseStatus.choices, empty_label="Any status"
+        choices=PrepurchaseStatus.choices, empty_label=_("Any status")
     )
     account = django_filters.ModelChoiceFilter(
         queryset=_accounts,
-        empty_label="Any customer",
-        label="Customer",
+        empty_label=_("Any customer"),
+        label=_("Customer"),
         widget=SearchSelect("accounts:account-options", search_label="Find a customer"),
     )
 
@@ -77,7 +78,7 @@ class PrepurchaseFilter(django_filters.FilterSet):
 class PriceListFilter(django_filters.FilterSet):
     q = search("name")
     currency = django_filters.CharFilter(
-        label="Currency",
+        label=_("Currency"),
         lookup_expr="iexact",
         widget=forms.TextInput(attrs={"placeholder": "e.g. EUR"}),
     )

@@ -3,6 +3,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import search_remotely
 from accounts.models import Account, AccountKind
@@ -167,7 +168,7 @@ class PriceListEntryForm(TenantFormMixin, forms.ModelForm):
 
 
 class ImportForm(Form):
-    file = forms.FileField(help_text="CSV (UTF-8) or XLSX, first row naming the columns.")
+    file = forms.FileField(help_text=_("CSV (UTF-8) or XLSX, first row naming the columns."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -261,7 +262,9 @@ class BaseInterestFormSet(BaseModelFormSet):
             product = form.cleaned_data.get("product")
             if product is not None:
                 if product.pk in seen:
-                    form.add_error("product", f"{product.code} is listed twice.")
+                    form.add_error(
+                        "product", _("%(code)s is listed twice.") % {"code": product.code}
+                    )
                 seen.add(product.pk)
 
 
@@ -295,7 +298,9 @@ class BaseUpliftFormSet(BaseModelFormSet):
             year = form.cleaned_data.get("contract_year")
             if year is not None:
                 if year in seen:
-                    form.add_error("contract_year", f"Year {year} is listed twice.")
+                    form.add_error(
+                        "contract_year", _("Year %(year)s is listed twice.") % {"year": year}
+                    )
                 seen.add(year)
 
 
@@ -389,10 +394,10 @@ class LedgerForm(Form):
     amount = column_field(PrepurchaseEntry, "amount", min_value=0, help_text=None)
     description = forms.CharField(max_length=255, required=False)
     expires_on = forms.DateField(
-        label="Charge expires on",
+        label=_("Charge expires on"),
         required=False,
         widget=DATE,
-        help_text="A charge's last usable day; empty: it never expires.",
+        help_text=_("A charge's last usable day; empty: it never expires."),
     )
 
     def __init__(self, *args, agreement: PrepurchaseAgreement, **kwargs):
@@ -413,9 +418,9 @@ class ReversalForm(Form):
 
 
 class ChargeExtendForm(Form):
-    expires_on = forms.DateField(label="New expiry date", widget=DATE)
+    expires_on = forms.DateField(label=_("New expiry date"), widget=DATE)
     reason = forms.CharField(
-        max_length=255, help_text="Kept in the audit trail, e.g. “agreed with the customer”."
+        max_length=255, help_text=_("Kept in the audit trail, e.g. “agreed with the customer”.")
     )
 
     def __init__(self, *args, **kwargs):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -100,13 +101,13 @@ class PrepurchaseDetailView(TenantViewMixin, View):
 
         if not save_with_service(form, record):
             return self.render_page(agreement, form, status=422)
-        messages.success(request, "Ledger updated.")
+        messages.success(request, gettext("Ledger updated."))
         return redirect(agreement)
 
     def reverse_entry(self, request, agreement):
         form = ReversalForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Say why the row is reversed.")
+            messages.error(request, gettext("Say why the row is reversed."))
             return redirect(agreement)
         entry = PrepurchaseEntry.objects.filter(
             agreement=agreement, pk=form.cleaned_data["entry"]
@@ -124,7 +125,9 @@ class PrepurchaseDetailView(TenantViewMixin, View):
                 entry=entry,
                 reason=form.cleaned_data["reason"],
             )
-            messages.success(request, f"Row #{entry.pk} reversed.")
+            messages.success(
+                request, gettext("Row #%(entry_pk)s reversed.") % {"entry_pk": entry.pk}
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect(agreement)
@@ -195,7 +198,11 @@ class ChargeWriteOffView(TenantViewMixin, View):
             )
             messages.success(
                 request,
-                f"Written off: the expired remainder of charge #{charge.pk} (row #{write_off.pk}).",
+                gettext(
+                    "Written off: the expired remainder of charge #%(charge_pk)s (row "
+                    "#%(write_off_pk)s)."
+                )
+                % {"charge_pk": charge.pk, "write_off_pk": write_off.pk},
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
@@ -75,8 +76,13 @@ def prepurchase_save(*, tenant, by, agreement: PrepurchaseAgreement) -> Prepurch
         if dated:
             raise ValidationError(
                 {
-                    "money_expires": f"{dated} charge(s) of this agreement carry an expiry date: "
-                    "keep “money expires” ticked (or reverse those charges first)."
+                    "money_expires": (
+                        gettext(
+                            "%(dated)s charge(s) of this agreement carry an expiry date: keep "
+                            "“money expires” ticked (or reverse those charges first)."
+                        )
+                        % {"dated": dated}
+                    )
                 }
             )
     return _save(tenant, agreement, agreement.account, agreement.price_list)
@@ -95,13 +101,13 @@ def _quantity(agreement: PrepurchaseAgreement, amount) -> Decimal:
     try:
         amount = Decimal(amount)
     except (ArithmeticError, TypeError, ValueError):
-        raise ValidationError("Enter the amount as a number, e.g. 1500.00.") from None
+        raise ValidationError(gettext("Enter the amount as a number, e.g. 1500.00.")) from None
     if agreement.unit == PrepurchaseUnit.MONEY:
         amount = round_money(amount, agreement.currency)
     else:
         amount = amount.quantize(Decimal("0.01"))
     if amount <= 0:
-        raise ValidationError("Enter an amount greater than zero.")
+        raise ValidationError(gettext("Enter an amount greater than zero."))
     return amount
 
 
@@ -194,12 +200,16 @@ def prepurchase_charge(
     day = on_date or timezone.localdate()
     if agreement.status != PrepurchaseStatus.ACTIVE:
         raise ValidationError(
-            f"{agreement} is {agreement.get_status_display().lower()}: nothing can be added."
+            gettext("%(agreement)s is %(lower)s: nothing can be added.")
+            % {"agreement": agreement, "lower": agreement.get_status_display().lower()}
         )
     if day > agreement.end_date:
         raise ValidationError(
-            f"{agreement} ended on {agreement.end_date:%d %b %Y}; top-ups are "
-            "possible only until then. Start a new agreement instead."
+            gettext(
+                "%(agreement)s ended on %(end_date)s; top-ups are possible only until then. Start "
+                "a new agreement instead."
+            )
+            % {"agreement": agreement, "end_date": format(agreement.end_date, "%d %b %Y")}
         )
     quantity = _quantity(agreement, amount)
     if expires_on is AGREEMENT_DEFAULT:
@@ -207,13 +217,19 @@ def prepurchase_charge(
     elif expires_on is not None:
         if not agreement.charges_may_expire:
             raise ValidationError(
-                f"Money on {agreement} does not expire: leave the expiry date empty, or tick "
-                "“money expires” on the agreement first."
+                gettext(
+                    "Money on %(agreement)s does not expire: leave the expiry date empty, or tick "
+                    "“money expires” on the agreement first."
+                )
+                % {"agreement": agreement}
             )
         if expires_on < day:
             raise ValidationError(
-                f"The charge would expire on {_day(expires_on)}, before its date "
-                f"({_day(day)}): choose a later expiry date, or leave it empty."
+                gettext(
+                    "The charge would expire on %(expires_on)s, before its date (%(day)s): choose "
+                    "a later expiry date, or leave it empty."
+                )
+                % {"expires_on": _day(expires_on), "day": _day(day)}
             )
     entry = _entry(
         agreement,
@@ -275,7 +291,8 @@ def prepurchase_use(
     agreement = _locked(agreement)
     if agreement.status != PrepurchaseStatus.ACTIVE:
         raise ValidationError(
-            f"{agreement} is {agreement.get_status_display().lower()}: it cannot pay for anything."
+            gettext("%(agreement)s is %(lower)s: it cannot pay for anything.")
+            % {"agreement": agreement, "lower": agreement.get_status_display().lower()}
         )
     day = on_date or timezone.localdate()
     quantity = _quantity(agreement, amount)
@@ -341,18 +358,21 @@ def prepurchase_reverse(
     agreement = _locked(entry.agreement)
     entry = PrepurchaseEntry.objects.get(pk=entry.pk)
     if entry.kind == LedgerKind.REVERSAL:
-        raise ValidationError("A reversal cannot be reversed: record a new charge or use.")
+        raise ValidationError(gettext("A reversal cannot be reversed: record a new charge or use."))
     if PrepurchaseEntry.objects.filter(reverses=entry).exists():
-        raise ValidationError("This row has been reversed already.")
+        raise ValidationError(gettext("This row has been reversed already."))
     invoice_number = invoice_written_uses([entry]).get(entry.pk)
     if invoice_number is not None and invoice_number != crediting_invoice:
         raise ValidationError(
-            f"Row #{entry.pk} was written by a line of invoice {invoice_number}: credit that "
-            f"line of invoice {invoice_number} instead (the credit note reverses this row and "
-            "makes the registration invoiceable again)."
+            gettext(
+                "Row #%(entry_pk)s was written by a line of invoice %(invoice_number)s: credit "
+                "that line of invoice %(invoice_number)s instead (the credit note reverses this "
+                "row and makes the registration invoiceable again)."
+            )
+            % {"entry_pk": entry.pk, "invoice_number": invoice_number}
         )
     if not reason.strip():
-        raise ValidationError("Say why the row is reversed.")
+        raise ValidationError(gettext("Say why the row is reversed."))
     if entry.kind == LedgerKind.CHARGE:
         refusal = _charge_refusal(agreement, entry)
         balance = ledger_balance(agreement)
@@ -393,9 +413,15 @@ def _charge_of(agreement, charge: PrepurchaseEntry, day) -> PrepurchaseEntry:
     for row in selectors.prepurchase_charges(agreement, as_of=day):
         if row.pk == charge.pk:
             if row.is_reversed:
-                raise ValidationError(f"Charge #{row.pk} has been reversed: nothing is left on it.")
+                raise ValidationError(
+                    gettext("Charge #%(row_pk)s has been reversed: nothing is left on it.")
+                    % {"row_pk": row.pk}
+                )
             return row
-    raise ValidationError(f"Row #{charge.pk} is not a charge: only charges expire.")
+    raise ValidationError(
+        gettext("Row #%(charge_pk)s is not a charge: only charges expire.")
+        % {"charge_pk": charge.pk}
+    )
 
 
 @transaction.atomic
@@ -413,13 +439,19 @@ def prepurchase_charge_write_off(
     if not row.is_expired_on(day):
         until = f"until {_day(row.expires_on)}" if row.expires_on else "for good: it never expires"
         raise ValidationError(
-            f"Charge #{row.pk} is usable {until}; only what is left once it has expired can be "
-            "written off."
+            gettext(
+                "Charge #%(row_pk)s is usable %(until)s; only what is left once it has expired can "
+                "be written off."
+            )
+            % {"row_pk": row.pk, "until": until}
         )
     if row.expired <= 0:
         raise ValidationError(
-            f"Nothing expired is left on charge #{row.pk}: its {_show(agreement, row.amount)} "
-            "were used or written off already."
+            gettext(
+                "Nothing expired is left on charge #%(row_pk)s: its %(amount)s were used or "
+                "written off already."
+            )
+            % {"row_pk": row.pk, "amount": _show(agreement, row.amount)}
         )
     write_off = _entry(
         agreement,
@@ -460,14 +492,20 @@ def prepurchase_charge_extend(
     today = timezone.localdate()
     row = _charge_of(agreement, charge, today)
     if row.expires_on is None:
-        raise ValidationError(f"Charge #{row.pk} never expires: there is nothing to extend.")
+        raise ValidationError(
+            gettext("Charge #%(row_pk)s never expires: there is nothing to extend.")
+            % {"row_pk": row.pk}
+        )
     if expires_on is None or expires_on <= row.expires_on:
         raise ValidationError(
-            f"Choose a date after {_day(row.expires_on)}: an extension moves the expiry date "
-            "later, never earlier."
+            gettext(
+                "Choose a date after %(expires_on)s: an extension moves the expiry date later, "
+                "never earlier."
+            )
+            % {"expires_on": _day(row.expires_on)}
         )
     if not (reason or "").strip():
-        raise ValidationError("Say why the charge is extended (for the audit trail).")
+        raise ValidationError(gettext("Say why the charge is extended (for the audit trail)."))
     PrepurchaseEntry.objects.filter(pk=row.pk).move_expiry(expires_on)
     audit(
         tenant=tenant,

@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from accounts.models import Account
 from accounts.platform.money import format_percent, round_money
@@ -140,14 +141,20 @@ def resolve_price(
     `discount_agreement_id`): its own price comes after the booking's agreed price and before
     the booking's price list, and its one-event discount applies."""
     if booking is not None and booking.tenant_id != account.tenant_id:
-        raise ValidationError("The booking belongs to another company.")
+        raise ValidationError(gettext("The booking belongs to another company."))
     if event is not None and event.product_id != product.pk:
-        raise ValidationError(f"That event is not a run of {product}: choose one of its events.")
+        raise ValidationError(
+            gettext("That event is not a run of %(product)s: choose one of its events.")
+            % {"product": product}
+        )
     wanted = currency or (booking.currency if booking else product.currency)
     if booking is not None and booking.currency != wanted:
         raise ValidationError(
-            f"Booking {booking} is in {booking.currency}, not {wanted}: "
-            "prices are never converted between currencies."
+            gettext(
+                "Booking %(booking)s is in %(currency)s, not %(wanted)s: prices are never "
+                "converted between currencies."
+            )
+            % {"booking": booking, "currency": booking.currency, "wanted": wanted}
         )
     quote = None
     if booking is not None:
@@ -170,8 +177,11 @@ def resolve_price(
     if quote is None:
         if product.currency != wanted:
             raise ValidationError(
-                f"{product} has a default price in {product.currency} only, and no agreed price "
-                f"in {wanted}: add it to the booking's interests or price list."
+                gettext(
+                    "%(product)s has a default price in %(currency)s only, and no agreed price in "
+                    "%(wanted)s: add it to the booking's interests or price list."
+                )
+                % {"product": product, "currency": product.currency, "wanted": wanted}
             )
         quote = (product.default_price, PriceSource.PRODUCT_DEFAULT)
     price, source = quote
@@ -262,30 +272,51 @@ def resolve_prepurchase_price(
     """
     price_list = agreement.price_list
     if agreement.tenant_id != product.tenant_id:
-        raise ValidationError("The prepurchase agreement belongs to another company.")
+        raise ValidationError(gettext("The prepurchase agreement belongs to another company."))
     if agreement.status != PrepurchaseStatus.ACTIVE:
         raise ValidationError(
-            f"{agreement} is {agreement.get_status_display().lower()}: choose an active "
-            "prepurchase agreement, or register without one."
+            gettext(
+                "%(agreement)s is %(lower)s: choose an active prepurchase agreement, or register "
+                "without one."
+            )
+            % {"agreement": agreement, "lower": agreement.get_status_display().lower()}
         )
     if not agreement.start_date <= on_date <= agreement.end_date:
         raise ValidationError(
-            f"{agreement} runs from {agreement.start_date:%d %b %Y} to "
-            f"{agreement.end_date:%d %b %Y}, so a place requested on {on_date:%d %b %Y} cannot "
-            "be paid from it: change the requested date, extend the agreement, or register "
-            "without it."
+            gettext(
+                "%(agreement)s runs from %(start_date)s to %(end_date)s, so a place requested on "
+                "%(on_date)s cannot be paid from it: change the requested date, extend the "
+                "agreement, or register without it."
+            )
+            % {
+                "agreement": agreement,
+                "start_date": format(agreement.start_date, "%d %b %Y"),
+                "end_date": format(agreement.end_date, "%d %b %Y"),
+                "on_date": format(on_date, "%d %b %Y"),
+            }
         )
     if currency is not None and currency != price_list.currency:
         raise ValidationError(
-            f"{agreement} is in {price_list.currency} (its price list {price_list.name}) but the "
-            f"project is in {currency}: pay from a {currency} prepurchase agreement, or register "
-            "without one. Prices are never converted between currencies."
+            gettext(
+                "%(agreement)s is in %(currency)s (its price list %(price_list_name)s) but the "
+                "project is in %(currency2)s: pay from a %(currency2)s prepurchase agreement, or "
+                "register without one. Prices are never converted between currencies."
+            )
+            % {
+                "agreement": agreement,
+                "currency": price_list.currency,
+                "price_list_name": price_list.name,
+                "currency2": currency,
+            }
         )
     entry = PriceListEntry.objects.filter(price_list_id=price_list.pk, product=product).first()
     if entry is None:
         raise ValidationError(
-            f"{product} is not on {price_list.name}, the price list of {agreement}: add it to "
-            "that list, or register without the prepurchase agreement."
+            gettext(
+                "%(product)s is not on %(price_list_name)s, the price list of %(agreement)s: add "
+                "it to that list, or register without the prepurchase agreement."
+            )
+            % {"product": product, "price_list_name": price_list.name, "agreement": agreement}
         )
     discount_percent = Decimal(agreement.discount_percent)
     units_per_place = None
@@ -293,9 +324,12 @@ def resolve_prepurchase_price(
         units_per_place = entry.training_units_price
         if not units_per_place:  # missing, or 0: a place would be free
             raise ValidationError(
-                f"{product} has no price in training units on {price_list.name}, and {agreement} "
-                "pays in training units: enter the course's training-units price on that list, "
-                "or register without the prepurchase agreement."
+                gettext(
+                    "%(product)s has no price in training units on %(price_list_name)s, and "
+                    "%(agreement)s pays in training units: enter the course's training-units price "
+                    "on that list, or register without the prepurchase agreement."
+                )
+                % {"product": product, "price_list_name": price_list.name, "agreement": agreement}
             )
     quote = PriceQuote(
         unit_price=round_money(entry.unit_price, price_list.currency),
@@ -313,15 +347,21 @@ def resolve_prepurchase_price(
         and apply_discount(quote.unit_price, discount_percent, quote.currency) <= 0
     ):
         raise ValidationError(
-            f"{product} costs nothing on {price_list.name} after the agreement's discount, so "
-            f"nothing would be paid from {agreement}: correct the list's price, or register "
-            "without the prepurchase agreement."
+            gettext(
+                "%(product)s costs nothing on %(price_list_name)s after the agreement's discount, "
+                "so nothing would be paid from %(agreement)s: correct the list's price, or "
+                "register without the prepurchase agreement."
+            )
+            % {"product": product, "price_list_name": price_list.name, "agreement": agreement}
         )
     if units_per_place is not None and price.units_for(1) <= 0:
         raise ValidationError(
-            f"After the agreement's discount a place of {product} takes no training units from "
-            f"{agreement}: correct the list's training-units price or the discount, or register "
-            "without the prepurchase agreement."
+            gettext(
+                "After the agreement's discount a place of %(product)s takes no training units "
+                "from %(agreement)s: correct the list's training-units price or the discount, or "
+                "register without the prepurchase agreement."
+            )
+            % {"product": product, "agreement": agreement}
         )
     return price
 

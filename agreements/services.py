@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.platform import documents
 from accounts.platform.audit import audit
@@ -51,7 +52,7 @@ BOOKING_NUMBER_START = 1
 def _save(tenant, row, *links):
     require_active(tenant)
     if row.pk and row.tenant_id != tenant.pk:
-        raise ValidationError(f"{row} belongs to another company.")
+        raise ValidationError(gettext("%(row)s belongs to another company.") % {"row": row})
     row.tenant = tenant
     check_tenant(tenant, *links)
     row.full_clean()
@@ -93,8 +94,10 @@ def pricelist_save(*, tenant, by, price_list: PriceList) -> PriceList:
         if original.currency != price_list.currency and price_list.entries.exists():
             raise ValidationError(
                 {
-                    "currency": "The list has prices in "
-                    f"{original.currency}; its currency cannot change."
+                    "currency": (
+                        gettext("The list has prices in %(currency)s; its currency cannot change.")
+                        % {"currency": original.currency}
+                    )
                 }
             )
     return _save(tenant, price_list)
@@ -136,7 +139,7 @@ def booking_interests_update(
     check_tenant(tenant, booking)
     for interest in deleted:
         if interest.booking_id != booking.pk:
-            raise ValidationError("That agreed price belongs to another booking.")
+            raise ValidationError(gettext("That agreed price belongs to another booking."))
         interest.delete()
     for interest in changed:
         interest.booking = booking
@@ -178,20 +181,34 @@ def booking_uplifts_update(
     last_year = contract_years(booking)
     for uplift in deleted:
         if uplift.booking_id != booking.pk:
-            raise ValidationError("That uplift belongs to another booking.")
+            raise ValidationError(gettext("That uplift belongs to another booking."))
         uplift.delete()
     for uplift in changed:
         if uplift.pk and uplift.booking_id != booking.pk:
-            raise ValidationError("That uplift belongs to another booking.")
+            raise ValidationError(gettext("That uplift belongs to another booking."))
         uplift.booking = booking
         if uplift.contract_year is not None and uplift.contract_year > last_year:
             raise ValidationError(
                 {
-                    "contract_year": f"{booking} runs {last_year} contract year"
-                    f"{'s' if last_year != 1 else ''} ({booking.start_date:%d %b %Y} to "
-                    f"{booking.end_date:%d %b %Y}): year {uplift.contract_year} would start on "
-                    f"{year_starts(booking, uplift.contract_year):%d %b %Y}, after it ends. "
-                    "Choose an earlier year, or extend the booking first."
+                    "contract_year": (
+                        gettext(
+                            "%(booking)s runs %(last_year)s contract year%(else)s (%(start_date)s "
+                            "to %(end_date)s): year %(contract_year)s would start on "
+                            "%(contract_year2)s, after it ends. Choose an earlier year, or extend "
+                            "the booking first."
+                        )
+                        % {
+                            "booking": booking,
+                            "last_year": last_year,
+                            "else": "s" if last_year != 1 else "",
+                            "start_date": format(booking.start_date, "%d %b %Y"),
+                            "end_date": format(booking.end_date, "%d %b %Y"),
+                            "contract_year": uplift.contract_year,
+                            "contract_year2": format(
+                                year_starts(booking, uplift.contract_year), "%d %b %Y"
+                            ),
+                        }
+                    )
                 }
             )
         _save(tenant, uplift, booking)

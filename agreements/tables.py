@@ -44,7 +44,7 @@ class ProductTable(tables.Table):
     default_price = tables.Column(attrs=RIGHT)
     unit_cost = tables.Column(attrs=RIGHT)
     tax_rate = tables.Column(order_by="tax_rate__code")
-    is_active = tables.BooleanColumn(verbose_name="Active")
+    is_active = tables.BooleanColumn(verbose_name=_("Active"))
 
     class Meta:
         model = Product
@@ -58,7 +58,7 @@ class ProductTable(tables.Table):
             "tax_rate",
             "is_active",
         ]
-        empty_text = "No products match these filters."
+        empty_text = _("No products match these filters.")
 
     def render_default_price(self, value, record):
         return money(value, record.currency)
@@ -72,27 +72,27 @@ class PriceListTable(tables.Table):
     currency = tables.Column()
     valid_from = tables.DateColumn()
     valid_to = tables.DateColumn(default="open-ended")
-    entry_count = tables.Column(verbose_name="Products", attrs=RIGHT)
+    entry_count = tables.Column(verbose_name=_("Products"), attrs=RIGHT)
 
     class Meta:
         model = PriceList
         fields = ["name", "currency", "valid_from", "valid_to", "entry_count"]
-        empty_text = "No price lists yet."
+        empty_text = _("No price lists yet.")
 
 
 class PriceListEntryTable(tables.Table):
-    code = tables.Column(accessor="product__code", verbose_name="Code")
-    product = tables.Column(accessor="product__name", verbose_name="Product")
+    code = tables.Column(accessor="product__code", verbose_name=_("Code"))
+    product = tables.Column(accessor="product__name", verbose_name=_("Product"))
     unit_price = tables.Column(attrs=RIGHT)
     default = tables.Column(
-        accessor="product__default_price", verbose_name="Default price", attrs=RIGHT
+        accessor="product__default_price", verbose_name=_("Default price"), attrs=RIGHT
     )
-    training_units_price = tables.Column(verbose_name="Training units", attrs=RIGHT)
+    training_units_price = tables.Column(verbose_name=_("Training units"), attrs=RIGHT)
 
     class Meta:
         model = PriceListEntry
         fields = ["code", "product", "unit_price", "default", "training_units_price"]
-        empty_text = "No prices yet: add them one by one or import a file."
+        empty_text = _("No prices yet: add them one by one or import a file.")
 
     def render_unit_price(self, value, record):
         return money(value, record.price_list.currency)
@@ -102,14 +102,14 @@ class PriceListEntryTable(tables.Table):
 
 
 class BookingTable(tables.Table):
-    number = tables.Column(linkify=True, verbose_name="No.")
+    number = tables.Column(linkify=True, verbose_name=_("No."))
     name = tables.Column(linkify=True)
-    account = tables.Column(linkify=True, verbose_name="Customer", order_by="account__name")
+    account = tables.Column(linkify=True, verbose_name=_("Customer"), order_by="account__name")
     status = tables.Column()
-    start_date = tables.DateColumn(verbose_name="Start")
-    end_date = tables.DateColumn(verbose_name="End")
-    estimated_value = tables.Column(verbose_name="Estimated value", attrs=RIGHT)
-    interest_count = tables.Column(verbose_name="Agreed products", attrs=RIGHT)
+    start_date = tables.DateColumn(verbose_name=_("Start"))
+    end_date = tables.DateColumn(verbose_name=_("End"))
+    estimated_value = tables.Column(verbose_name=_("Estimated value"), attrs=RIGHT)
+    interest_count = tables.Column(verbose_name=_("Agreed products"), attrs=RIGHT)
 
     class Meta:
         model = Booking
@@ -123,7 +123,7 @@ class BookingTable(tables.Table):
             "estimated_value",
             "interest_count",
         ]
-        empty_text = "No bookings match these filters."
+        empty_text = _("No bookings match these filters.")
 
     def render_number(self, value):
         return f"B-{value}"
@@ -148,14 +148,14 @@ class DiscountTable(tables.Table):
     name = PermittedLinkColumn(permission=permissions.EDIT_AGREEMENTS)  # an edit page
     percent = tables.Column(attrs=RIGHT)
     scope = tables.Column()
-    covers = tables.Column(empty_values=(), verbose_name="Covers", orderable=False)
+    covers = tables.Column(empty_values=(), verbose_name=_("Covers"), orderable=False)
     account = tables.Column(
-        verbose_name="Customer", default="Every customer", order_by="account__name"
+        verbose_name=_("Customer"), default="Every customer", order_by="account__name"
     )
     valid_from = tables.DateColumn()
     valid_to = tables.DateColumn(default="open-ended")
-    max_places = tables.Column(verbose_name="Max places", default="—", attrs=RIGHT)
-    is_active = tables.BooleanColumn(verbose_name="Active")
+    max_places = tables.Column(verbose_name=_("Max places"), default="—", attrs=RIGHT)
+    is_active = tables.BooleanColumn(verbose_name=_("Active"))
 
     class Meta:
         model = DiscountAgreement
@@ -170,7 +170,7 @@ class DiscountTable(tables.Table):
             "max_places",
             "is_active",
         ]
-        empty_text = "No discount agreements match these filters."
+        empty_text = _("No discount agreements match these filters.")
 
     def render_percent(self, value):
         return percent(value)
@@ -184,14 +184,14 @@ class DiscountTable(tables.Table):
 
 
 class PrepurchaseTable(tables.Table):
-    number = tables.Column(linkify=True, verbose_name="No.")
+    number = tables.Column(linkify=True, verbose_name=_("No."))
     name = tables.Column(linkify=True)
-    account = tables.Column(verbose_name="Customer", order_by="account__name")
+    account = tables.Column(verbose_name=_("Customer"), order_by="account__name")
     unit = tables.Column()
-    end_date = tables.DateColumn(verbose_name="Ends")
+    end_date = tables.DateColumn(verbose_name=_("Ends"))
     prepurchased = tables.Column(attrs=RIGHT)
     balance = tables.Column(attrs=RIGHT)
-    expired = tables.Column(attrs=RIGHT, verbose_name="Expired")
+    expired = tables.Column(attrs=RIGHT, verbose_name=_("Expired"))
     status = tables.Column()
 
     class Meta:
@@ -207,7 +207,7 @@ class PrepurchaseTable(tables.Table):
             "expired",
             "status",
         ]
-        empty_text = "No prepurchase agreements match these filters."
+        empty_text = _("No prepurchase agreements match these filters.")
 
     def render_number(self, value):
         return f"P-{value}"
@@ -235,16 +235,16 @@ class PrepurchaseTable(tables.Table):
 
 
 class LedgerTable(tables.Table):
-    entry_date = tables.DateColumn(verbose_name="Date")
+    entry_date = tables.DateColumn(verbose_name=_("Date"))
     kind = tables.Column()
     amount = tables.Column(attrs=RIGHT)
-    delta = tables.Column(verbose_name="Balance effect", attrs=RIGHT)
+    delta = tables.Column(verbose_name=_("Balance effect"), attrs=RIGHT)
     allocations = tables.Column(
-        verbose_name="Charges", accessor="pk", orderable=False, attrs=RIGHT, empty_values=()
+        verbose_name=_("Charges"), accessor="pk", orderable=False, attrs=RIGHT, empty_values=()
     )
     description = tables.Column()
     reference = tables.Column()
-    created_by = tables.Column(verbose_name="By")
+    created_by = tables.Column(verbose_name=_("By"))
     actions = tables.TemplateColumn(
         template_name="agreements/partials/ledger_actions.html",
         verbose_name=hidden_header(_("Actions")),
@@ -256,7 +256,7 @@ class LedgerTable(tables.Table):
         fields = ["entry_date", "kind", "amount", "delta", "description", "reference", "created_by"]
         sequence = ["entry_date", "kind", "amount", "delta", "allocations", "..."]
         orderable = False
-        empty_text = "No charges or uses yet."
+        empty_text = _("No charges or uses yet.")
 
     def render_kind(self, record):
         text = record.get_kind_display()

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -136,7 +137,7 @@ class CatalogueSetupView(TenantViewMixin, View):
             form, lambda: save(tenant=request.tenant, by=request.user, **{argument: form.instance})
         ):
             return self.render_page(form, status=422)
-        messages.success(request, f"{form.instance} added.")
+        messages.success(request, gettext("%(instance)s added.") % {"instance": form.instance})
         return redirect(_url(request, "agreements:catalogue-setup"))
 
 
@@ -213,7 +214,9 @@ class PriceListDetailView(TenantViewMixin, View):
             ),
         ):
             return self.render_page(price_list, form, status=422)
-        messages.success(request, f"Price of {form.instance.product.code} saved.")
+        messages.success(
+            request, gettext("Price of %(code)s saved.") % {"code": form.instance.product.code}
+        )
         return redirect(price_list)
 
 
@@ -440,7 +443,10 @@ class DocumentDeleteView(TenantViewMixin, View):
             )
             return confirm.ask(request, **question)
         services.document_delete(tenant=request.tenant, by=request.user, document=document)
-        messages.success(request, f"{document.original_name} deleted.")
+        messages.success(
+            request,
+            gettext("%(original_name)s deleted.") % {"original_name": document.original_name},
+        )
         return redirect(back)
 
 

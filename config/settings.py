@@ -196,7 +196,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Internationalisation -----------------------------------------------------------------------
+# The company's language (Tenant.language) is activated per request by TenantMiddleware; pages
+# outside a company (sign-in, errors) are in LANGUAGE_CODE. British English is the source
+# language (its dates and money as before); German is the first translation (locale/de).
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True

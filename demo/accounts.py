@@ -3,8 +3,9 @@
 Every organisation has a postal address as its country writes it, a VAT id valid for its
 country (`demo.legal`), and an address for invoices; public buyers have a Peppol id. Hanseatic
 Logistics AG is the reverse-charge customer: a German company with a German VAT id that buys in
-EUR and wants the UBL e-invoice with its PDFs. The companies get their bank accounts here, before
-any invoice is issued, so every issued invoice carries them.
+EUR and wants the UBL e-invoice with its PDFs. The German organisations have German as their
+language: their invoices, e-mails and reminders are written in German (issue 17). The companies
+get their bank accounts here, before any invoice is issued, so every issued invoice carries them.
 """
 
 import random
@@ -229,6 +230,9 @@ def _legal(name, city, country):
         fields["peppol_id"] = legal.peppol_id(country, vat, name)
     if name in UBL_BUYERS:
         fields["einvoice_format"] = EInvoiceFormat.UBL
+    if country == "DE":
+        # Issue 17: German customers get their invoices, e-mails and reminders in German.
+        fields["language"] = "de"
     return fields
 
 

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class InvoicingConfig(AppConfig):
@@ -37,7 +39,7 @@ class InvoicingConfig(AppConfig):
 
         create = RowAction(
             key="create-draft-invoice",
-            label="Create draft invoice",
+            label=_("Create draft invoice"),
             icon="bi-receipt",
             url_name="invoicing:invoice-from-selection",
             permission=permissions.INVOICE,
@@ -48,7 +50,7 @@ class InvoicingConfig(AppConfig):
         account_tabs.register(
             Tab(
                 key="invoices",
-                label="Invoices",
+                label=_("Invoices"),
                 order=40,
                 icon="bi-receipt",
                 template_name="invoicing/tabs/account_invoices.html",
@@ -61,7 +63,7 @@ class InvoicingConfig(AppConfig):
         project_tabs.register(
             Tab(
                 key="funders",
-                label="Funders",
+                label=gettext("Funders"),
                 order=65,
                 icon="bi-bank",
                 template_name="invoicing/tabs/project_funders.html",
@@ -72,7 +74,7 @@ class InvoicingConfig(AppConfig):
         project_tabs.register(
             Tab(
                 key="invoices",
-                label="Invoices",
+                label=_("Invoices"),
                 order=60,
                 icon="bi-receipt",
                 template_name="invoicing/tabs/project_invoices.html",

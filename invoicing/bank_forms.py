@@ -1,6 +1,7 @@
 """Forms of the bank statement pages (issue 16, part 4)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.forms import Form
 from invoicing.models import BankCsvMapping, DateFormat, DecimalFormat, Direction, LineStatus
@@ -22,15 +23,15 @@ class StatementUploadForm(Form):
     bank_account = forms.ModelChoiceField(
         queryset=None,
         empty_label=None,
-        help_text="The company's account the statement is of.",
+        help_text=_("The company's account the statement is of."),
     )
     file = forms.FileField(
-        help_text="A camt.053 statement (.xml) or the bank's CSV (or .xlsx) export."
+        help_text=_("A camt.053 statement (.xml) or the bank's CSV (or .xlsx) export.")
     )
     remap = forms.BooleanField(
         required=False,
-        label="Map the CSV's columns again",
-        help_text="The bank account's saved column mapping is used otherwise.",
+        label=_("Map the CSV's columns again"),
+        help_text=_("The bank account's saved column mapping is used otherwise."),
     )
 
     def __init__(self, *args, bank_accounts, **kwargs):
@@ -64,5 +65,5 @@ class IgnoreLineForm(Form):
     reason = forms.CharField(
         max_length=200,
         required=False,
-        help_text="e.g. “Refund from the venue”, “Transfer from our savings account”.",
+        help_text=_("e.g. “Refund from the venue”, “Transfer from our savings account”."),
     )

@@ -11,6 +11,7 @@ statement twice creates nothing twice. Matching proposes, finance confirms
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, BankAccount
 from accounts.platform.money import validate_currency
@@ -28,8 +29,8 @@ class DateFormat(models.TextChoices):
 
 
 class DecimalFormat(models.TextChoices):
-    POINT = "point", "1,234.56 (decimal point)"
-    COMMA = "comma", "1.234,56 (decimal comma)"
+    POINT = "point", _("1,234.56 (decimal point)")
+    COMMA = "comma", _("1.234,56 (decimal comma)")
 
 
 class BankCsvMapping(TenantOwned):
@@ -42,8 +43,8 @@ class BankCsvMapping(TenantOwned):
     )
     date_column = models.CharField(max_length=100)
     amount_column = models.CharField(max_length=100, blank=True)
-    credit_column = models.CharField("money in column", max_length=100, blank=True)
-    debit_column = models.CharField("money out column", max_length=100, blank=True)
+    credit_column = models.CharField(_("money in column"), max_length=100, blank=True)
+    debit_column = models.CharField(_("money out column"), max_length=100, blank=True)
     currency_column = models.CharField(max_length=100, blank=True)
     reference_column = models.CharField(max_length=100, blank=True)
     counterparty_name_column = models.CharField(max_length=100, blank=True)
@@ -77,8 +78,8 @@ class BankCsvMapping(TenantOwned):
 
 
 class StatementFormat(models.TextChoices):
-    CSV = "csv", "Bank CSV"
-    CAMT053 = "camt053", "camt.053"
+    CSV = "csv", _("Bank CSV")
+    CAMT053 = "camt053", _("camt.053")
 
 
 class BankStatement(TenantOwned):
@@ -90,7 +91,7 @@ class BankStatement(TenantOwned):
     )
     file_format = models.CharField(max_length=10, choices=StatementFormat.choices)
     statement_id = models.CharField(
-        max_length=100, blank=True, help_text="The bank's statement id (camt.053 Stmt/Id)."
+        max_length=100, blank=True, help_text=_("The bank's statement id (camt.053 Stmt/Id).")
     )
     file_name = models.CharField(max_length=255)
     imported_at = models.DateTimeField(auto_now_add=True)
@@ -112,15 +113,15 @@ class BankStatement(TenantOwned):
 
 
 class LineStatus(models.TextChoices):
-    NEW = "new", "New"  # a credit with no proposal: finance chooses
-    MATCHED = "matched", "Matched"  # a credit with a proposal waiting for finance
-    CONFIRMED = "confirmed", "Confirmed"  # became a payment
-    IGNORED = "ignored", "Ignored"  # money out, or not a customer payment
+    NEW = "new", _("New")  # a credit with no proposal: finance chooses
+    MATCHED = "matched", _("Matched")  # a credit with a proposal waiting for finance
+    CONFIRMED = "confirmed", _("Confirmed")  # became a payment
+    IGNORED = "ignored", _("Ignored")  # money out, or not a customer payment
 
 
 class Direction(models.TextChoices):
-    CREDIT = "credit", "Money in"
-    DEBIT = "debit", "Money out"
+    CREDIT = "credit", _("Money in")
+    DEBIT = "debit", _("Money out")
 
 
 class BankStatementLine(TenantOwned):
@@ -130,13 +131,13 @@ class BankStatementLine(TenantOwned):
 
     statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="lines")
     bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="+")
-    key = models.CharField(max_length=200, help_text="Unique per bank account: no line twice.")
+    key = models.CharField(max_length=200, help_text=_("Unique per bank account: no line twice."))
     booking_date = models.DateField()
     value_date = models.DateField(null=True, blank=True)
     direction = models.CharField(max_length=6, choices=Direction.choices)
     amount = money_field()
     currency = models.CharField(max_length=3, validators=[validate_currency])
-    reference = models.CharField("reference / remittance text", max_length=500, blank=True)
+    reference = models.CharField(_("reference / remittance text"), max_length=500, blank=True)
     end_to_end_id = models.CharField(max_length=100, blank=True)
     bank_reference = models.CharField(max_length=100, blank=True)
     counterparty_name = models.CharField(max_length=200, blank=True)
@@ -165,7 +166,7 @@ class BankStatementLine(TenantOwned):
             models.UniqueConstraint(
                 fields=["bank_account", "key"],
                 name="bankline_unique_key",
-                violation_error_message="This bank line is imported already.",
+                violation_error_message=_("This bank line is imported already."),
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="bankline_positive"),
         ]
@@ -211,7 +212,7 @@ class PayerIban(TenantOwned):
     """An IBAN a billing account has paid from, learnt when finance confirms a line: the next
     payment from it is matched to the account by the payer."""
 
-    iban = models.CharField("IBAN", max_length=42)
+    iban = models.CharField(_("IBAN"), max_length=42)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="payer_ibans")
     created_at = models.DateTimeField(auto_now_add=True)
 

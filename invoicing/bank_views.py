@@ -25,6 +25,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views import View
 
 from accounts.models import BankAccount
@@ -74,7 +75,9 @@ class BankImportView(TenantViewMixin, View):
         if token:
             preview = self.load(token)
             if preview is None or preview.get("state") != "ready":
-                messages.error(request, "That preview has expired: upload the statement again.")
+                messages.error(
+                    request, gettext("That preview has expired: upload the statement again.")
+                )
                 return redirect(_url(request, "bank-import"))
             return self.show_preview(token, preview)
         return self.render_page()
@@ -151,7 +154,9 @@ class BankImportView(TenantViewMixin, View):
     def map_columns(self, token):
         preview = self.load(token)
         if preview is None or preview.get("state") != "mapping":
-            messages.error(self.request, "That upload has expired: upload the statement again.")
+            messages.error(
+                self.request, gettext("That upload has expired: upload the statement again.")
+            )
             return redirect(_url(self.request, "bank-import"))
         bank_account = access.get_bank_account_for_import(self.request, preview["bank_account"])
         form = CsvMappingForm(self.request.POST, headers=preview["headers"])
@@ -176,13 +181,16 @@ class BankImportView(TenantViewMixin, View):
                 form.add_error(None, message)
             return self.render_mapping(bank_account, token, form, status=422)
         except FileNotFoundError:
-            messages.error(self.request, "That upload has expired: upload the statement again.")
+            messages.error(
+                self.request, gettext("That upload has expired: upload the statement again.")
+            )
             return redirect(_url(self.request, "bank-import"))
         import_tasks.discard_preview(self.request.tenant.pk, token)
         default_storage.delete(_upload_path(self.request.tenant.pk, token))
         messages.success(
             self.request,
-            f"Column mapping saved for {bank_account.label}: its next file needs none.",
+            gettext("Column mapping saved for %(label)s: its next file needs none.")
+            % {"label": bank_account.label},
         )
         return self.preview(bank_account, parsed)
 
@@ -248,11 +256,13 @@ class BankImportView(TenantViewMixin, View):
         preview = self.load(token)
         tenant = self.request.tenant
         if preview is None or preview.get("state") != "ready":
-            messages.error(self.request, "That preview has expired: upload the statement again.")
+            messages.error(
+                self.request, gettext("That preview has expired: upload the statement again.")
+            )
             return redirect(_url(self.request, "bank-import"))
         bank_account = access.get_bank_account_for_import(self.request, preview["bank_account"])
         if not import_tasks.claim_preview(tenant.pk, token):
-            messages.info(self.request, "This statement is being imported already.")
+            messages.info(self.request, gettext("This statement is being imported already."))
             return redirect(_url(self.request, "bank-review"))
         try:
             result = services.statement_import(
@@ -422,7 +432,7 @@ class BankLineView(TenantViewMixin, View):
                 if not form.is_valid():
                     return self.render_page(line, 422, ignore_form=form)
                 services.line_ignore(**act, reason=form.cleaned_data["reason"])
-                messages.success(request, "Line marked “not a customer payment”.")
+                messages.success(request, gettext("Line marked “not a customer payment”."))
             elif action == "rematch":
                 found = services.line_rematch(**act)
                 messages.info(
@@ -431,29 +441,38 @@ class BankLineView(TenantViewMixin, View):
                 return redirect(line)
             elif action == "account":
                 if line.proposed_account is None:
-                    raise ValidationError("No account is proposed: choose an invoice.")
+                    raise ValidationError(gettext("No account is proposed: choose an invoice."))
                 services.line_confirm(**act, billing_account=line.proposed_account)
                 messages.success(
                     request,
-                    f"Payment recorded: {_shown(line)} left on "
-                    f"{line.proposed_account.name}'s account.",
+                    (
+                        gettext(
+                            "Payment recorded: %(line)s left on %(proposed_account_name)s's "
+                            "account."
+                        )
+                        % {
+                            "line": _shown(line),
+                            "proposed_account_name": line.proposed_account.name,
+                        }
+                    ),
                 )
             elif action == "confirm":
                 amounts = self.posted_amounts(request)
                 invoices = bank_selectors.invoices_by_ids(list(amounts), currency=line.currency)
                 if len(invoices) != len(amounts):
                     raise ValidationError(
-                        "One of the chosen invoices is no longer open: choose again."
+                        gettext("One of the chosen invoices is no longer open: choose again.")
                     )
                 parts = [(invoice, amounts[invoice.pk]) for invoice in invoices]
                 parts = [(invoice, amount) for invoice, amount in parts if amount > 0]
                 payment = services.line_confirm(**act, parts=parts)
                 messages.success(
                     request,
-                    f"Payment of {_shown(line)} recorded from {payment.billing_account.name}.",
+                    gettext("Payment of %(line)s recorded from %(billing_account_name)s.")
+                    % {"line": _shown(line), "billing_account_name": payment.billing_account.name},
                 )
             else:
-                raise ValidationError("Choose what to do with the line.")
+                raise ValidationError(gettext("Choose what to do with the line."))
         except ValidationError as error:
             return self.render_page(line, 422, amounts=amounts, error=" ".join(error.messages))
         return redirect(_url(request, "bank-review"))
@@ -465,10 +484,12 @@ class BankLineView(TenantViewMixin, View):
             try:
                 amount = Decimal(text.replace(",", ""))
             except InvalidOperation:
-                raise ValidationError(f"“{text}” is not an amount: enter a number.") from None
+                raise ValidationError(
+                    gettext("“%(text)s” is not an amount: enter a number.") % {"text": text}
+                ) from None
             if not amount.is_finite() or amount < 0 or amount >= Decimal("1e11"):
-                raise ValidationError("Enter amounts of zero or more.")
+                raise ValidationError(gettext("Enter amounts of zero or more."))
             amounts[pk] = amount
         if not any(amounts.values()):
-            raise ValidationError("Choose the invoice (or invoices) this line pays.")
+            raise ValidationError(gettext("Choose the invoice (or invoices) this line pays."))
         return amounts

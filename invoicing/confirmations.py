@@ -6,6 +6,7 @@ totals of the drafts, never worked out a second time."""
 from __future__ import annotations
 
 from django.db.models import Count, Sum
+from django.utils.translation import gettext, ngettext
 
 from accounts.platform.confirm import dry_run
 from accounts.templatetags.money import money
@@ -14,14 +15,14 @@ from invoicing.models import Invoice, InvoiceStatus
 
 
 def _lines(count: int) -> str:
-    return f"{count} line{'' if count == 1 else 's'}"
+    return ngettext("%(count)s line", "%(count)s lines", count) % {"count": count}
 
 
 def _totals(document: Invoice) -> str:
-    return (
-        f"net {money(document.net_total, document.currency)}, "
-        f"total {money(document.gross_total, document.currency)}"
-    )
+    return gettext("net %(net)s, total %(gross)s") % {
+        "net": money(document.net_total, document.currency),
+        "gross": money(document.gross_total, document.currency),
+    }
 
 
 def issue(request, invoice: Invoice) -> dict:
@@ -33,17 +34,23 @@ def issue(request, invoice: Invoice) -> dict:
         )
     )
     return {
-        "title": f"Issue {invoice}",
-        "question": (
-            f"Issue {invoice} to {invoice.billing_account.name}: {_lines(lines)}, "
-            f"{_totals(issued)} — this gives it the next number, {issued.number}, "
-            "and cannot be undone."
-        ),
-        "warning": (
+        "title": gettext("Issue %(invoice)s") % {"invoice": invoice},
+        "question": gettext(
+            "Issue %(invoice)s to %(account)s: %(lines)s, %(totals)s — this gives it the next "
+            "number, %(number)s, and cannot be undone."
+        )
+        % {
+            "invoice": invoice,
+            "account": invoice.billing_account.name,
+            "lines": _lines(lines),
+            "totals": _totals(issued),
+            "number": issued.number,
+        },
+        "warning": gettext(
             "An issued invoice is never changed or deleted: a mistake is corrected with a "
             "credit note."
         ),
-        "button": f"Issue as {issued.number}",
+        "button": gettext("Issue as %(number)s") % {"number": issued.number},
         "danger": False,
         "cancel_url": invoice.get_absolute_url(),
     }
@@ -52,14 +59,19 @@ def issue(request, invoice: Invoice) -> dict:
 def delete_draft(request, invoice: Invoice) -> dict:
     lines = invoice.lines.count()
     return {
-        "title": f"Delete {invoice}",
-        "question": (
-            f"Delete {invoice} to {invoice.billing_account.name}: {_lines(lines)}, "
-            f"{_totals(invoice)}. Its registrations and items become due again and can be "
-            "put on another invoice."
-        ),
-        "warning": "A deleted draft cannot be restored.",
-        "button": "Delete the draft",
+        "title": gettext("Delete %(invoice)s") % {"invoice": invoice},
+        "question": gettext(
+            "Delete %(invoice)s to %(account)s: %(lines)s, %(totals)s. Its registrations and "
+            "items become due again and can be put on another invoice."
+        )
+        % {
+            "invoice": invoice,
+            "account": invoice.billing_account.name,
+            "lines": _lines(lines),
+            "totals": _totals(invoice),
+        },
+        "warning": gettext("A deleted draft cannot be restored."),
+        "button": gettext("Delete the draft"),
         "cancel_url": invoice.get_absolute_url(),
     }
 
@@ -79,23 +91,39 @@ def credit(request, invoice: Invoice, *, line_ids, reason: str) -> dict:
     )
     whole = len(chosen) == len(open_lines)
     part = (
-        f"the whole invoice ({_lines(len(chosen))})"
+        gettext("the whole invoice (%(lines)s)") % {"lines": _lines(len(chosen))}
         if whole
-        else f"{len(chosen)} of its {_lines(len(open_lines))}"
+        else gettext("%(chosen)s of its %(lines)s")
+        % {"chosen": len(chosen), "lines": _lines(len(open_lines))}
     )
     return {
-        "title": f"Credit {invoice.number}",
-        "question": (
-            f"Issue credit note {note.number} for {invoice.number} "
-            f"({invoice.billing_account.name}): {part}, {_totals(note)}. "
-            f"Reason printed on it: “{reason}”."
-        ),
+        "title": gettext("Credit %(number)s") % {"number": invoice.number},
+        "question": gettext(
+            "Issue credit note %(note)s for %(number)s (%(account)s): %(part)s, %(totals)s. "
+            "Reason printed on it: “%(reason)s”."
+        )
+        % {
+            "note": note.number,
+            "number": invoice.number,
+            "account": invoice.billing_account.name,
+            "part": part,
+            "totals": _totals(note),
+            "reason": reason,
+        },
         "details": [f"{line.description}: {money(-line.net, invoice.currency)}" for line in chosen],
         "warning": (
-            "A credit note cannot be undone. The credited registrations and items can be "
-            "invoiced again" + (f"; {invoice.number} becomes cancelled." if whole else ".")
+            gettext(
+                "A credit note cannot be undone. The credited registrations and items can be "
+                "invoiced again; %(number)s becomes cancelled."
+            )
+            % {"number": invoice.number}
+            if whole
+            else gettext(
+                "A credit note cannot be undone. The credited registrations and items can be "
+                "invoiced again."
+            )
         ),
-        "button": f"Issue credit note {note.number}",
+        "button": gettext("Issue credit note %(number)s") % {"number": note.number},
         "cancel_url": invoice.get_absolute_url(),
     }
 
@@ -109,24 +137,31 @@ def issue_run(request, run) -> dict:
         .order_by("currency")
     )
     count = sum(row["count"] for row in rows)
-    drafts = f"{count} draft{'' if count == 1 else 's'}"
+    drafts = ngettext("%(count)s draft", "%(count)s drafts", count) % {"count": count}
+    per_currency = "; ".join(
+        gettext("%(count)s in %(currency)s, net %(net)s, total %(gross)s")
+        % {
+            "count": row["count"],
+            "currency": row["currency"],
+            "net": money(row["net"], row["currency"]),
+            "gross": money(row["gross"], row["currency"]),
+        }
+        for row in rows
+    )
+    numbers = ngettext(
+        "they take the next invoice number and cannot be undone.",
+        "they take the next %(count)s invoice numbers and cannot be undone.",
+        count,
+    ) % {"count": count}
     return {
-        "title": f"Issue {drafts} of run {run.pk}",
-        "question": (
-            f"Issue {drafts} of run {run.pk}: "
-            + "; ".join(
-                f"{row['count']} in {row['currency']}, net {money(row['net'], row['currency'])}, "
-                f"total {money(row['gross'], row['currency'])}"
-                for row in rows
-            )
-            + f" — they take the next {count} invoice number{'' if count == 1 else 's'} "
-            "and cannot be undone."
-        ),
-        "warning": (
+        "title": gettext("Issue %(drafts)s of run %(run)s") % {"drafts": drafts, "run": run.pk},
+        "question": gettext("Issue %(drafts)s of run %(run)s: %(per_currency)s — %(numbers)s")
+        % {"drafts": drafts, "run": run.pk, "per_currency": per_currency, "numbers": numbers},
+        "warning": gettext(
             "Issued invoices are never changed or deleted: a mistake is corrected with a "
             "credit note. Issuing runs in the background; this page shows its progress."
         ),
-        "button": f"Issue {drafts}",
+        "button": gettext("Issue %(drafts)s") % {"drafts": drafts},
         "danger": False,
         "cancel_url": run.get_absolute_url(),
     }

@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import SearchSelect
 from accounts.models import Account
@@ -29,38 +30,38 @@ def _projects(request):
 
 class InvoiceFilter(django_filters.FilterSet):
     number = django_filters.CharFilter(
-        lookup_expr="icontains", label="Number", widget=forms.TextInput(attrs={"type": "search"})
+        lookup_expr="icontains", label=_("Number"), widget=forms.TextInput(attrs={"type": "search"})
     )
     # The state shown in the list (paid, overdue, … from the allocations), not the stored status;
     # "issued" is every issued document, whatever its payment state (credit notes included).
     status = django_filters.ChoiceFilter(
-        choices=STATUS_CHOICES, empty_label="Any status", method="filter_state"
+        choices=STATUS_CHOICES, empty_label=_("Any status"), method="filter_state"
     )
-    kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices, empty_label="Any kind")
+    kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices, empty_label=_("Any kind"))
     # Searched, never listed: a select of every account and project was 80 % of the page.
     billing_account = django_filters.ModelChoiceFilter(
         queryset=_accounts,
-        label="Bill to",
-        empty_label="Any account",
+        label=_("Bill to"),
+        empty_label=_("Any account"),
         widget=SearchSelect("accounts:account-options", search_label="Find an account"),
     )
     project = django_filters.ModelChoiceFilter(
         queryset=_projects,
-        empty_label="Any project",
+        empty_label=_("Any project"),
         # A filter over past invoices: every project, finished ones too (?all=1).
         widget=SearchSelect(
             "projects:project-options", search_label="Find a project", extra="all=1"
         ),
     )
     issued_from = django_filters.DateFilter(
-        field_name="issue_date", lookup_expr="gte", label="Issued from", widget=DATE
+        field_name="issue_date", lookup_expr="gte", label=_("Issued from"), widget=DATE
     )
     issued_to = django_filters.DateFilter(
-        field_name="issue_date", lookup_expr="lte", label="Issued to", widget=DATE
+        field_name="issue_date", lookup_expr="lte", label=_("Issued to"), widget=DATE
     )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",
-        label="Overdue",
+        label=_("Overdue"),
         widget=forms.Select(choices=[("", "Any"), ("true", "Overdue")]),
     )
 

@@ -52,14 +52,14 @@ class AccountGroupingForm(Form):
 
 
 class RunForm(Form):
-    date_from = forms.DateField(required=False, widget=DATE, label="Delivered from")
-    date_to = forms.DateField(required=False, widget=DATE, label="Delivered until")
+    date_from = forms.DateField(required=False, widget=DATE, label=_("Delivered from"))
+    date_to = forms.DateField(required=False, widget=DATE, label=_("Delivered until"))
     account = forms.ModelChoiceField(
-        queryset=Account.objects.none(), required=False, label="Customer or billing account"
+        queryset=Account.objects.none(), required=False, label=_("Customer or billing account")
     )
     region = forms.ModelChoiceField(queryset=Region.objects.none(), required=False)
     project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False)
-    include_internal = forms.BooleanField(required=False, label="Include internal projects")
+    include_internal = forms.BooleanField(required=False, label=_("Include internal projects"))
     skip_no_more_transactions = forms.BooleanField(
         required=False,
         label=_("Leave out “no more transactions” projects"),
@@ -202,16 +202,16 @@ class DepositForm(Form):
         "unit_price",
         min_value=Decimal("0.01"),
         required=False,
-        label="Amount (net)",
-        help_text="VAT is added on top.",
+        label=_("Amount (net)"),
+        help_text=_("VAT is added on top."),
     )
     percent = column_field(
         Project,
         "handling_fee_percent",
         min_value=Decimal("0.01"),
         required=False,
-        label="or % of the committed value",
-        help_text="Of the net of the project's ordered places and billable items.",
+        label=_("or percentage of the committed value (%)"),
+        help_text=_("Of the net of the project's ordered places and billable items."),
     )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -224,7 +224,7 @@ class DepositForm(Form):
         data = super().clean()
         if not self.errors and (data.get("amount") is None) == (data.get("percent") is None):
             raise forms.ValidationError(
-                "Enter either an amount or a percentage of the committed value."
+                _("Enter either an amount or a percentage of the committed value.")
             )
         return data
 
@@ -248,7 +248,7 @@ class PaymentForm(Form):
     """A payment from a billing account, and the open invoices of that account it pays (oldest
     due first, each what is outstanding on it while the payment lasts)."""
 
-    date = forms.DateField(widget=DATE, label="Received on")
+    date = forms.DateField(widget=DATE, label=_("Received on"))
     amount = column_field(Payment, "amount", min_value=Decimal("0.001"))
     currency = forms.ChoiceField()
     method = forms.ChoiceField(choices=PaymentMethod.choices, initial=PaymentMethod.BANK_TRANSFER)
@@ -256,7 +256,7 @@ class PaymentForm(Form):
         Payment,
         "exchange_rate",
         required=False,
-        help_text="Base currency per unit. Empty: the exchange-rate table's on that day.",
+        help_text=_("Base currency per unit. Empty: the exchange-rate table's on that day."),
     )
     reference = column_field(Payment, "reference", required=False)
     note = column_field(Payment, "note", required=False)
@@ -264,8 +264,10 @@ class PaymentForm(Form):
         queryset=Invoice.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Pays",
-        help_text="Ticked invoices are paid oldest due first; what is left stays on the account.",
+        label=_("Pays"),
+        help_text=_(
+            "Ticked invoices are paid oldest due first; what is left stays on the account."
+        ),
     )
 
     def __init__(self, *args, open_invoices, base_currency: str, **kwargs):
@@ -290,8 +292,17 @@ class PaymentForm(Form):
             if currency and invoice.currency != currency:
                 self.add_error(
                     "invoices",
-                    f"{invoice.number} is in {invoice.currency}: a {currency} payment pays "
-                    f"{currency} invoices only.",
+                    (
+                        _(
+                            "%(invoice_number)s is in %(currency)s: a %(currency2)s payment pays "
+                            "%(currency2)s invoices only."
+                        )
+                        % {
+                            "invoice_number": invoice.number,
+                            "currency": invoice.currency,
+                            "currency2": currency,
+                        }
+                    ),
                 )
         return data
 
@@ -305,14 +316,14 @@ class AllocationForm(Form):
     """What a payment or credit note has left, to one open invoice of the same account.
     `confirm` is set by the confirmation, which shows what will happen first."""
 
-    source = forms.ChoiceField(label="From")
-    invoice = forms.ModelChoiceField(queryset=Invoice.objects.none(), label="To invoice")
+    source = forms.ChoiceField(label=_("From"))
+    invoice = forms.ModelChoiceField(queryset=Invoice.objects.none(), label=_("To invoice"))
     amount = column_field(
         Allocation,
         "amount",
         required=False,
         min_value=Decimal("0.001"),
-        help_text="Empty: as much as both allow.",
+        help_text=_("Empty: as much as both allow."),
     )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -330,5 +341,5 @@ class AllocationForm(Form):
 
 class PaymentReversalForm(Form):
     reason = column_field(
-        PaymentReversal, "reason", help_text="Kept with the payment and in its history."
+        PaymentReversal, "reason", help_text=_("Kept with the payment and in its history.")
     )

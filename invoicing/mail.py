@@ -25,11 +25,14 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage, make_msgid
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 
 from accounts.models import EInvoiceFormat
 from accounts.templatetags.money import money
 from invoicing import einvoice
-from invoicing.models import Invoice
+from invoicing.languages import in_document_language
+from invoicing.models import DEFAULT_EMAIL_BODY, DEFAULT_EMAIL_SUBJECT, Invoice
 from invoicing.selectors import invoicing_settings
 
 PLACEHOLDERS: dict[str, str] = {
@@ -118,15 +121,21 @@ def _plain_names_only(text: str) -> bool:
 def placeholder_values(invoice: Invoice) -> dict[str, str]:
     """The placeholders' values for one issued document, from its frozen snapshot."""
     document = invoice.get_kind_display()
+    # As a sentence names it: "invoice" in English, "die Rechnung" in German.
+    in_sentence = (
+        pgettext("in a sentence", "credit note")
+        if invoice.is_credit_note
+        else pgettext("in a sentence", "invoice")
+    )
     return {
         "document": document,
-        "document_lower": document.lower(),
+        "document_lower": in_sentence,
         "number": invoice.number,
         "company": invoice.seller_name or invoice.tenant.name,
         "customer": invoice.billing_name or invoice.billing_account.name,
         "project": invoice.project.name,
         "total": money(invoice.gross_total, invoice.currency),
-        "due_date": f"{invoice.due_date.day} {invoice.due_date:%b %Y}" if invoice.due_date else "",
+        "due_date": date_format(invoice.due_date, "j M Y") if invoice.due_date else "",
         "po_reference": invoice.po_reference,
     }
 
@@ -177,9 +186,20 @@ def subject_and_body(invoice: Invoice, *, templates=None) -> tuple[str, str]:
     """The subject and text for `invoice`, from the company's saved templates (or from
     `templates`, any object with `email_subject` and `email_body`: a preview of unsaved ones)."""
     templates = templates or invoicing_settings(invoice.tenant)
-    values = placeholder_values(invoice)
-    subject = " ".join(fill(templates.email_subject, values).split())  # one line, always
-    return subject, fill(templates.email_body, values)
+    with in_document_language(invoice):  # the billing account's language, frozen at issue
+        values = placeholder_values(invoice)
+        subject_text = company_text(templates.email_subject, DEFAULT_EMAIL_SUBJECT)
+        body_text = company_text(templates.email_body, DEFAULT_EMAIL_BODY)
+    subject = " ".join(fill(subject_text, values).split())  # one line, always
+    return subject, fill(body_text, values)
+
+
+def company_text(text: str, default: str) -> str:
+    """A company's e-mail template: left as the app's default, the default in the active
+    language (a German customer gets the German wording); the company's own words as written."""
+    if (text or "").strip() == default.strip():
+        return gettext(default)
+    return text
 
 
 def placeholder_help(placeholders: dict[str, str] | None = None) -> str:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
@@ -31,7 +32,7 @@ class ExchangeRate(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "currency", "date"],
                 name="rate_unique_per_day",
-                violation_error_message="There is a rate for this currency and day already.",
+                violation_error_message=_("There is a rate for this currency and day already."),
             )
         ]
 
@@ -39,13 +40,13 @@ class ExchangeRate(TenantOwned):
         return f"{self.currency} {self.date}: {self.rate}"
 
 
-DEFAULT_EMAIL_SUBJECT = "{document} {number} from {company}"
-DEFAULT_EMAIL_BODY = """Dear {customer},
+DEFAULT_EMAIL_SUBJECT = gettext_noop("{document} {number} from {company}")
+DEFAULT_EMAIL_BODY = gettext_noop("""Dear {customer},
 
 please find attached {document_lower} {number} for {project}, {total}, due on {due_date}.
 
 Kind regards,
-{company}"""
+{company}""")
 
 
 class InvoicingSettings(TenantOwned):
@@ -65,38 +66,44 @@ class InvoicingSettings(TenantOwned):
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"kind": ProductKind.FEE},
-        help_text="The fee product whose code and tax rate the handling-fee line takes. Without "
-        "one the line is coded HANDLING and taxed at the rate of the lines it is charged on "
-        "(the default tax rate when they have several).",
+        help_text=_(
+            "The fee product whose code and tax rate the handling-fee line takes. Without "
+            "one the line is coded HANDLING and taxed at the rate of the lines it is charged on "
+            "(the default tax rate when they have several)."
+        ),
     )
     fee_on_prepaid_lines = models.BooleanField(
-        "handling fee on prepaid lines",
+        _("handling fee on prepaid lines"),
         default=False,
-        help_text="Charge the handling fee on lines paid from a prepurchase agreement too.",
+        help_text=_("Charge the handling fee on lines paid from a prepurchase agreement too."),
     )
     email_subject = models.CharField(
-        "invoice e-mail subject",
+        _("invoice e-mail subject"),
         max_length=200,
         default=DEFAULT_EMAIL_SUBJECT,
-        help_text="Placeholders: {document}, {number}, {company}, {customer}, {project}, "
-        "{total}, {due_date}, {po_reference}.",
+        help_text=_(
+            "Placeholders: {document}, {number}, {company}, {customer}, {project}, "
+            "{total}, {due_date}, {po_reference}."
+        ),
     )
     email_body = models.TextField(
-        "invoice e-mail text",
+        _("invoice e-mail text"),
         default=DEFAULT_EMAIL_BODY,
-        help_text="The same placeholders as the subject.",
+        help_text=_("The same placeholders as the subject."),
     )
     max_rate_age_days = models.PositiveSmallIntegerField(
-        "oldest exchange rate accepted (days)",
+        _("oldest exchange rate accepted (days)"),
         default=7,
         validators=[MaxValueValidator(366)],
-        help_text="An invoice in another currency is issued only with a rate at most this many "
-        "days older than its issue date.",
+        help_text=_(
+            "An invoice in another currency is issued only with a rate at most this many "
+            "days older than its issue date."
+        ),
     )
 
     class Meta:
-        verbose_name = "invoicing settings"
-        verbose_name_plural = "invoicing settings"
+        verbose_name = _("invoicing settings")
+        verbose_name_plural = _("invoicing settings")
 
     def __str__(self):
         return "Invoicing settings"
@@ -109,46 +116,49 @@ class InvoicingSettings(TenantOwned):
         if product is not None:
             if product.tenant_id != self.tenant_id:
                 raise ValidationError(
-                    {"handling_fee_product": "Choose a product of your own company."}
+                    {"handling_fee_product": _("Choose a product of your own company.")}
                 )
             if product.kind != ProductKind.FEE:
                 raise ValidationError(
-                    {"handling_fee_product": f"{product} is not a fee: choose a fee product."}
+                    {
+                        "handling_fee_product": _("%(product)s is not a fee: choose a fee product.")
+                        % {"product": product}
+                    }
                 )
 
 
 class InvoiceKind(models.TextChoices):
-    INVOICE = "invoice", "Invoice"
-    CREDIT_NOTE = "credit_note", "Credit note"
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
 
 
 class InvoiceStatus(models.TextChoices):
     """The document's lifecycle. Whether an issued invoice is paid is no status: it follows
     from its allocations (`InvoiceState`, `invoicing.payment_selectors`)."""
 
-    DRAFT = "draft", "Draft"
-    ISSUED = "issued", "Issued"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Grouping(models.TextChoices):
-    ALL = "all", "One invoice for all selected"
-    PROJECT = "project", "One per project"
-    BILLING_PO = "billing_po", "One per billing account and purchase order"
-    EVENT = "event", "One per event"
-    REGISTRATION = "registration", "One per registration"
-    PURCHASE_ORDER = "purchase_order", "One per purchase-order reference"
+    ALL = "all", _("One invoice for all selected")
+    PROJECT = "project", _("One per project")
+    BILLING_PO = "billing_po", _("One per billing account and purchase order")
+    EVENT = "event", _("One per event")
+    REGISTRATION = "registration", _("One per registration")
+    PURCHASE_ORDER = "purchase_order", _("One per purchase-order reference")
     # Issue 13, part 3: every project of a billing account (in one currency) on one invoice.
     BILLING_ACCOUNT = "billing_account", _("One per billing account (projects together)")
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    DRAFTING = "drafting", "Creating drafts"
-    DRAFTED = "drafted", "Drafts ready"
-    ISSUING = "issuing", "Issuing"
-    DONE = "done", "Issued"
-    FAILED = "failed", "Stopped with errors"
+    QUEUED = "queued", _("Queued")
+    DRAFTING = "drafting", _("Creating drafts")
+    DRAFTED = "drafted", _("Drafts ready")
+    ISSUING = "issuing", _("Issuing")
+    DONE = "done", _("Issued")
+    FAILED = "failed", _("Stopped with errors")
 
 
 WORKING_STATUSES = (RunStatus.QUEUED, RunStatus.DRAFTING, RunStatus.ISSUING)
@@ -159,8 +169,9 @@ class InvoiceRun(TenantOwned):
 
     key = models.CharField(
         max_length=64,
-        help_text="Same key, same run: a double submit or a "
-        "replayed form never starts a second run.",
+        help_text=_(
+            "Same key, same run: a double submit or a replayed form never starts a second run."
+        ),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -170,7 +181,7 @@ class InvoiceRun(TenantOwned):
     selection = models.JSONField(default=dict)
     grouping = models.CharField(max_length=20, choices=Grouping.choices, default=Grouping.PROJECT)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    total = models.PositiveIntegerField(default=0, help_text="Rows to invoice.")
+    total = models.PositiveIntegerField(default=0, help_text=_("Rows to invoice."))
     processed = models.PositiveIntegerField(default=0)
     invoices_created = models.PositiveIntegerField(default=0)
     invoices_issued = models.PositiveIntegerField(default=0)
@@ -232,7 +243,7 @@ class Invoice(TenantOwned):
         Project,
         on_delete=models.PROTECT,
         related_name="invoices",
-        help_text="Its project; on an invoice of several projects, the first of them.",
+        help_text=_("Its project; on an invoice of several projects, the first of them."),
     )
     billing_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="invoices")
     run = models.ForeignKey(
@@ -244,7 +255,7 @@ class Invoice(TenantOwned):
         blank=True,
         on_delete=models.PROTECT,
         related_name="credit_notes",
-        help_text="The invoice this credit note credits.",
+        help_text=_("The invoice this credit note credits."),
     )
     currency = models.CharField(max_length=3, validators=[validate_currency])
     exchange_rate = models.DecimalField(
@@ -252,11 +263,11 @@ class Invoice(TenantOwned):
         decimal_places=8,
         null=True,
         blank=True,
-        help_text="Base currency per unit, on the issue date.",
+        help_text=_("Base currency per unit, on the issue date."),
     )
     issue_date = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
-    po_reference = models.CharField("purchase-order reference", max_length=60, blank=True)
+    po_reference = models.CharField(_("purchase-order reference"), max_length=60, blank=True)
     tags = models.CharField(max_length=255, blank=True)
     external_notes = models.TextField(blank=True)
     # Snapshot taken at issue: the PDF, the e-invoices and every export read these, never the
@@ -280,10 +291,10 @@ class Invoice(TenantOwned):
     seller_details = models.JSONField(default=dict, blank=True, editable=False)
     buyer_details = models.JSONField(default=dict, blank=True, editable=False)
     payment_details = models.JSONField(
-        default=dict, blank=True, editable=False, help_text="The bank account to pay into."
+        default=dict, blank=True, editable=False, help_text=_("The bank account to pay into.")
     )
     tax_notes = models.TextField(
-        blank=True, editable=False, help_text="The legal notes its VAT treatments require."
+        blank=True, editable=False, help_text=_("The legal notes its VAT treatments require.")
     )
     # What the draft's VAT treatment was decided from (the buyer's countries, VAT id and
     # override): issuing decides again when the account changed since (invoicing.vat).
@@ -325,8 +336,11 @@ class Invoice(TenantOwned):
         ]
 
     def __str__(self):
-        label = self.get_kind_display()
-        return f"{label} {self.number}" if self.number else f"Draft {label.lower()} #{self.pk}"
+        if self.number:
+            return f"{self.get_kind_display()} {self.number}"
+        if self.is_credit_note:
+            return _("Draft credit note #%(pk)s") % {"pk": self.pk}
+        return _("Draft invoice #%(pk)s") % {"pk": self.pk}
 
     def get_absolute_url(self):
         return tenant_reverse(
@@ -343,23 +357,25 @@ class Invoice(TenantOwned):
 
     def delete(self, *args, **kwargs):
         if not self.is_draft:
-            raise ValidationError(f"{self} is issued: it cannot be deleted, only credited.")
+            raise ValidationError(
+                _("%(self)s is issued: it cannot be deleted, only credited.") % {"self": self}
+            )
         return super().delete(*args, **kwargs)
 
 
 class LineKind(models.TextChoices):
-    REGISTRATION = "registration", "Registration"
-    ITEM = "item", "Item"
-    HANDLING_FEE = "handling_fee", "Handling fee"
-    PREPURCHASE = "prepurchase", "Paid from prepurchase"
-    CANCELLATION_FEE = "cancel_fee", "Late cancellation fee"
-    NO_SHOW_FEE = "no_show_fee", "No-show fee"
+    REGISTRATION = "registration", _("Registration")
+    ITEM = "item", _("Item")
+    HANDLING_FEE = "handling_fee", _("Handling fee")
+    PREPURCHASE = "prepurchase", _("Paid from prepurchase")
+    CANCELLATION_FEE = "cancel_fee", _("Late cancellation fee")
+    NO_SHOW_FEE = "no_show_fee", _("No-show fee")
     # Deposits (issue 14, part 4): a down payment invoiced on its own, and what later invoices
     # of the project deduct of it (invoicing.services.deposits).
-    DEPOSIT = "deposit", "Deposit"
-    DEPOSIT_DEDUCTION = "deduction", "Deposit deducted"
+    DEPOSIT = "deposit", _("Deposit")
+    DEPOSIT_DEDUCTION = "deduction", _("Deposit deducted")
     # A funder's administration fee on its share (issue 13, part 2: invoicing.services.funding).
-    ADMIN_FEE = "admin_fee", "Administration fee"
+    ADMIN_FEE = "admin_fee", _("Administration fee")
 
 
 # Lines that move money ahead of the work (a deposit, and its deductions on later invoices):
@@ -405,7 +421,7 @@ class InvoiceLine(TenantOwned):
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
     net = money_field()
     prepaid_value = money_field(
-        default=Decimal("0"), help_text="Paid from a prepurchase agreement, not due."
+        default=Decimal("0"), help_text=_("Paid from a prepurchase agreement, not due.")
     )
     tax_code = models.CharField(max_length=20)
     tax_percent = models.DecimalField(max_digits=5, decimal_places=2)
@@ -438,7 +454,7 @@ class InvoiceLine(TenantOwned):
 
     def clean(self):
         if self.project_id and self.project.tenant_id != self.tenant_id:
-            raise ValidationError({"project": "Choose a project of your own company."})
+            raise ValidationError({"project": gettext("Choose a project of your own company.")})
 
     def save(self, *args, **kwargs):
         if self.project_id is None and self.invoice_id is not None:
@@ -503,9 +519,9 @@ class BillingClaim(TenantOwned):
 
 
 class DeliveryStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
 
 
 class InvoiceDelivery(TenantOwned):
@@ -529,7 +545,7 @@ class InvoiceDelivery(TenantOwned):
     message_id = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(
-        max_length=300, blank=True, help_text="What went wrong, in words for the user."
+        max_length=300, blank=True, help_text=_("What went wrong, in words for the user.")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -544,7 +560,7 @@ class InvoiceDelivery(TenantOwned):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name_plural = "invoice deliveries"
+        verbose_name_plural = _("invoice deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["invoice", "recipient", "round"], name="delivery_unique_round"

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from accounts.platform.money import validate_currency
@@ -32,21 +33,21 @@ class InvoiceState(models.TextChoices):
     (draft, cancelled; a credit note is issued) and, for an issued invoice, its payment state
     from its allocations. Defined once, in `invoicing.payment_selectors.with_state`."""
 
-    DRAFT = "draft", "Draft"
-    OPEN = "open", "Open"
-    PARTLY_PAID = "partly_paid", "Partly paid"
-    OVERDUE = "overdue", "Overdue"
-    PAID = "paid", "Paid"
-    ISSUED = "issued", "Issued"  # a credit note
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    PARTLY_PAID = "partly_paid", _("Partly paid")
+    OVERDUE = "overdue", _("Overdue")
+    PAID = "paid", _("Paid")
+    ISSUED = "issued", _("Issued")  # a credit note
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class PaymentMethod(models.TextChoices):
-    BANK_TRANSFER = "bank_transfer", "Bank transfer"
-    CARD = "card", "Card"
-    CASH = "cash", "Cash"
-    CHEQUE = "cheque", "Cheque"
-    OTHER = "other", "Other"
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CARD = "card", _("Card")
+    CASH = "cash", _("Cash")
+    CHEQUE = "cheque", _("Cheque")
+    OTHER = "other", _("Other")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -79,20 +80,20 @@ class Payment(AppendOnly):
     """Money received from a billing account: recorded by `payment_record`, never edited."""
 
     billing_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payments")
-    date = models.DateField("received on")
+    date = models.DateField(_("received on"))
     amount = money_field(validators=POSITIVE)
     currency = models.CharField(max_length=3, validators=[validate_currency])
     exchange_rate = models.DecimalField(
         max_digits=18,
         decimal_places=8,
         validators=[MinValueValidator(Decimal("0.00000001"))],
-        help_text="Base currency per unit on the day received (1 in the base currency).",
+        help_text=_("Base currency per unit on the day received (1 in the base currency)."),
     )
     method = models.CharField(
         max_length=15, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
     )
     reference = models.CharField(
-        max_length=100, blank=True, help_text="As on the bank statement or the cheque."
+        max_length=100, blank=True, help_text=_("As on the bank statement or the cheque.")
     )
     note = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
@@ -175,9 +176,10 @@ class Allocation(AppendOnly):
         related_name="credit_allocations",
     )
     amount = money_field(validators=POSITIVE)
-    date = models.DateField(help_text="From when it counts.")
+    date = models.DateField(help_text=_("From when it counts."))
     exchange_difference = money_field(
-        default=Decimal("0"), help_text="Base currency: a gain when positive, a loss when negative."
+        default=Decimal("0"),
+        help_text=_("Base currency: a gain when positive, a loss when negative."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

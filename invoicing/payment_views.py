@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views import View
 
 from accounts.platform import permissions
@@ -190,7 +191,9 @@ class PaymentReverseView(TenantViewMixin, View):
             add_service_error(form, error)
             return self.render_page(payment, form, status=422)
         messages.success(
-            request, f"{payment} reversed: what it paid is outstanding again on its invoices."
+            request,
+            gettext("%(payment)s reversed: what it paid is outstanding again on its invoices.")
+            % {"payment": payment},
         )
         return redirect(payment)
 
@@ -279,7 +282,13 @@ class AllocateView(TenantViewMixin, View):
         currency = data["invoice"].currency
         messages.success(
             request,
-            f"{round_money(allocation.amount, currency):,} {currency} allocated to "
-            f"{data['invoice'].number}.",
+            (
+                gettext("%(currency)s %(currency2)s allocated to %(invoice_number)s.")
+                % {
+                    "currency": format(round_money(allocation.amount, currency), ","),
+                    "currency2": currency,
+                    "invoice_number": data["invoice"].number,
+                }
+            ),
         )
         return redirect(data["invoice"])

@@ -13,19 +13,25 @@ reference, IBAN or amount read differently from what is stored.
 import contextlib
 import functools
 import gc
+import re
 
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from accounts.platform.exporting import defuse_bidi
+from accounts.platform.languages import account_language
 from invoicing import totals as money
+from invoicing.languages import in_document_language
 from projects.models import Project
 
 STYLESHEET = """
 @page { size: A4; margin: 18mm 16mm 20mm 16mm;
-  @bottom-right { content: "Page " counter(page) " of " counter(pages);
+  @bottom-right { content: PAGE_COUNTER;
                   font-family: "DejaVu Sans", sans-serif; font-size: 7.5pt; color: #555; } }
 body { font-family: "DejaVu Sans", sans-serif; font-size: 8.5pt; color: #1d2433; }
 h1 { font-size: 16pt; margin: 0 0 2mm; }
@@ -80,10 +86,29 @@ class SafeFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-@functools.cache
 def _resources():
+    """The fonts and the stylesheet for the active language (its footer's "Page 1 of 2")."""
+    return _resources_for(_page_counter(gettext("Page %(page)s of %(pages)s")))
+
+
+@functools.cache
+def _resources_for(page_counter: str):
     fonts = FontConfiguration()
-    return fonts, CSS(string=STYLESHEET, font_config=fonts, url_fetcher=SafeFetcher())
+    stylesheet = STYLESHEET.replace("PAGE_COUNTER", page_counter)
+    return fonts, CSS(string=stylesheet, font_config=fonts, url_fetcher=SafeFetcher())
+
+
+def _page_counter(text: str) -> str:
+    """A translated "Page %(page)s of %(pages)s" as CSS `content`: its words as strings, the
+    placeholders as the page counters."""
+    parts = []
+    for piece in re.split(r"(%\((?:page|pages)\)s)", text):
+        if piece in ("%(page)s", "%(pages)s"):
+            parts.append(f"counter({piece[2:-2]})")
+        elif piece:
+            escaped = piece.replace("\\", "\\\\").replace('"', '\\"')
+            parts.append(f'"{escaped}"')
+    return " ".join(parts) or '""'
 
 
 def render_invoice_pdf(
@@ -123,23 +148,33 @@ def render_document(
     invoice, lines=None, logo_data_uri: str = "", fetcher: SafeFetcher | None = None
 ):
     """The laid-out WeasyPrint document (its `.pages`), before it is written as PDF."""
-    fonts, stylesheet = _resources()
-    html = invoice_html(invoice, lines, logo_data_uri)
-    document = HTML(string=html, url_fetcher=fetcher or SafeFetcher(), base_url=None)
-    return document.render(stylesheets=[stylesheet], font_config=fonts)
+    with in_document_language(invoice):
+        fonts, stylesheet = _resources()
+        html = invoice_html(invoice, lines, logo_data_uri)
+        document = HTML(string=html, url_fetcher=fetcher or SafeFetcher(), base_url=None)
+        return document.render(stylesheets=[stylesheet], font_config=fonts)
 
 
 # Lines without an event: items and fees under one title; these under their own (or none).
-GROUP_TITLES = {"handling_fee": "", "deposit": "Deposit", "deduction": "Deposits deducted"}
+GROUP_TITLES = {
+    "handling_fee": "",
+    "deposit": pgettext_lazy("invoice group", "Deposit"),
+    "deduction": _("Deposits deducted"),
+}
 
 
 def invoice_html(invoice, lines=None, logo_data_uri: str = "") -> str:
     """The invoice as the HTML that WeasyPrint lays out: lines grouped by event, the parties
     and the bank account as frozen at issue."""
+    with in_document_language(invoice):
+        return _invoice_html(invoice, lines, logo_data_uri)
+
+
+def _invoice_html(invoice, lines, logo_data_uri: str) -> str:
     lines = list(lines if lines is not None else invoice.lines.all())
     groups = []
     for line in lines:
-        title = line.event_title or GROUP_TITLES.get(line.kind, "Items and fees")
+        title = line.event_title or str(GROUP_TITLES.get(line.kind, _("Items and fees")))
         if not groups or groups[-1][0] != title:
             groups.append((title, []))
         groups[-1][1].append(line)
@@ -182,11 +217,11 @@ def _payment(details) -> dict:
     sort_code = details.get("sort_code") or ""
     digits = "".join(ch for ch in sort_code if ch.isdigit())
     if len(digits) == 6 and len(digits) == len(sort_code.replace("-", "").replace(" ", "")):
-        label = "Sort code"
+        label = gettext("Sort code")
     elif len(digits) == 9 and digits == sort_code.strip():
-        label = "Routing number"
+        label = gettext("Routing number")
     else:
-        label = "Bank code"
+        label = gettext("Bank code")
     return {
         **details,
         "iban_grouped": " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)),
@@ -196,7 +231,13 @@ def _payment(details) -> dict:
 
 def render_statement_pdf(statements, *, tenant, account, date_from, date_to, logo_data_uri=""):
     """A billing account's statement of a period (one section per currency) as a PDF, laid out
-    with the invoice's stylesheet and fonts and loading nothing from outside (`SafeFetcher`)."""
+    with the invoice's stylesheet and fonts and loading nothing from outside (`SafeFetcher`), in
+    the account's language."""
+    with translation.override(account_language(account, tenant)):
+        return _statement_pdf(statements, tenant, account, date_from, date_to, logo_data_uri)
+
+
+def _statement_pdf(statements, tenant, account, date_from, date_to, logo_data_uri):
     fonts, stylesheet = _resources()
     html = defuse_bidi(
         render_to_string(

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.core.mail import EmailMessage
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from accounts.templatetags.money import money
 from invoicing import mail
+from invoicing.reminder_models import DEFAULT_REMINDER_BODY, DEFAULT_REMINDER_SUBJECT
 
 PLACEHOLDERS: dict[str, str] = {
     "account": "the billing account's name",
@@ -26,7 +29,8 @@ PLACEHOLDERS: dict[str, str] = {
 
 
 def _day(value) -> str:
-    return f"{value.day} {value:%b %Y}" if value else ""
+    """A date as the active language writes it (1 Dec 2026, 1. Dez. 2026)."""
+    return date_format(value, "j M Y") if value else ""
 
 
 def recipient(account) -> str:
@@ -46,9 +50,16 @@ def values(*, tenant, account, level, invoices, fee_text: str = "") -> dict[str,
         "due_dates": ", ".join(_day(invoice.due_date) for invoice in invoices),
         "amount": ", ".join(money(total, currency) for currency, total in sorted(totals.items())),
         "items": "\n".join(
-            f"- {invoice.number}, due {_day(invoice.due_date)}: "
-            f"{money(invoice.outstanding, invoice.currency)} outstanding "
-            f"({invoice.days} days overdue)"
+            "- "
+            + gettext(
+                "%(number)s, due %(due)s: %(outstanding)s outstanding (%(days)s days overdue)"
+            )
+            % {
+                "number": invoice.number,
+                "due": _day(invoice.due_date),
+                "outstanding": money(invoice.outstanding, invoice.currency),
+                "days": invoice.days,
+            }
             for invoice in invoices
         ),
         "fee": fee_text,
@@ -59,10 +70,11 @@ def build(*, tenant, account, level, invoices, fee_text: str = "") -> EmailMessa
     filled = values(
         tenant=tenant, account=account, level=level, invoices=invoices, fee_text=fee_text
     )
-    subject = " ".join(mail.fill(level.subject, filled).split())
+    subject_text = mail.company_text(level.subject, DEFAULT_REMINDER_SUBJECT)
+    subject = " ".join(mail.fill(subject_text, filled).split())
     return EmailMessage(
         subject=subject,
-        body=mail.fill(level.body, filled),
+        body=mail.fill(mail.company_text(level.body, DEFAULT_REMINDER_BODY), filled),
         from_email=mail.from_address(tenant.name),
         to=[recipient(account)],
         reply_to=[tenant.invoice_email] if tenant.invoice_email else None,

@@ -14,13 +14,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.platform.tenancy import TenantOwned, tenant_reverse
 from agreements.models import ProductKind, money_field
 
-DEFAULT_REMINDER_SUBJECT = "Payment reminder: {invoice_numbers}"
-DEFAULT_REMINDER_BODY = """Dear {account},
+DEFAULT_REMINDER_SUBJECT = gettext_noop("Payment reminder: {invoice_numbers}")
+DEFAULT_REMINDER_BODY = gettext_noop("""Dear {account},
 
 according to our records the following invoices are overdue:
 
@@ -30,7 +32,7 @@ Total overdue: {amount}. Please pay at your earliest convenience; if you have pa
 please ignore this reminder.
 
 Kind regards,
-{company}"""
+{company}""")
 
 
 class DunningLevel(TenantOwned):
@@ -39,21 +41,23 @@ class DunningLevel(TenantOwned):
 
     level = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(9)],
-        help_text="1 for the first reminder, 2 for the second, …",
+        help_text=_("1 for the first reminder, 2 for the second, …"),
     )
     days_after_due = models.PositiveSmallIntegerField(
-        "days after the due date",
+        _("days after the due date"),
         validators=[MinValueValidator(1), MaxValueValidator(730)],
     )
     subject = models.CharField(max_length=200, default=DEFAULT_REMINDER_SUBJECT)
-    body = models.TextField("text", default=DEFAULT_REMINDER_BODY)
+    body = models.TextField(_("text"), default=DEFAULT_REMINDER_BODY)
     fee_amount = money_field(
-        "fee",
+        _("fee"),
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text="Optional: charged in the overdue invoice's currency, as an item of its "
-        "project (billed on the next invoice).",
+        help_text=_(
+            "Optional: charged in the overdue invoice's currency, as an item of its "
+            "project (billed on the next invoice)."
+        ),
     )
     fee_product = models.ForeignKey(
         "agreements.Product",
@@ -62,7 +66,7 @@ class DunningLevel(TenantOwned):
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"kind": ProductKind.FEE},
-        help_text="The fee product (its code and tax rate) the fee item is billed as.",
+        help_text=_("The fee product (its code and tax rate) the fee item is billed as."),
     )
 
     class Meta:
@@ -71,7 +75,7 @@ class DunningLevel(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "level"],
                 name="dunning_level_unique",
-                violation_error_message="There is a level with this number already.",
+                violation_error_message=_("There is a level with this number already."),
             ),
             models.CheckConstraint(
                 condition=models.Q(fee_amount__isnull=True) | models.Q(fee_product__isnull=False),
@@ -89,20 +93,25 @@ class DunningLevel(TenantOwned):
 
     def clean(self):
         if self.fee_amount is not None and self.fee_product_id is None:
-            raise ValidationError({"fee_product": "Choose the fee product the fee is billed as."})
+            raise ValidationError(
+                {"fee_product": _("Choose the fee product the fee is billed as.")}
+            )
         if self.fee_product_id is not None:
             product = self.fee_product
             if product.tenant_id != self.tenant_id:
-                raise ValidationError({"fee_product": "Choose a product of your own company."})
+                raise ValidationError({"fee_product": _("Choose a product of your own company.")})
             if product.kind != ProductKind.FEE:
                 raise ValidationError(
-                    {"fee_product": f"{product} is not a fee: choose a fee product."}
+                    {
+                        "fee_product": _("%(product)s is not a fee: choose a fee product.")
+                        % {"product": product}
+                    }
                 )
 
 
 class ReminderStatus(models.TextChoices):
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
 
 
 class Reminder(TenantOwned):
@@ -114,7 +123,7 @@ class Reminder(TenantOwned):
     )
     level = models.PositiveSmallIntegerField()
     days_overdue = models.PositiveSmallIntegerField()
-    outstanding = money_field(help_text="What was outstanding on the invoice when reminded.")
+    outstanding = money_field(help_text=_("What was outstanding on the invoice when reminded."))
     recipient = models.EmailField()
     subject = models.CharField(max_length=300)
     status = models.CharField(
@@ -126,7 +135,7 @@ class Reminder(TenantOwned):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The fee this reminder charged (on the e-mail's first invoice).",
+        help_text=_("The fee this reminder charged (on the e-mail's first invoice)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -137,7 +146,7 @@ class Reminder(TenantOwned):
             models.UniqueConstraint(
                 fields=["invoice", "level"],
                 name="reminder_once_per_level",
-                violation_error_message="This invoice was reminded at this level already.",
+                violation_error_message=_("This invoice was reminded at this level already."),
             )
         ]
         indexes = [models.Index(fields=["tenant", "invoice"], name="reminder_invoice")]

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views import View
 
 from accounts.models import Account
@@ -89,7 +90,7 @@ class DunningLevelsView(TenantViewMixin, View):
         except ValidationError as error:
             add_service_error(form, error)
             return self.render_page(form, status=422)
-        messages.success(request, f"{level} saved.")
+        messages.success(request, gettext("%(level)s saved.") % {"level": level})
         return redirect(_levels_url(request))
 
 
@@ -107,7 +108,7 @@ class DunningLevelEditView(TenantViewMixin, View):
         level = get_object_or_404(DunningLevel.objects, pk=pk)
         if request.POST.get("action") == "delete":
             reminders.dunning_level_delete(tenant=request.tenant, by=request.user, level=level)
-            messages.success(request, f"Level {level.level} deleted.")
+            messages.success(request, gettext("Level %(level)s deleted.") % {"level": level.level})
             return redirect(_levels_url(request))
         form = DunningLevelForm(request.POST, instance=level, tenant=request.tenant)
         if form.is_valid():
@@ -118,7 +119,7 @@ class DunningLevelEditView(TenantViewMixin, View):
             except ValidationError as error:
                 add_service_error(form, error)
             else:
-                messages.success(request, f"{level} saved.")
+                messages.success(request, gettext("%(level)s saved.") % {"level": level})
                 return redirect(_levels_url(request))
         return render(request, self.template_name, {"level": level, "form": form}, status=422)
 
@@ -152,10 +153,18 @@ class ReminderHoldView(TenantViewMixin, View):
         try:
             if request.POST.get("action") == "lift":
                 reminders.reminder_hold_lift(reason=form.cleaned_data["reason"], **call)
-                messages.success(request, f"Reminders to {account.name} resume with the next run.")
+                messages.success(
+                    request,
+                    gettext("Reminders to %(account_name)s resume with the next run.")
+                    % {"account_name": account.name},
+                )
             else:
                 reminders.reminder_hold(reason=form.cleaned_data["reason"], **call)
-                messages.success(request, f"{account.name} is on hold: it gets no reminders.")
+                messages.success(
+                    request,
+                    gettext("%(account_name)s is on hold: it gets no reminders.")
+                    % {"account_name": account.name},
+                )
         except ValidationError as error:
             add_service_error(form, error)
             return self.render_page(account, form, status=422)

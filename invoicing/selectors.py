@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
+from django.utils.translation import gettext
 
 from accounts.platform.models import AuditEntry
 from invoicing import totals
@@ -385,19 +386,36 @@ def rate_for(tenant, currency: str, day: datetime.date) -> Decimal:
     rate = ExchangeRate.objects.filter(currency=currency, date__lte=day).order_by("-date").first()
     if rate is None:
         raise ValidationError(
-            f"There is no {currency} → {tenant.base_currency} exchange rate for "
-            f"{day:%d %b %Y}: enter it under Invoices → Exchange rates, then issue again."
+            gettext(
+                "There is no %(currency)s → %(base_currency)s exchange rate for %(day)s: enter it "
+                "under Invoices → Exchange rates, then issue again."
+            )
+            % {
+                "currency": currency,
+                "base_currency": tenant.base_currency,
+                "day": format(day, "%d %b %Y"),
+            }
         )
     limit = invoicing_settings(tenant).max_rate_age_days
     age = (day - rate.date).days
     if age > limit:
         raise ValidationError(
-            f"The latest {currency} → {tenant.base_currency} exchange rate is of "
-            f"{rate.date:%d %b %Y}, {age} day{pluralize(age)} before the issue date "
-            f"{day:%d %b %Y}; rates may be at most {limit} day{pluralize(limit)} old. Enter a "
-            "newer rate under "
-            "Invoices → Exchange rates (or change the limit in the invoicing settings), then "
-            "issue again."
+            gettext(
+                "The latest %(currency)s → %(base_currency)s exchange rate is of %(date)s, %(age)s "
+                "day%(age2)s before the issue date %(day)s; rates may be at most %(limit)s "
+                "day%(limit2)s old. Enter a newer rate under Invoices → Exchange rates (or change "
+                "the limit in the invoicing settings), then issue again."
+            )
+            % {
+                "currency": currency,
+                "base_currency": tenant.base_currency,
+                "date": format(rate.date, "%d %b %Y"),
+                "age": age,
+                "age2": pluralize(age),
+                "day": format(day, "%d %b %Y"),
+                "limit": limit,
+                "limit2": pluralize(limit),
+            }
         )
     return rate.rate
 

@@ -7,6 +7,8 @@ from django import forms
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from accounts.models import Account
@@ -22,16 +24,18 @@ FORMATS = ("pdf", "csv", "xlsx")
 
 
 class StatementForm(Form):
-    date_from = forms.DateField(label="From", widget=DATE)
-    date_to = forms.DateField(label="To", widget=DATE)
+    date_from = forms.DateField(label=_("From"), widget=DATE)
+    date_to = forms.DateField(label=_("To"), widget=DATE)
 
     def clean(self):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
-            raise forms.ValidationError("The period ends before it starts: swap the two days.")
+            raise forms.ValidationError(
+                gettext("The period ends before it starts: swap the two days.")
+            )
         if start and end and (end - start).days > 3660:
-            raise forms.ValidationError("Choose a period of at most ten years.")
+            raise forms.ValidationError(gettext("Choose a period of at most ten years."))
         return data
 
 

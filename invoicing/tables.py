@@ -1,6 +1,7 @@
 import django_tables2 as tables
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.tables import SelectRowColumn
 from accounts.platform.views import RowsInOnePass
@@ -42,17 +43,17 @@ class InvoiceTable(RowsInOnePass, tables.Table):
         name="selected", form="zip-form", label=lambda r: r.number or f"Draft #{r.pk}"
     )
     number = tables.Column(
-        linkify=True, verbose_name="Number", empty_values=(), order_by=("sequence_number",)
+        linkify=True, verbose_name=_("Number"), empty_values=(), order_by=("sequence_number",)
     )
     kind = tables.Column()
     status = tables.Column(order_by=("state",))
-    billing_account = tables.Column(verbose_name="Bill to", order_by="billing_account__name")
+    billing_account = tables.Column(verbose_name=_("Bill to"), order_by="billing_account__name")
     project = tables.Column(order_by="project__code")
-    issue_date = tables.DateColumn(verbose_name="Issued")
-    due_date = tables.DateColumn(verbose_name="Due")
-    net_total = tables.Column(verbose_name="Net", attrs=RIGHT)
-    gross_total = tables.Column(verbose_name="Gross", attrs=RIGHT)
-    outstanding = tables.Column(verbose_name="Outstanding", attrs=RIGHT)
+    issue_date = tables.DateColumn(verbose_name=_("Issued"))
+    due_date = tables.DateColumn(verbose_name=_("Due"))
+    net_total = tables.Column(verbose_name=_("Net"), attrs=RIGHT)
+    gross_total = tables.Column(verbose_name=_("Gross"), attrs=RIGHT)
+    outstanding = tables.Column(verbose_name=_("Outstanding"), attrs=RIGHT)
 
     class Meta:
         model = Invoice
@@ -69,8 +70,8 @@ class InvoiceTable(RowsInOnePass, tables.Table):
             "gross_total",
             "outstanding",
         ]
-        empty_text = "No invoices match these filters."
-        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Invoices"}
+        empty_text = _("No invoices match these filters.")
+        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": _("Invoices")}
 
     def cell_selected(self, record):
         return self.base_columns["selected"].checkbox(record)

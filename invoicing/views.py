@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -133,20 +134,22 @@ class InvoiceDetailView(TenantViewMixin, View):
         if not confirm.confirmed(request):  # asks once, with the number and totals
             return confirm.ask(request, **confirmations.issue(request, invoice))
         invoice = services.invoice_issue(tenant=request.tenant, by=request.user, invoice=invoice)
-        messages.success(request, f"{invoice.number} issued.")
+        messages.success(
+            request, gettext("%(invoice_number)s issued.") % {"invoice_number": invoice.number}
+        )
         return redirect(invoice)
 
     def delete_draft(self, request, invoice):
         if not confirm.confirmed(request):  # asks once, with what the draft holds
             return confirm.ask(request, **confirmations.delete_draft(request, invoice))
         services.draft_delete(tenant=request.tenant, by=request.user, invoice=invoice)
-        messages.success(request, "Draft deleted; its rows can be invoiced again.")
+        messages.success(request, gettext("Draft deleted; its rows can be invoiced again."))
         return redirect(invoice.project.get_absolute_url() + "invoices/")
 
     def credit(self, request, invoice):
         form = CreditForm(request.POST, invoice=invoice)
         if not form.is_valid():
-            raise ValidationError("Say why the invoice is credited.")
+            raise ValidationError(gettext("Say why the invoice is credited."))
         if not confirm.confirmed(request):  # asks once, with the lines, number and totals
             question = confirmations.credit(
                 request,
@@ -162,7 +165,9 @@ class InvoiceDetailView(TenantViewMixin, View):
             line_ids=form.cleaned_data["lines"] or None,
             reason=form.cleaned_data["reason"],
         )
-        messages.success(request, f"Credit note {note.number} issued.")
+        messages.success(
+            request, gettext("Credit note %(note_number)s issued.") % {"note_number": note.number}
+        )
         return redirect(note)
 
     def send(self, request, invoice):
@@ -170,20 +175,37 @@ class InvoiceDetailView(TenantViewMixin, View):
         replayed form) finds its round claimed and sends nothing more."""
         round_ = parse_id(request.POST.get("round"))
         if round_ is None:
-            raise ValidationError("Reload the page and send again.")
+            raise ValidationError(gettext("Reload the page and send again."))
         delivery, sent_now = services.invoice_send(
             tenant=request.tenant, by=request.user, invoice=invoice, round=round_
         )
         if not sent_now:
             messages.info(
                 request,
-                f"{invoice.number} was e-mailed to {delivery.recipient} already "
-                f"({delivery.get_status_display().lower()}): nothing was sent twice.",
+                (
+                    gettext(
+                        "%(invoice_number)s was e-mailed to %(recipient)s already (%(lower)s): "
+                        "nothing was sent twice."
+                    )
+                    % {
+                        "invoice_number": invoice.number,
+                        "recipient": delivery.recipient,
+                        "lower": delivery.get_status_display().lower(),
+                    }
+                ),
             )
         elif delivery.status == DeliveryStatus.SENT:
-            messages.success(request, f"{invoice.number} e-mailed to {delivery.recipient}.")
+            messages.success(
+                request,
+                gettext("%(invoice_number)s e-mailed to %(recipient)s.")
+                % {"invoice_number": invoice.number, "recipient": delivery.recipient},
+            )
         else:
-            messages.error(request, f"{invoice.number} was not sent: {delivery.error}")
+            messages.error(
+                request,
+                gettext("%(invoice_number)s was not sent: %(error)s")
+                % {"invoice_number": invoice.number, "error": delivery.error},
+            )
         return redirect(invoice)
 
     def retry(self, request, invoice):
@@ -194,20 +216,28 @@ class InvoiceDetailView(TenantViewMixin, View):
             tenant=request.tenant, by=request.user, delivery=delivery
         )
         if delivery.status == DeliveryStatus.SENT:
-            messages.success(request, f"{invoice.number} e-mailed to {delivery.recipient}.")
+            messages.success(
+                request,
+                gettext("%(invoice_number)s e-mailed to %(recipient)s.")
+                % {"invoice_number": invoice.number, "recipient": delivery.recipient},
+            )
         else:
-            messages.error(request, f"{invoice.number} was not sent: {delivery.error}")
+            messages.error(
+                request,
+                gettext("%(invoice_number)s was not sent: %(error)s")
+                % {"invoice_number": invoice.number, "error": delivery.error},
+            )
         return redirect(invoice)
 
     def update_line(self, request, invoice):
         line = invoice.lines.filter(pk=parse_id(request.POST.get("line"))).first()
         form = LineForm(request.POST)
         if line is None or not form.is_valid():
-            raise ValidationError("Enter a quantity and a unit price.")
+            raise ValidationError(gettext("Enter a quantity and a unit price."))
         services.draft_line_update(
             tenant=request.tenant, by=request.user, line=line, **form.cleaned_data
         )
-        messages.success(request, "Line updated.")
+        messages.success(request, gettext("Line updated."))
         return redirect(invoice)
 
 
@@ -261,7 +291,7 @@ class InvoiceZipView(TenantViewMixin, View):
             .prefetch_related("lines")
         )
         if not invoices:
-            messages.error(request, "Tick one or more issued invoices to download.")
+            messages.error(request, gettext("Tick one or more issued invoices to download."))
             return redirect(_url(request, "invoicing:invoice-list"))
 
         buffer = io.BytesIO()
@@ -312,7 +342,12 @@ class InvoiceFromSelectionView(TenantViewMixin, View):
             else:
                 messages.success(
                     request,
-                    f"{len(invoices)} draft invoice{'s' if len(invoices) != 1 else ''} created.",
+                    ngettext(
+                        "%(invoices)s draft invoice created.",
+                        "%(invoices)s draft invoices created.",
+                        len(invoices),
+                    )
+                    % {"invoices": len(invoices)},
                 )
                 return redirect(
                     invoices[0] if len(invoices) == 1 else project.get_absolute_url() + "invoices/"
@@ -376,8 +411,13 @@ class DepositCreateView(TenantViewMixin, View):
             return self.render_page(project, form, status=422)
         messages.success(
             request,
-            f"Draft deposit invoice of {invoice.gross_total:,.2f} {invoice.currency} created: "
-            "check it and issue it. Later invoices of the project deduct it.",
+            (
+                gettext(
+                    "Draft deposit invoice of %(gross_total)s %(currency)s created: check it and "
+                    "issue it. Later invoices of the project deduct it."
+                )
+                % {"gross_total": format(invoice.gross_total, ",.2f"), "currency": invoice.currency}
+            ),
         )
         return redirect(invoice)
 
@@ -412,7 +452,7 @@ class ExchangeRateView(TenantViewMixin, View):
             ),
         ):
             return self.render_page(form, status=422)
-        messages.success(request, f"{form.instance} saved.")
+        messages.success(request, gettext("%(instance)s saved.") % {"instance": form.instance})
         return redirect(_url(request, "invoicing:exchange-rates"))
 
 
@@ -454,7 +494,7 @@ class InvoicingSettingsView(TenantViewMixin, View):
                 {"form": form, "preview": self.preview()},
                 status=422,
             )
-        messages.success(request, "Invoicing settings saved.")
+        messages.success(request, gettext("Invoicing settings saved."))
         return redirect(_url(request, "invoicing:settings"))
 
 
@@ -492,7 +532,7 @@ class RunListView(TenantViewMixin, View):
         key = request.POST.get("key", "")
         # The key is the preview's uuid4 (hex): anything else was not sent by the preview.
         if not form.is_valid() or not (len(key) == 32 and key.isascii() and key.isalnum()):
-            messages.error(request, "Check the filters and preview the run again.")
+            messages.error(request, gettext("Check the filters and preview the run again."))
             return redirect(_url(request, "invoicing:run-list"))
         try:
             run, _created = services.run_start(
@@ -538,25 +578,39 @@ class RunDetailView(TenantViewMixin, View):
                 if not confirm.confirmed(request):  # asks once, with counts and totals
                     return confirm.ask(request, **confirmations.issue_run(request, run))
                 services.run_issue_start(tenant=request.tenant, by=request.user, run=run)
-                messages.success(request, "Issuing started.")
+                messages.success(request, gettext("Issuing started."))
             elif request.POST.get("action") == "resume":
                 services.run_resume(tenant=request.tenant, by=request.user, run=run)
-                messages.success(request, "The run continues with what is left.")
+                messages.success(request, gettext("The run continues with what is left."))
             elif request.POST.get("action") == "send_all":
                 started = services.run_send_start(tenant=request.tenant, by=request.user, run=run)
                 queued = started["queued"]
                 messages.success(
                     request,
-                    f"Sending {queued} e-mail{'s' if queued != 1 else ''} in the background.",
+                    ngettext(
+                        "Sending %(queued)s e-mail in the background.",
+                        "Sending %(queued)s e-mails in the background.",
+                        queued,
+                    )
+                    % {"queued": queued},
                 )
                 if started["without_address"]:
                     missing = started["without_address"]
                     messages.warning(
                         request,
-                        f"{len(missing)} document{'s' if len(missing) != 1 else ''} "
-                        f"({', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}) "
-                        "not sent: the billing account has no e-mail address. Enter one in its "
-                        "“Send invoices to” field, then press Send all again.",
+                        (
+                            gettext(
+                                "%(missing)s document%(else)s (%(missing2)s%(else2)s) not sent: "
+                                "the billing account has no e-mail address. Enter one in its “Send "
+                                "invoices to” field, then press Send all again."
+                            )
+                            % {
+                                "missing": len(missing),
+                                "else": "s" if len(missing) != 1 else "",
+                                "missing2": ", ".join(missing[:5]),
+                                "else2": " …" if len(missing) > 5 else "",
+                            }
+                        ),
                     )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

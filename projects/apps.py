@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProjectsConfig(AppConfig):
@@ -25,7 +26,7 @@ class ProjectsConfig(AppConfig):
         account_tabs.register(
             Tab(
                 key="projects",
-                label="Projects",
+                label=_("Projects"),
                 order=30,
                 icon="bi-kanban",
                 template_name="projects/tabs/account_projects.html",
@@ -35,7 +36,7 @@ class ProjectsConfig(AppConfig):
         booking_tabs.register(
             Tab(
                 key="projects",
-                label="Projects",
+                label=_("Projects"),
                 order=30,
                 icon="bi-kanban",
                 template_name="projects/tabs/booking_projects.html",

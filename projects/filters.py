@@ -27,14 +27,14 @@ def _organisations(request):
 
 class ProjectFilter(django_filters.FilterSet):
     q = search("code", "name", "account__name")
-    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, empty_label=_("Any status"))
     project_type = django_filters.ChoiceFilter(
-        choices=ProjectType.choices, empty_label="Any type", label="Type"
+        choices=ProjectType.choices, empty_label=_("Any type"), label=_("Type")
     )
     account = django_filters.ModelChoiceFilter(
         queryset=_organisations,
-        label="Customer",
-        empty_label="Any customer",
+        label=_("Customer"),
+        empty_label=_("Any customer"),
         widget=SearchSelect(
             "accounts:account-options", search_label="Find a customer", extra="kind=organisation"
         ),
@@ -66,28 +66,30 @@ class RegistrationFilter(django_filters.FilterSet):
     """Filters of one project's registrations; choices come from that project."""
 
     status = django_filters.ChoiceFilter(
-        choices=RegistrationStatus.choices, empty_label="Any status"
+        choices=RegistrationStatus.choices, empty_label=_("Any status")
     )
     event = django_filters.ModelChoiceFilter(
-        queryset=PrivateEvent.objects.none(), empty_label="Any event"
+        queryset=PrivateEvent.objects.none(), empty_label=_("Any event")
     )
     # A search box, not a list: a framework project has hundreds of learners.
     learner = django_filters.CharFilter(
         method="search_learner",
-        label="Learner",
+        label=_("Learner"),
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or e-mail"}),
     )
-    invoiced = django_filters.BooleanFilter(widget=forms.Select(choices=INVOICED), label="Invoiced")
+    invoiced = django_filters.BooleanFilter(
+        widget=forms.Select(choices=INVOICED), label=_("Invoiced")
+    )
     date_from = django_filters.DateFilter(
         field_name="event__start_date",
         lookup_expr="gte",
-        label="From",
+        label=_("From"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = django_filters.DateFilter(
         field_name="event__start_date",
         lookup_expr="lte",
-        label="To",
+        label=_("To"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -107,16 +109,18 @@ class RegistrationFilter(django_filters.FilterSet):
 
 class ItemFilter(django_filters.FilterSet):
     q = search("description", "product__code", "product__name")
-    invoiced = django_filters.BooleanFilter(widget=forms.Select(choices=INVOICED), label="Invoiced")
+    invoiced = django_filters.BooleanFilter(
+        widget=forms.Select(choices=INVOICED), label=_("Invoiced")
+    )
     date_from = django_filters.DateFilter(
         field_name="date",
         lookup_expr="gte",
-        label="From",
+        label=_("From"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = django_filters.DateFilter(
         field_name="date",
         lookup_expr="lte",
-        label="To",
+        label=_("To"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )

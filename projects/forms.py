@@ -51,13 +51,13 @@ def member_users():
 
 class ProjectForm(TenantFormMixin, forms.ModelForm):
     currency = forms.ChoiceField(
-        required=False, help_text="Leave empty to take the customer's or the booking's currency."
+        required=False, help_text=_("Leave empty to take the customer's or the booking's currency.")
     )
     products = forms.ModelMultipleChoiceField(
         queryset=Product.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Filled from the booking's agreed prices when left empty.",
+        help_text=_("Filled from the booking's agreed prices when left empty."),
     )
 
     class Meta:
@@ -155,12 +155,12 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
             )
         self.helper = helper(
             Fieldset(
-                "Project",
+                _("Project"),
                 Row(Column("name", css_class="col-md-6"), Column("account"), Column("booking")),
                 Row(Column("start_date"), Column("end_date"), Column("parent"), Column("manager")),
             ),
             Fieldset(
-                "Customer and invoicing",
+                _("Customer and invoicing"),
                 Row(Column("billing_account"), Column("main_contact"), Column("invoice_email")),
                 Row(
                     Column("region"),
@@ -181,7 +181,7 @@ class ProjectForm(TenantFormMixin, forms.ModelForm):
                 ),
             ),
             Fieldset(
-                "Products and notes",
+                _("Products and notes"),
                 "products",
                 "tags",
                 Row(Column("internal_notes"), Column("external_notes")),
@@ -247,32 +247,36 @@ class RegistrationAddForm(Form):
         queryset=Contact.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="One place each. Leave empty to book a block of places without names.",
+        help_text=_("One place each. Leave empty to book a block of places without names."),
     )
     new_learners = forms.CharField(
         required=False,
         max_length=20000,
-        label="Learners not in the list",
+        label=_("Learners not in the list"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line, e.g. “Ada Lovelace, ada@example.com”, or paste the name and "
-        "e-mail columns from a spreadsheet. They are added to the customer's contacts (someone "
-        "whose e-mail is there already is that contact, not a second one).",
+        help_text=_(
+            "One per line, e.g. “Ada Lovelace, ada@example.com”, or paste the name and "
+            "e-mail columns from a spreadsheet. They are added to the customer's contacts (someone "
+            "whose e-mail is there already is that contact, not a second one)."
+        ),
     )
     places = column_field(
-        Registration, "places", initial=1, help_text="Only for a block of places without names."
+        Registration, "places", initial=1, help_text=_("Only for a block of places without names.")
     )
     requested_date = forms.DateField(widget=DATE)
     purchase_order = forms.ModelChoiceField(queryset=PurchaseOrder.objects.none(), required=False)
     po_reference = forms.CharField(
-        max_length=60, required=False, label="or the customer's reference"
+        max_length=60, required=False, label=_("or the customer's reference")
     )
     discount = forms.ChoiceField(required=False)
     prepurchase = forms.ModelChoiceField(
         queryset=PrepurchaseAgreement.objects.none(),
         required=False,
-        label="Pay from prepurchase agreement",
-        help_text="Priced from the agreement's price list less its discount, instead of the "
-        "booking's prices and discount agreements.",
+        label=_("Pay from prepurchase agreement"),
+        help_text=_(
+            "Priced from the agreement's price list less its discount, instead of the "
+            "booking's prices and discount agreements."
+        ),
     )
     notes = forms.CharField(max_length=255, required=False)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -329,8 +333,10 @@ class RegistrationAddForm(Form):
 class RegistrationEditForm(Form):
     status = forms.ChoiceField(
         choices=RegistrationStatus.choices,
-        help_text="To cancel a place or mark a no-show, use the buttons below: the agreement's "
-        "terms may charge a fee.",
+        help_text=_(
+            "To cancel a place or mark a no-show, use the buttons below: the agreement's "
+            "terms may charge a fee."
+        ),
     )
     learner = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
     purchase_order = forms.ModelChoiceField(queryset=PurchaseOrder.objects.none(), required=False)
@@ -369,11 +375,11 @@ class ItemForm(Form):
     date = forms.DateField(widget=DATE)
     quantity = column_field(Item, "quantity", initial=1)
     description = forms.CharField(
-        max_length=255, required=False, help_text="Leave empty to use the product name."
+        max_length=255, required=False, help_text=_("Leave empty to use the product name.")
     )
     purchase_order = forms.ModelChoiceField(queryset=PurchaseOrder.objects.none(), required=False)
     po_reference = forms.CharField(
-        max_length=60, required=False, label="or the customer's reference"
+        max_length=60, required=False, label=_("or the customer's reference")
     )
     billable = forms.BooleanField(required=False, initial=True)
     notes = forms.CharField(max_length=255, required=False)
@@ -480,10 +486,10 @@ class RegistrationTransferForm(Form):
     """Where a place goes: another learner of the customer, a later event of the same course."""
 
     learner = forms.ModelChoiceField(
-        queryset=Contact.objects.none(), required=False, label="New learner"
+        queryset=Contact.objects.none(), required=False, label=_("New learner")
     )
     event = forms.ModelChoiceField(
-        queryset=PrivateEvent.objects.none(), required=False, label="Later event"
+        queryset=PrivateEvent.objects.none(), required=False, label=_("Later event")
     )
 
     def __init__(self, *args, registration, **kwargs):
@@ -514,7 +520,7 @@ class RegistrationTransferForm(Form):
     def clean(self):
         data = super().clean()
         if not data.get("learner") and not data.get("event"):
-            raise forms.ValidationError("Choose the new learner, the later event, or both.")
+            raise forms.ValidationError(_("Choose the new learner, the later event, or both."))
         data.setdefault("learner", None)
         return data
 

@@ -33,26 +33,26 @@ NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
 class ProjectStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    NO_MORE_TRANSACTIONS = "no_more_transactions", "No more transactions"
-    FINISHED = "finished", "Finished"
+    ACTIVE = "active", _("Active")
+    NO_MORE_TRANSACTIONS = "no_more_transactions", _("No more transactions")
+    FINISHED = "finished", _("Finished")
 
 
 class ProjectType(models.TextChoices):
-    INVOICEABLE = "invoiceable", "Invoiceable"
-    INTERNAL = "internal", "Internal"
-    OTHER = "other", "Other"
+    INVOICEABLE = "invoiceable", _("Invoiceable")
+    INTERNAL = "internal", _("Internal")
+    OTHER = "other", _("Other")
 
 
 class BudgetPolicy(models.TextChoices):
-    NONE = "none", "No warning"
-    WARNING = "warning", "Warn and ask to confirm"
-    DISALLOW = "disallow", "Refuse"
+    NONE = "none", _("No warning")
+    WARNING = "warning", _("Warn and ask to confirm")
+    DISALLOW = "disallow", _("Refuse")
 
 
 class RevenueRecognition(models.TextChoices):
-    ON_INVOICE = "on_invoice", "On invoice"
-    ON_DELIVERY = "on_delivery", "On delivery"
+    ON_INVOICE = "on_invoice", _("On invoice")
+    ON_DELIVERY = "on_delivery", _("On delivery")
 
 
 class Project(TenantOwned):
@@ -61,13 +61,13 @@ class Project(TenantOwned):
     code = models.CharField(max_length=20, editable=False)
     name = models.CharField(max_length=200)
     account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="projects", verbose_name="customer"
+        Account, on_delete=models.PROTECT, related_name="projects", verbose_name=_("customer")
     )
     billing_account = models.ForeignKey(
         Account,
         on_delete=models.PROTECT,
         related_name="billed_projects",
-        help_text="Invoices go here.",
+        help_text=_("Invoices go here."),
     )
     booking = models.ForeignKey(
         Booking,
@@ -75,7 +75,7 @@ class Project(TenantOwned):
         blank=True,
         on_delete=models.PROTECT,
         related_name="projects",
-        help_text="A framework agreement of the customer or its parent.",
+        help_text=_("A framework agreement of the customer or its parent."),
     )
     parent = models.ForeignKey(
         "self",
@@ -83,7 +83,7 @@ class Project(TenantOwned):
         blank=True,
         on_delete=models.PROTECT,
         related_name="sub_projects",
-        verbose_name="parent project",
+        verbose_name=_("parent project"),
     )
     start_date = models.DateField()
     end_date = models.DateField()
@@ -100,15 +100,17 @@ class Project(TenantOwned):
     )
     finished_date = models.DateField(null=True, blank=True, editable=False)
     project_type = models.CharField(
-        "type", max_length=12, choices=ProjectType.choices, default=ProjectType.INVOICEABLE
+        _("type"), max_length=12, choices=ProjectType.choices, default=ProjectType.INVOICEABLE
     )
     do_not_invoice = models.BooleanField(default=False)
     budget_policy = models.CharField(
         max_length=10,
         choices=BudgetPolicy.choices,
         default=BudgetPolicy.WARNING,
-        help_text="What happens when requests go past the booking's committed volumes or a "
-        "purchase order's value, or are for a product not on the agreement.",
+        help_text=_(
+            "What happens when requests go past the booking's committed volumes or a "
+            "purchase order's value, or are for a product not on the agreement."
+        ),
     )
     handling_fee_percent = models.DecimalField(
         max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
@@ -117,7 +119,7 @@ class Project(TenantOwned):
         null=True,
         blank=True,
         validators=NOT_NEGATIVE,
-        help_text="Invoicing past this total is refused.",
+        help_text=_("Invoicing past this total is refused."),
     )
     revenue_recognition = models.CharField(
         max_length=12, choices=RevenueRecognition.choices, default=RevenueRecognition.ON_INVOICE
@@ -126,8 +128,10 @@ class Project(TenantOwned):
         max_length=16,
         choices=BillingMoment.choices,
         blank=True,
-        help_text="When registrations and items may be invoiced. Empty: as each product says "
-        "(on delivery unless the catalogue says otherwise).",
+        help_text=_(
+            "When registrations and items may be invoiced. Empty: as each product says "
+            "(on delivery unless the catalogue says otherwise)."
+        ),
     )
     require_purchase_order = models.BooleanField(default=False)
     # A template is copied into new projects (with its phases, events, items and milestones) and
@@ -136,7 +140,7 @@ class Project(TenantOwned):
         _("template"), default=False, help_text=_("A model for new projects; never invoiced.")
     )
     internal_notes = models.TextField(blank=True)
-    external_notes = models.TextField(blank=True, help_text="Printed on invoices.")
+    external_notes = models.TextField(blank=True, help_text=_("Printed on invoices."))
     tags = models.CharField(max_length=255, blank=True)
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -164,7 +168,7 @@ class Project(TenantOwned):
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="project_end_after_start",
-                violation_error_message="The end date cannot be before the start date.",
+                violation_error_message=_("The end date cannot be before the start date."),
             ),
         ]
         indexes = [models.Index(fields=["tenant", "status"], name="project_tenant_status")]
@@ -240,16 +244,18 @@ class ProjectSettings(TenantOwned):
     # One row per company: the tenant key itself is one-to-one (and scopes the row as usual).
     tenant = models.OneToOneField("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
     default_budget_policy = models.CharField(
-        "budget policy of new projects",
+        _("budget policy of new projects"),
         max_length=10,
         choices=BudgetPolicy.choices,
         default=BudgetPolicy.WARNING,
-        help_text="What a new project proposes when a request goes past the booking's committed "
-        "volumes or a purchase order's value, or is for a product not on the agreement.",
+        help_text=_(
+            "What a new project proposes when a request goes past the booking's committed "
+            "volumes or a purchase order's value, or is for a product not on the agreement."
+        ),
     )
 
     class Meta:
-        verbose_name = verbose_name_plural = "project settings"
+        verbose_name = verbose_name_plural = _("project settings")
 
     def __str__(self):
         return "Project settings"
@@ -284,7 +290,7 @@ class PurchaseOrder(TenantOwned):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="purchase_orders")
     number = models.CharField(max_length=60)
     value_cap = money_field(
-        null=True, blank=True, validators=NOT_NEGATIVE, help_text="Leave empty for no cap."
+        null=True, blank=True, validators=NOT_NEGATIVE, help_text=_("Leave empty for no cap.")
     )
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
@@ -296,7 +302,7 @@ class PurchaseOrder(TenantOwned):
             models.UniqueConstraint(
                 fields=["project", "number"],
                 name="po_unique_number",
-                violation_error_message="This purchase order is on the project already.",
+                violation_error_message=_("This purchase order is on the project already."),
             )
         ]
 
@@ -305,10 +311,10 @@ class PurchaseOrder(TenantOwned):
 
 
 class EventStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    CONFIRMED = "confirmed", "Confirmed"
-    DELIVERED = "delivered", "Delivered"
-    CANCELLED = "cancelled", "Cancelled"
+    PLANNED = "planned", _("Planned")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class PrivateEvent(TenantOwned):
@@ -316,7 +322,7 @@ class PrivateEvent(TenantOwned):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
     product = models.ForeignKey(
-        Product, on_delete=models.PROTECT, related_name="+", verbose_name="course"
+        Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("course")
     )
     title = models.CharField(max_length=200)
     start_date = models.DateField()
@@ -336,7 +342,7 @@ class PrivateEvent(TenantOwned):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="events",
-        help_text="A one-event discount agreement that applies to this event.",
+        help_text=_("A one-event discount agreement that applies to this event."),
     )
     phase = models.ForeignKey(
         "projects.Phase",
@@ -347,13 +353,16 @@ class PrivateEvent(TenantOwned):
         verbose_name=_("phase"),
     )
     unit_price = money_field(
-        "event price",
+        _("event price"),
         null=True,
         blank=True,
         validators=NOT_NEGATIVE,
-        help_text="Optional: the price of a place on this event, in the project's currency. "
-        "Used when the booking has no agreed price for the course, before its price list and the "
-        "course's default price.",
+        help_text=_(
+            "Optional: the price of a place on this event, in the project's currency. "
+            "Used when the booking has no agreed price for the course, before its price list and "
+            "the "
+            "course's default price."
+        ),
     )
 
     class Meta:
@@ -362,7 +371,7 @@ class PrivateEvent(TenantOwned):
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="event_end_after_start",
-                violation_error_message="The event cannot end before it starts.",
+                violation_error_message=_("The event cannot end before it starts."),
             )
         ]
 
@@ -398,11 +407,11 @@ class PrivateEvent(TenantOwned):
 
 
 class RegistrationStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    CONFIRMED = "confirmed", "Confirmed"
-    DELIVERED = "delivered", "Delivered"
-    CANCELLED = "cancelled", "Cancelled"
-    NO_SHOW = "no_show", "No-show"
+    REQUESTED = "requested", _("Requested")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
 
 
 class PricedRow(TenantOwned):
@@ -412,14 +421,14 @@ class PricedRow(TenantOwned):
     purchase_order = models.ForeignKey(
         PurchaseOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    po_reference = models.CharField("purchase-order reference", max_length=60, blank=True)
+    po_reference = models.CharField(_("purchase-order reference"), max_length=60, blank=True)
     unit_price = money_field(validators=NOT_NEGATIVE)
     price_source = models.CharField(max_length=20, blank=True)
     # The booking's yearly uplift included in `unit_price` (issue 14): the contract year of the
     # row's delivery date and the compounded uplift over the agreed price; empty without one.
-    price_year = models.PositiveSmallIntegerField("contract year", null=True, blank=True)
+    price_year = models.PositiveSmallIntegerField(_("contract year"), null=True, blank=True)
     price_uplift_percent = models.DecimalField(
-        "uplift %", max_digits=8, decimal_places=3, null=True, blank=True
+        _("uplift %"), max_digits=8, decimal_places=3, null=True, blank=True
     )
     price_overridden = models.BooleanField(default=False)
     override_reason = models.CharField(max_length=255, blank=True)
@@ -469,7 +478,7 @@ class Registration(PricedRow):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name="pay from prepurchase agreement",
+        verbose_name=_("pay from prepurchase agreement"),
     )
     purchase_order = models.ForeignKey(
         PurchaseOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="registrations"
@@ -496,8 +505,8 @@ class Registration(PricedRow):
 class FeeKind(models.TextChoices):
     """Why an item is a fee under the agreement's cancellation terms (blank: an ordinary item)."""
 
-    CANCELLATION = "cancellation", "Late cancellation fee"
-    NO_SHOW = "no_show", "No-show fee"
+    CANCELLATION = "cancellation", _("Late cancellation fee")
+    NO_SHOW = "no_show", _("No-show fee")
 
 
 class Item(PricedRow):
@@ -527,7 +536,7 @@ class Item(PricedRow):
         on_delete=models.PROTECT,
         related_name="fees",
         editable=False,
-        help_text="The cancelled or missed registration this fee is for.",
+        help_text=_("The cancelled or missed registration this fee is for."),
     )
     phase = models.ForeignKey(
         "projects.Phase",

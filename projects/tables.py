@@ -57,12 +57,12 @@ class ProjectTable(RowsInOnePass, tables.Table):
 
     code = tables.Column(linkify=True)
     name = tables.Column(linkify=True)
-    account = tables.Column(verbose_name="Customer", order_by="account__name")
-    start_date = tables.DateColumn(verbose_name="Start")
-    end_date = tables.DateColumn(verbose_name="End")
+    account = tables.Column(verbose_name=_("Customer"), order_by="account__name")
+    start_date = tables.DateColumn(verbose_name=_("Start"))
+    end_date = tables.DateColumn(verbose_name=_("End"))
     status = tables.Column()
-    places = tables.Column(verbose_name="Places", attrs=RIGHT)
-    ordered_value = tables.Column(verbose_name="Ordered", attrs=RIGHT)
+    places = tables.Column(verbose_name=_("Places"), attrs=RIGHT)
+    ordered_value = tables.Column(verbose_name=_("Ordered"), attrs=RIGHT)
 
     class Meta:
         model = Project
@@ -76,7 +76,7 @@ class ProjectTable(RowsInOnePass, tables.Table):
             "places",
             "ordered_value",
         ]
-        empty_text = "No projects match these filters."
+        empty_text = _("No projects match these filters.")
 
     def render_account(self, value):
         return value.name
@@ -127,9 +127,9 @@ class RegistrationTable(RowsInOnePass, tables.Table):
     places = tables.Column(attrs=RIGHT)
     status = tables.Column()
     unit_price = tables.Column(attrs=RIGHT)
-    discount_percent = tables.Column(verbose_name="Discount", attrs=RIGHT)
-    net_amount = tables.Column(verbose_name="Net", attrs=RIGHT)
-    purchase_order = tables.Column(verbose_name="PO", empty_values=(), orderable=False)
+    discount_percent = tables.Column(verbose_name=_("Discount"), attrs=RIGHT)
+    net_amount = tables.Column(verbose_name=_("Net"), attrs=RIGHT)
+    purchase_order = tables.Column(verbose_name=_("PO"), empty_values=(), orderable=False)
     invoiced = tables.BooleanColumn()
     edit = tables.TemplateColumn(
         template_name="projects/partials/registration_edit_link.html",
@@ -151,8 +151,8 @@ class RegistrationTable(RowsInOnePass, tables.Table):
             "purchase_order",
             "invoiced",
         ]
-        empty_text = "No registrations match these filters."
-        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Registrations"}
+        empty_text = _("No registrations match these filters.")
+        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": _("Registrations")}
 
     def __init__(self, *args, currency, edit_url=None, **kwargs):
         """`edit_url` is the edit address with 0 for the id: one reverse() per table, not per
@@ -241,8 +241,8 @@ class ItemTable(tables.Table):
     description = tables.Column()
     quantity = tables.Column(attrs=RIGHT)
     unit_price = tables.Column(attrs=RIGHT)
-    net_amount = tables.Column(verbose_name="Net", attrs=RIGHT)
-    purchase_order = tables.Column(verbose_name="PO", empty_values=(), orderable=False)
+    net_amount = tables.Column(verbose_name=_("Net"), attrs=RIGHT)
+    purchase_order = tables.Column(verbose_name=_("PO"), empty_values=(), orderable=False)
     billable = tables.BooleanColumn()
     invoiced = tables.BooleanColumn()
 
@@ -259,8 +259,8 @@ class ItemTable(tables.Table):
             "billable",
             "invoiced",
         ]
-        empty_text = "No items match these filters."
-        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": "Items"}
+        empty_text = _("No items match these filters.")
+        attrs = {"class": "table table-hover align-middle mb-0", "aria-label": _("Items")}
 
     def __init__(self, *args, currency, **kwargs):
         self.currency = currency

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 from django.db import connections
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportingConfig(AppConfig):
@@ -21,7 +23,7 @@ class ReportingConfig(AppConfig):
         project_tabs.register(
             Tab(
                 key="phases",
-                label="Phases",
+                label=gettext("Phases"),
                 order=15,
                 icon="bi-bar-chart-steps",
                 template_name="reporting/tabs/project_phases.html",
@@ -32,7 +34,7 @@ class ReportingConfig(AppConfig):
         project_tabs.register(
             Tab(
                 key="profitability",
-                label="Profitability",
+                label=_("Profitability"),
                 order=70,
                 icon="bi-graph-up",
                 template_name="reporting/tabs/project_profitability.html",

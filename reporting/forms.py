@@ -15,20 +15,20 @@ class CustomReportForm(Form):
         choices=DIMENSIONS.items(),
         initial=["product"],
         widget=forms.CheckboxSelectMultiple,
-        help_text="Rows per combination of these.",
+        help_text=_("Rows per combination of these."),
     )
     measures = forms.MultipleChoiceField(
         choices=MEASURES.items(),
         initial=["places", "invoiced"],
         widget=forms.CheckboxSelectMultiple,
     )
-    date_from = forms.DateField(required=False, widget=DATE, label="From")
-    date_to = forms.DateField(required=False, widget=DATE, label="To")
+    date_from = forms.DateField(required=False, widget=DATE, label=_("From"))
+    date_to = forms.DateField(required=False, widget=DATE, label=_("To"))
     status = forms.ChoiceField(
-        required=False, label="Project status", choices=[("", "Any"), *ProjectStatus.choices]
+        required=False, label=_("Project status"), choices=[("", "Any"), *ProjectStatus.choices]
     )
     account = forms.ModelChoiceField(
-        queryset=Account.objects.none(), required=False, label="Customer"
+        queryset=Account.objects.none(), required=False, label=_("Customer")
     )
     tag = forms.CharField(required=False, max_length=50)
     project_class = forms.ModelChoiceField(

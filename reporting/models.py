@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.tenancy import TenantOwned, tenant_reverse
 from invoicing.models import Invoice
@@ -19,7 +20,7 @@ class ExportBatch(TenantOwned):
     invoice_count = models.PositiveIntegerField(default=0)
     line_count = models.PositiveIntegerField(default=0)
     payment_count = models.PositiveIntegerField(
-        default=0, help_text="Payments and reversals it holds (for the accounting files)."
+        default=0, help_text=_("Payments and reversals it holds (for the accounting files).")
     )
 
     class Meta:
@@ -64,7 +65,7 @@ class SavedReport(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "name"],
                 name="saved_report_unique_name",
-                violation_error_message="A saved report with this name exists already.",
+                violation_error_message=_("A saved report with this name exists already."),
             )
         ]
 

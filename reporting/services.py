@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.platform.guards import require_active
 from accounts.platform.sequences import next_number
@@ -23,7 +24,10 @@ def export_batch_create(*, tenant, by) -> ExportBatch:
     payments = unexported_payments()
     if not pending and not payments:
         raise ValidationError(
-            "Nothing has been issued or paid since the last batch: there is nothing new to export."
+            gettext(
+                "Nothing has been issued or paid since the last batch: there is nothing new to "
+                "export."
+            )
         )
     content = ReconciliationExporter(tenant=tenant, invoices=pending).csv()
     batch = ExportBatch(

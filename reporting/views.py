@@ -8,6 +8,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views import View
 
 from accounts.platform import permissions
@@ -74,8 +75,17 @@ class ExportsView(TenantViewMixin, View):
             batch = services.export_batch_create(tenant=request.tenant, by=request.user)
             messages.success(
                 request,
-                f"{batch} holds {batch.invoice_count} invoices and credit "
-                f"notes ({batch.line_count} lines).",
+                (
+                    gettext(
+                        "%(batch)s holds %(invoice_count)s invoices and credit notes "
+                        "(%(line_count)s lines)."
+                    )
+                    % {
+                        "batch": batch,
+                        "invoice_count": batch.invoice_count,
+                        "line_count": batch.line_count,
+                    }
+                ),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -263,7 +273,8 @@ class CustomReportView(TenantViewMixin, View):
         form, save_form = CustomReportForm(request.POST), SaveReportForm(request.POST)
         if not (form.is_valid() and save_form.is_valid()):
             messages.error(
-                request, "Give the report a name and pick at least one dimension and one measure."
+                request,
+                gettext("Give the report a name and pick at least one dimension and one measure."),
             )
             return redirect(
                 reverse("reporting:custom", kwargs={"tenant_slug": request.tenant.slug})
@@ -281,7 +292,9 @@ class CustomReportView(TenantViewMixin, View):
             return redirect(
                 reverse("reporting:custom", kwargs={"tenant_slug": request.tenant.slug})
             )
-        messages.success(request, f"Report “{report.name}” saved.")
+        messages.success(
+            request, gettext("Report “%(report_name)s” saved.") % {"report_name": report.name}
+        )
         return redirect(report.get_absolute_url())
 
 

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.forms import BoundedFormMixin
 
@@ -29,7 +30,7 @@ class EmailBackend(ModelBackend):
 
 class EmailAuthenticationForm(BoundedFormMixin, AuthenticationForm):
     username = forms.CharField(
-        label="E-mail",
+        label=_("E-mail"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )

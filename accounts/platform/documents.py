@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.db import models, transaction
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.tenancy import TenantOwned
@@ -107,7 +108,9 @@ def upload_from_request(request, form, save) -> StoredDocument | None:
     except ValidationError as error:
         form.add_error("file", error.messages)
         return None
-    messages.success(request, f"{document.original_name} uploaded.")
+    messages.success(
+        request, gettext("%(original_name)s uploaded.") % {"original_name": document.original_name}
+    )
     return document
 
 

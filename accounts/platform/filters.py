@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 def search(*fields):
@@ -14,6 +15,6 @@ def search(*fields):
 
     return django_filters.CharFilter(
         method=lambda qs, name, value: method(qs, name, value),
-        label="Search",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search…"}),
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Search…")}),
     )

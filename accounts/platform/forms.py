@@ -12,6 +12,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.bounds import bound_form_field
 
@@ -25,6 +27,11 @@ class BoundedFormMixin:
         for name, field in self.fields.items():
             if isinstance(field, forms.IntegerField):
                 bound_form_field(field, getattr(field, "model_field", None) or _field(model, name))
+            # A label Django made from a model field's name ("received on" → "Received on") is a
+            # plain string, not marked anywhere: it is looked up in the catalogue here, in the
+            # request's language (issue 17). Marked labels are lazy and left as they are.
+            if type(field.label) is str:
+                field.label = gettext(field.label)
 
 
 def _field(model, name):
@@ -97,7 +104,7 @@ def helper(*rows, method: str = "post"):
 
 
 class DocumentForm(Form):
-    file = forms.FileField(help_text="PDF, images or office documents.")
+    file = forms.FileField(help_text=_("PDF, images or office documents."))
     description = forms.CharField(max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -106,7 +113,7 @@ class DocumentForm(Form):
 
 
 class ImportForm(Form):
-    file = forms.FileField(help_text="CSV (UTF-8) or XLSX, first row naming the columns.")
+    file = forms.FileField(help_text=_("CSV (UTF-8) or XLSX, first row naming the columns."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

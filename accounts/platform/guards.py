@@ -4,6 +4,7 @@ is the same tenant's; and how tags are written."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from accounts.platform.models import Tenant
 from accounts.platform.tenancy import current_tenant
@@ -12,7 +13,10 @@ from accounts.platform.tenancy import current_tenant
 def check_tenant(tenant: Tenant, *rows) -> None:
     for row in rows:
         if row is not None and row.tenant_id != tenant.pk:
-            raise ValidationError(f"{row} belongs to another company and cannot be linked here.")
+            raise ValidationError(
+                gettext("%(row)s belongs to another company and cannot be linked here.")
+                % {"row": row}
+            )
 
 
 def require_active(tenant: Tenant) -> None:

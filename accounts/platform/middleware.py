@@ -13,8 +13,10 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 
+from accounts.platform.languages import supported
 from accounts.platform.memberships import membership_for
 from accounts.platform.models import Role
 from accounts.platform.tenancy import activate, scopes_disabled
@@ -109,9 +111,15 @@ class TenantMiddleware:
         return self.get_response(request)
 
     def _respond(self, request):
-        response = self.get_response(request)
-        if callable(getattr(response, "render", None)) and not response.is_rendered:
-            response.render()
+        # The company's language for the page, its numbers and dates (issue 17); the template
+        # response is rendered here, so all of it is in that language.
+        language = supported(getattr(request.tenant, "language", None))
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = self.get_response(request)
+            if callable(getattr(response, "render", None)) and not response.is_rendered:
+                response.render()
+        response.headers.setdefault("Content-Language", language)
         return response
 
 

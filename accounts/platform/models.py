@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.constraints import validate_constraints
 from accounts.platform.money import validate_country, validate_currency
@@ -17,10 +19,10 @@ from accounts.platform.tenancy import TenantManager, TenantOwned
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    STAFF = "staff", "Staff"
-    FINANCE = "finance", "Finance"
-    VIEWER = "viewer", "Viewer"
+    ADMIN = "admin", _("Admin")
+    STAFF = "staff", _("Staff")
+    FINANCE = "finance", _("Finance")
+    VIEWER = "viewer", _("Viewer")
 
 
 def tenant_logo_path(instance, filename):
@@ -39,38 +41,42 @@ class Tenant(models.Model):
     slug = models.SlugField(
         max_length=50,
         unique=True,
-        help_text="Part of every address of the company's pages, e.g. /northwind/.",
+        help_text=_("Part of every address of the company's pages, e.g. /northwind/."),
     )
     base_currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     country = models.CharField(max_length=2, blank=True, validators=[validate_country])
     address = models.TextField(
-        "street address", blank=True, help_text="Street and number (one or two lines)."
+        _("street address"), blank=True, help_text=_("Street and number (one or two lines).")
     )
     postal_code = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)
     country_area = models.CharField(
-        "county, state or province",
+        _("county, state or province"),
         max_length=100,
         blank=True,
-        help_text="Only where the country's addresses name one (e.g. a US state).",
+        help_text=_("Only where the country's addresses name one (e.g. a US state)."),
     )
-    vat_number = models.CharField("VAT number", max_length=40, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=40, blank=True)
     # Legal details an invoice must carry (issue 15); printed and frozen at issue.
-    registration_number = models.CharField("company registration number", max_length=40, blank=True)
+    registration_number = models.CharField(
+        _("company registration number"), max_length=40, blank=True
+    )
     registration_register = models.CharField(
-        "register",
+        _("register"),
         max_length=120,
         blank=True,
-        help_text="Where the company is registered, e.g. “Companies House, England and Wales” "
-        "or “Amtsgericht München, HRB”.",
+        help_text=_(
+            "Where the company is registered, e.g. “Companies House, England and Wales” "
+            "or “Amtsgericht München, HRB”."
+        ),
     )
-    invoice_contact_name = models.CharField("invoicing contact", max_length=100, blank=True)
+    invoice_contact_name = models.CharField(_("invoicing contact"), max_length=100, blank=True)
     invoice_email = models.EmailField(
-        "invoicing e-mail",
+        _("invoicing e-mail"),
         blank=True,
-        help_text="Printed on invoices; customers' replies to invoice e-mails go here.",
+        help_text=_("Printed on invoices; customers' replies to invoice e-mails go here."),
     )
-    invoice_phone = models.CharField("invoicing phone", max_length=40, blank=True)
+    invoice_phone = models.CharField(_("invoicing phone"), max_length=40, blank=True)
     invoice_prefix = models.CharField(
         max_length=12,
         default="INV-",
@@ -85,7 +91,7 @@ class Tenant(models.Model):
         default=30, validators=[MaxValueValidator(365)]
     )
     default_tax_rate = models.DecimalField(
-        "default tax rate (%)",
+        _("default tax rate (%)"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("20.00"),
@@ -95,7 +101,18 @@ class Tenant(models.Model):
         upload_to=tenant_logo_path,
         blank=True,
         max_length=255,
-        help_text="PNG or JPEG, at most 1 MB; printed on invoices.",
+        help_text=_("PNG or JPEG, at most 1 MB; printed on invoices."),
+    )
+    # Its pages' language and number/date formats, and its customers' documents' by default.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "The language of the company's pages, numbers and dates, and of invoices to "
+            "customers that have no language of their own."
+        ),
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -106,7 +123,7 @@ class Tenant(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(invoice_prefix=models.F("credit_note_prefix")),
                 name="tenant_prefixes_differ",
-                violation_error_message="Invoices and credit notes need different prefixes.",
+                violation_error_message=_("Invoices and credit notes need different prefixes."),
             )
         ]
 
@@ -144,7 +161,7 @@ class Membership(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "user"],
                 name="membership_one_per_user_and_tenant",
-                violation_error_message="This person is already a member.",
+                violation_error_message=_("This person is already a member."),
             )
         ]
 
@@ -169,10 +186,10 @@ class Sequence(TenantOwned):
 
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise ValidationError("The audit trail is append-only.")
+        raise ValidationError(_("The audit trail is append-only."))
 
     def delete(self):
-        raise ValidationError("The audit trail is append-only.")
+        raise ValidationError(_("The audit trail is append-only."))
 
 
 class AuditEntry(TenantOwned):
@@ -185,9 +202,9 @@ class AuditEntry(TenantOwned):
     objects = TenantManager.from_queryset(AuditQuerySet)()
 
     action = models.CharField(max_length=40)
-    object_type = models.CharField(max_length=60, help_text="app_label.model of the row.")
+    object_type = models.CharField(max_length=60, help_text=_("app_label.model of the row."))
     object_id = models.PositiveBigIntegerField()
-    subject = models.CharField(max_length=255, help_text="The row as people name it.")
+    subject = models.CharField(max_length=255, help_text=_("The row as people name it."))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -197,7 +214,7 @@ class AuditEntry(TenantOwned):
 
     class Meta:
         ordering = ["at", "pk"]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = _("audit entries")
         indexes = [models.Index(fields=["tenant", "object_type", "object_id"], name="audit_object")]
 
     def __str__(self):
@@ -205,11 +222,11 @@ class AuditEntry(TenantOwned):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ValidationError("The audit trail is append-only.")
+            raise ValidationError(_("The audit trail is append-only."))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValidationError("The audit trail is append-only.")
+        raise ValidationError(gettext("The audit trail is append-only."))
 
 
 class MemberGroup(TenantOwned):
@@ -225,7 +242,7 @@ class MemberGroup(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "name"],
                 name="membergroup_unique_name",
-                violation_error_message="A group of this name exists already.",
+                violation_error_message=_("A group of this name exists already."),
             )
         ]
 
@@ -273,7 +290,7 @@ class SavedView(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "user", "list_key", "name"],
                 name="saved_view_unique_name",
-                violation_error_message="You have a saved view with this name already.",
+                violation_error_message=_("You have a saved view with this name already."),
             )
         ]
 

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import pycountry
 from babel.numbers import get_currency_precision
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 
 def is_currency(code: str) -> bool:
@@ -14,8 +15,13 @@ def is_currency(code: str) -> bool:
 def validate_currency(code: str) -> None:
     if not is_currency(code):
         raise ValidationError(
-            f"“{code}” is not an ISO 4217 currency code: use three capital letters such as "
-            "EUR, GBP or USD.",
+            (
+                gettext(
+                    "“%(code)s” is not an ISO 4217 currency code: use three capital letters such "
+                    "as EUR, GBP or USD."
+                )
+                % {"code": code}
+            ),
             code="invalid_currency",
         )
 
@@ -43,7 +49,10 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
         rounded = Decimal(amount).quantize(quantum, rounding=ROUND_HALF_UP)
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationError(
-            f"The amount must be a number of at most {MONEY_MAX:,} {currency}: correct it.",
+            gettext(
+                "The amount must be a number of at most %(MONEY_MAX)s %(currency)s: correct it."
+            )
+            % {"MONEY_MAX": format(MONEY_MAX, ","), "currency": currency},
             code="invalid_amount",
         ) from None
     _check_fits(rounded, currency)
@@ -53,8 +62,13 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 def _check_fits(amount: Decimal, currency: str) -> None:
     if not amount.is_finite() or abs(amount) > MONEY_MAX:
         raise ValidationError(
-            f"That comes to more than the largest amount that can be stored ({MONEY_MAX:,} "
-            f"{currency}): lower the quantity, the number of places or the price.",
+            (
+                gettext(
+                    "That comes to more than the largest amount that can be stored (%(MONEY_MAX)s "
+                    "%(currency)s): lower the quantity, the number of places or the price."
+                )
+                % {"MONEY_MAX": format(MONEY_MAX, ","), "currency": currency}
+            ),
             code="amount_too_large",
         )
 
@@ -69,7 +83,7 @@ def line_net(quantity, unit_price, discount_percent, currency: str) -> Decimal:
         net = gross * (Decimal(100) - Decimal(discount_percent)) / Decimal(100)
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationError(
-            "The quantity, price and discount must be numbers: correct them.",
+            gettext("The quantity, price and discount must be numbers: correct them."),
             code="invalid_amount",
         ) from None
     _check_fits(net, currency)
@@ -83,7 +97,11 @@ def country_choices() -> list[tuple[str, str]]:
 def validate_country(code: str) -> None:
     if code and pycountry.countries.get(alpha_2=code) is None:
         raise ValidationError(
-            f"“{code}” is not an ISO 3166 country code: use two capital letters such as GB or DE.",
+            gettext(
+                "“%(code)s” is not an ISO 3166 country code: use two capital letters such as GB or "
+                "DE."
+            )
+            % {"code": code},
             code="invalid_country",
         )
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from stdnum import get_cc_module
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -16,13 +18,13 @@ from stdnum.exceptions import ValidationError as StdnumError
 class VatCategory(models.TextChoices):
     """EN 16931's VAT category codes (UNCL 5305, the subset the standard allows)."""
 
-    STANDARD = "S", "S · Standard rate"
-    ZERO = "Z", "Z · Zero rated"
-    EXEMPT = "E", "E · Exempt from VAT"
-    REVERSE_CHARGE = "AE", "AE · Reverse charge"
-    INTRA_COMMUNITY = "K", "K · Intra-community supply (EU, goods)"
-    EXPORT = "G", "G · Export outside the VAT area"
-    OUTSIDE_SCOPE = "O", "O · Outside the scope of VAT"
+    STANDARD = "S", _("S · Standard rate")
+    ZERO = "Z", _("Z · Zero rated")
+    EXEMPT = "E", _("E · Exempt from VAT")
+    REVERSE_CHARGE = "AE", _("AE · Reverse charge")
+    INTRA_COMMUNITY = "K", _("K · Intra-community supply (EU, goods)")
+    EXPORT = "G", _("G · Export outside the VAT area")
+    OUTSIDE_SCOPE = "O", _("O · Outside the scope of VAT")
 
 
 # Categories that a tax rate of the catalogue can stand for: what a domestic sale is taxed at.
@@ -104,8 +106,13 @@ def validate_vat_id(value: str, country: str = "") -> None:
         module.validate(compact)
     except StdnumError:
         raise ValidationError(
-            f"“{value}” is not a valid {country} VAT number: check the digits (for example "
-            f"{_example(country)}), or leave it empty.",
+            (
+                gettext(
+                    "“%(value)s” is not a valid %(country)s VAT number: check the digits (for "
+                    "example %(country2)s), or leave it empty."
+                )
+                % {"value": value, "country": country, "country2": _example(country)}
+            ),
             code="invalid_vat_id",
         ) from None
 

@@ -11,6 +11,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 
 # extension -> (content type, the content types filetype may detect for it)
 ALLOWED = {
@@ -56,17 +57,32 @@ def check_document(upload) -> CheckedUpload:
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
-            f"{name} is {filesizeformat(upload.size)}; files may be at most "
-            f"{filesizeformat(limit)}.",
+            (
+                gettext("%(name)s is %(size)s; files may be at most %(limit)s.")
+                % {
+                    "name": name,
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(limit),
+                }
+            ),
             code="too_large",
         )
     if upload.size == 0:
-        raise ValidationError(f"{name} is empty.", code="empty")
+        raise ValidationError(gettext("%(name)s is empty.") % {"name": name}, code="empty")
     extension = PurePosixPath(name).suffix.lower()
     if extension not in ALLOWED:
         raise ValidationError(
-            f"{name}: files of type “{extension or 'no extension'}” are not accepted. "
-            f"Upload a {ALLOWED_LABEL} file.",
+            (
+                gettext(
+                    "%(name)s: files of type “%(extension)s” are not accepted. Upload a "
+                    "%(ALLOWED_LABEL)s file."
+                )
+                % {
+                    "name": name,
+                    "extension": extension or "no extension",
+                    "ALLOWED_LABEL": ALLOWED_LABEL,
+                }
+            ),
             code="bad_type",
         )
     content_type, acceptable = ALLOWED[extension]
@@ -76,8 +92,13 @@ def check_document(upload) -> CheckedUpload:
     detected = filetype.guess_mime(head)
     if detected not in acceptable:
         raise ValidationError(
-            f"{name} does not contain what its name says ({extension[1:].upper()}); it may be "
-            "renamed from another kind of file. Upload the original document.",
+            (
+                gettext(
+                    "%(name)s does not contain what its name says (%(upper)s); it may be renamed "
+                    "from another kind of file. Upload the original document."
+                )
+                % {"name": name, "upper": extension[1:].upper()}
+            ),
             code="content_mismatch",
         )
     return CheckedUpload(original_name=name, content_type=content_type, size=upload.size)

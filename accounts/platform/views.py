@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.platform import import_tasks, permissions
@@ -31,7 +32,7 @@ class TenantViewMixin:
 
     def dispatch(self, request, *args, **kwargs):
         if getattr(request, "tenant", None) is None:
-            raise PermissionDenied("Tenant pages run only under /<company>/.")
+            raise PermissionDenied(gettext("Tenant pages run only under /<company>/."))
         require(request, self.permission)
         if request.method not in ("GET", "HEAD", "OPTIONS") and hasattr(
             self, request.method.lower()
@@ -238,7 +239,7 @@ class TenantFormView(TenantViewMixin):
 
         if not save_with_service(form, save):
             return self.render_form(form, obj, status=422)
-        messages.success(request, f"{result['obj']} saved.")
+        messages.success(request, gettext("%(obj)s saved.") % {"obj": result["obj"]})
         return redirect(self.get_success_url(result["obj"]))
 
 
@@ -272,7 +273,7 @@ class TabbedDetailView(TenantViewMixin):
         if active.permission and not can(request, active.permission):
             from django.core.exceptions import PermissionDenied
 
-            raise PermissionDenied("Your role does not allow this.")
+            raise PermissionDenied(gettext("Your role does not allow this."))
         tabs = [
             (
                 item,
@@ -355,7 +356,7 @@ class DatasetImportView(TenantViewMixin):
         """The view as the background task runs it: the user's role as it is now."""
         membership = membership_for(user, tenant.slug)
         if membership is None:
-            raise PermissionDenied("You no longer belong to this company.")
+            raise PermissionDenied(gettext("You no longer belong to this company."))
         view = cls()
         view.request = TaskRequest(tenant=tenant, user=user, membership=membership)
         return view
@@ -445,7 +446,9 @@ class DatasetImportView(TenantViewMixin):
         """A background import's page: its progress, then the preview (or what stopped it)."""
         preview = self.load_preview(target, token)
         if preview is None:
-            messages.error(self.request, "That preview has expired: upload the file again.")
+            messages.error(
+                self.request, gettext("That preview has expired: upload the file again.")
+            )
             return self.go_to(self.request.path)
         state = preview["state"]
         if state == "done":
@@ -477,7 +480,9 @@ class DatasetImportView(TenantViewMixin):
             return redirect(self.preview_url(token))  # a second click: the first one is running
         dataset = import_tasks.dataset_from(preview) if preview else None
         if dataset is None or preview["state"] != "ready":
-            messages.error(self.request, "That preview has expired: upload the file again.")
+            messages.error(
+                self.request, gettext("That preview has expired: upload the file again.")
+            )
             return redirect(self.request.path)
         if not import_tasks.claim_preview(tenant.pk, token):
             return redirect(self.preview_url(token))

@@ -13,25 +13,26 @@ from babel.numbers import (
 )
 from django import template
 
+from accounts.platform.languages import babel_locale, babel_locale_name
 from accounts.platform.money import format_percent, minor_unit
 
 register = template.Library()
 
-LOCALE = "en_GB"
-
 
 @register.filter
 def money(value, currency):
-    """`{{ amount|money:"GBP" }}` → £1,234.50, rounded to the currency's minor unit."""
+    """`{{ amount|money:"GBP" }}` → £1,234.50 (in German 1.234,50 £), rounded to the currency's
+    minor unit, in the active language's format (the company's, or the invoice's)."""
     if value is None or value == "":
         return "—"
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return value
+    locale = babel_locale_name()
     if not currency:
-        return format_decimal(amount, locale=LOCALE)
-    return _currency_formatter(currency, LOCALE)(amount)
+        return format_decimal(amount, locale=locale)
+    return _currency_formatter(currency, locale)(amount)
 
 
 # Amounts that check a formatter against Babel before it is trusted: signs, zeros, rounding
@@ -98,14 +99,12 @@ def input_amount(value, currency):
 
 @register.filter
 def amount(value, currency):
-    """The number alone, with the currency's decimals: 1,234.50."""
+    """The number alone, with the currency's decimals, in the active language's format:
+    1,234.50 (German: 1.234,50)."""
     if value is None or value == "":
         return "—"
     digits = minor_unit(currency) if currency else 2
-    return _pattern(digits).apply(Decimal(value), _LOCALE)
-
-
-_LOCALE = Locale.parse(LOCALE)
+    return _pattern(digits).apply(Decimal(value), babel_locale(babel_locale_name()))
 
 
 @functools.cache
@@ -116,5 +115,8 @@ def _pattern(digits: int):
 
 @register.filter
 def percent(value):
-
-    return "—" if value in (None, "") else f"{format_percent(value)} %"
+    if value in (None, ""):
+        return "—"
+    text = format_percent(value)
+    decimal = get_decimal_symbol(babel_locale(babel_locale_name()))
+    return f"{text.replace('.', decimal)} %"

@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.money import validate_currency
 from accounts.platform.tax import DOMESTIC_CATEGORIES, VatCategory
@@ -29,24 +31,28 @@ class TaxRate(TenantOwned):
     name = models.CharField(max_length=100)
     percent = models.DecimalField(max_digits=5, decimal_places=2, validators=PERCENT)
     category = models.CharField(
-        "VAT category",
+        _("VAT category"),
         max_length=2,
         choices=[(c.value, c.label) for c in DOMESTIC_CATEGORIES],
         default=VatCategory.STANDARD,
-        help_text="EN 16931's category of a domestic sale at this rate.",
+        help_text=_("EN 16931's category of a domestic sale at this rate."),
     )
     exemption_reason_code = models.CharField(
-        "exemption reason code",
+        _("exemption reason code"),
         max_length=30,
         blank=True,
-        help_text="For exempt rates: the VATEX code, e.g. VATEX-EU-132-1I (vocational training).",
+        help_text=_(
+            "For exempt rates: the VATEX code, e.g. VATEX-EU-132-1I (vocational training)."
+        ),
     )
     exemption_reason = models.CharField(
-        "exemption text",
+        _("exemption text"),
         max_length=200,
         blank=True,
-        help_text="For exempt rates: printed on the invoice, e.g. “Exempt: vocational training "
-        "(Article 132(1)(i) of Directive 2006/112/EC)”.",
+        help_text=_(
+            "For exempt rates: printed on the invoice, e.g. “Exempt: vocational training "
+            "(Article 132(1)(i) of Directive 2006/112/EC)”."
+        ),
     )
 
     class Meta:
@@ -55,7 +61,7 @@ class TaxRate(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "code"],
                 name="taxrate_unique_code",
-                violation_error_message="A tax rate with this code exists.",
+                violation_error_message=_("A tax rate with this code exists."),
             )
         ]
 
@@ -112,7 +118,7 @@ class TrainingPackage(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "name"],
                 name="package_unique_name",
-                violation_error_message="A package with this name exists.",
+                violation_error_message=_("A package with this name exists."),
             )
         ]
 
@@ -121,18 +127,18 @@ class TrainingPackage(TenantOwned):
 
 
 class ProductKind(models.TextChoices):
-    COURSE = "course", "Course"
-    ITEM = "item", "Item"
-    FEE = "fee", "Fee"
-    LEARNING_PATH = "learning_path", "Learning path"
+    COURSE = "course", _("Course")
+    ITEM = "item", _("Item")
+    FEE = "fee", _("Fee")
+    LEARNING_PATH = "learning_path", _("Learning path")
 
 
 class BillingMoment(models.TextChoices):
     """When a product's registrations and items may be invoiced (a project can override it)."""
 
-    ON_BOOKING = "on_booking", "On booking"
-    ON_CONFIRMATION = "on_confirmation", "On confirmation"
-    ON_DELIVERY = "on_delivery", "On delivery"
+    ON_BOOKING = "on_booking", _("On booking")
+    ON_CONFIRMATION = "on_confirmation", _("On confirmation")
+    ON_DELIVERY = "on_delivery", _("On delivery")
 
 
 class Product(TenantOwned):
@@ -145,32 +151,34 @@ class Product(TenantOwned):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="products",
-        verbose_name="training package",
+        verbose_name=_("training package"),
     )
     default_price = money_field(validators=NOT_NEGATIVE, default=Decimal("0"))
     currency = models.CharField(
         max_length=3,
         validators=[validate_currency],
         default="EUR",
-        help_text="Currency of the default price.",
+        help_text=_("Currency of the default price."),
     )
     unit_cost = money_field(
         validators=NOT_NEGATIVE,
         default=Decimal("0"),
-        help_text="What one unit costs us (trainer, material), for profit.",
+        help_text=_("What one unit costs us (trainer, material), for profit."),
     )
     tax_rate = models.ForeignKey(
         TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="products"
     )
     is_goods = models.BooleanField(
-        "physical goods",
+        _("physical goods"),
         default=False,
-        help_text="Tick for things shipped to the customer (workbooks, kits): sold abroad they "
-        "are an intra-community supply or an export. Leave it for services, including room "
-        "hire, which are taxed where the customer or the land is.",
+        help_text=_(
+            "Tick for things shipped to the customer (workbooks, kits): sold abroad they "
+            "are an intra-community supply or an export. Leave it for services, including room "
+            "hire, which are taxed where the customer or the land is."
+        ),
     )
     training_units_price = models.DecimalField(
-        "price in training units",
+        _("price in training units"),
         max_digits=10,
         decimal_places=2,
         null=True,
@@ -181,11 +189,13 @@ class Product(TenantOwned):
         max_length=16,
         choices=BillingMoment.choices,
         default=BillingMoment.ON_DELIVERY,
-        help_text="When its places and items may be invoiced: once registered (on booking), "
-        "once confirmed, or once delivered. A project can override it.",
+        help_text=_(
+            "When its places and items may be invoiced: once registered (on booking), "
+            "once confirmed, or once delivered. A project can override it."
+        ),
     )
     description = models.TextField(blank=True)
-    is_active = models.BooleanField("active", default=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["code"]
@@ -193,7 +203,7 @@ class Product(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "code"],
                 name="product_unique_code",
-                violation_error_message="A product with this code exists.",
+                violation_error_message=_("A product with this code exists."),
             ),
         ]
 
@@ -207,9 +217,9 @@ class Product(TenantOwned):
 
     def clean(self):
         if self.package_id and self.package.tenant_id != self.tenant_id:
-            raise ValidationError({"package": "Choose a package of your own company."})
+            raise ValidationError({"package": gettext("Choose a package of your own company.")})
         if self.tax_rate_id and self.tax_rate.tenant_id != self.tenant_id:
-            raise ValidationError({"tax_rate": "Choose a tax rate of your own company."})
+            raise ValidationError({"tax_rate": gettext("Choose a tax rate of your own company.")})
 
 
 class PriceList(TenantOwned):
@@ -226,7 +236,7 @@ class PriceList(TenantOwned):
                 condition=models.Q(valid_to__isnull=True)
                 | models.Q(valid_to__gte=models.F("valid_from")),
                 name="pricelist_valid_to_after_from",
-                violation_error_message="“Valid to” cannot be before “valid from”.",
+                violation_error_message=_("“Valid to” cannot be before “valid from”."),
             ),
         ]
 
@@ -260,7 +270,7 @@ class PriceListEntry(TenantOwned):
             models.UniqueConstraint(
                 fields=["price_list", "product"],
                 name="entry_unique_product",
-                violation_error_message="This product is on the list already.",
+                violation_error_message=_("This product is on the list already."),
             ),
         ]
 

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from accounts.platform.documents import StoredDocument
@@ -26,10 +28,10 @@ from agreements.models.catalogue import (
 
 
 class BookingStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SIGNED = "signed", "Signed"
-    EXPIRED = "expired", "Expired"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    SIGNED = "signed", _("Signed")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Booking(TenantOwned):
@@ -62,7 +64,7 @@ class Booking(TenantOwned):
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="booking_end_after_start",
-                violation_error_message="The end date cannot be before the start date.",
+                violation_error_message=_("The end date cannot be before the start date."),
             ),
         ]
 
@@ -114,7 +116,7 @@ class Interest(TenantOwned):
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="interests")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="interests")
-    unit_price = money_field("agreed unit price", validators=NOT_NEGATIVE)
+    unit_price = money_field(_("agreed unit price"), validators=NOT_NEGATIVE)
     committed_quantity = models.PositiveIntegerField(null=True, blank=True)
     notes = models.CharField(max_length=255, blank=True)
 
@@ -124,7 +126,7 @@ class Interest(TenantOwned):
             models.UniqueConstraint(
                 fields=["booking", "product"],
                 name="interest_unique_product",
-                violation_error_message="This product is agreed already.",
+                violation_error_message=_("This product is agreed already."),
             ),
         ]
 
@@ -149,17 +151,17 @@ class BookingUplift(TenantOwned):
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="uplifts")
     contract_year = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(2), MaxValueValidator(99)],
-        help_text="Year 2 starts on the first anniversary of the booking's start date.",
+        help_text=_("Year 2 starts on the first anniversary of the booking's start date."),
     )
-    percent = models.DecimalField("uplift %", max_digits=5, decimal_places=2, validators=PERCENT)
+    percent = models.DecimalField(_("uplift %"), max_digits=5, decimal_places=2, validators=PERCENT)
     index_percent = models.DecimalField(
-        "index cap %",
+        _("index cap %"),
         max_digits=5,
         decimal_places=2,
         null=True,
         blank=True,
         validators=INDEX_PERCENT,
-        help_text="The index (e.g. CPI) entered by hand: where it is lower, it is applied.",
+        help_text=_("The index (e.g. CPI) entered by hand: where it is lower, it is applied."),
     )
     notes = models.CharField(max_length=255, blank=True)
 
@@ -169,12 +171,12 @@ class BookingUplift(TenantOwned):
             models.UniqueConstraint(
                 fields=["booking", "contract_year"],
                 name="uplift_unique_year",
-                violation_error_message="This contract year has an uplift already.",
+                violation_error_message=_("This contract year has an uplift already."),
             ),
             models.CheckConstraint(
                 condition=models.Q(contract_year__gte=2),
                 name="uplift_from_year_two",
-                violation_error_message="Uplifts start in contract year 2.",
+                violation_error_message=_("Uplifts start in contract year 2."),
             ),
         ]
 
@@ -206,15 +208,15 @@ class BookingDocument(StoredDocument):
 
 
 class DiscountScope(models.TextChoices):
-    EVENT = "event", "One event"
-    PRICE_LIST = "price_list", "All products of a price list"
-    PACKAGE = "package", "All courses of a training package"
-    COURSE = "course", "One course"
+    EVENT = "event", _("One event")
+    PRICE_LIST = "price_list", _("All products of a price list")
+    PACKAGE = "package", _("All courses of a training package")
+    COURSE = "course", _("One course")
 
 
 class PlaceCounting(models.TextChoices):
-    PER_EVENT = "per_event", "Per event"
-    ACROSS_EVENTS = "across_events", "Across all covered events"
+    PER_EVENT = "per_event", _("Per event")
+    ACROSS_EVENTS = "across_events", _("Across all covered events")
 
 
 class DiscountAgreement(TenantOwned):
@@ -235,7 +237,7 @@ class DiscountAgreement(TenantOwned):
         blank=True,
         on_delete=models.PROTECT,
         related_name="discounts",
-        verbose_name="course",
+        verbose_name=_("course"),
     )
     account = models.ForeignKey(
         Account,
@@ -243,21 +245,21 @@ class DiscountAgreement(TenantOwned):
         blank=True,
         on_delete=models.PROTECT,
         related_name="discounts",
-        verbose_name="customer",
-        help_text="Leave empty to open it to every customer.",
+        verbose_name=_("customer"),
+        help_text=_("Leave empty to open it to every customer."),
     )
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
     max_places = models.PositiveIntegerField(
-        "maximum places per customer",
+        _("maximum places per customer"),
         null=True,
         blank=True,
-        help_text="Past it, staff are warned (and may confirm); it does not block.",
+        help_text=_("Past it, staff are warned (and may confirm); it does not block."),
     )
     place_counting = models.CharField(
         max_length=15, choices=PlaceCounting.choices, default=PlaceCounting.PER_EVENT
     )
-    is_active = models.BooleanField("active", default=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["name"]
@@ -266,7 +268,7 @@ class DiscountAgreement(TenantOwned):
                 condition=models.Q(valid_to__isnull=True)
                 | models.Q(valid_to__gte=models.F("valid_from")),
                 name="discount_valid_to_after_from",
-                violation_error_message="“Valid to” cannot be before “valid from”.",
+                violation_error_message=_("“Valid to” cannot be before “valid from”."),
             ),
         ]
 
@@ -319,22 +321,22 @@ class DiscountAgreement(TenantOwned):
 
 
 class PrepurchaseUnit(models.TextChoices):
-    MONEY = "money", "Money"
-    TRAINING_UNITS = "training_units", "Training units"
+    MONEY = "money", _("Money")
+    TRAINING_UNITS = "training_units", _("Training units")
 
 
 class PrepurchaseStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class ChargeValidity(models.TextChoices):
     """How long a charge stays usable, unless its own expiry date says otherwise."""
 
-    NONE = "none", "Never expires"
-    MONTHS = "months", "A number of months after purchase"
-    AGREEMENT_END = "agreement_end", "At the agreement's end"
+    NONE = "none", _("Never expires")
+    MONTHS = "months", _("A number of months after purchase")
+    AGREEMENT_END = "agreement_end", _("At the agreement's end")
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -350,7 +352,7 @@ class PrepurchaseAgreement(TenantOwned):
 
     number = models.PositiveIntegerField(editable=False)
     account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="prepurchases", verbose_name="customer"
+        Account, on_delete=models.PROTECT, related_name="prepurchases", verbose_name=_("customer")
     )
     price_list = models.ForeignKey(PriceList, on_delete=models.PROTECT, related_name="prepurchases")
     name = models.CharField(max_length=150)
@@ -367,7 +369,7 @@ class PrepurchaseAgreement(TenantOwned):
         decimal_places=3,
         default=Decimal("0"),
         validators=NOT_NEGATIVE,
-        help_text="How far the balance may go below zero.",
+        help_text=_("How far the balance may go below zero."),
     )
     status = models.CharField(
         max_length=10, choices=PrepurchaseStatus.choices, default=PrepurchaseStatus.ACTIVE
@@ -375,24 +377,26 @@ class PrepurchaseAgreement(TenantOwned):
     notes = models.TextField(blank=True)
     # Expiry (issue 14, part 5): each charge carries its own expiry date; these prefill it.
     charge_validity = models.CharField(
-        "charges expire",
+        _("charges expire"),
         max_length=15,
         choices=ChargeValidity.choices,
         default=ChargeValidity.NONE,
-        help_text="Prefills each charge's expiry date; a charge's own date can differ.",
+        help_text=_("Prefills each charge's expiry date; a charge's own date can differ."),
     )
     validity_months = models.PositiveSmallIntegerField(
-        "months of validity",
+        _("months of validity"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(240)],
-        help_text="With “a number of months after purchase”: usable until the same day then.",
+        help_text=_("With “a number of months after purchase”: usable until the same day then."),
     )
     money_expires = models.BooleanField(
-        "money expires",
+        _("money expires"),
         default=False,
-        help_text="Money agreements only: whether money charges may carry an expiry date "
-        "(training units always may).",
+        help_text=_(
+            "Money agreements only: whether money charges may carry an expiry date "
+            "(training units always may)."
+        ),
     )
 
     class Meta:
@@ -402,7 +406,7 @@ class PrepurchaseAgreement(TenantOwned):
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="prepurchase_end_after_start",
-                violation_error_message="The end date cannot be before the start date.",
+                violation_error_message=_("The end date cannot be before the start date."),
             ),
         ]
 
@@ -459,18 +463,18 @@ class PrepurchaseAgreement(TenantOwned):
 
 
 class LedgerKind(models.TextChoices):
-    CHARGE = "charge", "Charge"
-    USE = "use", "Use"
-    REVERSAL = "reversal", "Reversal"
-    WRITE_OFF = "write_off", "Write-off"
+    CHARGE = "charge", _("Charge")
+    USE = "use", _("Use")
+    REVERSAL = "reversal", _("Reversal")
+    WRITE_OFF = "write_off", _("Write-off")
 
 
 class LedgerQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise ValidationError("Ledger rows are never changed: reverse the row instead.")
+        raise ValidationError(gettext("Ledger rows are never changed: reverse the row instead."))
 
     def delete(self):
-        raise ValidationError("Ledger rows are never deleted: reverse the row instead.")
+        raise ValidationError(gettext("Ledger rows are never deleted: reverse the row instead."))
 
     def move_expiry(self, expires_on: datetime.date) -> int:
         """The one change a ledger row ever takes: a charge's expiry date. Only
@@ -491,7 +495,7 @@ class PrepurchaseEntry(TenantOwned):
     )
     kind = models.CharField(max_length=10, choices=LedgerKind.choices)
     amount = models.DecimalField(
-        max_digits=14, decimal_places=3, help_text="Positive: what was bought, used or reversed."
+        max_digits=14, decimal_places=3, help_text=_("Positive: what was bought, used or reversed.")
     )
     # Effect on the balance: +amount for a charge, −amount for a use, minus the reversed row's.
     delta = models.DecimalField(max_digits=14, decimal_places=3)
@@ -500,14 +504,14 @@ class PrepurchaseEntry(TenantOwned):
     )
     entry_date = models.DateField()
     # A charge's last usable day (empty: it never expires). Moved later only by an extension.
-    expires_on = models.DateField("expires on", null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
     # The charge a write-off takes the expired remainder of.
     charge = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="write_offs"
     )
     description = models.CharField(max_length=255, blank=True)
     reference = models.CharField(
-        max_length=100, blank=True, help_text="What a use paid for, e.g. a registration."
+        max_length=100, blank=True, help_text=_("What a use paid for, e.g. a registration.")
     )
     # Empty for rows written by a job or command rather than a person.
     created_by = models.ForeignKey(
@@ -521,7 +525,7 @@ class PrepurchaseEntry(TenantOwned):
 
     class Meta:
         ordering = ["entry_date", "pk"]
-        verbose_name_plural = "prepurchase entries"
+        verbose_name_plural = _("prepurchase entries")
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="entry_amount_positive"),
             models.CheckConstraint(
@@ -545,11 +549,13 @@ class PrepurchaseEntry(TenantOwned):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ValidationError("Ledger rows are never changed: reverse the row instead.")
+            raise ValidationError(
+                gettext("Ledger rows are never changed: reverse the row instead.")
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValidationError("Ledger rows are never deleted: reverse the row instead.")
+        raise ValidationError(gettext("Ledger rows are never deleted: reverse the row instead."))
 
     def is_expired_on(self, day: datetime.date) -> bool:
         """A charge is usable on its expiry day and expired from the day after."""
@@ -573,7 +579,7 @@ class PrepurchaseAllocation(TenantOwned):
     )
     charge = models.ForeignKey(PrepurchaseEntry, on_delete=models.PROTECT, related_name="allocated")
     delta = models.DecimalField(
-        max_digits=14, decimal_places=3, help_text="Effect on the charge's remainder."
+        max_digits=14, decimal_places=3, help_text=_("Effect on the charge's remainder.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -588,8 +594,10 @@ class PrepurchaseAllocation(TenantOwned):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ValidationError("Ledger rows are never changed: reverse the row instead.")
+            raise ValidationError(
+                gettext("Ledger rows are never changed: reverse the row instead.")
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValidationError("Ledger rows are never deleted: reverse the row instead.")
+        raise ValidationError(gettext("Ledger rows are never deleted: reverse the row instead."))

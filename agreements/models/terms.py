@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.tenancy import TenantOwned
 from agreements.models.catalogue import PERCENT
@@ -24,34 +26,36 @@ class CancellationTerms(TenantOwned):
         blank=True,
         on_delete=models.CASCADE,
         related_name="cancellation_terms",
-        help_text="Empty: the company's default terms, used by bookings without their own.",
+        help_text=_("Empty: the company's default terms, used by bookings without their own."),
     )
     no_show_percent = models.DecimalField(
-        "no-show fee (% of the place's price)",
+        _("no-show fee (% of the place's price)"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("100"),
         validators=PERCENT,
     )
     free_transfer_days = models.PositiveIntegerField(
-        "free transfers until (days before the start)",
+        _("free transfers until (days before the start)"),
         null=True,
         blank=True,
         validators=[MaxValueValidator(365)],
-        help_text="A place can go to another learner or a later event of the same course "
-        "for free until this many days before the event starts. Empty: any time before it "
-        "starts.",
+        help_text=_(
+            "A place can go to another learner or a later event of the same course "
+            "for free until this many days before the event starts. Empty: any time before it "
+            "starts."
+        ),
     )
     notes = models.CharField(max_length=255, blank=True)
 
     class Meta:
-        verbose_name_plural = "cancellation terms"
+        verbose_name_plural = _("cancellation terms")
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant"],
                 condition=models.Q(booking__isnull=True),
                 name="cancellation_terms_one_default",
-                violation_error_message="The company has default cancellation terms already.",
+                violation_error_message=_("The company has default cancellation terms already."),
             )
         ]
 
@@ -60,7 +64,7 @@ class CancellationTerms(TenantOwned):
 
     def clean(self):
         if self.booking_id and self.booking.tenant_id != self.tenant_id:
-            raise ValidationError({"booking": "Choose a booking of your own company."})
+            raise ValidationError({"booking": gettext("Choose a booking of your own company.")})
 
 
 class CancellationBand(TenantOwned):
@@ -70,10 +74,10 @@ class CancellationBand(TenantOwned):
 
     terms = models.ForeignKey(CancellationTerms, on_delete=models.CASCADE, related_name="bands")
     min_days_before = models.PositiveIntegerField(
-        "cancelled at least (days before the start)", validators=[MinValueValidator(0)]
+        _("cancelled at least (days before the start)"), validators=[MinValueValidator(0)]
     )
     percent = models.DecimalField(
-        "fee (% of the place's price)", max_digits=5, decimal_places=2, validators=PERCENT
+        _("fee (% of the place's price)"), max_digits=5, decimal_places=2, validators=PERCENT
     )
 
     class Meta:
@@ -82,7 +86,7 @@ class CancellationBand(TenantOwned):
             models.UniqueConstraint(
                 fields=["terms", "min_days_before"],
                 name="cancellation_band_unique_days",
-                violation_error_message="Two bands start at the same number of days.",
+                violation_error_message=_("Two bands start at the same number of days."),
             )
         ]
 

@@ -25,6 +25,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
@@ -66,14 +67,24 @@ def csv_mapping_save(*, tenant, by, bank_account, values: dict) -> BankCsvMappin
     for name in (*BankCsvMapping.COLUMNS, "date_format", "decimal_format"):
         setattr(mapping, name, (values.get(name) or "").strip())
     if not mapping.date_column:
-        raise ValidationError({"date_column": "Choose the column that holds the booking date."})
+        raise ValidationError(
+            {"date_column": gettext("Choose the column that holds the booking date.")}
+        )
     if not (mapping.amount_column or mapping.credit_column or mapping.debit_column):
         raise ValidationError(
-            {"amount_column": "Choose the amount column, or the money in and money out columns."}
+            {
+                "amount_column": gettext(
+                    "Choose the amount column, or the money in and money out columns."
+                )
+            }
         )
     if mapping.amount_column and (mapping.credit_column or mapping.debit_column):
         raise ValidationError(
-            {"amount_column": "Choose either one amount column or money in and out columns."}
+            {
+                "amount_column": gettext(
+                    "Choose either one amount column or money in and out columns."
+                )
+            }
         )
     mapping.full_clean(exclude=["tenant", "bank_account"])
     mapping.save()
@@ -96,9 +107,15 @@ def check_statement_account(parsed: dict, bank_account) -> None:
     iban = compact_iban(parsed.get("iban", ""))
     if parsed.get("file_format") == "camt053" and iban != compact_iban(bank_account.iban):
         raise ValidationError(
-            f"This statement is of account {iban or 'without an IBAN'}, not of "
-            f"{bank_account.label} ({bank_account.iban or 'no IBAN'}): choose that bank "
-            "account, or download the right statement."
+            gettext(
+                "This statement is of account %(IBAN)s, not of %(label)s (%(IBAN2)s): choose that "
+                "bank account, or download the right statement."
+            )
+            % {
+                "IBAN": iban or "without an IBAN",
+                "label": bank_account.label,
+                "IBAN2": bank_account.iban or "no IBAN",
+            }
         )
 
 
@@ -144,7 +161,7 @@ def statement_import(*, tenant, by, bank_account, parsed: dict) -> ImportResult:
     check_statement_account(parsed, bank_account)
     rows = parsed.get("lines") or []
     if not rows:
-        raise ValidationError("The statement holds no lines to import.")
+        raise ValidationError(gettext("The statement holds no lines to import."))
     seen = imported_keys(bank_account, [row["key"] for row in rows])
     new = [row for row in rows if row["key"] not in seen]
     if not new:
@@ -235,9 +252,9 @@ def _locked_open(line: BankStatementLine) -> BankStatementLine:
     if line.direction != Direction.CREDIT:
         raise ValidationError(MONEY_OUT)
     if line.status == LineStatus.CONFIRMED:
-        raise ValidationError("This line was confirmed already: it is a payment now.")
+        raise ValidationError(gettext("This line was confirmed already: it is a payment now."))
     if line.status == LineStatus.IGNORED:
-        raise ValidationError("This line is ignored: it is not a customer payment.")
+        raise ValidationError(gettext("This line is ignored: it is not a customer payment."))
     return line
 
 
@@ -260,13 +277,17 @@ def line_confirm(
     if billing_account is None:
         if not invoices:
             raise ValidationError(
-                "Choose the invoice (or invoices) this line pays, or the account it came from."
+                gettext(
+                    "Choose the invoice (or invoices) this line pays, or the account it came from."
+                )
             )
         billing_account = invoices[0].billing_account
     amounts: dict[int, Decimal] = {}
     for invoice, amount in parts:
         if invoice.pk in amounts:
-            raise ValidationError(f"{invoice} is chosen twice: give it one amount.")
+            raise ValidationError(
+                gettext("%(invoice)s is chosen twice: give it one amount.") % {"invoice": invoice}
+            )
         amounts[invoice.pk] = amount
     payment = payment_record(
         tenant=tenant,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from invoicing.models import Invoice
 from invoicing.selectors import cap_room
@@ -54,8 +55,15 @@ def check_max_billing(
     room_left = max(left, Decimal(0))
     if deposit:
         raise ValidationError(
-            f"{billed}, so a deposit may come to at most {room_left:,.2f} and this one comes to "
-            f"{adding:,.2f}."
+            gettext(
+                "%(billed)s, so a deposit may come to at most %(room_left)s and this one comes to "
+                "%(adding)s."
+            )
+            % {
+                "billed": billed,
+                "room_left": format(room_left, ",.2f"),
+                "adding": format(adding, ",.2f"),
+            }
         )
     less = (
         f" ({adding + deducted:,.2f} of work less {deducted:,.2f} of deposits deducted)"
@@ -63,5 +71,13 @@ def check_max_billing(
         else ""
     )
     raise ValidationError(
-        f"{billed}, so {room_left:,.2f} is left and this invoice comes to {adding:,.2f}{less}."
+        gettext(
+            "%(billed)s, so %(room_left)s is left and this invoice comes to %(adding)s%(less)s."
+        )
+        % {
+            "billed": billed,
+            "room_left": format(room_left, ",.2f"),
+            "adding": format(adding, ",.2f"),
+            "less": less,
+        }
     )

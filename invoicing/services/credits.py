@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
@@ -46,11 +47,14 @@ def invoice_credit(
     check_tenant(tenant, invoice)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.is_credit_note:
-        raise ValidationError("A credit note cannot be credited.")
+        raise ValidationError(gettext("A credit note cannot be credited."))
     if invoice.status != InvoiceStatus.ISSUED:
         raise ValidationError(
-            f"{invoice} is {invoice.get_status_display().lower()}: only "
-            "issued invoices are credited (a draft is simply deleted)."
+            gettext(
+                "%(invoice)s is %(lower)s: only issued invoices are credited (a draft is simply "
+                "deleted)."
+            )
+            % {"invoice": invoice, "lower": invoice.get_status_display().lower()}
         )
     open_lines = list(
         invoice.lines.filter(credited_by__isnull=True).select_related("prepurchase_entry")
@@ -60,12 +64,12 @@ def invoice_credit(
         chosen = [line for line in open_lines if line.pk in wanted]
         if len(chosen) != len(wanted):
             raise ValidationError(
-                "Some of those lines are credited already or not on this invoice."
+                gettext("Some of those lines are credited already or not on this invoice.")
             )
     else:
         chosen = open_lines
     if not chosen:
-        raise ValidationError("Every line of this invoice is credited already.")
+        raise ValidationError(gettext("Every line of this invoice is credited already."))
     if with_deductions:
         chosen = chosen + deposits.deductions_to_credit(open_lines, chosen)
     deposits.check_credit(invoice, chosen, open_lines)
@@ -204,8 +208,11 @@ def registration_credit(
     drafts = sorted({str(line.invoice) for line in lines if line.invoice.is_draft})
     if drafts:
         raise ValidationError(
-            f"{registration} is on the draft {', '.join(drafts)}: take it off the draft (or "
-            "delete the draft) first."
+            gettext(
+                "%(registration)s is on the draft %(drafts)s: take it off the draft (or delete the "
+                "draft) first."
+            )
+            % {"registration": registration, "drafts": ", ".join(drafts)}
         )
     if check_only:  # the caller keeps the issued lines: only no draft may hold the place
         return []

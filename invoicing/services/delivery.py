@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.errors import log_unexpected
@@ -64,8 +65,10 @@ def invoice_send(
     round = 1 if round is None else round
     if round < 1 or round > latest_round(invoice, to) + 1:
         raise ValidationError(
-            "This invoice was sent meanwhile (or the page is out of date): reload the page, "
-            "check its delivery log, and send again if it is still needed."
+            gettext(
+                "This invoice was sent meanwhile (or the page is out of date): reload the page, "
+                "check its delivery log, and send again if it is still needed."
+            )
         )
     try:
         with transaction.atomic():
@@ -91,13 +94,19 @@ def delivery_retry(*, tenant, by, delivery: InvoiceDelivery) -> InvoiceDelivery:
     delivery = InvoiceDelivery.objects.get(pk=delivery.pk)
     if delivery.status == DeliveryStatus.SENT:
         raise ValidationError(
-            f"This e-mail to {delivery.recipient} was sent already; use “Send again” to send "
-            "the document once more."
+            gettext(
+                "This e-mail to %(recipient)s was sent already; use “Send again” to send the "
+                "document once more."
+            )
+            % {"recipient": delivery.recipient}
         )
     if not delivery.can_retry:
         raise ValidationError(
-            f"The e-mail to {delivery.recipient} is still being sent: reload the page in a "
-            "moment to see how it went."
+            gettext(
+                "The e-mail to %(recipient)s is still being sent: reload the page in a moment to "
+                "see how it went."
+            )
+            % {"recipient": delivery.recipient}
         )
     return delivery_deliver(tenant=tenant, by=by, delivery=delivery, retry=True)
 
@@ -221,7 +230,7 @@ def run_send_start(*, tenant, by, run: InvoiceRun) -> dict:
     run = InvoiceRun.objects.select_for_update().get(pk=run.pk)
     if run.is_working:
         raise ValidationError(
-            "This run is still working: send its invoices once it has issued them."
+            gettext("This run is still working: send its invoices once it has issued them.")
         )
     unsent = (
         issued_documents()
@@ -256,13 +265,20 @@ def run_send_start(*, tenant, by, run: InvoiceRun) -> dict:
     if not waiting:
         if without_address:
             raise ValidationError(
-                f"Nothing to send: {_listed(without_address)} "
-                f"{'has' if len(without_address) == 1 else 'have'} no e-mail address. Enter one "
-                "in each billing account's “Send invoices to” field, then send again."
+                gettext(
+                    "Nothing to send: %(without_address)s %(have)s no e-mail address. Enter one in "
+                    "each billing account's “Send invoices to” field, then send again."
+                )
+                % {
+                    "without_address": _listed(without_address),
+                    "have": "has" if len(without_address) == 1 else "have",
+                }
             )
         raise ValidationError(
-            "Every issued document of this run has been e-mailed (or is being e-mailed) "
-            "already: see each invoice's delivery log to send one again."
+            gettext(
+                "Every issued document of this run has been e-mailed (or is being e-mailed) "
+                "already: see each invoice's delivery log to send one again."
+            )
         )
     enqueue_on_commit(send_run_invoices, tenant=tenant, run_id=run.pk)
     return {"queued": waiting, "without_address": without_address}

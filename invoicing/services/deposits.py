@@ -41,6 +41,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit, audit_many
 from accounts.platform.guards import check_tenant, require_active
@@ -99,9 +100,9 @@ def _number(value, what: str) -> Decimal | None:
     try:
         number = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError(f"Enter the {what} as a number.") from None
+        raise ValidationError(gettext("Enter the %(what)s as a number.") % {"what": what}) from None
     if not number.is_finite():
-        raise ValidationError(f"Enter the {what} as a number.")
+        raise ValidationError(gettext("Enter the %(what)s as a number.") % {"what": what})
     return number
 
 
@@ -112,20 +113,28 @@ def deposit_plan(*, tenant, project: Project, amount=None, percent=None) -> Depo
     check_tenant(tenant, project)
     problem = project_problem(project)
     if problem:
-        raise ValidationError(f"No deposit can be invoiced on {project.code}: {problem}.")
+        raise ValidationError(
+            gettext("No deposit can be invoiced on %(code)s: %(problem)s.")
+            % {"code": project.code, "problem": problem}
+        )
     amount, percent = _number(amount, "amount"), _number(percent, "percentage")
     if (amount is None) == (percent is None):
-        raise ValidationError("Enter either an amount or a percentage of the committed value.")
+        raise ValidationError(
+            gettext("Enter either an amount or a percentage of the committed value.")
+        )
     committed = None
     currency = project.currency
     if percent is not None:
         if not Decimal(0) < percent <= Decimal(100):
-            raise ValidationError("A percentage is more than 0 and at most 100.")
+            raise ValidationError(gettext("A percentage is more than 0 and at most 100."))
         committed = committed_value(project)
         if committed <= 0:
             raise ValidationError(
-                f"{project.code} has nothing ordered yet (committed value 0.00 {currency}), so "
-                "a percentage of it comes to nothing: enter an amount instead."
+                gettext(
+                    "%(code)s has nothing ordered yet (committed value 0.00 %(currency)s), so a "
+                    "percentage of it comes to nothing: enter an amount instead."
+                )
+                % {"code": project.code, "currency": currency}
             )
         amount = round_money(committed * percent / Decimal(100), currency)
         description = (
@@ -137,7 +146,9 @@ def deposit_plan(*, tenant, project: Project, amount=None, percent=None) -> Depo
         amount = round_money(amount, currency)
         description = f"Deposit on {project.code} {project.name}"
     if amount <= 0:
-        raise ValidationError(f"A deposit comes to more than 0.00 {currency}.")
+        raise ValidationError(
+            gettext("A deposit comes to more than 0.00 %(currency)s.") % {"currency": currency}
+        )
     check_deposit_cap(project, amount)
     treatment = deposit_treatment(project, vat.context(tenant, project.billing_account))
     line = InvoiceLine(net=amount)
@@ -439,18 +450,29 @@ def check_credit(invoice: Invoice, chosen: Sequence[InvoiceLine], open_lines) ->
                     f"{label} ({amount:,.2f})" for _invoice, label, amount in balance.uses
                 )
                 raise ValidationError(
-                    f"The deposit of {invoice.number} ({balance.received:,.2f} "
-                    f"{invoice.currency}) is used: {balance.used:,.2f} of it is deducted on "
-                    f"{where}. Credit those deductions (or delete the drafts) first, then "
-                    "credit the deposit."
+                    gettext(
+                        "The deposit of %(invoice_number)s (%(received)s %(currency)s) is used: "
+                        "%(used)s of it is deducted on %(where)s. Credit those deductions (or "
+                        "delete the drafts) first, then credit the deposit."
+                    )
+                    % {
+                        "invoice_number": invoice.number,
+                        "received": format(balance.received, ",.2f"),
+                        "currency": invoice.currency,
+                        "used": format(balance.used, ",.2f"),
+                        "where": where,
+                    }
                 )
     missing = deductions_to_credit(open_lines, chosen)
     if missing:
         ticks = " and ".join(f"“{line.description}”" for line in missing)
         raise ValidationError(
-            f"Crediting these lines would leave {invoice.number} deducting more of its "
-            f"deposit than its other lines come to: tick {ticks} too, which makes that part "
-            "of the deposit unused again."
+            gettext(
+                "Crediting these lines would leave %(invoice_number)s deducting more of its "
+                "deposit than its other lines come to: tick %(ticks)s too, which makes that part "
+                "of the deposit unused again."
+            )
+            % {"invoice_number": invoice.number, "ticks": ticks}
         )
     # The deductions crediting the chosen work forces, left out of what the credit bills more.
     work = [line for line in chosen if line.kind != LineKind.DEPOSIT_DEDUCTION]
@@ -475,9 +497,17 @@ def _check_credit_cap(project: Project, counted, chosen) -> None:
                 Decimal(0),
             )
             raise ValidationError(
-                f"Crediting the deduction alone would make {restored:,.2f} of the deposit "
-                f"unused again while the work it paid stays invoiced, which bills "
-                f"{project.code} past its maximum of {project.max_billing_amount:,.2f} "
-                f"{project.currency} ({max(left, Decimal(0)):,.2f} is left): credit the work "
-                "lines with it."
+                gettext(
+                    "Crediting the deduction alone would make %(restored)s of the deposit unused "
+                    "again while the work it paid stays invoiced, which bills %(code)s past its "
+                    "maximum of %(max_billing_amount)s %(currency)s (%(Decimal)s is left): credit "
+                    "the work lines with it."
+                )
+                % {
+                    "restored": format(restored, ",.2f"),
+                    "code": project.code,
+                    "max_billing_amount": format(project.max_billing_amount, ",.2f"),
+                    "currency": project.currency,
+                    "Decimal": format(max(left, Decimal(0)), ",.2f"),
+                }
             )

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit, audit_many
 from accounts.platform.bulk import insert_rows
@@ -255,7 +256,7 @@ def load_rows(
         )
     )
     if strict and (len(registrations) != len(registration_ids) or len(items) != len(item_ids)):
-        raise ValidationError("Some of the selected rows do not belong to this project.")
+        raise ValidationError(gettext("Some of the selected rows do not belong to this project."))
     rows = {project.pk: [] for project in projects}
     for row in registrations + items:
         rows[row.project_id].append(row)
@@ -289,7 +290,7 @@ def _drafts_create(
     )
     rows = load_rows([project], registration_ids, item_ids)[project.pk]
     if not rows:
-        raise ValidationError("Select at least one registration or item to invoice.")
+        raise ValidationError(gettext("Select at least one registration or item to invoice."))
     problems = [f"{row}: {problem}" for row in rows if (problem := row_problem(row, project))]
     if problems:
         raise ValidationError(problems)
@@ -323,7 +324,7 @@ def _account_drafts_create(
     require_active(tenant)
     check_tenant(tenant, billing_account)
     if grouping not in Grouping.values:
-        raise ValidationError("Choose how to group the invoices.")
+        raise ValidationError(gettext("Choose how to group the invoices."))
     projects = list(
         Project.objects.select_for_update()
         .filter(billing_account=billing_account)
@@ -333,7 +334,7 @@ def _account_drafts_create(
     rows = load_rows(projects, registration_ids, item_ids)  # refused if not of these projects
     by_pk = {project.pk: project for project in projects}
     if not any(rows.values()):
-        raise ValidationError("Select at least one registration or item to invoice.")
+        raise ValidationError(gettext("Select at least one registration or item to invoice."))
     problems = [
         f"{row}: {problem}"
         for project_rows in rows.values()
@@ -354,7 +355,10 @@ def _lock_draft(invoice: Invoice) -> Invoice:
         .get(pk=invoice.pk)
     )
     if not invoice.is_draft:
-        raise ValidationError(f"{invoice} is issued: it cannot be changed, only credited.")
+        raise ValidationError(
+            gettext("%(invoice)s is issued: it cannot be changed, only credited.")
+            % {"invoice": invoice}
+        )
     return invoice
 
 
@@ -366,31 +370,40 @@ def draft_line_update(*, tenant, by, line: InvoiceLine, quantity, unit_price) ->
     invoice = _lock_draft(line.invoice)
     line = InvoiceLine.objects.select_related("registration", "item").get(pk=line.pk)
     if line.kind == LineKind.HANDLING_FEE:
-        raise ValidationError("The handling fee follows the other lines; change those instead.")
+        raise ValidationError(
+            gettext("The handling fee follows the other lines; change those instead.")
+        )
     if line.kind == LineKind.DEPOSIT_DEDUCTION:
         raise ValidationError(
-            "The deposit deduction follows the other lines; change those instead."
+            gettext("The deposit deduction follows the other lines; change those instead.")
         )
     if line.kind == LineKind.DEPOSIT:
         raise ValidationError(
-            "A deposit's amount is not changed on its draft: delete the draft and invoice the "
-            "deposit again."
+            gettext(
+                "A deposit's amount is not changed on its draft: delete the draft and invoice the "
+                "deposit again."
+            )
         )
     if line.kind == LineKind.ADMIN_FEE:
         raise ValidationError(
-            "The administration fee follows the funder's other lines; change those instead."
+            gettext(
+                "The administration fee follows the funder's other lines; change those instead."
+            )
         )
     row = line.registration if line.registration_id else line.item
     if is_shared(line):
         raise ValidationError(
-            f"{row} is shared between the project's funders: delete the draft, change the row "
-            "or the funders, and invoice it again (each payer's share follows the row)."
+            gettext(
+                "%(row)s is shared between the project's funders: delete the draft, change the "
+                "row or the funders, and invoice it again (each payer's share follows the row)."
+            )
+            % {"row": row}
         )
     most = Decimal(line.quantity) + due_units(row)  # this line's part and what is still due
     try:
         quantity, unit_price = Decimal(quantity), Decimal(unit_price)
     except (ArithmeticError, TypeError, ValueError):
-        raise ValidationError("Enter the quantity and unit price as numbers.") from None
+        raise ValidationError(gettext("Enter the quantity and unit price as numbers.")) from None
     if quantity <= 0 or quantity > most:
         raise ValidationError(
             f"Invoice more than 0 and at most {most.normalize():f} of this row "
@@ -400,7 +413,7 @@ def draft_line_update(*, tenant, by, line: InvoiceLine, quantity, unit_price) ->
             else f"Invoice more than 0 and at most {most.normalize():f} of this row."
         )
     if unit_price < 0:
-        raise ValidationError("A unit price cannot be negative.")
+        raise ValidationError(gettext("A unit price cannot be negative."))
     before = {"quantity": line.quantity, "unit_price": line.unit_price}
     unit_price = round_money(unit_price, invoice.currency)
     if (quantity, unit_price) == (line.quantity, line.unit_price):

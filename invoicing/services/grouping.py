@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from invoicing.models import (
     Grouping,
@@ -32,7 +33,7 @@ def _group_key(grouping: str, row):
         return ("event", registration.event_id) if registration else ("items", 0)
     if grouping == Grouping.REGISTRATION:
         return (type(row).__name__, row.pk)
-    raise ValidationError("Choose how to group the invoices.")
+    raise ValidationError(gettext("Choose how to group the invoices."))
 
 
 def _sort_key(row):

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit_many
 from accounts.platform.guards import check_tenant, require_active
@@ -179,11 +180,16 @@ def issue_drafts(
         .order_by("pk")
     )
     if len(invoices) != len(set(invoice_ids)):
-        raise ValidationError("Some of these drafts were deleted meanwhile; reload the page.")
+        raise ValidationError(
+            gettext("Some of these drafts were deleted meanwhile; reload the page.")
+        )
     bases: dict[int, str] = {}  # each billing account's VAT basis, worked out once
     for invoice in invoices:
         if not invoice.is_draft:
-            raise ValidationError(f"{invoice} is issued: it cannot be changed, only credited.")
+            raise ValidationError(
+                gettext("%(invoice)s is issued: it cannot be changed, only credited.")
+                % {"invoice": invoice}
+            )
         if invoice.billing_account_id not in bases:
             bases[invoice.billing_account_id] = vat.context(tenant, invoice.billing_account).basis
         if bases[invoice.billing_account_id] != invoice.tax_basis:  # changed since drafting (rare)
@@ -203,7 +209,10 @@ def issue_drafts(
     for invoice in invoices:
         invoice_bands = bands.get(invoice.pk)
         if not invoice_bands:
-            raise ValidationError(f"{invoice}: a draft without lines cannot be issued.")
+            raise ValidationError(
+                gettext("%(invoice)s: a draft without lines cannot be issued.")
+                % {"invoice": invoice}
+            )
         _check_vat_ids(tenant, invoice, {band.tax_category for band in invoice_bands})
         if invoice.kind == InvoiceKind.INVOICE:
             # What it bills the customer against the cap: its net (work less deductions, or a
@@ -287,8 +296,11 @@ def _check_vat_ids(tenant, invoice: Invoice, categories) -> None:
     if account.tax_treatment:
         fixes.append("or clear its VAT treatment to let the rules decide")
     raise ValidationError(
-        f"{invoice} is reverse-charged or an intra-community supply, which needs both VAT "
-        f"numbers: {', '.join(fixes)}; then issue again."
+        gettext(
+            "%(invoice)s is reverse-charged or an intra-community supply, which needs both VAT "
+            "numbers: %(fixes)s; then issue again."
+        )
+        % {"invoice": invoice, "fixes": ", ".join(fixes)}
     )
 
 
@@ -302,8 +314,11 @@ def _use_prepurchase(tenant, by, invoice, line: InvoiceLine, day) -> None:
     agreement = registration.prepurchase
     if agreement is None:
         raise ValidationError(
-            f"{invoice}: the line “{line.description[:60]}” is paid from a prepurchase agreement "
-            "but its registration names none: delete the draft and draft it again."
+            gettext(
+                "%(invoice)s: the line “%(description)s” is paid from a prepurchase agreement but "
+                "its registration names none: delete the draft and draft it again."
+            )
+            % {"invoice": invoice, "description": line.description[:60]}
         )
     if agreement.unit == PrepurchaseUnit.TRAINING_UNITS:
         # The same rule as at registration: the list's units price, less the agreement's discount.
@@ -318,9 +333,18 @@ def _use_prepurchase(tenant, by, invoice, line: InvoiceLine, day) -> None:
         amount = line.prepaid_value
     if not amount or amount <= 0:
         raise ValidationError(
-            f"{invoice}: {registration} is paid from {agreement} but comes to nothing "
-            f"({amount or 0} {agreement.unit_label}), so it would be billed free: correct its "
-            "price on the draft (or the list's price), then issue again."
+            gettext(
+                "%(invoice)s: %(registration)s is paid from %(agreement)s but comes to nothing "
+                "(%(or)s %(unit_label)s), so it would be billed free: correct its price on the "
+                "draft (or the list's price), then issue again."
+            )
+            % {
+                "invoice": invoice,
+                "registration": registration,
+                "agreement": agreement,
+                "or": amount or 0,
+                "unit_label": agreement.unit_label,
+            }
         )
     entry = agreement_services.prepurchase_use(
         tenant=tenant,

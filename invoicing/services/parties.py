@@ -9,7 +9,7 @@ The text fields (`seller_address`, `billing_address`, …) are what the PDF prin
         phone, endpoint: {scheme, id}}
     buyer_details = {name, street_lines, postal_code, city, country_area, country,
         country_name, vat_id, account_number, contact_name, contact_email, email,
-        endpoint: {scheme, id}}
+        endpoint: {scheme, id}, language (the document's, e.g. "de")}
     payment_details = {bank_name, account_holder, iban, bic, account_number, sort_code,
         currency} or {} when the company has no bank account for the invoice.
 
@@ -32,6 +32,7 @@ from django.db.models import Q
 
 from accounts.models import Account, BankAccount, Contact
 from accounts.platform.addresses import PostalAddress, country_name, format_address
+from accounts.platform.languages import account_language
 from invoicing.models import Invoice
 
 _BATCH_ATTRIBUTE = "_parties_batch"
@@ -85,7 +86,7 @@ def freeze(invoice: Invoice, tenant) -> None:
     seller, seller_address = batch.seller
     if account.pk not in batch.addresses:
         batch.addresses[account.pk] = _address_text(account)
-    buyer = buyer_details(account, contact=_buyer_contact(invoice, batch))
+    buyer = buyer_details(account, contact=_buyer_contact(invoice, batch), tenant=tenant)
     invoice.seller_name = tenant.name
     invoice.seller_address = seller_address
     invoice.seller_vat_number = tenant.vat_number
@@ -146,9 +147,11 @@ def seller_details(tenant) -> dict:
     }
 
 
-def buyer_details(account: Account, *, contact: Contact | None) -> dict:
+def buyer_details(account: Account, *, contact: Contact | None, tenant=None) -> dict:
     email = account.invoice_email or account.email
     return {
+        # The document's language, frozen so that a re-render is the same (invoicing.languages).
+        "language": account_language(account, tenant),
         "name": account.name,
         **_address_details(account),
         "vat_id": account.tax_id,

@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
@@ -56,7 +57,7 @@ def _lock(invoice_ids) -> dict[int, Invoice]:
     list(Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
     found = {invoice.pk: invoice for invoice in _read(ids)}
     if len(found) != len(ids):
-        raise ValidationError("Some of these invoices no longer exist; reload the page.")
+        raise ValidationError(gettext("Some of these invoices no longer exist; reload the page."))
     return found
 
 
@@ -84,34 +85,47 @@ def _check_payable(invoice: Invoice, *, account_id: int, currency: str) -> None:
     if invoice.kind != InvoiceKind.INVOICE or invoice.status != InvoiceStatus.ISSUED:
         what = {InvoiceStatus.DRAFT: "a draft", InvoiceStatus.CANCELLED: "cancelled"}
         raise ValidationError(
-            f"{invoice} is {'a credit note' if invoice.is_credit_note else what[invoice.status]}:"
-            " only issued invoices are paid."
+            gettext("%(invoice)s is %(status)s: only issued invoices are paid.")
+            % {
+                "invoice": invoice,
+                "status": "a credit note" if invoice.is_credit_note else what[invoice.status],
+            }
         )
     if invoice.billing_account_id != account_id:
         raise ValidationError(
-            f"{invoice} is billed to another account: a payment or credit is allocated to "
-            "invoices of its own billing account only."
+            gettext(
+                "%(invoice)s is billed to another account: a payment or credit is allocated to "
+                "invoices of its own billing account only."
+            )
+            % {"invoice": invoice}
         )
     if invoice.currency != currency:
         raise ValidationError(
-            f"{invoice} is in {invoice.currency}, the payment or credit in {currency}: allocate "
-            "it to an invoice in the same currency."
+            gettext(
+                "%(invoice)s is in %(currency)s, the payment or credit in %(currency2)s: allocate "
+                "it to an invoice in the same currency."
+            )
+            % {"invoice": invoice, "currency": invoice.currency, "currency2": currency}
         )
     if invoice.outstanding <= 0:
-        raise ValidationError(f"{invoice} is paid: nothing is outstanding on it.")
+        raise ValidationError(
+            gettext("%(invoice)s is paid: nothing is outstanding on it.") % {"invoice": invoice}
+        )
 
 
 def _amount(value, currency: str, *, field: str = "amount") -> Decimal:
     amount = round_money(value, currency)
     if amount <= 0:
-        raise ValidationError({field: "Enter an amount above zero."})
+        raise ValidationError({field: gettext("Enter an amount above zero.")})
     return amount
 
 
 def _day(value, *, field: str) -> datetime.date:
     day = value or timezone.localdate()
     if day > timezone.localdate():
-        raise ValidationError({field: "That day is in the future: enter the day it happened."})
+        raise ValidationError(
+            {field: gettext("That day is in the future: enter the day it happened.")}
+        )
     return day
 
 
@@ -182,11 +196,16 @@ def payment_record(
     amount = _amount(amount, currency)
     day = _day(date, field="date")
     if method not in PaymentMethod.values:
-        raise ValidationError({"method": "Choose how the payment was made."})
+        raise ValidationError({"method": gettext("Choose how the payment was made.")})
     if currency == tenant.base_currency:
         if exchange_rate not in (None, "", 1, Decimal(1)):
             raise ValidationError(
-                {"exchange_rate": f"{currency} is your base currency: leave the rate empty."}
+                {
+                    "exchange_rate": gettext(
+                        "%(currency)s is your base currency: leave the rate empty."
+                    )
+                    % {"currency": currency}
+                }
             )
         rate = Decimal(1)
     elif exchange_rate not in (None, ""):
@@ -195,7 +214,7 @@ def payment_record(
         except (InvalidOperation, TypeError, ValueError):
             rate = Decimal("NaN")
         if not rate.is_finite() or rate <= 0:
-            raise ValidationError({"exchange_rate": "Enter a rate above zero."})
+            raise ValidationError({"exchange_rate": gettext("Enter a rate above zero.")})
     else:
         rate = rate_for(tenant, currency, day)
     amounts = dict(amounts or {})
@@ -223,15 +242,22 @@ def payment_record(
             share = _amount(wanted, currency)
             if share > invoice.outstanding:
                 raise ValidationError(
-                    f"{_shown(share, currency)} is more than the "
-                    f"{_shown(invoice.outstanding, currency)} outstanding on {invoice}: "
-                    "allocate at most that."
+                    gettext(
+                        "%(currency)s is more than the %(currency2)s outstanding on %(invoice)s: "
+                        "allocate at most that."
+                    )
+                    % {
+                        "currency": _shown(share, currency),
+                        "currency2": _shown(invoice.outstanding, currency),
+                        "invoice": invoice,
+                    }
                 )
         else:
             share = min(left, invoice.outstanding)
         if share > left:
             raise ValidationError(
-                f"The payment is {_shown(amount, currency)}: it cannot pay more than that in all."
+                gettext("The payment is %(currency)s: it cannot pay more than that in all.")
+                % {"currency": _shown(amount, currency)}
             )
         if share > 0:
             _allocate(tenant, by, invoice, share, payment=payment, day=day, source_rate=rate)
@@ -267,7 +293,9 @@ def payment_allocate(
     Payment.objects.select_for_update().filter(pk=payment.pk).values("pk").get()
     payment = with_unallocated(Payment.objects.filter(pk=payment.pk)).get()
     if payment.reversed_on is not None:
-        raise ValidationError(f"{payment} was reversed: it pays nothing any more.")
+        raise ValidationError(
+            gettext("%(payment)s was reversed: it pays nothing any more.") % {"payment": payment}
+        )
     _check_payable(locked, account_id=payment.billing_account_id, currency=payment.currency)
     share = _share(amount, payment.unallocated, locked, payment.currency, what=str(payment))
     return _allocate(
@@ -290,12 +318,12 @@ def credit_allocate(
     require_active(tenant)
     check_tenant(tenant, credit_note, invoice)
     if credit_note.pk == invoice.pk:
-        raise ValidationError("Choose an invoice to allocate the credit note to.")
+        raise ValidationError(gettext("Choose an invoice to allocate the credit note to."))
     found = _lock([credit_note.pk, invoice.pk])
     locked = found[invoice.pk]
     note = with_credit_left(Invoice.objects.filter(pk=credit_note.pk)).get()
     if note.kind != InvoiceKind.CREDIT_NOTE or note.status == InvoiceStatus.DRAFT:
-        raise ValidationError(f"{note} is not an issued credit note.")
+        raise ValidationError(gettext("%(note)s is not an issued credit note.") % {"note": note})
     _check_payable(locked, account_id=note.billing_account_id, currency=note.currency)
     share = _share(amount, note.unallocated, locked, note.currency, what=str(note))
     return _allocate(
@@ -311,7 +339,9 @@ def credit_allocate(
 
 def _share(amount, left: Decimal, invoice: Invoice, currency: str, *, what: str) -> Decimal:
     if left <= 0:
-        raise ValidationError(f"Everything of {what} is allocated already.")
+        raise ValidationError(
+            gettext("Everything of %(what)s is allocated already.") % {"what": what}
+        )
     left = round_money(left, currency)
     most = min(left, invoice.outstanding)
     if amount in (None, ""):
@@ -320,8 +350,19 @@ def _share(amount, left: Decimal, invoice: Invoice, currency: str, *, what: str)
     if share > most:
         raise ValidationError(
             {
-                "amount": f"At most {_shown(most, currency)}: {what} has {_shown(left, currency)} "
-                f"left and {_shown(invoice.outstanding, currency)} is outstanding on {invoice}."
+                "amount": (
+                    gettext(
+                        "At most %(currency)s: %(what)s has %(currency2)s left and %(currency3)s "
+                        "is outstanding on %(invoice)s."
+                    )
+                    % {
+                        "currency": _shown(most, currency),
+                        "what": what,
+                        "currency2": _shown(left, currency),
+                        "currency3": _shown(invoice.outstanding, currency),
+                        "invoice": invoice,
+                    }
+                )
             }
         )
     return share
@@ -336,7 +377,9 @@ def allocation_plan(*, tenant, source, invoice: Invoice, amount=None) -> dict:
     if isinstance(source, Payment):
         source = with_unallocated(Payment.objects.filter(pk=source.pk)).get()
         if source.reversed_on is not None:
-            raise ValidationError(f"{source} was reversed: it pays nothing any more.")
+            raise ValidationError(
+                gettext("%(source)s was reversed: it pays nothing any more.") % {"source": source}
+            )
         account_id, currency, rate = (
             source.billing_account_id,
             source.currency,
@@ -345,7 +388,7 @@ def allocation_plan(*, tenant, source, invoice: Invoice, amount=None) -> dict:
     else:
         source = with_credit_left(Invoice.objects.filter(pk=source.pk)).get()
         if source.pk == invoice.pk:
-            raise ValidationError("Choose an invoice to allocate the credit note to.")
+            raise ValidationError(gettext("Choose an invoice to allocate the credit note to."))
         account_id, currency = source.billing_account_id, source.currency
         rate = source.exchange_rate or invoice.exchange_rate
     _check_payable(invoice, account_id=account_id, currency=currency)
@@ -388,16 +431,19 @@ def payment_reverse(*, tenant, by, payment: Payment, reason: str, date=None) -> 
     check_tenant(tenant, payment)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the payment is reversed."})
+        raise ValidationError({"reason": gettext("Say why the payment is reversed.")})
     Payment.objects.select_for_update().filter(pk=payment.pk).values("pk").get()
     reversed_already = PaymentReversal.objects.filter(payment_id=payment.pk).first()
     if reversed_already is not None:
         raise ValidationError(
-            f"{payment} was reversed on {reversed_already.date:%d %b %Y} already."
+            gettext("%(payment)s was reversed on %(date)s already.")
+            % {"payment": payment, "date": format(reversed_already.date, "%d %b %Y")}
         )
     day = _day(date, field="date")
     if day < payment.date:
-        raise ValidationError({"date": "A payment cannot be reversed before it was received."})
+        raise ValidationError(
+            {"date": gettext("A payment cannot be reversed before it was received.")}
+        )
     reversal = PaymentReversal(
         tenant=tenant, payment=payment, date=day, reason=reason[:255], created_by=_user(by)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.platform.guards import require_active
 from invoicing.models import (
@@ -18,7 +19,10 @@ def exchange_rate_save(*, tenant, by, rate: ExchangeRate) -> ExchangeRate:
     rate.currency = rate.currency.upper()
     if rate.currency == tenant.base_currency:
         raise ValidationError(
-            {"currency": f"{tenant.base_currency} is your base currency: it needs no rate."}
+            {
+                "currency": gettext("%(base_currency)s is your base currency: it needs no rate.")
+                % {"base_currency": tenant.base_currency}
+            }
         )
     rate.full_clean()
     rate.save()

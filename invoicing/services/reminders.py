@@ -32,11 +32,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.errors import log_unexpected
 from accounts.platform.guards import check_tenant, require_active
+from accounts.platform.languages import account_language
 from accounts.platform.money import round_money
 from accounts.templatetags.money import money
 from agreements.pricing import PriceSource
@@ -119,7 +121,9 @@ def due_reminders(*, tenant, today: datetime.date | None = None) -> tuple[list, 
 def _fee_text(level: DunningLevel, currency: str) -> str:
     if level.fee_amount is None:
         return ""
-    return f"A reminder fee of {money(level.fee_amount, currency)} is charged on your next invoice."
+    return gettext("A reminder fee of %(fee)s is charged on your next invoice.") % {
+        "fee": money(level.fee_amount, currency)
+    }
 
 
 def send_reminders(
@@ -156,14 +160,16 @@ def _send_one(tenant, by, item: AccountReminder, today, connection=None) -> str:
     charged = [i for i in item.reminded if i.due_level.fee_amount and i.due_level.fee_product_id]
     first = max(charged, key=lambda i: i.due_level.level, default=None)
     fee_level = first.due_level if first else None
-    fee_text = _fee_text(fee_level, first.currency) if first else ""
-    message = reminder_mail.build(
-        tenant=tenant,
-        account=item.account,
-        level=item.level,
-        invoices=item.invoices,
-        fee_text=fee_text,
-    )
+    # The e-mail is written in the billing account's language (issue 17).
+    with translation.override(account_language(item.account, tenant)):
+        fee_text = _fee_text(fee_level, first.currency) if first else ""
+        message = reminder_mail.build(
+            tenant=tenant,
+            account=item.account,
+            level=item.level,
+            invoices=item.invoices,
+            fee_text=fee_text,
+        )
     message.connection = connection
     try:
         with transaction.atomic():
@@ -251,11 +257,19 @@ def dunning_level_save(*, tenant, by, level: DunningLevel) -> DunningLevel:
     others = DunningLevel.objects.exclude(pk=level.pk)
     if others.filter(level__lt=level.level, days_after_due__gte=level.days_after_due).exists():
         raise ValidationError(
-            {"days_after_due": "A lower level comes as late or later: give this level more days."}
+            {
+                "days_after_due": gettext(
+                    "A lower level comes as late or later: give this level more days."
+                )
+            }
         )
     if others.filter(level__gt=level.level, days_after_due__lte=level.days_after_due).exists():
         raise ValidationError(
-            {"days_after_due": "A higher level comes as early or earlier: give this fewer days."}
+            {
+                "days_after_due": gettext(
+                    "A higher level comes as early or earlier: give this fewer days."
+                )
+            }
         )
     created = level.pk is None
     level.save()
@@ -295,9 +309,11 @@ def reminder_hold(*, tenant, by, account, reason: str) -> ReminderHold:
     check_tenant(tenant, account)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the account gets no reminders."})
+        raise ValidationError({"reason": gettext("Say why the account gets no reminders.")})
     if ReminderHold.objects.filter(account=account).exists():
-        raise ValidationError(f"{account.name} is on hold already.")
+        raise ValidationError(
+            gettext("%(account_name)s is on hold already.") % {"account_name": account.name}
+        )
     hold = ReminderHold.objects.create(
         tenant=tenant,
         account=account,
@@ -316,7 +332,9 @@ def reminder_hold_lift(*, tenant, by, account, reason: str = "") -> None:
     check_tenant(tenant, account)
     hold = ReminderHold.objects.filter(account=account).first()
     if hold is None:
-        raise ValidationError(f"{account.name} is not on hold.")
+        raise ValidationError(
+            gettext("%(account_name)s is not on hold.") % {"account_name": account.name}
+        )
     audit(
         tenant=tenant,
         actor=by,

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Account, Region
 from accounts.platform.guards import check_tenant, require_active
@@ -37,7 +38,7 @@ def run_start(*, tenant, by, key: str, selection: dict, grouping: str) -> tuple[
     form). The drafting task is queued once the run row is committed."""
     require_active(tenant)
     if grouping not in Grouping.values or grouping == Grouping.ALL:
-        raise ValidationError("Choose how to group the invoices.")
+        raise ValidationError(gettext("Choose how to group the invoices."))
     run, created = InvoiceRun.objects.get_or_create(
         tenant=tenant,
         key=key[:64],
@@ -64,13 +65,17 @@ def run_resume(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
     run = InvoiceRun.objects.select_for_update().get(pk=run.pk)
     if run.status == RunStatus.DONE:
         raise ValidationError(
-            "This run is finished: every invoice it drafted is issued. Start a new run for "
-            "anything delivered since."
+            gettext(
+                "This run is finished: every invoice it drafted is issued. Start a new run for "
+                "anything delivered since."
+            )
         )
     if run.is_working:
         raise ValidationError(
-            f"This run is still working ({run.get_status_display().lower()}): wait until it "
-            "stops, then finish the rest."
+            gettext(
+                "This run is still working (%(lower)s): wait until it stops, then finish the rest."
+            )
+            % {"lower": run.get_status_display().lower()}
         )
     if run.status == RunStatus.ISSUING:  # its worker stopped while issuing
         _update_run(run, status=RunStatus.ISSUING)
@@ -249,7 +254,7 @@ def run_issue_start(*, tenant, by, run: InvoiceRun) -> InvoiceRun:
     run = InvoiceRun.objects.select_for_update().get(pk=run.pk)
     restartable = run.status in (RunStatus.DRAFTED, RunStatus.FAILED) or run.is_stalled
     if not restartable or not run.invoices.filter(status=InvoiceStatus.DRAFT).exists():
-        raise ValidationError("This run has no drafts waiting to be issued.")
+        raise ValidationError(gettext("This run has no drafts waiting to be issued."))
     _update_run(run, status=RunStatus.ISSUING)
     enqueue_on_commit(issue_run, tenant=tenant, run_id=run.pk)
     return run

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
@@ -39,7 +40,7 @@ def invoicing_settings_save(*, tenant, by, settings: InvoicingSettings) -> Invoi
     """Save the company's invoicing settings (one row per company, created on first save)."""
     require_active(tenant)
     if settings.tenant_id is not None and settings.tenant_id != tenant.pk:
-        raise ValidationError("These settings belong to another company.")
+        raise ValidationError(gettext("These settings belong to another company."))
     settings.tenant = tenant
     check_tenant(tenant, settings.handling_fee_product)
     before = (

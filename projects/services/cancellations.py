@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
@@ -126,8 +127,11 @@ def _locked(registration: Registration) -> Registration:
     project = Project.objects.select_for_update().get(pk=registration.project_id)
     if project.status == ProjectStatus.FINISHED:
         raise ValidationError(
-            f"{project} is finished: reopen it (Status) to cancel places or mark no-shows, so "
-            "that a fee can still be invoiced."
+            gettext(
+                "%(project)s is finished: reopen it (Status) to cancel places or mark no-shows, so "
+                "that a fee can still be invoiced."
+            )
+            % {"project": project}
         )
     return (
         Registration.objects.select_for_update(of=("self",))
@@ -138,7 +142,9 @@ def _locked(registration: Registration) -> Registration:
 
 def _not_in_future(on_date: datetime.date | None, what: str) -> None:
     if on_date is not None and on_date > timezone.localdate():
-        raise ValidationError(f"{what} today or on a past day, never in the future.")
+        raise ValidationError(
+            gettext("%(what)s today or on a past day, never in the future.") % {"what": what}
+        )
 
 
 @transaction.atomic
@@ -162,8 +168,11 @@ def registration_cancel(
     registration = _locked(registration)
     if registration.status not in CANCELLABLE:
         raise ValidationError(
-            f"{registration} is {registration.get_status_display().lower()}: only requested or "
-            "confirmed places can be cancelled."
+            gettext(
+                "%(registration)s is %(lower)s: only requested or confirmed places can be "
+                "cancelled."
+            )
+            % {"registration": registration, "lower": registration.get_status_display().lower()}
         )
     quote = cancellation_quote(registration, on_date=on_date)
     _check_expected(quote, expected_fee)
@@ -192,15 +201,20 @@ def registration_mark_no_show(
     registration = _locked(registration)
     if registration.status not in (*CANCELLABLE, RegistrationStatus.DELIVERED):
         raise ValidationError(
-            f"{registration} is {registration.get_status_display().lower()}: it cannot be a "
-            "no-show."
+            gettext("%(registration)s is %(lower)s: it cannot be a no-show.")
+            % {"registration": registration, "lower": registration.get_status_display().lower()}
         )
     day = on_date or timezone.localdate()
     if registration.event.start_date > day:
         raise ValidationError(
-            f"{registration.event} starts on {registration.event.start_date:%d %b %Y}: a learner "
-            "is a no-show once it has started. Before that, cancel the place (the cancellation "
-            "bands apply)."
+            gettext(
+                "%(event)s starts on %(start_date)s: a learner is a no-show once it has started. "
+                "Before that, cancel the place (the cancellation bands apply)."
+            )
+            % {
+                "event": registration.event,
+                "start_date": format(registration.event.start_date, "%d %b %Y"),
+            }
         )
     quote = cancellation_quote(registration, no_show=True)
     _check_expected(quote, expected_fee)
@@ -212,16 +226,27 @@ def registration_mark_no_show(
 def _check_expected(quote: CancellationQuote, expected_fee) -> None:
     if expected_fee is not None and Decimal(expected_fee) != quote.fee.amount:
         raise ValidationError(
-            f"The fee is now {quote.fee.amount:,.2f} {quote.registration.project.currency} "
-            f"({quote.fee.rule}), not {Decimal(expected_fee):,.2f}: look at it again and confirm."
+            gettext(
+                "The fee is now %(amount)s %(currency)s (%(rule)s), not %(expected_fee)s: look at "
+                "it again and confirm."
+            )
+            % {
+                "amount": format(quote.fee.amount, ",.2f"),
+                "currency": quote.registration.project.currency,
+                "rule": quote.fee.rule,
+                "expected_fee": format(Decimal(expected_fee), ",.2f"),
+            }
         )
 
 
 def _check_may_credit(quote: CancellationQuote, may_credit: bool) -> None:
     if quote.credits_invoice and not may_credit:
         raise ValidationError(
-            f"{quote.registration} is invoiced: settling it credits the invoice, which finance "
-            "or an admin does. Ask them to cancel it."
+            gettext(
+                "%(registration)s is invoiced: settling it credits the invoice, which finance or "
+                "an admin does. Ask them to cancel it."
+            )
+            % {"registration": quote.registration}
         )
 
 
@@ -237,7 +262,10 @@ def _settle(tenant, by, quote: CancellationQuote, *, status: str, on_date=None) 
         )
     if registration.invoiced and not keeps_invoice:
         if registration_credit.function is None:
-            raise ValidationError(f"{registration} is invoiced: credit it before cancelling it.")
+            raise ValidationError(
+                gettext("%(registration)s is invoiced: credit it before cancelling it.")
+                % {"registration": registration}
+            )
         credit_notes = registration_credit.function(
             tenant=tenant,
             by=by,
@@ -329,40 +357,62 @@ def registration_transfer(
     registration = _locked(registration)
     if registration.status not in CANCELLABLE:
         raise ValidationError(
-            f"{registration} is {registration.get_status_display().lower()}: only requested or "
-            "confirmed places can be transferred."
+            gettext(
+                "%(registration)s is %(lower)s: only requested or confirmed places can be "
+                "transferred."
+            )
+            % {"registration": registration, "lower": registration.get_status_display().lower()}
         )
     if learner is None and event is None:
-        raise ValidationError("Choose the learner or the event the place goes to.")
+        raise ValidationError(gettext("Choose the learner or the event the place goes to."))
     day = on_date or timezone.localdate()
     terms = _terms(registration)
     deadline = terms_rules.transfer_deadline(terms, registration.event.start_date)
     if day > deadline:
         raise ValidationError(
-            f"Free transfers of places on {registration.event} end on {deadline:%d %b %Y} "
-            f"({terms.source}). Cancel the place instead (the cancellation fee applies), or "
-            "register the new learner as a new place."
+            gettext(
+                "Free transfers of places on %(event)s end on %(deadline)s (%(source)s). Cancel "
+                "the place instead (the cancellation fee applies), or register the new learner as "
+                "a new place."
+            )
+            % {
+                "event": registration.event,
+                "deadline": format(deadline, "%d %b %Y"),
+                "source": terms.source,
+            }
         )
     before = {"learner": str(registration.learner or "—"), "event": str(registration.event)}
     if learner is not None:
         if learner.account_id not in learner_accounts(registration.project):
-            raise ValidationError(f"{learner} is not a contact of the customer.")
+            raise ValidationError(
+                gettext("%(learner)s is not a contact of the customer.") % {"learner": learner}
+            )
         if registration.places != 1:
-            raise ValidationError("A block of places has no names: transfer named places only.")
+            raise ValidationError(
+                gettext("A block of places has no names: transfer named places only.")
+            )
         registration.learner = learner
     if event is not None:
         current = registration.event
         if event.project_id != registration.project_id:
-            raise ValidationError("Choose an event of this project.")
+            raise ValidationError(gettext("Choose an event of this project."))
         if event.product_id != current.product_id:
             raise ValidationError(
-                f"{event} is another course: a transfer keeps the course and its price. Cancel "
-                "the place and register on the other course instead."
+                gettext(
+                    "%(event)s is another course: a transfer keeps the course and its price. "
+                    "Cancel the place and register on the other course instead."
+                )
+                % {"event": event}
             )
         if event.start_date <= current.start_date or event.pk == current.pk:
-            raise ValidationError(f"Choose an event that starts after {current.start_date}.")
+            raise ValidationError(
+                gettext("Choose an event that starts after %(start_date)s.")
+                % {"start_date": current.start_date}
+            )
         if event.status == EventStatus.CANCELLED:
-            raise ValidationError(f"{event} is cancelled: choose another event.")
+            raise ValidationError(
+                gettext("%(event)s is cancelled: choose another event.") % {"event": event}
+            )
         if event.capacity is not None:
             taken = (
                 Registration.objects.filter(ACTIVE_REGISTRATION, event=event).aggregate(
@@ -372,8 +422,11 @@ def registration_transfer(
             )
             if taken + registration.places > event.capacity:
                 raise ValidationError(
-                    f"{event} is full: {taken} of {event.capacity} places are taken. Raise its "
-                    "capacity first, or choose another event."
+                    gettext(
+                        "%(event)s is full: %(taken)s of %(capacity)s places are taken. Raise its "
+                        "capacity first, or choose another event."
+                    )
+                    % {"event": event, "taken": taken, "capacity": event.capacity}
                 )
         registration.event = event
     registration.full_clean()
@@ -405,7 +458,7 @@ def registrations_cancel(
     or none. `expected_fees`: {registration id: the fee the user was shown}."""
     rows = list(Registration.objects.filter(project=project, pk__in=list(ids)).order_by("pk"))
     if not rows:
-        raise ValidationError("Select at least one registration.")
+        raise ValidationError(gettext("Select at least one registration."))
     expected_fees = expected_fees or {}
     service = registration_mark_no_show if no_show else registration_cancel
     return [

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
@@ -33,7 +34,8 @@ def event_save(*, tenant, by, event: PrivateEvent) -> PrivateEvent:
     project = Project.objects.get(pk=event.project_id)  # its status now, not as loaded
     if not event.pk and not project.is_active:
         raise ValidationError(
-            f"{project} is {project.get_status_display().lower()}: no new events can be added."
+            gettext("%(project)s is %(lower)s: no new events can be added.")
+            % {"project": project, "lower": project.get_status_display().lower()}
         )
     for field in ("trainer_fee", "venue_cost", "other_cost"):
         setattr(event, field, round_money(getattr(event, field), event.project.currency))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext
 
 from accounts import services as account_services
 from accounts.models import Contact
@@ -43,8 +44,11 @@ def parse_learners(text: str) -> list[NewLearner]:
     lines = (text or "").splitlines()
     if len([line for line in lines if line.strip()]) > MAX_LINES:
         raise ValidationError(
-            f"At most {MAX_LINES} learners at once: add the rest in a second round, or import "
-            "them from a file."
+            gettext(
+                "At most %(MAX_LINES)s learners at once: add the rest in a second round, or import "
+                "them from a file."
+            )
+            % {"MAX_LINES": MAX_LINES}
         )
     learners, errors = [], []
     for number, raw in enumerate(lines, start=1):
@@ -79,13 +83,15 @@ def _learner(cells: Sequence[str], number: int) -> NewLearner:
     emails = [cell for cell in cells if "@" in cell]
     names = [cell for cell in cells if "@" not in cell]
     if len(emails) > 1:
-        raise ValidationError("two e-mail addresses: one learner per line.")
+        raise ValidationError(gettext("two e-mail addresses: one learner per line."))
     email = emails[0].strip().strip("<>").lower() if emails else ""
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            raise ValidationError(f"“{email}” is not an e-mail address.") from None
+            raise ValidationError(
+                gettext("“%(email)s” is not an e-mail address.") % {"email": email}
+            ) from None
     if len(names) >= 2:
         first, last = names[0], " ".join(names[1:])
     elif names:
@@ -94,9 +100,9 @@ def _learner(cells: Sequence[str], number: int) -> NewLearner:
     else:
         first = last = ""
     if not email and not (first and last):
-        raise ValidationError("give a first and a last name, or an e-mail address.")
+        raise ValidationError(gettext("give a first and a last name, or an e-mail address."))
     if len(first) > 100 or len(last) > 100 or len(email) > 254:
-        raise ValidationError("a name or e-mail address is too long.")
+        raise ValidationError(gettext("a name or e-mail address is too long."))
     return NewLearner(first_name=first, last_name=last, email=email, line=number)
 
 
@@ -123,9 +129,15 @@ def learners_find_or_add(
         if contact is None:
             if not (learner.first_name and learner.last_name):
                 raise ValidationError(
-                    f"Line {learner.line}: {learner.email} is not a contact of "
-                    f"{project.account.name}: give the learner's first and last name to add "
-                    "them."
+                    gettext(
+                        "Line %(line)s: %(email)s is not a contact of %(account_name)s: give the "
+                        "learner's first and last name to add them."
+                    )
+                    % {
+                        "line": learner.line,
+                        "email": learner.email,
+                        "account_name": project.account.name,
+                    }
                 )
             contact = account_services.contact_save(
                 tenant=tenant,

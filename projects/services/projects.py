@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Account, Contact
 from accounts.platform import documents
@@ -109,10 +110,10 @@ def project_save(
     """Create or update a project, with the rules of DESIGN.md ("Projects")."""
     require_active(tenant)
     if project.pk and project.tenant_id != tenant.pk:
-        raise ValidationError("This project belongs to another company.")
+        raise ValidationError(gettext("This project belongs to another company."))
     project.tenant = tenant
     if not project.account_id:
-        raise ValidationError({"account": "Choose the customer."})
+        raise ValidationError({"account": gettext("Choose the customer.")})
     check_tenant(
         tenant,
         project.account,
@@ -139,8 +140,11 @@ def project_save(
                     else "Start a new project instead."
                 )
                 raise ValidationError(
-                    f"The {' and '.join(locked)} cannot change: the project has registrations or "
-                    f"items priced in them. {how}"
+                    gettext(
+                        "The %(locked)s cannot change: the project has registrations or items "
+                        "priced in them. %(how)s"
+                    )
+                    % {"locked": " and ".join(locked), "how": how}
                 )
         if before.status != project.status:
             _check_status_change(project, project.status)
@@ -167,7 +171,9 @@ def _check_parent_chain(project: Project) -> None:
     ancestor = project.parent
     while ancestor is not None:
         if ancestor.pk in seen:
-            raise ValidationError({"parent": "That parent would put the project below itself."})
+            raise ValidationError(
+                {"parent": gettext("That parent would put the project below itself.")}
+            )
         seen.add(ancestor.pk)
         ancestor = ancestor.parent
 
@@ -193,7 +199,9 @@ def _check_status_change(project: Project, status: str) -> None:
         )
         if open_subs.exists():
             codes = ", ".join(open_subs.values_list("code", flat=True)[:5])
-            raise ValidationError(f"Finish the sub-projects first ({codes}).")
+            raise ValidationError(
+                gettext("Finish the sub-projects first (%(codes)s).") % {"codes": codes}
+            )
         project.finished_date = timezone.localdate()
     else:
         project.finished_date = None
@@ -206,7 +214,7 @@ def project_set_status(*, tenant, by, project: Project, status: str) -> Project:
     check_tenant(tenant, project)
     project = Project.objects.select_for_update().get(pk=project.pk)
     if status not in ProjectStatus.values:
-        raise ValidationError("Choose one of the listed statuses.")
+        raise ValidationError(gettext("Choose one of the listed statuses."))
     if status == project.status:
         return project
     _check_status_change(project, status)

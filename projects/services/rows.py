@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Account, Contact
 from accounts.platform.audit import audit
@@ -46,17 +47,20 @@ AUTO = object()  # "choose the best eligible discount"
 def _require_transactions_allowed(project: Project) -> None:
     if not project.is_active:
         raise ValidationError(
-            f"{project} is {project.get_status_display().lower()}: no new "
-            "registrations or items can be added."
+            gettext("%(project)s is %(lower)s: no new registrations or items can be added.")
+            % {"project": project, "lower": project.get_status_display().lower()}
         )
 
 
 def _check_purchase_order(project, purchase_order, po_reference):
     if purchase_order is not None and purchase_order.project_id != project.pk:
-        raise ValidationError("Choose a purchase order of this project.")
+        raise ValidationError(gettext("Choose a purchase order of this project."))
     if project.require_purchase_order and purchase_order is None and not po_reference.strip():
         raise ValidationError(
-            "This project requires a purchase order: choose one or enter the customer's reference."
+            gettext(
+                "This project requires a purchase order: choose one or enter the customer's "
+                "reference."
+            )
         )
 
 
@@ -98,7 +102,7 @@ def registrations_add(
     project = Project.objects.select_for_update().get(pk=project.pk)
     _require_transactions_allowed(project)
     if event.project_id != project.pk:
-        raise ValidationError("Choose an event of this project.")
+        raise ValidationError(gettext("Choose an event of this project."))
     _check_purchase_order(project, purchase_order, po_reference)
     named = [learner for learner in learners if learner is not None]
     if new_learners:
@@ -110,7 +114,10 @@ def registrations_add(
     allowed_accounts = learner_accounts(project)
     for learner in named:
         if learner.account_id not in allowed_accounts:
-            raise ValidationError(f"{learner} is not a contact of {project.account.name}.")
+            raise ValidationError(
+                gettext("%(learner)s is not a contact of %(account_name)s.")
+                % {"learner": learner, "account_name": project.account.name}
+            )
     rows = [(learner, 1) for learner in named] or [(None, max(1, int(places)))]
     total_places = sum(count for _, count in rows)
     day = requested_date or timezone.localdate()
@@ -120,7 +127,10 @@ def registrations_add(
             pk=prepurchase.pk
         )  # as it is now (status, dates), not as the caller loaded it
         if prepurchase.account_id not in allowed_accounts:
-            raise ValidationError(f"{prepurchase} belongs to another customer.")
+            raise ValidationError(
+                gettext("%(prepurchase)s belongs to another customer.")
+                % {"prepurchase": prepurchase}
+            )
         # Paid from a prepurchase agreement: priced by the agreement (its price list, less its
         # own discount), the same rule invoicing reads. A discount agreement's percentage does
         # not stack on it: the agreement's discount is the one taken.
@@ -129,10 +139,16 @@ def registrations_add(
         )
         if discount_agreement not in (AUTO, None):
             raise ValidationError(
-                f"A place paid from {prepurchase} takes the agreement's own discount "
-                f"({format_percent(paid_from.discount_percent)} %); {discount_agreement} does "
-                "not add to it: choose the automatic discount or none, or register without the "
-                "prepurchase agreement."
+                gettext(
+                    "A place paid from %(prepurchase)s takes the agreement's own discount "
+                    "(%(discount_percent)s %%); %(discount_agreement)s does not add to it: choose "
+                    "the automatic discount or none, or register without the prepurchase agreement."
+                )
+                % {
+                    "prepurchase": prepurchase,
+                    "discount_percent": format_percent(paid_from.discount_percent),
+                    "discount_agreement": discount_agreement,
+                }
             )
         quote, discount = paid_from.quote, None
         discount_percent = paid_from.discount_percent
@@ -153,7 +169,10 @@ def registrations_add(
         else:
             if discount_agreement not in quote.discounts:
                 raise ValidationError(
-                    f"{discount_agreement} does not apply to this customer, course and date."
+                    gettext(
+                        "%(discount_agreement)s does not apply to this customer, course and date."
+                    )
+                    % {"discount_agreement": discount_agreement}
                 )
             discount = discount_agreement
         discount_percent = discount.percent if discount else Decimal(0)
@@ -251,19 +270,28 @@ UNDER_TERMS = {
 
 def _check_registration_status(registration: Registration, status: str) -> None:
     if status not in RegistrationStatus.values:
-        raise ValidationError("Choose one of the listed statuses.")
+        raise ValidationError(gettext("Choose one of the listed statuses."))
     if status != registration.status and status in UNDER_TERMS:
         raise ValidationError(
-            f"Use “{UNDER_TERMS[status]}” on the registrations tab: it applies the agreement's "
-            "cancellation terms (a fee, a credit for an invoiced place) and shows them first."
+            gettext(
+                "Use “%(status)s” on the registrations tab: it applies the agreement's "
+                "cancellation terms (a fee, a credit for an invoiced place) and shows them first."
+            )
+            % {"status": UNDER_TERMS[status]}
         )
     if status != registration.status and registration.status in UNDER_TERMS:
         raise ValidationError(
-            f"{registration} is {registration.get_status_display().lower()}, with its fee "
-            "settled under the terms: register the place again instead."
+            gettext(
+                "%(registration)s is %(lower)s, with its fee settled under the terms: register the "
+                "place again instead."
+            )
+            % {"registration": registration, "lower": registration.get_status_display().lower()}
         )
     if registration.invoiced and status == RegistrationStatus.REQUESTED:
-        raise ValidationError(f"{registration} is invoiced: credit it before changing it back.")
+        raise ValidationError(
+            gettext("%(registration)s is invoiced: credit it before changing it back.")
+            % {"registration": registration}
+        )
 
 
 @transaction.atomic
@@ -281,7 +309,7 @@ def registrations_set_status(
         Registration.objects.select_for_update().filter(project=project, pk__in=list(ids))
     )
     if not registrations:
-        raise ValidationError("Select at least one registration.")
+        raise ValidationError(gettext("Select at least one registration."))
     for registration in registrations:
         _check_registration_status(registration, status)
     Registration.objects.filter(pk__in=[r.pk for r in registrations]).update(status=status)
@@ -307,19 +335,23 @@ def price_override(*, tenant, by, row: Registration | Item, unit_price, reason: 
     model = type(row)
     row = model.objects.select_for_update().select_related("project").get(pk=row.pk)
     if row.invoiced:
-        raise ValidationError("The price is on an invoice already: credit the line to change it.")
+        raise ValidationError(
+            gettext("The price is on an invoice already: credit the line to change it.")
+        )
     if getattr(row, "milestone_id", None):  # its amount is the milestone's (services.phases)
         raise ValidationError(
-            "This item bills a milestone: change the milestone's amount or percentage instead."
+            gettext(
+                "This item bills a milestone: change the milestone's amount or percentage instead."
+            )
         )
     if not reason.strip():
-        raise ValidationError("Say why the price is overridden.")
+        raise ValidationError(gettext("Say why the price is overridden."))
     try:
         price = round_money(Decimal(unit_price), row.project.currency)
     except (ArithmeticError, TypeError, ValueError):
-        raise ValidationError("Enter the price as a number, e.g. 950.00.") from None
+        raise ValidationError(gettext("Enter the price as a number, e.g. 950.00.")) from None
     if price < 0:
-        raise ValidationError("A price cannot be negative.")
+        raise ValidationError(gettext("A price cannot be negative."))
     before = {"unit_price": row.unit_price, "net_amount": row.net_amount}
     row.unit_price = price
     row.price_overridden = True
@@ -365,12 +397,12 @@ def item_add(
     check_tenant(tenant, project, product, purchase_order, phase)
     project = Project.objects.select_for_update().get(pk=project.pk)
     if phase is not None and phase.project_id != project.pk:
-        raise ValidationError("Choose a phase of this project.")
+        raise ValidationError(gettext("Choose a phase of this project."))
     _require_transactions_allowed(project)
     _check_purchase_order(project, purchase_order, po_reference)
     if product.kind == ProductKind.LEARNING_PATH:
         raise ValidationError(
-            "Learning paths are pre-arranged offerings and never part of a project."
+            gettext("Learning paths are pre-arranged offerings and never part of a project.")
         )
     quantity = Decimal(quantity)
     quote = resolve_price(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import require_active
@@ -22,7 +23,7 @@ def project_settings_save(*, tenant, by, settings: ProjectSettings) -> ProjectSe
     audited. Existing projects keep their own policy: the setting is what new ones propose."""
     require_active(tenant)
     if settings.tenant_id is not None and settings.tenant_id != tenant.pk:
-        raise ValidationError("These settings belong to another company.")
+        raise ValidationError(gettext("These settings belong to another company."))
     settings.tenant = tenant
     before = ProjectSettings.objects.select_for_update().filter(tenant=tenant).first()
     if before is not None and settings.pk != before.pk:

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views import View
 
 from accounts.platform import permissions
@@ -51,7 +52,7 @@ class RegistrationCancelView(TenantViewMixin, View):
         if getattr(request, "tenant", None) is not None and not (
             can(request, permissions.EDIT_PROJECTS) or can(request, permissions.INVOICE)
         ):
-            raise PermissionDenied("Cancelling places is for staff and finance.")
+            raise PermissionDenied(gettext("Cancelling places is for staff and finance."))
         return super().dispatch(request, *args, **kwargs)
 
     def get_project(self):
@@ -88,7 +89,7 @@ class RegistrationCancelView(TenantViewMixin, View):
         ids = _selected_ids(request.GET)
         quotes = self.quotes(project, ids, no_show)
         if not quotes:
-            messages.error(request, "Tick the registrations to cancel first.")
+            messages.error(request, gettext("Tick the registrations to cancel first."))
             return redirect(tab_url(request, project, "registrations"))
         return self.render_page(project, quotes, no_show)
 
@@ -98,7 +99,7 @@ class RegistrationCancelView(TenantViewMixin, View):
         ids = _selected_ids(request.POST)
         quotes = self.quotes(project, ids, no_show)
         if not quotes:
-            messages.error(request, "Tick the registrations to cancel first.")
+            messages.error(request, gettext("Tick the registrations to cancel first."))
             return redirect(tab_url(request, project, "registrations"))
         if request.POST.get("confirm") != "1":  # ticked on a list: show what it costs first
             return self.render_page(project, quotes, no_show)
@@ -168,6 +169,10 @@ class RegistrationTransferView(ProjectChildMixin, View):
             except ValidationError as error:
                 add_service_error(form, error)
             else:
-                messages.success(request, f"Place transferred: {registration}.")
+                messages.success(
+                    request,
+                    gettext("Place transferred: %(registration)s.")
+                    % {"registration": registration},
+                )
                 return redirect(tab_url(request, project, "registrations"))
         return self.render_page(project, registration, form, status=422)

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views import View
 
 from accounts.platform import confirm, documents, permissions
@@ -58,5 +59,8 @@ class ProjectDocumentDeleteView(TenantViewMixin, View):
             )
             return confirm.ask(request, **question)
         services.project_document_delete(tenant=request.tenant, by=request.user, document=document)
-        messages.success(request, f"{document.original_name} deleted.")
+        messages.success(
+            request,
+            gettext("%(original_name)s deleted.") % {"original_name": document.original_name},
+        )
         return redirect(tab_url(request, project, "documents"))

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -171,7 +172,11 @@ class ProjectStatusView(TenantViewMixin, View):
                 project=project,
                 status=request.POST.get("status", ""),
             )
-            messages.success(request, f"{project.code} is now {project.get_status_display()}.")
+            messages.success(
+                request,
+                gettext("%(code)s is now %(get_status_display)s.")
+                % {"code": project.code, "get_status_display": project.get_status_display()},
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect(project)
@@ -210,7 +215,7 @@ class ProjectCopyView(TenantViewMixin, View):
         source = access.get_project_for_write(request, pk)
         form = CopyProjectForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Give the copy a name.")
+            messages.error(request, gettext("Give the copy a name."))
             return redirect(source)
         try:
             copy = services.project_copy(
@@ -225,5 +230,9 @@ class ProjectCopyView(TenantViewMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(source)
-        messages.success(request, f"{copy.code} created as a copy of {source.code}.")
+        messages.success(
+            request,
+            gettext("%(code)s created as a copy of %(code2)s.")
+            % {"code": copy.code, "code2": source.code},
+        )
         return redirect(copy)

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
+from django.utils.translation import gettext
 from django.views import View
 
 from accounts.platform import permissions
@@ -65,8 +66,20 @@ class EventFormView(ProjectChildMixin, TenantFormView, View):
         for field, other in double_bookings(event):
             messages.warning(
                 self.request,
-                f"Double-booked: {getattr(event, field)} is also the {field} of {other} "
-                f"({other.project.code}, {other.start_date:%d %b}–{other.end_date:%d %b %Y}).",
+                (
+                    gettext(
+                        "Double-booked: %(field)s is also the %(field2)s of %(other)s (%(code)s, "
+                        "%(start_date)s–%(end_date)s)."
+                    )
+                    % {
+                        "field": getattr(event, field),
+                        "field2": field,
+                        "other": other,
+                        "code": other.project.code,
+                        "start_date": format(other.start_date, "%d %b"),
+                        "end_date": format(other.end_date, "%d %b %Y"),
+                    }
+                ),
             )
         return event
 
@@ -240,7 +253,7 @@ class RegistrationEditView(ProjectChildMixin, View):
                     reason=override.cleaned_data["reason"],
                 ),
             ):
-                messages.success(request, "Price overridden.")
+                messages.success(request, gettext("Price overridden."))
                 return redirect(tab_url(request, project, "registrations"))
             return self.render_page(project, registration, form, override, status=422)
         form = RegistrationEditForm(request.POST, registration=registration)
@@ -254,7 +267,7 @@ class RegistrationEditView(ProjectChildMixin, View):
                 **form.cleaned_data,
             ),
         ):
-            messages.success(request, "Registration saved.")
+            messages.success(request, gettext("Registration saved."))
             return redirect(tab_url(request, project, "registrations"))
         return self.render_page(project, registration, form, override, status=422)
 
@@ -264,7 +277,9 @@ class RegistrationBulkStatusView(ProjectChildMixin, View):
         project = self.get_project()
         form = BulkStatusForm(request.POST)
         if not form.is_valid() or not form.cleaned_data["selected"]:
-            messages.error(request, "Tick the registrations to change, then choose a status.")
+            messages.error(
+                request, gettext("Tick the registrations to change, then choose a status.")
+            )
         elif form.cleaned_data["status"] in UNDER_TERMS:
             # Cancellations and no-shows go by the agreement's terms: shown first, then confirmed.
             query = urlencode(
@@ -293,14 +308,20 @@ class RegistrationBulkStatusView(ProjectChildMixin, View):
                 count = change.count
                 messages.success(
                     request,
-                    f"{count} registration{'s' if count != 1 else ''} marked {label.lower()}.",
+                    gettext("%(count)s registration%(else)s marked %(lower)s.")
+                    % {"count": count, "else": "s" if count != 1 else "", "lower": label.lower()},
                 )
                 if change.events_delivered:
                     names = ", ".join(str(event) for event in change.events_delivered)
                     messages.info(
                         request,
-                        f"Every place of {names} is delivered: the event is marked delivered "
-                        "and its delivery cost counts from now on.",
+                        (
+                            gettext(
+                                "Every place of %(names)s is delivered: the event is marked "
+                                "delivered and its delivery cost counts from now on."
+                            )
+                            % {"names": names}
+                        ),
                     )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))

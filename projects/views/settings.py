@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views import View
 
 from accounts.platform import permissions
@@ -32,5 +33,5 @@ class ProjectSettingsView(TenantViewMixin, View):
             ),
         ):
             return render(request, self.template_name, {"form": form}, status=422)
-        messages.success(request, "Project settings saved.")
+        messages.success(request, gettext("Project settings saved."))
         return redirect(reverse("projects:settings", kwargs={"tenant_slug": request.tenant.slug}))

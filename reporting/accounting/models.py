@@ -3,20 +3,21 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.tenancy import TenantOwned, tenant_reverse
 
 
 class AccountingSystem(models.TextChoices):
-    XERO = "xero", "Xero"
-    QBO = "qbo", "QuickBooks Online"
-    SAGE = "sage", "Sage 50 / Business Cloud"
-    DATEV = "datev", "DATEV"
+    XERO = "xero", _("Xero")
+    QBO = "qbo", _("QuickBooks Online")
+    SAGE = "sage", _("Sage 50 / Business Cloud")
+    DATEV = "datev", _("DATEV")
 
 
 class MappingKind(models.TextChoices):
-    REVENUE = "revenue", "Revenue account"
-    TAX = "tax", "Tax code"
+    REVENUE = "revenue", _("Revenue account")
+    TAX = "tax", _("Tax code")
 
 
 class AccountingSettings(TenantOwned):
@@ -25,54 +26,56 @@ class AccountingSettings(TenantOwned):
 
     tenant = models.OneToOneField("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
     datev_consultant_number = models.PositiveIntegerField(
-        "DATEV Beraternummer",
+        _("DATEV Beraternummer"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1001), MaxValueValidator(9999999)],
-        help_text="Your tax adviser's consultant number (1001 to 9999999).",
+        help_text=_("Your tax adviser's consultant number (1001 to 9999999)."),
     )
     datev_client_number = models.PositiveIntegerField(
-        "DATEV Mandantennummer",
+        _("DATEV Mandantennummer"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(99999)],
-        help_text="Your client number at the adviser (1 to 99999).",
+        help_text=_("Your client number at the adviser (1 to 99999)."),
     )
     fiscal_year_start_month = models.PositiveSmallIntegerField(
-        "fiscal year starts in month",
+        _("fiscal year starts in month"),
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(12)],
-        help_text="1 for January. DATEV's WJ-Beginn; a DATEV file holds one fiscal year.",
+        help_text=_("1 for January. DATEV's WJ-Beginn; a DATEV file holds one fiscal year."),
     )
     datev_account_length = models.PositiveSmallIntegerField(
-        "DATEV Sachkontenlänge",
+        _("DATEV Sachkontenlänge"),
         default=4,
         validators=[MinValueValidator(4), MaxValueValidator(8)],
-        help_text="Digits of a general-ledger account (4 in SKR03/SKR04 by default).",
+        help_text=_("Digits of a general-ledger account (4 in SKR03/SKR04 by default)."),
     )
     datev_debtor_start = models.PositiveIntegerField(
-        "DATEV first debtor account",
+        _("DATEV first debtor account"),
         default=10000,
         validators=[MinValueValidator(10000), MaxValueValidator(999999999)],
-        help_text="A billing account's debtor account is this plus its account number "
-        "(10000 + account 42 = 10042).",
+        help_text=_(
+            "A billing account's debtor account is this plus its account number "
+            "(10000 + account 42 = 10042)."
+        ),
     )
     datev_bank_account = models.CharField(
-        "DATEV bank account",
+        _("DATEV bank account"),
         max_length=9,
         blank=True,
-        help_text="The ledger account payments are booked to (1200 in SKR03, 1800 in SKR04).",
+        help_text=_("The ledger account payments are booked to (1200 in SKR03, 1800 in SKR04)."),
     )
     sage_bank_account = models.CharField(
-        "Sage bank nominal code",
+        _("Sage bank nominal code"),
         max_length=8,
         blank=True,
-        help_text="The bank nominal code receipts are posted to (1200 by default in Sage).",
+        help_text=_("The bank nominal code receipts are posted to (1200 by default in Sage)."),
     )
 
     class Meta:
-        verbose_name = "accounting settings"
-        verbose_name_plural = "accounting settings"
+        verbose_name = _("accounting settings")
+        verbose_name_plural = _("accounting settings")
 
     def __str__(self):
         return "Accounting settings"
@@ -119,7 +122,7 @@ class ExportedPayment(TenantOwned):
     payment = models.ForeignKey(
         "invoicing.Payment", on_delete=models.PROTECT, related_name="exports"
     )
-    reversed = models.BooleanField(default=False, help_text="The entry of its reversal.")
+    reversed = models.BooleanField(default=False, help_text=_("The entry of its reversal."))
 
     class Meta:
         constraints = [
@@ -137,7 +140,7 @@ class BatchFile(TenantOwned):
     batch = models.ForeignKey(
         "reporting.ExportBatch", on_delete=models.PROTECT, related_name="accounting_files"
     )
-    name = models.CharField(max_length=40, help_text="The file's key, e.g. xero-invoices.")
+    name = models.CharField(max_length=40, help_text=_("The file's key, e.g. xero-invoices."))
     file = models.FileField(upload_to="exports/", max_length=255)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
@@ -40,7 +41,7 @@ def accounting_settings_save(*, tenant, by, settings: AccountingSettings) -> Acc
     """Save the company's accounting settings (one row, created on first save)."""
     require_active(tenant)
     if settings.tenant_id is not None and settings.tenant_id != tenant.pk:
-        raise ValidationError("These settings belong to another company.")
+        raise ValidationError(gettext("These settings belong to another company."))
     settings.tenant = tenant
     before = AccountingSettings.objects.select_for_update().filter(tenant=tenant).first()
     if before is not None:
@@ -48,7 +49,9 @@ def accounting_settings_save(*, tenant, by, settings: AccountingSettings) -> Acc
     settings.datev_bank_account = settings.datev_bank_account.strip()
     settings.sage_bank_account = settings.sage_bank_account.strip()
     if settings.datev_bank_account and not settings.datev_bank_account.isdigit():
-        raise ValidationError({"datev_bank_account": "A DATEV account is digits, e.g. 1200."})
+        raise ValidationError(
+            {"datev_bank_account": gettext("A DATEV account is digits, e.g. 1200.")}
+        )
     settings.full_clean()
     settings.save()
     audit(
@@ -68,7 +71,7 @@ def account_codes_save(*, tenant, by, system: str, codes: dict) -> int:
     mapping. Returns how many mappings changed."""
     require_active(tenant)
     if system not in AccountingSystem.values:
-        raise ValidationError("Choose Xero, QuickBooks Online, Sage or DATEV.")
+        raise ValidationError(gettext("Choose Xero, QuickBooks Online, Sage or DATEV."))
     current = {
         (row.kind, row.key): row
         for row in AccountCode.objects.select_for_update().filter(tenant=tenant, system=system)
@@ -76,13 +79,19 @@ def account_codes_save(*, tenant, by, system: str, codes: dict) -> int:
     changed = 0
     for (kind, key), code in codes.items():
         if kind not in MappingKind.values or not key or len(key) > 40:
-            raise ValidationError(f"{key[:40]!r} cannot be mapped.")
+            raise ValidationError(gettext("%(key)s cannot be mapped.") % {"key": repr(key[:40])})
         code = (code or "").strip()
         if len(code) > 60:
-            raise ValidationError(f"The code for {key} is longer than 60 characters: shorten it.")
+            raise ValidationError(
+                gettext("The code for %(key)s is longer than 60 characters: shorten it.")
+                % {"key": key}
+            )
         datev_account = system == AccountingSystem.DATEV and kind == MappingKind.REVENUE
         if datev_account and code and not code.isdigit():
-            raise ValidationError(f"DATEV accounts are digits: {key} → {code[:20]!r}.")
+            raise ValidationError(
+                gettext("DATEV accounts are digits: %(key)s → %(code)s.")
+                % {"key": key, "code": repr(code[:20])}
+            )
         row = current.get((kind, key))
         if row is not None and row.code == code:
             continue
@@ -189,7 +198,7 @@ def batch_file_get(*, tenant, by, batch: ExportBatch, name: str) -> BatchFile:
     check_tenant(tenant, batch)
     parsed = parse_name(name)
     if parsed is None:
-        raise ValidationError("There is no such file: choose one of the listed downloads.")
+        raise ValidationError(gettext("There is no such file: choose one of the listed downloads."))
     system, spec, year = parsed
     stored = BatchFile.objects.filter(tenant=tenant, batch=batch, name=name).first()
     if stored is not None:

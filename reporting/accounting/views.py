@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views import View
 
 from accounts.platform import permissions
@@ -64,7 +65,7 @@ class AccountingMappingView(TenantViewMixin, View):
                 ),
             ):
                 return self.page(request, system, settings_form=form, status=422)
-            messages.success(request, "Accounting settings saved.")
+            messages.success(request, gettext("Accounting settings saved."))
             return redirect(f"{url}?system={system}")
         form = AccountCodesForm(request.POST, rows=mapping_rows(system))
         changed = []
@@ -78,7 +79,11 @@ class AccountingMappingView(TenantViewMixin, View):
         ):
             return self.page(request, system, codes_form=form, status=422)
         label = AccountingSystem(system).label
-        messages.success(request, f"{label} mapping saved ({changed[0]} changed).")
+        messages.success(
+            request,
+            gettext("%(label)s mapping saved (%(changed)s changed).")
+            % {"label": label, "changed": changed[0]},
+        )
         return redirect(f"{url}?system={system}")
 
 

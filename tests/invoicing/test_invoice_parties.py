@@ -44,6 +44,7 @@ BUYER_KEYS = {
     "contact_email",
     "email",
     "endpoint",
+    "language",
 }
 PAYMENT_KEYS = {
     "bank_name",
@@ -203,6 +204,7 @@ def test_issuing_freezes_both_parties_and_the_bank_account_field_by_field(act, l
         "contact_email": main.email,
         "email": "invoices@meridian.example",
         "endpoint": {"scheme": "EM", "id": "invoices@meridian.example"},
+        "language": "en-gb",  # the account has none: the company's (issue 17)
     }
     # A EUR invoice: the EUR account, not the default GBP one.
     assert payment == {
