@@ -84,3 +84,91 @@ def test_a_phase_with_a_milestone_is_shown_on_a_timeline_and_invoiced(page, scre
         line = InvoiceLine.objects.get(item__milestone__name="Kick-off", invoice__status="issued")
         assert line.net == Decimal("4000.00")
         assert line.description == "Milestone 1 of phase Design (Kick-off): 40 % of 10,000.00 EUR"
+
+
+def test_a_milestone_is_split_between_a_grant_fund_and_the_customer(page, screenshot, world_a):
+    """Issue 13's journey: a milestone of a phased programme invoiced from "Ready to invoice"
+    makes two invoices, 40 % to the grant fund and the rest to the customer, each line saying
+    which milestone it bills."""
+    from invoicing.models import Invoice
+    from projects import services
+    from projects.models import FunderKind, Milestone, MilestoneDue, Phase, ProjectFunder
+
+    tenant = world_a.tenant
+    today = timezone.localdate()
+    account = AccountFactory(tenant=tenant, name="Kestrel Aerospace")
+    fund = AccountFactory(tenant=tenant, name="Aerospace Skills Fund")
+    project = ProjectFactory(
+        account=account,
+        currency="EUR",
+        name="Engineering leadership programme",
+        start_date=today.replace(month=1, day=1),
+        end_date=today.replace(month=12, day=31),
+    )
+    product = ProductFactory(tenant=tenant, code="PM", name="Programme management")
+    with activate(tenant):
+        phase = services.phase_save(
+            tenant=tenant,
+            by=world_a.admin,
+            phase=Phase(
+                project=project,
+                name="Design",
+                start_date=project.start_date,
+                end_date=project.end_date,
+                budget=Decimal("10000"),
+                billing_moment="by_milestone",
+            ),
+        )
+        services.milestone_save(
+            tenant=tenant,
+            by=world_a.admin,
+            milestone=Milestone(
+                phase=phase,
+                name="Kick-off",
+                percent=Decimal("40"),
+                due=MilestoneDue.ON_DATE,
+                due_date=today,
+                product=product,
+            ),
+        )
+        services.funder_save(
+            tenant=tenant,
+            by=world_a.admin,
+            funder=ProjectFunder(
+                project=project,
+                kind=FunderKind.GRANT,
+                name="Skills grant",
+                account=fund,
+                priority=1,
+                percent=Decimal("40"),
+                cap=Decimal("5000"),
+            ),
+        )
+
+    log_in(page, world_a.finance.username)
+    page.goto(f"/alpha/projects/{project.pk}/invoices/")
+    page.get_by_label(re.compile("Select Milestone 1 of phase Design")).check()
+    page.get_by_role("button", name="Create draft invoice").click()
+    expect(page.locator("[data-funders]")).to_contain_text("Skills grant")
+    page.get_by_role("button", name="Create drafts (1 row)").click()
+    expect(page.get_by_text("2 draft invoices created.")).to_be_visible()
+    screenshot("programme-milestone-split")
+
+    with activate(tenant):
+        drafts = {
+            invoice.billing_account.name: invoice
+            for invoice in Invoice.objects.select_related("billing_account")
+        }
+    assert set(drafts) == {"Aerospace Skills Fund", "Kestrel Aerospace"}
+    assert drafts["Aerospace Skills Fund"].net_total == Decimal("1600.00")  # 40 % of 4,000
+    assert drafts["Kestrel Aerospace"].net_total == Decimal("2400.00")
+    for name in ("Aerospace Skills Fund", "Kestrel Aerospace"):
+        page.goto(drafts[name].get_absolute_url())
+        expect(page.get_by_text(re.compile("Milestone 1 of phase Design"))).to_be_visible()
+        page.get_by_role("button", name="Issue").click()
+        page.get_by_role("button", name=re.compile(r"^Issue as INV-\d+")).click()
+        expect(page.get_by_text(re.compile(r"INV-\d+ issued\."))).to_be_visible()
+
+    page.goto(f"/alpha/projects/{project.pk}/phases/")
+    expect(page.locator("[data-figure=invoiced]").first).to_have_text("€4,000.00")
+    screenshot("programme-milestone-split-invoiced")
