@@ -13,7 +13,10 @@ class AccountsConfig(AppConfig):
             sqlite,  # noqa: F401 - SQLite's real parameter limit
         )
         from accounts.platform.search import SearchProvider, search_providers
+        from accounts.platform.tables import translate_automatic_headers
         from accounts.platform.tabs import Tab, account_tabs
+
+        translate_automatic_headers()
 
         search_providers.register(
             SearchProvider("accounts", "Accounts", 10, selectors.search_accounts, "bi-building")

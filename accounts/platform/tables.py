@@ -73,3 +73,24 @@ class SelectRowColumn(tables.CheckBoxColumn):
 
     def render(self, value, bound_column, record):
         return self.checkbox(record)
+
+
+def translate_automatic_headers() -> None:
+    """Column headers django-tables2 makes from a model field's name ("start date" → "Start
+    date") are plain strings that nothing marked; they are looked up in the catalogue when a
+    table renders, in the request's language (issue 17), as the forms' automatic labels are
+    (`BoundedFormMixin`). Explicit, lazy or safe headers are left as they are. Called once from
+    the accounts app's `ready()`."""
+    from django.utils.translation import gettext
+    from django_tables2.columns.base import BoundColumn
+
+    automatic = BoundColumn.verbose_name
+    if getattr(automatic.fget, "translated", False):
+        return
+
+    def verbose_name(self):
+        name = automatic.fget(self)
+        return gettext(name) if type(name) is str else name
+
+    verbose_name.translated = True
+    BoundColumn.verbose_name = property(verbose_name)
