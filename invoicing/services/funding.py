@@ -86,12 +86,16 @@ class Funding:
         if not funders:
             customer.lines = list(lines)
             return [customer]
+        # An internal budget's share stays on the customer's invoice (`_internal`): one
+        # definition of invoiced and of revenue, and nothing sent to anyone for it.
         shares = {
-            funder.pk: Share(funder, funder.account or project.billing_account, None)
+            funder.pk: customer
+            if funder.kind == FunderKind.INTERNAL
+            else Share(funder, funder.account or project.billing_account, None)
             for funder in funders
         }
         for share in shares.values():
-            share.taxes = self.context(share.account)
+            share.taxes = share.taxes or self.context(share.account)
         for line, product in zip(lines, products, strict=True):
             whole = Decimal(line.net)
             taken = self._split_line(project, funders, line, product)
@@ -106,6 +110,8 @@ class Funding:
                 shares[funder.pk].taxes.for_product(product).apply(part)
                 shares[funder.pk].lines.append(part)
                 parts.append(part)
+                if funder.kind == FunderKind.INTERNAL:
+                    customer.lines.append(_internal(part, funder, amount, customer, product))
             rest = whole - sum((amount for _funder, amount in taken), Decimal(0))
             if rest or not taken:
                 if taken:
@@ -116,7 +122,7 @@ class Funding:
                 customer.lines.append(line)
                 parts.append(line)
             _set_shares(parts, whole)
-        result = [share for share in shares.values() if share.lines]
+        result = [share for share in shares.values() if share.lines and share is not customer]
         for share in result:
             fee = self._admin_fee(project, share)
             if fee is not None:
@@ -187,6 +193,26 @@ NOT_SHARED = {
     LineKind.DEPOSIT_DEDUCTION,
     LineKind.PREPURCHASE,
 }
+
+
+def _internal(part: InvoiceLine, funder: ProjectFunder, amount: Decimal, customer: Share, product):
+    """The line taking an internal budget's share off the customer's invoice: the share's work
+    line stays on it (revenue, the funder's cap, its claim on the row), this line makes the
+    customer owe nothing for it and is no revenue (`NOT_REVENUE`); a credit note reverses both."""
+    line = InvoiceLine(
+        tenant_id=part.tenant_id,
+        kind=LineKind.INTERNAL_BUDGET,
+        project=part.project,
+        funder=funder,
+        product_code=part.product_code,
+        description=f"Paid from internal budget {funder.name}: {amount:,.2f}",
+        quantity=Decimal(1),
+        unit_price=-amount,
+        net=-amount,
+        share=Decimal(0),
+    )
+    customer.taxes.for_product(product).apply(line)
+    return line
 
 
 SHARE = Decimal("1e-10")

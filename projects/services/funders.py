@@ -21,6 +21,8 @@ def _check(tenant, project: Project, funder: ProjectFunder, products, packages) 
     errors = {}
     if funder.kind == FunderKind.CUSTOMER:
         funder.account = project.billing_account  # the customer pays where the project bills
+    elif funder.kind == FunderKind.INTERNAL:
+        funder.account = None  # nobody is invoiced: its share is taken off the customer's invoice
     elif funder.account_id:
         account = funder.account
         if account.tenant_id != tenant.pk:
