@@ -49,7 +49,7 @@ from projects.models import (
 )
 
 
-def _row_product(row):
+def row_product(row):
     return row.event.product if isinstance(row, Registration) else row.product
 
 
@@ -68,7 +68,7 @@ def _draft_in_memory(
     ]
     if len(group.projects) > 1 and not group.po_reference:
         _name_orders(group.rows, lines)
-    products = [_row_product(row) for row in group.rows]
+    products = [row_product(row) for row in group.rows]
     # Each project's lines are split to its own funders; what no funder takes goes to the billing
     # account on one invoice for all the group's projects (the group shares that account).
     payers: list[tuple[Project, Share]] = []

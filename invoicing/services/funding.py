@@ -61,8 +61,11 @@ class Funding:
     project has funders. `split` spends the room, so a batch's later invoices see what its
     earlier ones took."""
 
-    def __init__(self, tenant, projects: Sequence[Project], context: Callable):
+    def __init__(
+        self, tenant, projects: Sequence[Project], context: Callable, *, fees: bool = True
+    ):
         self.tenant = tenant
+        self.fees = fees  # administration fees (the run preview leaves them to the drafts)
         self.context = context  # account -> VatContext, shared with the caller's cache
         self.funders: dict[int, list[ProjectFunder]] = defaultdict(list)
         funders = list(
@@ -161,7 +164,7 @@ class Funding:
         """The funder's administration fee on its share, as a line of its own (the handling
         fee's shape: `lines.handling_fee_line`); outside its cap."""
         funder = share.funder
-        if funder is None or not funder.admin_fee_percent:
+        if funder is None or not funder.admin_fee_percent or not self.fees:
             return None
         base = sum((Decimal(line.net) for line in share.lines), Decimal(0))
         fee = round_money(base * funder.admin_fee_percent / HUNDRED, project.currency)

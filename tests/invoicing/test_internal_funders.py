@@ -99,3 +99,27 @@ def test_the_internal_budget_line_is_not_changed_on_its_own(act, billing):
 def test_an_internal_budget_has_no_fee(act, billing):
     with pytest.raises(ValidationError, match="not charged a fee"):
         internal(act, billing, percent=Decimal("40"), admin_fee_percent=Decimal("5"))
+
+
+def test_the_run_preview_shows_each_payers_invoice_as_the_run_splits_it(act, billing):
+    from accounts.platform.tenancy import activate
+    from invoicing.models import Grouping
+    from invoicing.run_previews import planned_invoices
+
+    add_funder(act, billing, name="Skills Fund", percent=Decimal("40"), priority=1)
+    internal(act, billing, percent=Decimal("50"), priority=2)
+    with activate(billing["tenant"]):
+        included, _ = selectors.run_candidates()
+        planned = planned_invoices(included, Grouping.PROJECT)["invoices"]
+    by_account = {invoice.billing_account.name: invoice for invoice in planned}
+    assert set(by_account) == {"Skills Fund", "Meridian Health"}  # nobody billed for the budget
+    assert by_account["Skills Fund"].net == Decimal("1516.00")
+    assert by_account["Skills Fund"].funder == "Skills Fund"
+    customer = by_account["Meridian Health"]
+    assert customer.split_with == ("Skills Fund", "Training budget")
+    # 3,790 less the fund's 40 % and the budget's 50 % (each a share of the whole line).
+    assert customer.net == Decimal("379.00")
+    # The run bills exactly that.
+    invoices = by_payer(draft(act, billing))
+    assert invoices["Meridian Health"].net_total == customer.net
+    assert invoices["Skills Fund"].net_total == by_account["Skills Fund"].net
