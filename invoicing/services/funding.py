@@ -25,6 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+
 from accounts.models import Account
 from accounts.platform.money import round_money
 from invoicing import vat
@@ -216,6 +219,40 @@ def _internal(part: InvoiceLine, funder: ProjectFunder, amount: Decimal, custome
     )
     customer.taxes.for_product(product).apply(line)
     return line
+
+
+def internal_offsets(open_lines: Sequence[InvoiceLine], chosen: list[InvoiceLine]) -> list:
+    """The lines a credit note credits: `chosen` with, for each internal budget share in it, the
+    line that took that share off the customer's invoice (an open one of the same budget and
+    amount: such lines differ in nothing else), so the customer is credited what it paid, not
+    the budget's share. Such a line is never credited without its share."""
+    picked = [line for line in chosen if line.kind == LineKind.INTERNAL_BUDGET]
+    work = [line for line in chosen if line.kind != LineKind.INTERNAL_BUDGET]
+    spare = [
+        line
+        for line in open_lines
+        if line.kind == LineKind.INTERNAL_BUDGET and line.pk not in {o.pk for o in picked}
+    ]
+    offsets = []
+    for line in work:
+        if not line.funder_id:
+            continue
+        for pool in (picked, spare):
+            match = next(
+                (o for o in pool if o.funder_id == line.funder_id and o.net == -line.net), None
+            )
+            if match is not None:
+                pool.remove(match)
+                offsets.append(match)
+                break
+    if picked:  # chosen alone, without the share it takes off
+        raise ValidationError(
+            gettext(
+                "A line paid from an internal budget is credited with the line it pays for: "
+                "choose that line instead."
+            )
+        )
+    return work + offsets
 
 
 SHARE = Decimal("1e-10")

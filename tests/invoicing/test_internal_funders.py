@@ -123,3 +123,17 @@ def test_the_run_preview_shows_each_payers_invoice_as_the_run_splits_it(act, bil
     invoices = by_payer(draft(act, billing))
     assert invoices["Meridian Health"].net_total == customer.net
     assert invoices["Skills Fund"].net_total == by_account["Skills Fund"].net
+
+
+def test_crediting_a_place_credits_the_customer_what_it_paid_for_it(act, billing):
+    budget = internal(act, billing, percent=Decimal("40"))
+    (invoice,) = issue_all(act, draft(act, billing))
+    registration = billing["registrations"][0]
+    (number,) = act(services.registration_credit, registration=registration, reason="Cancelled")
+    note = Invoice.objects.get(number=number)
+    assert note.net_total == Decimal("-540.00")  # the customer's 60 % of 900, not 900
+    (use,) = funder_selectors.project_funders(billing["project"])
+    assert use.funder == budget and use.invoiced == Decimal("1516.00") - Decimal("360.00")
+    offset = invoice.lines.filter(kind=LineKind.INTERNAL_BUDGET, credited_by=None).first()
+    with pytest.raises(ValidationError, match="credited with the line it pays for"):
+        act(services.invoice_credit, invoice=invoice, line_ids=[offset.pk], reason="x")
