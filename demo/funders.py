@@ -3,7 +3,8 @@ skills fund pays 40 % of, up to a cap, with a 2 % administration fee. Its first 
 delivered and invoiced: each phase is two invoices, one to the fund for its 40 % (and its fee),
 one to the customer for the rest. The third phase is booked for 2027; the project's Funders tab
 shows what the fund has paid and what is left under its cap for it (the fund's cap runs out
-during that phase: what it cannot pay falls to the customer)."""
+during that phase: what it cannot pay falls to the customer), and an internal learning budget
+that pays a quarter of the third phase's lines off the customer's invoice."""
 
 import datetime
 from decimal import Decimal
@@ -151,3 +152,17 @@ def build(tenant, *, user, rng) -> None:
         )
         for draft in drafts:  # the fund's invoice and the customer's
             invoicing.invoice_issue(tenant=tenant, by=user, invoice=draft, render_pdf=False)
+    # From the third phase on, the customer's own learning budget pays a quarter of each line
+    # after the fund: nobody is invoiced for it, the customer's invoice takes it off as a
+    # "paid from internal budget" line (the Funders tab shows what it has covered).
+    services.funder_save(
+        tenant=tenant,
+        by=user,
+        funder=ProjectFunder(
+            project=project,
+            kind=FunderKind.INTERNAL,
+            name="Learning and development budget",
+            priority=2,
+            percent=Decimal(25),
+        ),
+    )

@@ -9,12 +9,13 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
-from invoicing.models import ADVANCE_KINDS, InvoiceLine, InvoiceStatus, LineKind
+from invoicing.models import NOT_REVENUE, InvoiceLine, InvoiceStatus, LineKind
 from invoicing.selectors import DRAFT_LINES
 from projects.models import Project, ProjectFunder
 
-# The work a funder pays for (what its cap counts): not its administration fee, not advances.
-_NOT_WORK = [*ADVANCE_KINDS, LineKind.ADMIN_FEE]
+# The work a funder pays for (what its cap counts): not its administration fee, not advances,
+# not the line taking an internal budget's share off the customer's invoice.
+_NOT_WORK = [*NOT_REVENUE, LineKind.ADMIN_FEE]
 
 
 @dataclass(frozen=True)

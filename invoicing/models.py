@@ -376,6 +376,9 @@ class LineKind(models.TextChoices):
     DEPOSIT_DEDUCTION = "deduction", _("Deposit deducted")
     # A funder's administration fee on its share (issue 13, part 2: invoicing.services.funding).
     ADMIN_FEE = "admin_fee", _("Administration fee")
+    # An internal budget funder's share, taken off the customer's invoice (its work line stays,
+    # billed to the funder: invoicing.services.funding).
+    INTERNAL_BUDGET = "internal", _("Paid from internal budget")
 
 
 # Lines that move money ahead of the work (a deposit, and its deductions on later invoices):
@@ -383,6 +386,10 @@ class LineKind(models.TextChoices):
 # invoiced of the project (its revenue, the maximum billing amount): a project's invoiced total
 # over its life is the value of its work. See `invoicing.selectors.revenue_lines`.
 ADVANCE_KINDS = (LineKind.DEPOSIT, LineKind.DEPOSIT_DEDUCTION)
+# Lines that are not revenue: advances, and what an internal budget pays off a customer's
+# invoice (the work line it offsets is revenue: a project's revenue is what its customers,
+# funders and internal budgets cover together, each share once).
+NOT_REVENUE = (*ADVANCE_KINDS, LineKind.INTERNAL_BUDGET)
 
 
 class InvoiceLine(TenantOwned):

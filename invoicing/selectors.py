@@ -27,6 +27,7 @@ from accounts.platform.models import AuditEntry
 from invoicing import totals
 from invoicing.models import (
     ADVANCE_KINDS,
+    NOT_REVENUE,
     ExchangeRate,
     Grouping,
     Invoice,
@@ -79,7 +80,7 @@ def invoice_detail(invoice: Invoice) -> dict:
         line.is_credited = bool(line.credited_by.all())
         # A draft's line of a registration or item is adjusted; a fee, a deposit or a
         # deduction follows from the others.
-        line.adjustable = line.kind not in (LineKind.HANDLING_FEE, *ADVANCE_KINDS)
+        line.adjustable = line.kind not in (LineKind.HANDLING_FEE, *NOT_REVENUE)
     projects = {line.project_id: line.project for line in lines}
     return {
         "invoice": invoice,
@@ -272,11 +273,11 @@ def revenue_lines() -> QuerySet[InvoiceLine]:
     """The issued lines that are revenue: every line of issued invoices and credit notes but
     deposits and their deductions (`ADVANCE_KINDS`), which move money ahead of the work and are
     invoiced with it later. What `invoiced_net`, the profitability facts and the dashboard sum."""
-    return issued_lines().exclude(kind__in=ADVANCE_KINDS)
+    return issued_lines().exclude(kind__in=NOT_REVENUE)
 
 
 def _work_net(lines) -> Decimal:
-    return lines.exclude(kind__in=ADVANCE_KINDS).aggregate(total=Sum("net"))["total"] or Decimal(0)
+    return lines.exclude(kind__in=NOT_REVENUE).aggregate(total=Sum("net"))["total"] or Decimal(0)
 
 
 # The lines of the project's drafts that count as *on drafts* (credit notes are never drafts).
@@ -330,11 +331,11 @@ def cap_room(project, *, drafts: bool = True, exclude: Invoice | None = None) ->
     )
     if exclude is not None:
         lines = lines.exclude(invoice=exclude)
-    work = ~Q(kind__in=ADVANCE_KINDS)
+    work = ~Q(kind__in=NOT_REVENUE)
     sums = lines.aggregate(
         invoiced=Sum("net", filter=~draft & work),
         on_drafts=Sum("net", filter=draft & work),
-        unused=Sum("net", filter=~work),
+        unused=Sum("net", filter=Q(kind__in=ADVANCE_KINDS)),
     )
     return CapRoom(
         cap=project.max_billing_amount,

@@ -3,11 +3,13 @@ from django.contrib import admin
 from accounts.platform.admin import ServiceSaveAdmin, TenantInline, TenantModelAdmin
 from projects import services
 from projects.models import (
+    FunderScope,
     Item,
     PrivateEvent,
     Project,
     ProjectClass,
     ProjectDocument,
+    ProjectFunder,
     ProjectProduct,
     ProjectSettings,
     PurchaseOrder,
@@ -123,3 +125,44 @@ class ProjectClassAdmin(ServiceSaveAdmin):
     list_filter = ["is_active"]
     search_fields = ["name"]
     service, service_argument = services.project_class_save, "project_class"
+
+
+class FunderScopeInline(TenantInline, admin.TabularInline):
+    """The products and packages a funder funds are set through `funder_save` (its scopes)."""
+
+    model = FunderScope
+    extra = 0
+    autocomplete_fields = ["product"]
+    service = delete_service = services.funder_save
+
+    def save_rows(self, request, tenant, parent, formset):
+        formset.save(commit=False)  # nothing written: the admin's change message reads it
+        if not formset.has_changed():
+            return
+        kept = [
+            form.cleaned_data
+            for form in formset.forms
+            if not form.cleaned_data.get("DELETE")
+            and (form.cleaned_data.get("product") or form.cleaned_data.get("package"))
+        ]
+        services.funder_save(
+            tenant=tenant,
+            by=request.user,
+            funder=parent,
+            products=[row["product"] for row in kept if row.get("product")],
+            packages=[row["package"] for row in kept if row.get("package")],
+        )
+
+
+@admin.register(ProjectFunder)
+class ProjectFunderAdmin(ServiceSaveAdmin):
+    """Funders are added on the project's Funders tab; here too, through the same service.
+    Removed on the tab only (`funder_delete`, refused once the funder is on invoices)."""
+
+    list_display = ["name", "project", "kind", "priority", "percent", "cap", "account"]
+    list_filter = ["kind"]
+    search_fields = ["name", "project__code"]
+    list_select_related = ["project", "account"]
+    autocomplete_fields = ["project", "account"]
+    inlines = [FunderScopeInline]
+    service, service_argument = services.funder_save, "funder"

@@ -22,6 +22,9 @@ class FunderKind(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     GRANT = "grant", _("Grant or levy fund")
     ACCOUNT = "account", _("Another account")
+    # Nobody is invoiced for its share: the share stays on the customer's invoice as the work it
+    # is, less a "paid from internal budget" line (invoicing.services.funding).
+    INTERNAL = "internal", _("Internal budget")
 
 
 class ProjectFunder(TenantOwned):
@@ -90,7 +93,11 @@ class ProjectFunder(TenantOwned):
         return self.name
 
     def clean(self):
-        if self.kind != FunderKind.CUSTOMER and not self.account_id:
+        if self.kind == FunderKind.INTERNAL and self.admin_fee_percent:
+            raise ValidationError(
+                {"admin_fee_percent": _("An internal budget is not charged a fee: leave it empty.")}
+            )
+        if self.kind not in (FunderKind.CUSTOMER, FunderKind.INTERNAL) and not self.account_id:
             raise ValidationError({"account": _("Choose the account its invoices go to.")})
 
 

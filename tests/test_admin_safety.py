@@ -29,7 +29,9 @@ from agreements.models import BookingUplift, Interest, PrepurchaseEntry
 from invoicing import services as invoicing_services
 from invoicing.models import BillingClaim, ExchangeRate, Invoice, InvoiceRun, InvoicingSettings
 from projects.models import (
+    FunderScope,
     ProjectClass,
+    ProjectFunder,
     ProjectProduct,
     ProjectSettings,
     PurchaseOrder,
@@ -147,6 +149,7 @@ def rows(world_a, world_b, tenant_a):
                 "projects.registration": [open_registration],
                 "projects.item": [ItemFactory(project=project, product=product)],
                 "projects.projectdocument": [ProjectDocumentFactory(project=project)],
+                "projects.projectfunder": [_funder(tenant, project, account, product)],
                 "projects.purchaseorder": [
                     PurchaseOrder.objects.create(tenant=tenant, project=project, number="PO-1")
                 ],
@@ -186,6 +189,14 @@ def rows(world_a, world_b, tenant_a):
         }
     )
     return made
+
+
+def _funder(tenant, project, account, product):
+    funder = ProjectFunder.objects.create(
+        tenant=tenant, project=project, name="Skills Fund", account=account, percent=40
+    )
+    FunderScope.objects.create(tenant=tenant, funder=funder, product=product)
+    return funder
 
 
 def _axes(name, username):
@@ -584,6 +595,29 @@ def test_project_inlines_save_through_the_services(rows, admin_a, tenant_a):
         f for f in page.context["inline_admin_formsets"] if f.formset.model is PurchaseOrder
     ]
     assert not orders.formset.can_delete  # no service deletes a purchase order
+
+
+def test_a_funder_and_its_scopes_save_through_the_service(rows, admin_a, tenant_a):
+    """The funder's form keeps its scopes; the scopes inline sets them through `funder_save`."""
+    (funder,) = rows["projects.projectfunder"]
+    (product,) = rows["agreements.product"]
+    other = ProductFactory(tenant=tenant_a)
+    url = reverse("admin:projects_projectfunder_change", args=[funder.pk])
+    data = _change_data(admin_a.get(url))
+    data["percent"] = "30"
+    response = admin_a.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    with activate(tenant_a):
+        funder.refresh_from_db()
+        assert funder.percent == Decimal("30")
+        assert list(funder.scopes.values_list("product_id", flat=True)) == [product.pk]
+        assert AuditEntry.objects.filter(action="funder changed").count() == 1
+    data = _change_data(admin_a.get(url))
+    data.update({"scopes-0-DELETE": "on", "scopes-TOTAL_FORMS": "2", "scopes-1-product": other.pk})
+    response = admin_a.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    with activate(tenant_a):
+        assert list(funder.scopes.values_list("product_id", flat=True)) == [other.pk]
 
 
 def test_every_admin_form_bounds_its_numbers(world_a, rf):

@@ -24,6 +24,7 @@ from invoicing.models import (
 )
 from invoicing.services import deposits, payments
 from invoicing.services.claims import release
+from invoicing.services.funding import internal_offsets
 from invoicing.services.issuing import SNAPSHOT_FIELDS, number, snapshot
 from invoicing.services.lines import share_taxes, store_totals
 from invoicing.tasks import render_invoice_pdf
@@ -70,6 +71,7 @@ def invoice_credit(
         chosen = open_lines
     if not chosen:
         raise ValidationError(gettext("Every line of this invoice is credited already."))
+    chosen = internal_offsets(open_lines, chosen)
     if with_deductions:
         chosen = chosen + deposits.deductions_to_credit(open_lines, chosen)
     deposits.check_credit(invoice, chosen, open_lines)

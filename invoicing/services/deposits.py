@@ -48,7 +48,14 @@ from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.money import round_money
 from invoicing import selectors, vat
 from invoicing import totals as money
-from invoicing.models import ADVANCE_KINDS, Invoice, InvoiceKind, InvoiceLine, LineKind
+from invoicing.models import (
+    ADVANCE_KINDS,
+    NOT_REVENUE,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    LineKind,
+)
 from invoicing.services.billing_cap import check_max_billing
 from invoicing.services.lines import deposit_treatment, share_taxes, store_totals
 from projects.billing import project_problem
@@ -71,7 +78,7 @@ def committed_value(project: Project) -> Decimal:
 def work_net(lines) -> Decimal:
     """The net of the lines that are work (not a deposit or a deduction): what an invoice adds
     to the project's invoiced total and its billing cap."""
-    return sum((Decimal(line.net) for line in lines if line.kind not in ADVANCE_KINDS), Decimal(0))
+    return sum((Decimal(line.net) for line in lines if line.kind not in NOT_REVENUE), Decimal(0))
 
 
 def _lock_project(project_id: int) -> None:

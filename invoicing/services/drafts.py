@@ -49,7 +49,7 @@ from projects.models import (
 )
 
 
-def _row_product(row):
+def row_product(row):
     return row.event.product if isinstance(row, Registration) else row.product
 
 
@@ -68,7 +68,7 @@ def _draft_in_memory(
     ]
     if len(group.projects) > 1 and not group.po_reference:
         _name_orders(group.rows, lines)
-    products = [_row_product(row) for row in group.rows]
+    products = [row_product(row) for row in group.rows]
     # Each project's lines are split to its own funders; what no funder takes goes to the billing
     # account on one invoice for all the group's projects (the group shares that account).
     payers: list[tuple[Project, Share]] = []
@@ -161,7 +161,7 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
         for member, member_lines in project_lines(group.projects, lines):
             if not member_lines:
                 continue
-            net = sum((Decimal(line.net) for line in member_lines), Decimal(0))
+            net = _billed_net(member_lines)
             check_max_billing(
                 member,
                 net,
@@ -195,6 +195,15 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
         ],
     )
     return invoices
+
+
+def _billed_net(lines) -> Decimal:
+    """What lines add to the project's billed total against its maximum: an internal budget's
+    share is work billed to the project like a funder's, so the line taking it off the
+    customer's invoice does not lower it."""
+    return sum(
+        (Decimal(line.net) for line in lines if line.kind != LineKind.INTERNAL_BUDGET), Decimal(0)
+    )
 
 
 def _rows_billed(lines) -> int:
@@ -471,7 +480,7 @@ def _refresh_draft(tenant, by, invoice: Invoice) -> None:
     totals = store_totals(invoice, others)
     freeze_line_taxes(invoice, others, totals)
     for member, member_lines in project_lines(members, others):
-        net = sum((Decimal(line.net) for line in member_lines), Decimal(0))
+        net = _billed_net(member_lines)
         check_max_billing(
             member, net, exclude=invoice, deducted=deposits.work_net(member_lines) - net
         )

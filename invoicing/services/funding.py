@@ -25,6 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+
 from accounts.models import Account
 from accounts.platform.money import round_money
 from invoicing import vat
@@ -61,8 +64,11 @@ class Funding:
     project has funders. `split` spends the room, so a batch's later invoices see what its
     earlier ones took."""
 
-    def __init__(self, tenant, projects: Sequence[Project], context: Callable):
+    def __init__(
+        self, tenant, projects: Sequence[Project], context: Callable, *, fees: bool = True
+    ):
         self.tenant = tenant
+        self.fees = fees  # administration fees (the run preview leaves them to the drafts)
         self.context = context  # account -> VatContext, shared with the caller's cache
         self.funders: dict[int, list[ProjectFunder]] = defaultdict(list)
         funders = list(
@@ -86,12 +92,16 @@ class Funding:
         if not funders:
             customer.lines = list(lines)
             return [customer]
+        # An internal budget's share stays on the customer's invoice (`_internal`): one
+        # definition of invoiced and of revenue, and nothing sent to anyone for it.
         shares = {
-            funder.pk: Share(funder, funder.account or project.billing_account, None)
+            funder.pk: customer
+            if funder.kind == FunderKind.INTERNAL
+            else Share(funder, funder.account or project.billing_account, None)
             for funder in funders
         }
         for share in shares.values():
-            share.taxes = self.context(share.account)
+            share.taxes = share.taxes or self.context(share.account)
         for line, product in zip(lines, products, strict=True):
             whole = Decimal(line.net)
             taken = self._split_line(project, funders, line, product)
@@ -106,6 +116,8 @@ class Funding:
                 shares[funder.pk].taxes.for_product(product).apply(part)
                 shares[funder.pk].lines.append(part)
                 parts.append(part)
+                if funder.kind == FunderKind.INTERNAL:
+                    customer.lines.append(_internal(part, funder, amount, customer, product))
             rest = whole - sum((amount for _funder, amount in taken), Decimal(0))
             if rest or not taken:
                 if taken:
@@ -116,7 +128,7 @@ class Funding:
                 customer.lines.append(line)
                 parts.append(line)
             _set_shares(parts, whole)
-        result = [share for share in shares.values() if share.lines]
+        result = [share for share in shares.values() if share.lines and share is not customer]
         for share in result:
             fee = self._admin_fee(project, share)
             if fee is not None:
@@ -155,7 +167,7 @@ class Funding:
         """The funder's administration fee on its share, as a line of its own (the handling
         fee's shape: `lines.handling_fee_line`); outside its cap."""
         funder = share.funder
-        if funder is None or not funder.admin_fee_percent:
+        if funder is None or not funder.admin_fee_percent or not self.fees:
             return None
         base = sum((Decimal(line.net) for line in share.lines), Decimal(0))
         fee = round_money(base * funder.admin_fee_percent / HUNDRED, project.currency)
@@ -187,6 +199,60 @@ NOT_SHARED = {
     LineKind.DEPOSIT_DEDUCTION,
     LineKind.PREPURCHASE,
 }
+
+
+def _internal(part: InvoiceLine, funder: ProjectFunder, amount: Decimal, customer: Share, product):
+    """The line taking an internal budget's share off the customer's invoice: the share's work
+    line stays on it (revenue, the funder's cap, its claim on the row), this line makes the
+    customer owe nothing for it and is no revenue (`NOT_REVENUE`); a credit note reverses both."""
+    line = InvoiceLine(
+        tenant_id=part.tenant_id,
+        kind=LineKind.INTERNAL_BUDGET,
+        project=part.project,
+        funder=funder,
+        product_code=part.product_code,
+        description=f"Paid from internal budget {funder.name}: {amount:,.2f}",
+        quantity=Decimal(1),
+        unit_price=-amount,
+        net=-amount,
+        share=Decimal(0),
+    )
+    customer.taxes.for_product(product).apply(line)
+    return line
+
+
+def internal_offsets(open_lines: Sequence[InvoiceLine], chosen: list[InvoiceLine]) -> list:
+    """The lines a credit note credits: `chosen` with, for each internal budget share in it, the
+    line that took that share off the customer's invoice (an open one of the same budget and
+    amount: such lines differ in nothing else), so the customer is credited what it paid, not
+    the budget's share. Such a line is never credited without its share."""
+    picked = [line for line in chosen if line.kind == LineKind.INTERNAL_BUDGET]
+    work = [line for line in chosen if line.kind != LineKind.INTERNAL_BUDGET]
+    spare = [
+        line
+        for line in open_lines
+        if line.kind == LineKind.INTERNAL_BUDGET and line.pk not in {o.pk for o in picked}
+    ]
+    offsets = []
+    for line in work:
+        if not line.funder_id:
+            continue
+        for pool in (picked, spare):
+            match = next(
+                (o for o in pool if o.funder_id == line.funder_id and o.net == -line.net), None
+            )
+            if match is not None:
+                pool.remove(match)
+                offsets.append(match)
+                break
+    if picked:  # chosen alone, without the share it takes off
+        raise ValidationError(
+            gettext(
+                "A line paid from an internal budget is credited with the line it pays for: "
+                "choose that line instead."
+            )
+        )
+    return work + offsets
 
 
 SHARE = Decimal("1e-10")

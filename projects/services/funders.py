@@ -21,6 +21,8 @@ def _check(tenant, project: Project, funder: ProjectFunder, products, packages) 
     errors = {}
     if funder.kind == FunderKind.CUSTOMER:
         funder.account = project.billing_account  # the customer pays where the project bills
+    elif funder.kind == FunderKind.INTERNAL:
+        funder.account = None  # nobody is invoiced: its share is taken off the customer's invoice
     elif funder.account_id:
         account = funder.account
         if account.tenant_id != tenant.pk:
@@ -48,15 +50,20 @@ def funder_save(
     tenant,
     by,
     funder: ProjectFunder,
-    products: Iterable[Product] = (),
-    packages: Iterable[TrainingPackage] = (),
+    products: Iterable[Product] | None = None,
+    packages: Iterable[TrainingPackage] | None = None,
 ) -> ProjectFunder:
     """Add or change a funder of `funder.project`, with the products and training packages it
     funds (none: every line). Its cap is in the project's currency."""
     require_active(tenant)
     project = Project.objects.select_related("billing_account").get(pk=funder.project_id)
     check_tenant(tenant, project)
-    products, packages = list(products), list(packages)
+    if products is None and packages is None:
+        # Neither given (the admin's funder form, whose scopes are an inline): it keeps them.
+        kept = list(funder.scopes.select_related("product", "package")) if funder.pk else []
+        products = [scope.product for scope in kept if scope.product_id]
+        packages = [scope.package for scope in kept if scope.package_id]
+    products, packages = list(products or ()), list(packages or ())
     funder.tenant = tenant
     _check(tenant, project, funder, products, packages)
     if funder.cap is not None:

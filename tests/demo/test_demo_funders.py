@@ -15,14 +15,19 @@ def test_the_demo_has_a_programme_split_between_a_grant_and_the_customer(db):
     from invoicing.funder_selectors import customer_share, project_funders
     from invoicing.models import Invoice, LineKind
     from invoicing.selectors import invoiced_net
+    from projects.models import FunderKind
 
     call_command("seed_demo", stdout=StringIO())
     with activate(Tenant.objects.get(slug="northwind")):
-        (use,) = [
+        uses = [
             use
             for invoice in Invoice.objects.filter(lines__funder__isnull=False).distinct()[:1]
             for use in project_funders(invoice.project)
         ]
+        (use,) = [use for use in uses if use.funder.kind == FunderKind.GRANT]
+        # The internal budget pays from the third phase on: nothing of it invoiced yet.
+        (budget,) = [use for use in uses if use.funder.kind == FunderKind.INTERNAL]
+        assert budget.funder.account is None and budget.used == 0
         funder = use.funder
         project = funder.project
         assert funder.percent == Decimal(40) and funder.cap and funder.admin_fee_percent
