@@ -65,6 +65,8 @@ DELETED_BY_SERVICE = {
     "accounts.contact": lambda row: True,
     "agreements.bookingdocument": lambda row: True,
     "projects.projectdocument": lambda row: True,
+    # None of its milestones is invoiced: removed with them, its events left in no phase.
+    "projects.phase": lambda row: True,
     "invoicing.invoice": lambda row: row.is_draft,
 }
 
@@ -147,6 +149,7 @@ def rows(world_a, world_b, tenant_a):
                 "projects.registration": [open_registration],
                 "projects.item": [ItemFactory(project=project, product=product)],
                 "projects.projectdocument": [ProjectDocumentFactory(project=project)],
+                "projects.phase": [_phase_with_milestone(tenant, by, project, product)],
                 "projects.purchaseorder": [
                     PurchaseOrder.objects.create(tenant=tenant, project=project, number="PO-1")
                 ],
@@ -186,6 +189,25 @@ def rows(world_a, world_b, tenant_a):
         }
     )
     return made
+
+
+def _phase_with_milestone(tenant, by, project, product):
+    """A phase with an event and a milestone (billed by an item), all through the services."""
+    from projects import services as project_services
+    from projects.models import Milestone, Phase
+
+    phase = project_services.phase_save(
+        tenant=tenant,
+        by=by,
+        phase=Phase(
+            project=project, name="Design", start_date=project.start_date, end_date=project.end_date
+        ),
+    )
+    EventFactory(project=project, product=product, phase=phase)
+    milestone = Milestone(phase=phase, name="Sign-off", amount=100, product=product)
+    milestone.due_date = project.end_date
+    project_services.milestone_save(tenant=tenant, by=by, milestone=milestone)
+    return phase
 
 
 def _axes(name, username):
