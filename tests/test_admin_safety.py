@@ -65,8 +65,8 @@ DELETED_BY_SERVICE = {
     "accounts.contact": lambda row: True,
     "agreements.bookingdocument": lambda row: True,
     "projects.projectdocument": lambda row: True,
-    # None of its milestones is invoiced: removed with them, its events left in no phase.
-    "projects.phase": lambda row: True,
+    # Removed with its milestones (its events left in no phase) unless one is on an invoice.
+    "projects.phase": lambda row: row.name == "Design",
     "invoicing.invoice": lambda row: row.is_draft,
 }
 
@@ -149,7 +149,10 @@ def rows(world_a, world_b, tenant_a):
                 "projects.registration": [open_registration],
                 "projects.item": [ItemFactory(project=project, product=product)],
                 "projects.projectdocument": [ProjectDocumentFactory(project=project)],
-                "projects.phase": [_phase_with_milestone(tenant, by, project, product)],
+                "projects.phase": [
+                    _phase_with_milestone(tenant, by, project, product),
+                    _phase_with_milestone(tenant, by, project, product, invoiced=True),
+                ],
                 "projects.purchaseorder": [
                     PurchaseOrder.objects.create(tenant=tenant, project=project, number="PO-1")
                 ],
@@ -191,8 +194,9 @@ def rows(world_a, world_b, tenant_a):
     return made
 
 
-def _phase_with_milestone(tenant, by, project, product):
-    """A phase with an event and a milestone (billed by an item), all through the services."""
+def _phase_with_milestone(tenant, by, project, product, invoiced=False):
+    """A phase with an event and a milestone (billed by an item), all through the services;
+    `invoiced`: the milestone's item is on a draft."""
     from projects import services as project_services
     from projects.models import Milestone, Phase
 
@@ -200,13 +204,20 @@ def _phase_with_milestone(tenant, by, project, product):
         tenant=tenant,
         by=by,
         phase=Phase(
-            project=project, name="Design", start_date=project.start_date, end_date=project.end_date
+            project=project,
+            name="Delivery" if invoiced else "Design",
+            start_date=project.start_date,
+            end_date=project.end_date,
         ),
     )
     EventFactory(project=project, product=product, phase=phase)
     milestone = Milestone(phase=phase, name="Sign-off", amount=100, product=product)
-    milestone.due_date = project.end_date
+    milestone.due_date = project.start_date  # due already, so it can be invoiced
     project_services.milestone_save(tenant=tenant, by=by, milestone=milestone)
+    if invoiced:
+        invoicing_services.drafts_create(
+            tenant=tenant, by=by, project=project, item_ids=[milestone.item.pk]
+        )
     return phase
 
 

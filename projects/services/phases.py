@@ -37,12 +37,12 @@ def _check_within_project(phase: Phase, project: Project) -> None:
     errors = {}
     if phase.start_date and phase.start_date < project.start_date:
         errors["start_date"] = _(
-            "The phase cannot start before the project does (%(day)s): choose a later date."
-        ) % {"day": f"{project.start_date:%d %b %Y}"}
+            "Phase %(phase)s cannot start before the project does (%(day)s): choose a later date."
+        ) % {"phase": phase.name, "day": f"{project.start_date:%d %b %Y}"}
     if phase.end_date and phase.end_date > project.end_date:
         errors["end_date"] = _(
-            "The phase cannot end after the project does (%(day)s): choose an earlier date."
-        ) % {"day": f"{project.end_date:%d %b %Y}"}
+            "Phase %(phase)s cannot end after the project does (%(day)s): choose an earlier date."
+        ) % {"phase": phase.name, "day": f"{project.end_date:%d %b %Y}"}
     if errors:
         raise ValidationError(errors)
 
@@ -166,19 +166,16 @@ def _check_not_invoiced(milestone: Milestone, item: Item | None) -> None:
 
 
 def _delete_milestone_rows(milestone: Milestone, item: Item | None) -> None:
-    try:
-        with transaction.atomic():
-            if item is not None:
+    if item is not None:
+        try:
+            with transaction.atomic():
                 item.delete()
-            milestone.delete()
-    except ProtectedError:  # credited invoice lines keep naming its item (invoicing's rows)
-        raise ValidationError(
-            _(
-                "Milestone %(milestone)s was invoiced and credited: the invoices keep naming "
-                "it, so it stays."
-            )
-            % {"milestone": milestone}
-        ) from None
+        except ProtectedError:
+            # Invoiced once and credited since: the invoice and its credit note keep naming the
+            # item, so it stays as their record, billing nothing more (not billable, no
+            # milestone) — the credit note already made it due again.
+            Item.objects.filter(pk=item.pk).update(milestone=None, billable=False)
+    milestone.delete()
 
 
 @transaction.atomic
