@@ -155,6 +155,14 @@ def build(tenant, *, user, rng: random.Random) -> None:
         confirm=True,
     )
 
+    # Planned, no events yet: its milestone says it waits for them (not "0 of 0 delivered").
+    evaluation = phase("Evaluation", 240, 270, Decimal("2500"))
+    milestone(
+        evaluation, "Evaluation report", percent=Decimal("100"), due=MilestoneDue.EVENTS_DELIVERED
+    )
+    # An event in no phase: the timeline lists it under "Not in a phase".
+    event(None, courses[0], -80, "Programme launch briefing", status=EventStatus.DELIVERED)
+
     item = Item.objects.get(milestone=report)
     (draft,) = invoicing.drafts_create(tenant=tenant, by=user, project=project, item_ids=[item.pk])
     invoicing.invoice_issue(tenant=tenant, by=user, invoice=draft, render_pdf=False)

@@ -1,10 +1,15 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.admin import ServiceSaveAdmin, TenantInline, TenantModelAdmin
 from projects import services
 from projects.models import (
     FunderScope,
     Item,
+    Milestone,
+    Phase,
     PrivateEvent,
     Project,
     ProjectClass,
@@ -166,3 +171,42 @@ class ProjectFunderAdmin(ServiceSaveAdmin):
     autocomplete_fields = ["project", "account"]
     inlines = [FunderScopeInline]
     service, service_argument = services.funder_save, "funder"
+
+
+class MilestoneInline(TenantInline, admin.TabularInline):
+    """Saved and removed through the phase services (which keep the billing item in step)."""
+
+    model = Milestone
+    extra = 0
+    fields = ["name", "amount", "percent", "due", "due_date", "product", "billing_item"]
+    readonly_fields = ["billing_item"]
+    autocomplete_fields = ["product"]
+    service, service_argument = services.milestone_save, "milestone"
+    delete_service, delete_service_argument = services.milestone_delete, "milestone"
+
+    @admin.display(description=_("billing item"))
+    def billing_item(self, milestone):
+        item = getattr(milestone, "item", None) if milestone.pk else None
+        if item is None:
+            return "-"
+        url = reverse("admin:projects_item_change", args=[item.pk])
+        return format_html('<a href="{}">{}</a>', url, item)
+
+
+@admin.register(Phase)
+class PhaseAdmin(ServiceSaveAdmin):
+    list_display = ["name", "project", "start_date", "end_date", "budget", "billing_moment"]
+    list_select_related = ["project"]
+    search_fields = ["name", "project__code"]
+    autocomplete_fields = ["project"]
+    inlines = [MilestoneInline]
+    service, service_argument = services.phase_save, "phase"
+    delete_service, delete_service_argument = services.phase_delete, "phase"
+
+    def get_deleted_objects(self, objs, request):
+        # Its events and items are protected from a plain delete, but `phase_delete` moves
+        # them out of the phase (and refuses invoiced milestones) itself.
+        to_delete, model_count, perms_needed, _protected = super().get_deleted_objects(
+            objs, request
+        )
+        return to_delete, model_count, perms_needed, []

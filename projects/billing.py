@@ -174,8 +174,13 @@ def milestone_problem(milestone: Milestone, today: datetime.date) -> str | None:
         .exclude(status=EventStatus.CANCELLED)
         .values_list("status", flat=True)
     )
+    if not statuses:
+        return (
+            f"milestone {milestone.number} of phase {phase.name} is waiting: the phase has no "
+            "events yet"
+        )
     delivered = statuses.count(EventStatus.DELIVERED)
-    if not statuses or delivered < len(statuses):
+    if delivered < len(statuses):
         return (
             f"milestone {milestone.number} of phase {phase.name} is due once the phase's events "
             f"are delivered ({delivered} of {len(statuses)} delivered)"

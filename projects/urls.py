@@ -90,6 +90,16 @@ urlpatterns = [
         name="milestone-edit",
     ),
     path(
+        "projects/<int:project_pk>/phases/<int:pk>/delete/",
+        views.PhaseDeleteView.as_view(),
+        name="phase-delete",
+    ),
+    path(
+        "projects/<int:project_pk>/phases/<int:phase_pk>/milestones/<int:pk>/delete/",
+        views.MilestoneDeleteView.as_view(),
+        name="milestone-delete",
+    ),
+    path(
         "projects/<int:project_pk>/copy-lines/",
         views.CopyLinesView.as_view(),
         name="copy-lines",

@@ -14,9 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from invoicing.selectors import revenue_lines
 from projects.billing import charged_registrations, earned_registrations, milestone_due
@@ -58,7 +59,12 @@ def phase_figures(project, *, today: datetime.date | None = None) -> dict:
     """The phases of a project with their figures and milestones (a constant number of
     queries), and the totals."""
     today = today or timezone.localdate()
-    phases = list(Phase.objects.filter(project=project).prefetch_related("milestones__item"))
+    live_events = Count("events", filter=~Q(events__status=EventStatus.CANCELLED))
+    phases = list(
+        Phase.objects.filter(project=project)
+        .annotate(live_events=live_events)
+        .prefetch_related("milestones__item")
+    )
     rows = {phase.pk: PhaseRow(phase) for phase in phases}
     rows[None] = PhaseRow(None)
     registrations = Registration.objects.filter(project=project)
@@ -93,6 +99,10 @@ def phase_figures(project, *, today: datetime.date | None = None) -> dict:
             milestone.billed = item.unit_price if item else ZERO
             milestone.on_invoice = bool(item and item.invoiced)
             milestone.is_due = milestone.pk in due
+            # Due on delivery with nothing to deliver: say so rather than "0 of 0 delivered".
+            milestone.waiting_for_events = (
+                milestone.due == MilestoneDue.EVENTS_DELIVERED and not phase.live_events
+            )
             rows[phase.pk].milestones.append(milestone)
     unphased = rows.pop(None)
     listed = list(rows.values())
@@ -142,6 +152,11 @@ def timeline(project, phase_rows) -> dict | None:
             continue
         lines.append(("phase", row.phase.name, row.phase.start_date, row.phase.end_date, row))
         lines += [("event", e.title, e.start_date, e.end_date, e) for e in by_phase[row.phase.pk]]
+    if by_phase[None] and phases:
+        # A heading of their own, so they do not read as the last phase's events.
+        unphased = by_phase[None]
+        start, end = min(e.start_date for e in unphased), max(e.end_date for e in unphased)
+        lines.append(("heading", gettext("Not in a phase"), start, end, None))
     lines += [("event", e.title, e.start_date, e.end_date, e) for e in by_phase[None]]
     first = min([project.start_date, *(line[2] for line in lines)])
     last = max([project.end_date, *(line[3] for line in lines)])
@@ -168,7 +183,7 @@ def timeline(project, phase_rows) -> dict | None:
                 "y": y + (4 if kind == "phase" else 7),
                 "width": max(x(end, end=True) - x(start), 4),
                 "height": 16 if kind == "phase" else 10,
-                "fill": "#1d2433" if kind == "phase" else COLOURS[obj.status],
+                "fill": COLOURS[obj.status] if kind == "event" else "#1d2433",
                 "title": f"{label.strip()}: {start:%d %b %Y} – {end:%d %b %Y}",
                 "text_y": y + 16,
             }

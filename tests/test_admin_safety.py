@@ -67,6 +67,8 @@ DELETED_BY_SERVICE = {
     "accounts.contact": lambda row: True,
     "agreements.bookingdocument": lambda row: True,
     "projects.projectdocument": lambda row: True,
+    # Removed with its milestones (its events left in no phase) unless one is on an invoice.
+    "projects.phase": lambda row: row.name == "Design",
     "invoicing.invoice": lambda row: row.is_draft,
 }
 
@@ -150,6 +152,10 @@ def rows(world_a, world_b, tenant_a):
                 "projects.item": [ItemFactory(project=project, product=product)],
                 "projects.projectdocument": [ProjectDocumentFactory(project=project)],
                 "projects.projectfunder": [_funder(tenant, project, account, product)],
+                "projects.phase": [
+                    _phase_with_milestone(tenant, by, project, product),
+                    _phase_with_milestone(tenant, by, project, product, invoiced=True),
+                ],
                 "projects.purchaseorder": [
                     PurchaseOrder.objects.create(tenant=tenant, project=project, number="PO-1")
                 ],
@@ -197,6 +203,33 @@ def _funder(tenant, project, account, product):
     )
     FunderScope.objects.create(tenant=tenant, funder=funder, product=product)
     return funder
+
+
+def _phase_with_milestone(tenant, by, project, product, invoiced=False):
+    """A phase with an event and a milestone (billed by an item), all through the services;
+    `invoiced`: the milestone's item is on a draft."""
+    from projects import services as project_services
+    from projects.models import Milestone, Phase
+
+    phase = project_services.phase_save(
+        tenant=tenant,
+        by=by,
+        phase=Phase(
+            project=project,
+            name="Delivery" if invoiced else "Design",
+            start_date=project.start_date,
+            end_date=project.end_date,
+        ),
+    )
+    EventFactory(project=project, product=product, phase=phase)
+    milestone = Milestone(phase=phase, name="Sign-off", amount=100, product=product)
+    milestone.due_date = project.start_date  # due already, so it can be invoiced
+    project_services.milestone_save(tenant=tenant, by=by, milestone=milestone)
+    if invoiced:
+        invoicing_services.drafts_create(
+            tenant=tenant, by=by, project=project, item_ids=[milestone.item.pk]
+        )
+    return phase
 
 
 def _axes(name, username):

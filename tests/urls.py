@@ -134,6 +134,12 @@ def tenant_urls(rows) -> dict[str, dict]:
             "pk": rows["milestone"].pk,
         },
         "projects:copy-lines": {"project_pk": rows["project"].pk},
+        "projects:phase-delete": {"project_pk": rows["project"].pk, "pk": rows["phase"].pk},
+        "projects:milestone-delete": {
+            "project_pk": rows["project"].pk,
+            "phase_pk": rows["phase"].pk,
+            "pk": rows["milestone"].pk,
+        },
         "projects:funder-create": {"project_pk": rows["project"].pk},
         "projects:funder-edit": {"project_pk": rows["project"].pk, "pk": rows["funder"].pk},
         "projects:funder-delete": {"project_pk": rows["project"].pk, "pk": rows["funder"].pk},
@@ -193,6 +199,8 @@ POST_ONLY = {
     "projects:registration-bulk-status",
     "projects:document-delete",
     "projects:funder-delete",
+    "projects:phase-delete",
+    "projects:milestone-delete",
     "invoicing:invoice-from-selection",
 }
 

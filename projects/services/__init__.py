@@ -42,7 +42,13 @@ from projects.services.currency import (
 )
 from projects.services.events import deliver_completed_events, event_save
 from projects.services.funders import funder_delete, funder_save
-from projects.services.phases import milestone_amount, milestone_save, phase_save
+from projects.services.phases import (
+    milestone_amount,
+    milestone_delete,
+    milestone_save,
+    phase_delete,
+    phase_save,
+)
 from projects.services.projects import (
     PROJECT_NUMBER_START,
     has_priced_rows,
@@ -87,7 +93,9 @@ __all__ = [
     "item_add",
     "learner_accounts",
     "milestone_amount",
+    "milestone_delete",
     "milestone_save",
+    "phase_delete",
     "phase_save",
     "price_override",
     "project_class_save",

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.db.models.deletion import ProtectedError
 from django.utils.translation import gettext as _
 
 from accounts.platform.audit import audit
@@ -20,7 +21,7 @@ from accounts.platform.guards import check_tenant, require_active
 from accounts.platform.money import format_percent, round_money
 from agreements.models import ProductKind
 from agreements.pricing import PriceSource
-from projects.models import Item, Milestone, Phase, Project
+from projects.models import Item, Milestone, Phase, PrivateEvent, Project
 
 
 def _check_open(project: Project) -> None:
@@ -29,6 +30,21 @@ def _check_open(project: Project) -> None:
             _("%(project)s is %(status)s: its phases and milestones cannot change.")
             % {"project": project, "status": project.get_status_display().lower()}
         )
+
+
+def _check_within_project(phase: Phase, project: Project) -> None:
+    """A phase lies within its project's dates (the timeline and the figures assume it)."""
+    errors = {}
+    if phase.start_date and phase.start_date < project.start_date:
+        errors["start_date"] = _(
+            "Phase %(phase)s cannot start before the project does (%(day)s): choose a later date."
+        ) % {"phase": phase.name, "day": f"{project.start_date:%d %b %Y}"}
+    if phase.end_date and phase.end_date > project.end_date:
+        errors["end_date"] = _(
+            "Phase %(phase)s cannot end after the project does (%(day)s): choose an earlier date."
+        ) % {"phase": phase.name, "day": f"{project.end_date:%d %b %Y}"}
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -41,6 +57,7 @@ def phase_save(*, tenant, by, phase: Phase) -> Phase:
     _check_open(project)
     if phase.budget is not None:
         phase.budget = round_money(phase.budget, project.currency)
+    _check_within_project(phase, project)
     phase.full_clean()
     phase.save()
     for milestone in phase.milestones.select_related("product"):
@@ -134,3 +151,77 @@ def _bill(tenant, milestone: Milestone) -> Item:
     item.full_clean()
     item.save()
     return item
+
+
+def _check_not_invoiced(milestone: Milestone, item: Item | None) -> None:
+    # `invoiced` is kept by invoicing while any of the item is on a live line, draft or issued.
+    if item is not None and item.invoiced:
+        raise ValidationError(
+            _(
+                "Milestone %(milestone)s is on an invoice: credit that invoice (or delete the "
+                "draft) first, then remove the milestone."
+            )
+            % {"milestone": milestone}
+        )
+
+
+def _delete_milestone_rows(milestone: Milestone, item: Item | None) -> None:
+    if item is not None:
+        try:
+            with transaction.atomic():
+                item.delete()
+        except ProtectedError:
+            # Invoiced once and credited since: the invoice and its credit note keep naming the
+            # item, so it stays as their record, billing nothing more (not billable, no
+            # milestone) — the credit note already made it due again.
+            Item.objects.filter(pk=item.pk).update(milestone=None, billable=False)
+    milestone.delete()
+
+
+@transaction.atomic
+def milestone_delete(*, tenant, by, milestone: Milestone) -> None:
+    """Remove a milestone and the item that bills it, unless that item is on an invoice."""
+    require_active(tenant)
+    check_tenant(tenant, milestone)
+    phase = Phase.objects.select_related("project").get(pk=milestone.phase_id)
+    _check_open(Project.objects.select_for_update().get(pk=phase.project_id))
+    item = Item.objects.filter(milestone=milestone).first()
+    _check_not_invoiced(milestone, item)
+    audit(  # before the delete, which clears the row's id
+        tenant=tenant,
+        actor=by,
+        action="milestone removed",
+        obj=milestone,
+        before={"project": phase.project.code, "phase": phase.name, "milestone": str(milestone)},
+    )
+    _delete_milestone_rows(milestone, item)
+
+
+@transaction.atomic
+def phase_delete(*, tenant, by, phase: Phase) -> None:
+    """Remove a phase with its milestones (none may be invoiced); its events and items stay on
+    the project, in no phase."""
+    require_active(tenant)
+    check_tenant(tenant, phase)
+    project = Project.objects.select_for_update().get(pk=phase.project_id)
+    _check_open(project)
+    milestones = list(Milestone.objects.filter(phase=phase).order_by("number"))
+    items = {item.milestone_id: item for item in Item.objects.filter(milestone__phase=phase)}
+    for milestone in milestones:
+        _check_not_invoiced(milestone, items.get(milestone.pk))
+    audit(  # before the delete, which clears the row's id
+        tenant=tenant,
+        actor=by,
+        action="phase removed",
+        obj=phase,
+        before={
+            "project": project.code,
+            "phase": phase.name,
+            "milestones": [str(milestone) for milestone in milestones],
+        },
+    )
+    for milestone in milestones:
+        _delete_milestone_rows(milestone, items.get(milestone.pk))
+    PrivateEvent.objects.filter(phase=phase).update(phase=None)
+    Item.objects.filter(phase=phase).update(phase=None)
+    phase.delete()

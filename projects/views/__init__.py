@@ -20,7 +20,13 @@ from projects.views.pages import (
     ProjectStatusView,
     tab_url,
 )
-from projects.views.phases import CopyLinesView, MilestoneFormView, PhaseFormView
+from projects.views.phases import (
+    CopyLinesView,
+    MilestoneDeleteView,
+    MilestoneFormView,
+    PhaseDeleteView,
+    PhaseFormView,
+)
 from projects.views.rows import (
     EventFormView,
     ItemAddView,
@@ -54,7 +60,9 @@ __all__ = [
     "FunderDeleteView",
     "FunderFormView",
     "ItemAddView",
+    "MilestoneDeleteView",
     "MilestoneFormView",
+    "PhaseDeleteView",
     "PhaseFormView",
     "ProjectClassEditView",
     "ProjectClassListView",

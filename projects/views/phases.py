@@ -2,13 +2,15 @@
 into it (issue 13). The phases tab itself (figures and timeline) is `reporting`'s."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from accounts.platform import confirm, permissions
 from accounts.platform.forms import add_service_error
-from accounts.platform.views import TenantFormView
+from accounts.platform.views import TenantFormView, TenantViewMixin
 from projects import access, services
 from projects.models import Milestone, Phase
 from projects.phase_forms import CopyLinesForm, MilestoneForm, PhaseForm
@@ -97,8 +99,6 @@ class CopyLinesView(ProjectChildMixin, View):
         return self.render_page(project, CopyLinesForm(project=project))
 
     def post(self, request, project_pk):
-        from django.core.exceptions import ValidationError
-
         project = self.get_project()
         form = CopyLinesForm(request.POST, project=project)
         if not form.is_valid():
@@ -123,3 +123,75 @@ class CopyLinesView(ProjectChildMixin, View):
             % {"source": form.cleaned_data["source"].code, **copied},
         )
         return redirect(tab_url(request, project, PHASES_TAB))
+
+
+def _remove(request, back, service, done: str):
+    """Run a removal service; what it refuses is said on the tab."""
+    try:
+        service()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
+class PhaseDeleteView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_PROJECTS
+
+    def post(self, request, project_pk, pk):
+        project = access.get_project_for_write(request, project_pk)
+        phase = access.get_phase_for_write(request, project, pk)
+        back = tab_url(request, project, PHASES_TAB)
+        if not confirm.confirmed(request):  # asks once
+            return confirm.ask(
+                request,
+                title=_("Remove phase %(phase)s") % {"phase": phase.name},
+                question=_(
+                    "Remove phase %(phase)s and its %(milestones)s milestones from %(project)s? "
+                    "Its events and items stay on the project, in no phase."
+                )
+                % {
+                    "phase": phase.name,
+                    "milestones": phase.milestones.count(),
+                    "project": project.code,
+                },
+                button=_("Remove the phase"),
+                cancel_url=back,
+            )
+        return _remove(
+            request,
+            back,
+            lambda: services.phase_delete(tenant=request.tenant, by=request.user, phase=phase),
+            _("Phase %(phase)s removed.") % {"phase": phase.name},
+        )
+
+
+class MilestoneDeleteView(TenantViewMixin, View):
+    write_permission = permissions.EDIT_PROJECTS
+
+    def post(self, request, project_pk, phase_pk, pk):
+        project = access.get_project_for_write(request, project_pk)
+        phase = access.get_phase_for_write(request, project, phase_pk)
+        milestone = access.get_milestone_for_write(request, phase, pk)
+        back = tab_url(request, project, PHASES_TAB)
+        if not confirm.confirmed(request):  # asks once
+            return confirm.ask(
+                request,
+                title=_("Remove milestone %(milestone)s") % {"milestone": milestone},
+                question=_(
+                    "Remove milestone %(milestone)s of phase %(phase)s? The item that bills it "
+                    "is removed with it."
+                )
+                % {"milestone": milestone, "phase": phase.name},
+                button=_("Remove the milestone"),
+                cancel_url=back,
+            )
+        return _remove(
+            request,
+            back,
+            lambda: services.milestone_delete(
+                tenant=request.tenant, by=request.user, milestone=milestone
+            ),
+            _("Milestone %(milestone)s removed.") % {"milestone": milestone},
+        )

@@ -24,7 +24,8 @@ def test_the_demo_has_a_phased_programme_with_milestones(db):
     with activate(tenant):
         project = programme_project()
         phases = list(Phase.objects.filter(project=project).order_by("start_date"))
-        assert [phase.name for phase in phases] == ["Discovery", "Design", "Roll-out"]
+        names = [phase.name for phase in phases]
+        assert names == ["Discovery", "Design", "Roll-out", "Evaluation"]
         invoiced = InvoiceLine.objects.get(item__milestone__phase=phases[0])
         assert invoiced.invoice.status == "issued"
         assert invoiced.description.startswith("Milestone 1 of phase Discovery")
@@ -44,3 +45,7 @@ def test_the_demo_has_a_phased_programme_with_milestones(db):
         )
     ).content.decode()
     assert "Discovery report" in page and "<svg" in page
+    assert "waiting: the phase has no events yet" in page  # Evaluation's report
+    timeline = page[page.index("<svg") :]
+    assert timeline.index("Not in a phase") < timeline.index("Programme launch briefing")
+    assert f"projects/{project.pk}/phases/{phases[3].pk}/delete/" in page

@@ -345,6 +345,8 @@ SKIPPED = {
     "projects:document-download",
     "projects:document-delete",
     "projects:funder-delete",
+    "projects:phase-delete",
+    "projects:milestone-delete",
     "invoicing:invoice-zip",
     "invoicing:invoice-pdf",
     "invoicing:invoice-ubl",

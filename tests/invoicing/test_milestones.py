@@ -219,3 +219,93 @@ def test_a_template_project_is_never_invoiced(act, billing):
     assert (project, "the project is a template") in excluded
     with pytest.raises(ValidationError, match="the project is a template"):
         act(invoicing.drafts_create, project=project, item_ids=[billing["item"].pk])
+
+
+# --- Removing a milestone or a phase ------------------------------------------------------------
+
+
+def test_a_milestone_on_a_draft_or_an_issued_invoice_is_not_removed(
+    act, billing, phase, fee_product
+):
+    due = milestone(act, phase, fee_product, amount=Decimal("500"))
+    (draft,) = act(invoicing.drafts_create, project=billing["project"], item_ids=[item_of(due).pk])
+    with pytest.raises(ValidationError, match="is on an invoice: credit that invoice"):
+        act(services.milestone_delete, milestone=due)
+    issued = act(invoicing.invoice_issue, invoice=draft, render_pdf=False)
+    with pytest.raises(ValidationError, match="is on an invoice: credit that invoice"):
+        act(services.milestone_delete, milestone=due)
+    with pytest.raises(ValidationError, match="M1 Sign-off is on an invoice"):
+        act(services.phase_delete, phase=phase)
+    assert Milestone.objects.filter(pk=due.pk).count() == 1
+    assert Phase.objects.filter(pk=phase.pk).count() == 1
+
+    # Credited, it goes; the item the invoice and its credit note name stays, billing nothing.
+    act(invoicing.invoice_credit, invoice=issued, reason="Signed off too early")
+    item = item_of(due)
+    act(services.milestone_delete, milestone=due)
+    assert Milestone.objects.filter(phase=phase).count() == 0
+    kept = Item.objects.get(pk=item.pk)
+    assert kept.milestone_id is None and not kept.billable
+    assert Item.objects.filter(invoiceable_items(), pk=item.pk).count() == 0
+
+
+def test_a_milestone_never_invoiced_is_removed_with_its_item(act, billing, phase, fee_product):
+    from accounts.platform.models import AuditEntry
+
+    first = milestone(act, phase, fee_product, amount=Decimal("500"))
+    second = milestone(act, phase, fee_product, name="Go-live", amount=Decimal("700"))
+    item = item_of(first)
+    act(services.milestone_delete, milestone=first)
+    assert Item.objects.filter(pk=item.pk).count() == 0
+    assert list(Milestone.objects.filter(phase=phase)) == [second]
+    entry = AuditEntry.objects.get(action="milestone removed")
+    assert entry.before["milestone"] == "M1 Sign-off" and entry.before["phase"] == "Design"
+
+
+def test_a_removed_phase_leaves_its_events_and_items_on_the_project(
+    act, billing, phase, fee_product
+):
+    billing["item"].phase = phase
+    billing["item"].save()
+    due = milestone(act, phase, fee_product, percent=Decimal("10"))
+    milestone_item = item_of(due)
+    act(services.phase_delete, phase=phase)
+    assert Phase.objects.filter(project=billing["project"]).count() == 0
+    assert Milestone.objects.count() == 0
+    assert Item.objects.filter(pk=milestone_item.pk).count() == 0
+    events = PrivateEvent.objects.filter(project=billing["project"])
+    assert events.count() == 2 and events.filter(phase__isnull=True).count() == 2
+    billing["item"].refresh_from_db()
+    assert billing["item"].phase_id is None
+
+
+def test_a_phase_lies_within_its_projects_dates(act, billing, phase):
+    project = billing["project"]
+    phase.start_date = project.start_date - datetime.timedelta(days=1)
+    phase.end_date = project.end_date + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        act(services.phase_save, phase=phase)
+    assert (
+        "Design cannot start before the project does" in refused.value.message_dict["start_date"][0]
+    )
+    assert "Design cannot end after the project does" in refused.value.message_dict["end_date"][0]
+
+
+def test_a_milestone_due_on_delivery_of_a_phase_without_events_says_it_waits(
+    act, billing, fee_product
+):
+    empty = act(
+        services.phase_save,
+        phase=Phase(
+            project=billing["project"],
+            name="Follow-up",
+            start_date=datetime.date(2026, 6, 1),
+            end_date=datetime.date(2026, 6, 30),
+        ),
+    )
+    due = milestone(
+        act, empty, fee_product, amount=Decimal("500"), due=MilestoneDue.EVENTS_DELIVERED
+    )
+    assert row_problem(item_of(due), billing["project"]) == (
+        "milestone 1 of phase Follow-up is waiting: the phase has no events yet"
+    )

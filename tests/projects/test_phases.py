@@ -335,3 +335,162 @@ def test_copy_lines_refuses_a_project_in_another_currency(deal, project, plan):
         with pytest.raises(ValidationError, match="priced in EUR and this project in USD"):
             services.project_copy_lines(tenant=tenant, by=None, target=other, source=project)
         assert Phase.objects.filter(project=other).count() == 0
+
+
+# --- Removing phases and milestones; what the tab says -----------------------------------------
+
+
+def test_staff_remove_a_milestone_after_confirming_once(world_a, deal, project, plan, client_for):
+    client = client_for(world_a.staff)
+    with activate(deal["tenant"]):
+        sign_off = Milestone.objects.get(phase=plan["phase"], number=2)
+    remove = url(
+        "projects:milestone-delete",
+        project_pk=project.pk,
+        phase_pk=plan["phase"].pk,
+        pk=sign_off.pk,
+    )
+    tab = client.get(url("projects:project-tab", pk=project.pk, tab="phases")).content.decode()
+    assert f'action="{remove}"' in tab
+    question = client.post(remove)
+    assert question.status_code == 200
+    assert "Remove milestone M2 Sign-off of phase Design?" in question.content.decode()
+    with activate(deal["tenant"]):
+        assert Milestone.objects.filter(pk=sign_off.pk).count() == 1  # asked, nothing done
+    response = client.post(remove, {"confirmed": "1"}, follow=True)
+    assert "Milestone M2 Sign-off removed." in response.content.decode()
+    with activate(deal["tenant"]):
+        assert Milestone.objects.filter(phase=plan["phase"]).count() == 1
+        assert Item.objects.filter(milestone__isnull=False).count() == 1
+
+
+def test_an_invoiced_milestone_is_not_removed_and_the_tab_says_why(
+    world_a, deal, project, plan, client_for
+):
+    tenant = deal["tenant"]
+    with activate(tenant):
+        kick_off = Milestone.objects.get(phase=plan["phase"], number=1)
+        invoicing.drafts_create(
+            tenant=tenant, by=world_a.finance, project=project, item_ids=[kick_off.item.pk]
+        )
+    client = client_for(world_a.staff)
+    remove = url(
+        "projects:milestone-delete",
+        project_pk=project.pk,
+        phase_pk=plan["phase"].pk,
+        pk=kick_off.pk,
+    )
+    page = client.post(remove, {"confirmed": "1"}, follow=True).content.decode()
+    assert "M1 Kick-off is on an invoice: credit that invoice" in page
+    remove_phase = url("projects:phase-delete", project_pk=project.pk, pk=plan["phase"].pk)
+    page = client.post(remove_phase, {"confirmed": "1"}, follow=True).content.decode()
+    assert "M1 Kick-off is on an invoice: credit that invoice" in page
+    with activate(tenant):
+        assert Milestone.objects.filter(pk=kick_off.pk).count() == 1
+        assert Phase.objects.filter(pk=plan["phase"].pk).count() == 1
+
+
+def test_staff_remove_a_phase_its_events_stay_under_not_in_a_phase(
+    world_a, deal, project, plan, client_for
+):
+    client = client_for(world_a.staff)
+    remove = url("projects:phase-delete", project_pk=project.pk, pk=plan["phase"].pk)
+    question = client.post(remove)
+    assert question.status_code == 200
+    assert "Remove phase Design and its 2 milestones" in question.content.decode()
+    response = client.post(remove, {"confirmed": "1"}, follow=True)
+    assert "Phase Design removed." in response.content.decode()
+    with activate(deal["tenant"]):
+        assert Phase.objects.filter(project=project).count() == 0
+        assert PrivateEvent.objects.get(project=project).phase_id is None
+        assert Item.objects.get(project=project).phase_id is None  # the management item
+
+
+def test_only_staff_of_the_tenant_remove_phases_and_milestones(
+    world_a, world_b, deal, project, plan, client_for
+):
+    with activate(deal["tenant"]):
+        kick_off = Milestone.objects.get(phase=plan["phase"], number=1)
+    paths = [
+        url("projects:phase-delete", project_pk=project.pk, pk=plan["phase"].pk),
+        url(
+            "projects:milestone-delete",
+            project_pk=project.pk,
+            phase_pk=plan["phase"].pk,
+            pk=kick_off.pk,
+        ),
+    ]
+    for path in paths:
+        assert client_for(world_a.viewer).post(path, {"confirmed": "1"}).status_code == 403
+        # Bravo's admin, in Bravo, naming Alpha's rows.
+        foreign = path.replace("/alpha/", "/bravo/")
+        assert foreign != path
+        assert client_for(world_b.admin).post(foreign, {"confirmed": "1"}).status_code == 404
+    with activate(deal["tenant"]):
+        assert Milestone.objects.filter(phase=plan["phase"]).count() == 2
+
+
+def test_the_tab_says_a_milestone_waits_for_events_and_heads_the_events_in_no_phase(
+    world_a, deal, project, client_for
+):
+    tenant = deal["tenant"]
+    with activate(tenant):
+        phase = services.phase_save(
+            tenant=tenant,
+            by=None,
+            phase=Phase(
+                project=project,
+                name="Follow-up",
+                start_date=datetime.date(2026, 6, 1),
+                end_date=datetime.date(2026, 6, 30),
+            ),
+        )
+        services.milestone_save(
+            tenant=tenant,
+            by=None,
+            milestone=Milestone(
+                phase=phase,
+                name="Closed",
+                amount=Decimal("500"),
+                due=MilestoneDue.EVENTS_DELIVERED,
+                product=ProductFactory(tenant=tenant),
+            ),
+        )
+    page = (
+        client_for(world_a.viewer)
+        .get(url("projects:project-tab", pk=project.pk, tab="phases"))
+        .content.decode()
+    )
+    assert "waiting: the phase has no events yet" in page
+    assert "0 of 0" not in page
+    timeline = page[page.index("<svg") :]
+    # The project's event is in no phase: it comes under a heading of its own, after the phase.
+    assert timeline.index("Follow-up") < timeline.index("Not in a phase")
+    assert timeline.index("Not in a phase") < timeline.index("First-time manager")
+
+
+def test_a_phase_outside_the_projects_dates_is_refused_on_the_field(world_a, project, client_for):
+    response = client_for(world_a.staff).post(
+        url("projects:phase-create", project_pk=project.pk),
+        {"name": "Late", "start_date": "2026-12-01", "end_date": "2027-01-31"},
+    )
+    assert response.status_code == 422
+    assert "Phase Late cannot end after the project does (31 Dec 2026)" in (
+        response.content.decode()
+    )
+
+
+def test_the_admin_shows_a_phase_with_its_milestones_and_their_items(
+    world_a, deal, plan, client_for
+):
+    from django.urls import reverse
+
+    client = client_for(world_a.admin)
+    assert client.get("/alpha/settings/admin/").status_code == 302  # opens the admin
+    with activate(deal["tenant"]):
+        item = Item.objects.get(milestone__phase=plan["phase"], milestone__number=1)
+    page = client.get(reverse("admin:projects_phase_change", args=[plan["phase"].pk]))
+    assert page.status_code == 200
+    assert reverse("admin:projects_item_change", args=[item.pk]) in page.content.decode()
+    listing = client.get(reverse("admin:projects_phase_changelist")).content.decode()
+    assert "Design" in listing
