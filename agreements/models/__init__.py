@@ -1,6 +1,6 @@
 """The agreements app's models, by seam: the catalogue (`catalogue`), the agreements made with
-customers (`contracts`) and their cancellation terms (`terms`). Everything is imported from
-here: `agreements.models`."""
+customers (`contracts`), prepurchase agreements and their ledger (`prepurchases`) and their
+cancellation terms (`terms`). Everything is imported from here: `agreements.models`."""
 
 from agreements.models.catalogue import (  # noqa: F401
     NOT_NEGATIVE,
@@ -19,17 +19,20 @@ from agreements.models.contracts import (  # noqa: F401
     BookingDocument,
     BookingStatus,
     BookingUplift,
-    ChargeValidity,
     DiscountAgreement,
     DiscountScope,
     Interest,
+    PlaceCounting,
+    PrepurchaseUnit,
+)
+from agreements.models.prepurchases import (  # noqa: F401
+    ChargeValidity,
     LedgerKind,
     LedgerQuerySet,
-    PlaceCounting,
     PrepurchaseAgreement,
     PrepurchaseAllocation,
     PrepurchaseEntry,
     PrepurchaseStatus,
-    PrepurchaseUnit,
+    add_months,
 )
 from agreements.models.terms import CancellationBand, CancellationTerms  # noqa: F401

@@ -18,7 +18,7 @@ from agreements.models import (
     PrepurchaseEntry,
     PrepurchaseUnit,
 )
-from agreements.models.contracts import add_months
+from agreements.models.prepurchases import add_months
 from tests.factories import AccountFactory, PrepurchaseFactory
 
 D = datetime.date
