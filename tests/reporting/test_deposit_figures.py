@@ -14,6 +14,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from freezegun import freeze_time
 
 from accounts.platform.money import line_net
 from accounts.platform.tenancy import activate
@@ -27,6 +28,14 @@ PAST = TODAY - datetime.timedelta(days=40)
 WORK_INVOICED = Decimal("900.00")
 DEPOSIT = Decimal("1080.00")
 CAP = Decimal("1100.00")
+
+
+@pytest.fixture(autouse=True)
+def _the_day_stays_today():
+    """TODAY is fixed when pytest collects this module, and the dashboard reads the current
+    month: a run that crosses midnight at a month's end would compare two different months."""
+    with freeze_time(datetime.datetime.combine(TODAY, datetime.time(12)), tick=True):
+        yield
 
 
 def place(project, event, status="delivered"):

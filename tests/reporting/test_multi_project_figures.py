@@ -14,6 +14,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from freezegun import freeze_time
 
 from accounts.platform.tenancy import activate
 from invoicing import services
@@ -25,6 +26,14 @@ TODAY = datetime.date.today()
 PAST = TODAY - datetime.timedelta(days=10)
 BETA_INVOICED = Decimal("600.00")
 CAP = Decimal("700.00")
+
+
+@pytest.fixture(autouse=True)
+def _the_day_stays_today():
+    """TODAY is fixed when pytest collects this module, and the dashboard reads the current
+    month: a run that crosses midnight at a month's end would compare two different months."""
+    with freeze_time(datetime.datetime.combine(TODAY, datetime.time(12)), tick=True):
+        yield
 
 
 def _places(project, count, price):
