@@ -66,9 +66,12 @@ def project_list() -> QuerySet[Project]:
 
 
 def project_detail(pk) -> QuerySet[Project]:
+    """One project with what its header and overview show. The booking and the parent project
+    (often empty) are fetched apart, each only when set: PostgreSQL spent 2 to 4 ms planning
+    the seven-table join (its execution: 0.2 ms), on every project page (issue 18)."""
     return Project.objects.select_related(
-        "account", "billing_account", "booking", "parent", "main_contact", "region", "manager"
-    )
+        "account", "billing_account", "main_contact", "region", "manager"
+    ).prefetch_related("booking", "parent")
 
 
 def registrations_of(project: Project) -> QuerySet[Registration]:

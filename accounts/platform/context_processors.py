@@ -1,7 +1,7 @@
 """Template context of every page: the company, the role's permissions, the other companies."""
 
 from accounts.platform import permissions
-from accounts.platform.memberships import memberships_for_user
+from accounts.platform.memberships import memberships_of_request
 from accounts.platform.permissions import role_allows
 
 
@@ -16,7 +16,7 @@ def tenancy(request):
 
     def other_memberships():
         return [
-            m for m in memberships_for_user(request.user) if m.pk != getattr(membership, "pk", None)
+            m for m in memberships_of_request(request) if m.pk != getattr(membership, "pk", None)
         ]
 
     return {

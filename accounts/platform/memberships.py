@@ -17,6 +17,23 @@ def memberships_for_user(user) -> list[Membership]:
         )
 
 
+def memberships_of_request(request) -> list[Membership]:
+    """The signed-in user's memberships, read once per request: the middleware picks the URL's
+    company from them and the user menu lists the others (one query, not two)."""
+    cached = getattr(request, "_memberships", None)
+    if cached is None:
+        cached = request._memberships = memberships_for_user(request.user)
+    return cached
+
+
+def membership_in(memberships: list[Membership], user, tenant_slug: str) -> Membership | None:
+    """The membership of `tenant_slug` among `memberships` (`memberships_for_user`: active
+    companies only), for an active user; what `membership_for` asks the database."""
+    if not (user.is_authenticated and user.is_active):
+        return None
+    return next((m for m in memberships if m.tenant.slug == tenant_slug), None)
+
+
 def membership_for(user, tenant_slug: str) -> Membership | None:
     if not user.is_authenticated:
         return None

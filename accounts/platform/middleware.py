@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control
 
 from accounts.platform.languages import supported
-from accounts.platform.memberships import membership_for
+from accounts.platform.memberships import membership_in, memberships_of_request
 from accounts.platform.models import Role
 from accounts.platform.tenancy import activate, scopes_disabled
 from config.logging import current_request  # the log records' request (LOG_FORMAT, README)
@@ -76,7 +76,7 @@ class TenantMiddleware:
             return self.get_response(request)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        membership = membership_for(request.user, slug)
+        membership = membership_in(memberships_of_request(request), request.user, slug)
         if membership is None:
             raise Http404("No such company, or you are not a member of it.")
         request.tenant = membership.tenant

@@ -89,11 +89,11 @@ def test_the_report_and_the_dashboard_run_the_same_queries_for_few_or_many(world
     few = (queries(client, "/alpha/reports/profitability/"), queries(client, "/alpha/"))
     many_projects(world_a, 30, start=3)
     many = (queries(client, "/alpha/reports/profitability/"), queries(client, "/alpha/"))
-    # Report: 4 (session, user, membership, tenant) + 6 grouped queries of facts + which
-    # projects recognise on invoice + the projects. Dashboard: 4 + accounts' counts (2) +
-    # revenue (1) + work in progress (4 + currencies) + overdue (1) + projects to watch (2)
-    # + recent accounts + aged receivables (1 grouped query).
-    assert few == many == (12, 17)
+    # Report: 3 (session, user, the user's memberships with their companies) + 6 grouped
+    # queries of facts + which projects recognise on invoice + the projects. Dashboard: 3 +
+    # accounts' counts (2) + revenue (1) + work in progress (4 + currencies) + overdue (1) +
+    # projects to watch (2) + recent accounts + aged receivables (1 grouped query).
+    assert few == many == (11, 16)
 
 
 def test_amounts_format_as_babel_does():

@@ -32,10 +32,11 @@ def counts(sqls):
     return sum(sql.upper().startswith("SELECT COUNT(") for sql in sqls)
 
 
-# Queries of each list page as a viewer: session, user, membership and tenant (middleware),
+# Queries of each list page as a viewer: session, user, the user's memberships with their
+# companies (middleware; the user menu lists the others from the same rows),
 # one COUNT, the page of rows; the account list also lists its regions and the project list its
 # project classes (short tables).
-LIST_QUERIES = {"accounts:account-list": 7, "projects:project-list": 7}
+LIST_QUERIES = {"accounts:account-list": 6, "projects:project-list": 6}
 
 
 @pytest.mark.parametrize("name", sorted(LIST_QUERIES))
@@ -65,7 +66,7 @@ def test_the_invoice_list_counts_once_with_its_pinned_queries(act, billing, clie
     )
     _, many = capture(client, "/alpha/invoices/")
     assert counts(many) == 1
-    assert len(few) == len(many) == 6
+    assert len(few) == len(many) == 5
 
 
 def test_the_account_list_counts_the_contacts_of_its_page_and_sorts_by_them(world_a, client_for):

@@ -26,6 +26,7 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 from django.urls import reverse
@@ -68,6 +69,9 @@ class Command(BaseCommand):
                 f"`manage.py seed_scale --tenant {options['tenant']}`."
             )
         pages = self.pages(tenant)
+        # The server runs as in production (DEBUG off): static files come from the collected,
+        # hashed copies, which a fresh checkout does not have yet.
+        call_command("collectstatic", interactive=False, verbosity=0)
         port = options["port"] or _free_port()
         server = self.serve(port, options["workers"])
         try:
