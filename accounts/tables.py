@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact
 from accounts.platform.models import Membership, Role
-from accounts.platform.tables import hidden_header
+from accounts.platform.tables import choice_label, hidden_header
 from accounts.platform.views import RowsInOnePass, yes_no
 
 
@@ -40,7 +40,7 @@ class AccountTable(RowsInOnePass, tables.Table):
 
     def render_kind(self, record):
         css = "text-bg-primary" if record.is_organisation else "text-bg-secondary"
-        return format_html('<span class="badge {}">{}</span>', css, record.get_kind_display())
+        return format_html('<span class="badge {}">{}</span>', css, choice_label(record, "kind"))
 
     def cell_number(self, record):
         return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.number)

@@ -3,7 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.platform import permissions
-from accounts.platform.tables import PermittedLinkColumn, hidden_header
+from accounts.platform.tables import PermittedLinkColumn, choice_label, hidden_header
 from accounts.templatetags.money import amount, money, percent
 from agreements.models import (
     Booking,
@@ -32,7 +32,7 @@ def badge(record):
     return format_html(
         '<span class="badge {}">{}</span>',
         STATUS_BADGES.get(record.status, "text-bg-light"),
-        record.get_status_display(),
+        choice_label(record, "status"),
     )
 
 
@@ -259,7 +259,7 @@ class LedgerTable(tables.Table):
         empty_text = _("No charges or uses yet.")
 
     def render_kind(self, record):
-        text = record.get_kind_display()
+        text = choice_label(record, "kind")
         if record.reverses_id:
             text += f" of #{record.reverses_id}"
         elif record.charge_id:

@@ -3,7 +3,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.platform.tables import SelectRowColumn
+from accounts.platform.tables import SelectRowColumn, choice_label
 from accounts.platform.views import RowsInOnePass
 from accounts.templatetags.money import money
 from invoicing.models import Invoice, InvoiceState
@@ -82,7 +82,7 @@ class InvoiceTable(RowsInOnePass, tables.Table):
         )
 
     def cell_kind(self, record):
-        return record.get_kind_display()
+        return choice_label(record, "kind")
 
     def cell_status(self, record):
         return invoice_badge(record)

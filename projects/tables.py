@@ -3,7 +3,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.platform.tables import SelectRowColumn, hidden_header
+from accounts.platform.tables import SelectRowColumn, choice_label, hidden_header
 from accounts.platform.views import RowsInOnePass, yes_no
 from accounts.templatetags.money import money, percent
 from projects.models import Item, Project, Registration
@@ -26,7 +26,7 @@ def status_badge(record):
     return format_html(
         '<span class="badge {}">{}</span>',
         BADGES.get(record.status, ""),
-        record.get_status_display(),
+        choice_label(record, "status"),
     )
 
 

@@ -9,7 +9,7 @@ class ReportingConfig(AppConfig):
     verbose_name = "Reporting"
 
     def ready(self):
-        from accounts.platform import permissions
+        from accounts.platform import figures, permissions
         from accounts.platform.dashboard import Panel, panels
         from accounts.platform.tabs import Tab
         from projects.tabs import OverviewPanel, overview_panels, project_tabs
@@ -19,6 +19,7 @@ class ReportingConfig(AppConfig):
         # those already open as well (`connection_created` covers the later ones).
         for connection in connections.all(initialized_only=True):
             freshness.install(connection=connection)
+        figures.install(freshness.cached)
 
         project_tabs.register(
             Tab(

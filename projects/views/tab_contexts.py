@@ -4,7 +4,7 @@ registered in ProjectsConfig.ready()."""
 from django.urls import reverse
 from django_tables2 import RequestConfig
 
-from accounts.platform import permissions
+from accounts.platform import figures, permissions
 from accounts.platform.access import can
 from accounts.platform.forms import DocumentForm
 from accounts.platform.saved_views import choose_columns, saved_views_context
@@ -26,16 +26,19 @@ from projects.views.pages import PAGE_SIZE
 
 
 def overview_context(request, project):
-
+    # The project's totals, burn-down and order usage are figures like the money panels: cached
+    # until the company's next write (accounts.platform.figures; each sums many rows).
     return {
-        "totals": selectors.project_totals(project),
+        "totals": figures.cached("project-totals", selectors.project_totals, project=project),
         "money_panels": [
             (panel.template_name, panel.get_context(request, project))
             for panel in overview_panels
             if not panel.permission or can(request, panel.permission)
         ],
-        "burn_down": selectors.burn_down(project),
-        "purchase_orders": selectors.purchase_orders_of(project),
+        "burn_down": figures.cached("burn-down", selectors.burn_down, project=project),
+        "purchase_orders": figures.cached(
+            "purchase-orders", selectors.purchase_orders_of, project=project
+        ),
         "products": project.products.select_related("product"),
         "sub_projects": project.sub_projects.order_by("code"),
     }

@@ -181,8 +181,9 @@ def test_the_report_page_runs_the_same_queries_for_few_or_many_accounts(ledger, 
         account = AccountFactory(tenant=ledger["tenant"], name=f"Customer {number}")
         invoice(ledger["tenant"], account, number, "50", AS_OF - datetime.timedelta(days=number))
     many, _ = queries(client, path)
-    # Session, user, membership, tenant, and ONE grouped query for the buckets.
-    assert few == many == 5
+    # Session, user, the user's memberships with their companies, and ONE grouped query for
+    # the buckets.
+    assert few == many == 4
 
 
 def test_the_dashboard_shows_the_buckets_and_links_to_the_report(ledger, client_for):

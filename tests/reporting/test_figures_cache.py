@@ -15,10 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.platform import figures as figures_cache
 from accounts.platform.money import line_net
 from accounts.platform.tenancy import activate, scopes_disabled
 from invoicing import services
 from invoicing.models import ExchangeRate, Invoice
+from projects import selectors as project_selectors
 from projects.models import PrivateEvent, Project, Registration
 from projects.services import events as event_services
 from projects.services import projects as project_services
@@ -80,6 +82,11 @@ def cached_figures(tenant):
         }
         for project in Project.objects.order_by("pk"):
             figures[project.code] = freshness.cached("project", project_figures, project=project)
+            # The overview's own sums, cached through the platform's interface as the tab does.
+            for name, function in OVERVIEW.items():
+                figures[f"{project.code} {name}"] = _comparable(
+                    figures_cache.cached(name, function, project=project)
+                )
     return figures
 
 
@@ -89,7 +96,24 @@ def defined_figures(tenant):
         figures = {name: function(**kwargs) for name, (function, kwargs) in CALLS.items()}
         for project in Project.objects.order_by("pk"):
             figures[project.code] = project_figures(project)
+            for name, function in OVERVIEW.items():
+                figures[f"{project.code} {name}"] = _comparable(function(project=project))
     return figures
+
+
+# The project overview's sums (`projects.views.tab_contexts.overview_context`).
+OVERVIEW = {
+    "project-totals": project_selectors.project_totals,
+    "burn-down": project_selectors.burn_down,
+    "purchase-orders": project_selectors.purchase_orders_of,
+}
+
+
+def _comparable(value):
+    # Purchase orders are rows carrying their usage: rows compare by id only.
+    if isinstance(value, list) and value and hasattr(value[0], "remaining"):
+        return [(order.pk, order.used, order.remaining) for order in value]
+    return value
 
 
 def test_the_cache_answers_until_a_write_commits(books):
@@ -285,3 +309,31 @@ def test_the_cached_figures_equal_the_definition_after_random_changes(books, wor
                 )
         commit()
         assert cached_figures(tenant) == defined_figures(tenant)
+
+
+def test_a_page_reads_the_version_once_however_many_figures_it_shows(books, world_a, client_for):
+    with activate(books):
+        project = Project.objects.order_by("pk").first()
+    client = client_for(world_a.admin)
+    commit()
+    client.get(f"/alpha/projects/{project.pk}/")  # computes and stores the figures
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/alpha/projects/{project.pk}/")
+    assert response.status_code == 200
+    reads = [q for q in queries if "reporting_figuresversion" in q["sql"]]
+    assert len(reads) == 1, [q["sql"] for q in queries]
+    # The overview's totals, money panel and order usage came from the cache: no sum ran.
+    assert not [q for q in queries if 'SUM("projects_registration"' in q["sql"]]
+
+
+def test_a_request_that_writes_reads_the_new_version_afterwards(books):
+    commit()
+    freshness._request_started()
+    try:
+        before = freshness.version(books.pk)
+        with activate(books):
+            Registration.objects.filter(status="delivered").update(net_amount=Decimal("2"))
+        commit()
+        assert freshness.version(books.pk) != before
+    finally:
+        freshness._request_finished()
