@@ -1,9 +1,11 @@
+import functools
+
 import django_tables2 as tables
-from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from accounts.platform.tables import SelectRowColumn, choice_label
+from accounts.platform.tables import SelectRowColumn, choice_label, short_date
 from accounts.platform.views import RowsInOnePass
 from accounts.templatetags.money import money
 from invoicing.models import Invoice, InvoiceState
@@ -28,12 +30,12 @@ def invoice_badge(record):
 
 
 def state_label(record) -> str:
-    return InvoiceState(record.state).label
+    return _state_label(record.state, get_language())
 
 
-def short_date(value) -> str:
-    """What a `DateColumn` shows: the short date format, or a dash."""
-    return date_format(value, "SHORT_DATE_FORMAT") if value else "—"
+@functools.lru_cache(maxsize=64)
+def _state_label(state: str, _language) -> str:
+    return str(InvoiceState(state).label)
 
 
 class InvoiceTable(RowsInOnePass, tables.Table):

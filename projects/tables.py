@@ -1,9 +1,8 @@
 import django_tables2 as tables
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.platform.tables import SelectRowColumn, choice_label, hidden_header
+from accounts.platform.tables import SelectRowColumn, choice_label, hidden_header, short_date
 from accounts.platform.views import RowsInOnePass, yes_no
 from accounts.templatetags.money import money, percent
 from projects.models import Item, Project, Registration
@@ -28,11 +27,6 @@ def status_badge(record):
         BADGES.get(record.status, ""),
         choice_label(record, "status"),
     )
-
-
-def short_date(value) -> str:
-    """What a `DateColumn` shows: the short date format, or a dash."""
-    return date_format(value, "SHORT_DATE_FORMAT") if value else "—"
 
 
 def price_cell(value, record, currency):

@@ -3,11 +3,11 @@
 import functools
 
 import django_tables2 as tables
+from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.text import format_lazy
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from accounts.platform.access import can
 
@@ -70,7 +70,7 @@ class SelectRowColumn(tables.CheckBoxColumn):
             self.input_name,
             record.pk,
             self.form,
-            format_lazy(gettext_lazy("Select {}"), self.label(record)),
+            gettext("Select {}").format(self.label(record)),
         )
 
     def render(self, value, bound_column, record):
@@ -108,3 +108,14 @@ def choice_label(record, field: str) -> str:
 def _choice_label(model, field: str, value, _language) -> str:
     # Called in `_language` (the key): str() translates the label in it.
     return str(dict(model._meta.get_field(field).flatchoices).get(value, value))
+
+
+def short_date(value) -> str:
+    """What a `DateColumn` shows: the short date format of the active language, or a dash.
+    Remembered per date and language: a list shows a few dates many times (issue 18)."""
+    return _short_date(value, get_language()) if value else "—"
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_date(value, _language) -> str:
+    return date_format(value, "SHORT_DATE_FORMAT")

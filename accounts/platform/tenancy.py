@@ -159,33 +159,51 @@ def tenant_reverse(viewname: str, *, tenant_id: int | None = None, kwargs=None) 
     tenant = current_tenant()
     if tenant is None or (tenant_id is not None and tenant.pk != tenant_id):
         tenant = Tenant.objects.get(pk=tenant_id)
-    pk = kwargs.get("pk") if kwargs is not None and len(kwargs) == 1 else None
-    if type(pk) is int and pk >= 0:
-        around = _around_pk(viewname, tenant.slug, get_script_prefix(), get_urlconf())
-        if around is not None:
-            return f"{around[0]}{pk}{around[1]}"
-    return reverse(viewname, kwargs={"tenant_slug": tenant.slug, **(kwargs or {})})
+    return tenant_url(viewname, tenant.slug, kwargs or {})
 
 
-_PK_SENTINEL = 918273645
+def tenant_url(viewname: str, slug: str, kwargs: dict) -> str:
+    """`reverse(viewname, kwargs={"tenant_slug": slug, **kwargs})`, remembered: a page links to
+    the same views over and over (the menu's two dozen links, a row's page on every row), and
+    `reverse()` cost about 55 µs a link (issue 18). A URL with no other argument is kept whole;
+    one with a single whole-number argument (`pk`, `project_pk`) is kept as the text around
+    that number. Anything else goes through `reverse()`."""
+    where = (get_script_prefix(), get_urlconf())
+    if not kwargs:
+        return _static_url(viewname, slug, *where)
+    if len(kwargs) == 1:
+        ((name, number),) = kwargs.items()
+        if type(number) is int and number >= 0:
+            around = _around_number(viewname, slug, name, *where)
+            if around is not None:
+                return f"{around[0]}{number}{around[1]}"
+    return reverse(viewname, kwargs={"tenant_slug": slug, **kwargs})
+
+
+_SENTINEL = 918273645
 
 
 @functools.lru_cache(maxsize=4096)
-def _around_pk(viewname: str, slug: str, _prefix: str, _urlconf) -> tuple[str, str] | None:
-    """What `reverse()` writes before and after the pk of `viewname`'s URL, found once per view,
-    company and URL configuration (the arguments are the cache's key): a list links every row
-    to its page, and `reverse()` cost about 55 µs a link (issue 18). None when the pk's place
-    is not plain (the sentinel missing or twice): those URLs go through `reverse()`."""
-    url = reverse(viewname, kwargs={"tenant_slug": slug, "pk": _PK_SENTINEL})
-    before, found, after = url.partition(str(_PK_SENTINEL))
-    if not found or str(_PK_SENTINEL) in after or str(_PK_SENTINEL) in before:
+def _static_url(viewname: str, slug: str, _prefix: str, _urlconf) -> str:
+    # The arguments after the slug are the cache's key: what else reverse() depends on.
+    return reverse(viewname, kwargs={"tenant_slug": slug})
+
+
+@functools.lru_cache(maxsize=4096)
+def _around_number(viewname: str, slug: str, name: str, _prefix: str, _urlconf):
+    """What `reverse()` writes before and after the number, found once per view, company and
+    URL configuration; None when its place is not plain (the sentinel missing or twice)."""
+    url = reverse(viewname, kwargs={"tenant_slug": slug, name: _SENTINEL})
+    before, found, after = url.partition(str(_SENTINEL))
+    if not found or str(_SENTINEL) in after:
         return None
     return before, after
 
 
 def _forget_urls(*, setting: str, **_kwargs) -> None:
     if setting == "ROOT_URLCONF":  # tests that swap the URLs; reverse()'s caches go too
-        _around_pk.cache_clear()
+        _static_url.cache_clear()
+        _around_number.cache_clear()
 
 
 setting_changed.connect(_forget_urls)

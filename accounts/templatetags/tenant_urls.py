@@ -1,6 +1,8 @@
 from django import template
 from django.urls import reverse
 
+from accounts.platform.tenancy import tenant_url
+
 register = template.Library()
 
 
@@ -8,11 +10,9 @@ register = template.Library()
 def turl(context, viewname, *args, **kwargs):
     """`{% url %}` for tenant pages: the current tenant's slug is filled in."""
     tenant = context["request"].tenant
-    return reverse(
-        viewname,
-        args=[tenant.slug, *args] if args else None,
-        kwargs={"tenant_slug": tenant.slug, **kwargs} if not args else None,
-    )
+    if args:
+        return reverse(viewname, args=[tenant.slug, *args])
+    return tenant_url(viewname, tenant.slug, kwargs)
 
 
 @register.simple_tag(takes_context=True)

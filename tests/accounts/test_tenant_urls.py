@@ -1,0 +1,67 @@
+"""Remembered tenant URLs (`accounts.platform.tenancy.tenant_url`, issue 18) are exactly what
+`reverse()` writes, for every tenant URL of the project that takes no argument or one number,
+under another script prefix too, and for another company's slug."""
+
+import pytest
+from django.urls import (
+    NoReverseMatch,
+    URLPattern,
+    URLResolver,
+    clear_script_prefix,
+    get_resolver,
+    reverse,
+    set_script_prefix,
+)
+
+from accounts.platform.tenancy import tenant_url
+
+
+def _named_patterns(patterns, namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _named_patterns(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+def tenant_views():
+    """(view name, its one number argument or None) for each tenant URL taking at most one."""
+    views = []
+    for name in sorted({name for name, _ in _named_patterns(get_resolver().url_patterns)}):
+        for args in ({}, {"pk": 0}, {"project_pk": 0}, {"account_pk": 0}):
+            try:
+                reverse(name, kwargs={"tenant_slug": "alpha", **args})
+            except NoReverseMatch:  # this name takes other arguments
+                continue
+            views.append((name, next(iter(args), None)))
+    return views
+
+
+VIEWS = tenant_views()
+
+
+def test_the_project_has_tenant_urls_of_both_kinds():
+    assert {number for _name, number in VIEWS} >= {None, "pk", "project_pk"}
+    assert len(VIEWS) > 50
+
+
+@pytest.mark.parametrize("slug", ["alpha", "bravo-training"])
+@pytest.mark.parametrize("prefix", ["/", "/office/"])
+def test_a_remembered_url_is_what_reverse_writes(slug, prefix):
+    set_script_prefix(prefix)
+    try:
+        for name, number in VIEWS:
+            for value in [None] if number is None else [0, 7, 123456789]:
+                kwargs = {} if number is None else {number: value}
+                expected = reverse(name, kwargs={"tenant_slug": slug, **kwargs})
+                assert tenant_url(name, slug, kwargs) == expected, name
+    finally:
+        clear_script_prefix()
+        set_script_prefix("/")
+
+
+def test_other_arguments_still_go_through_reverse():
+    url = tenant_url("projects:project-tab", "alpha", {"pk": 5, "tab": "registrations"})
+    assert url == "/alpha/projects/5/registrations/"
+    assert tenant_url("projects:project-detail", "alpha", {"pk": "12"}) == "/alpha/projects/12/"
