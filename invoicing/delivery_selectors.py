@@ -59,10 +59,12 @@ def run_mail_counts(run) -> dict:
 
 
 def latest_issued() -> Invoice | None:
-    """The company's most recently issued invoice or credit note (the e-mail preview's)."""
+    """The company's latest issued invoice or credit note (the e-mail preview's): the first of
+    the invoice list's order, which an index keeps (ordered by the issue timestamp, the 21,000
+    invoices of a large company were sorted for one row: 50 ms, issue 18)."""
     return (
         issued_documents()
         .select_related("tenant", "billing_account", "project__main_contact")
-        .order_by("-issued_at", "-pk")
+        .order_by("-issue_date", "-sequence_number", "-pk")
         .first()
     )

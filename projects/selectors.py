@@ -291,11 +291,13 @@ def calendar_events(
     customer: str = "",
     trainer: str = "",
     venue: str = "",
-) -> list[PrivateEvent]:
-    """The company's private events running on any day from `start` to `end`, each with its
-    places taken (`taken`, cancelled places left out), in one query; the filters are parts of
-    the project's code or name, the customer's name, the trainer's and the venue's; `shared` the
-    sharing rule on projects (`projects.access.shared_with`)."""
+) -> list:
+    """The company's private events running on any day from `start` to `end` (at most 2,000),
+    as light rows (`pk`, `project_id`, dates, `trainer`, `venue`, `status`): enough to place
+    them on their days and find double bookings; `calendar_event_details` loads the ones a page
+    shows. The filters are parts of the project's code or name, the customer's name, the
+    trainer's and the venue's; `shared` the sharing rule on projects
+    (`projects.access.shared_with`)."""
     events = PrivateEvent.objects.filter(start_date__lte=end, end_date__gte=start)
     if shared is not None:
         events = events.filter(shared)
@@ -311,14 +313,25 @@ def calendar_events(
     if venue.strip():
         events = events.filter(venue__icontains=venue.strip())
     return list(
-        events.select_related("project__account")
+        events.order_by("start_date", "title", "pk").values_list(
+            "pk", "project_id", "start_date", "end_date", "trainer", "venue", "status", named=True
+        )[:2000]
+    )
+
+
+def calendar_event_details(ids) -> dict[int, PrivateEvent]:
+    """{id: event} with its project and customer, and its places taken (`taken`, cancelled
+    places left out), for the events a calendar page shows, in one query."""
+    events = (
+        PrivateEvent.objects.filter(pk__in=list(ids))
+        .select_related("project__account")
         .annotate(
             taken=Coalesce(
                 Sum("registrations__places", filter=~Q(registrations__status="cancelled")), 0
             )
         )
-        .order_by("start_date", "title", "pk")[:2000]
     )
+    return {event.pk: event for event in events}
 
 
 def double_bookings(event: PrivateEvent) -> list[tuple[str, PrivateEvent]]:

@@ -48,6 +48,11 @@ def project_overview_money_context(request, project):
     return {"figures": freshness.cached("project", project_figures, project=project)}
 
 
+def _unexported_count() -> int:
+    """What the next export batch would hold: documents, payments and reversals."""
+    return selectors.unexported_documents().count() + len(selectors.unexported_payments())
+
+
 class ExportsView(TenantViewMixin, View):
     """Finance exports: the reconciliation file (filtered like the invoice list) and batches."""
 
@@ -65,8 +70,8 @@ class ExportsView(TenantViewMixin, View):
                     request.GET or None, queryset=Invoice.objects.none(), request=request
                 ),
                 "batches": ExportBatch.objects.select_related("created_by")[:50],
-                "pending": selectors.unexported_documents().count()
-                + len(selectors.unexported_payments()),
+                # Every issued document against the export batches: cached until the next write.
+                "pending": freshness.cached("unexported", _unexported_count),
             },
         )
 
@@ -127,7 +132,7 @@ class BatchDownloadView(TenantViewMixin, View):
         )
 
 
-PROFITABILITY_PAGE_SIZE = 50
+REPORT_PAGE_SIZE = 50
 
 
 class ProfitabilityView(TenantViewMixin, View):
@@ -159,7 +164,7 @@ class ProfitabilityView(TenantViewMixin, View):
         if request.GET.get("format") == "csv":
             # Every row, not one page.
             return download(ProfitabilityExporter(rows, DIMENSIONS[group_by]), "csv")
-        page = Paginator(rows, PROFITABILITY_PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(rows, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         return render(
@@ -322,12 +327,16 @@ class AgedReceivablesView(TenantViewMixin, View):
         )
         if request.GET.get("export") in CONTENT_TYPES:
             exporter = AgedReceivablesExporter(report, file_name=f"aged-receivables-{as_of:%Y%m%d}")
-            return download(exporter, request.GET["export"])
+            return download(exporter, request.GET["export"])  # every row, not one page
+        # 50 rows a page, the totals of all below each (a large company owed on 1,000 accounts).
+        page = Paginator(report.rows, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
         return render(
             request,
             self.template_name,
             {
                 "report": report,
+                "rows": page.object_list,
+                "page": page,
                 "buckets": BUCKETS,
                 "chart": stacked_chart(report),
                 "as_of": as_of,

@@ -164,19 +164,21 @@ def tenant_reverse(viewname: str, *, tenant_id: int | None = None, kwargs=None) 
 
 def tenant_url(viewname: str, slug: str, kwargs: dict) -> str:
     """`reverse(viewname, kwargs={"tenant_slug": slug, **kwargs})`, remembered: a page links to
-    the same views over and over (the menu's two dozen links, a row's page on every row), and
-    `reverse()` cost about 55 µs a link (issue 18). A URL with no other argument is kept whole;
-    one with a single whole-number argument (`pk`, `project_pk`) is kept as the text around
-    that number. Anything else goes through `reverse()`."""
+    the same views over and over (the menu's two dozen links, a row's page on every row, a
+    project's tabs), and `reverse()` cost about 55 µs a link (issue 18). A URL with no other
+    argument is kept whole; one with a single whole-number argument (`pk`, `project_pk`),
+    beside any text arguments (`tab`), is kept as the text around that number for those texts.
+    Anything else goes through `reverse()`."""
     where = (get_script_prefix(), get_urlconf())
     if not kwargs:
         return _static_url(viewname, slug, *where)
-    if len(kwargs) == 1:
-        ((name, number),) = kwargs.items()
-        if type(number) is int and number >= 0:
-            around = _around_number(viewname, slug, name, *where)
+    numbers = [name for name, value in kwargs.items() if type(value) is int]
+    if len(numbers) == 1 and kwargs[numbers[0]] >= 0:
+        texts = tuple(sorted((k, v) for k, v in kwargs.items() if k != numbers[0]))
+        if all(type(value) is str for _name, value in texts):
+            around = _around_number(viewname, slug, numbers[0], texts, *where)
             if around is not None:
-                return f"{around[0]}{number}{around[1]}"
+                return f"{around[0]}{kwargs[numbers[0]]}{around[1]}"
     return reverse(viewname, kwargs={"tenant_slug": slug, **kwargs})
 
 
@@ -190,10 +192,11 @@ def _static_url(viewname: str, slug: str, _prefix: str, _urlconf) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _around_number(viewname: str, slug: str, name: str, _prefix: str, _urlconf):
-    """What `reverse()` writes before and after the number, found once per view, company and
-    URL configuration; None when its place is not plain (the sentinel missing or twice)."""
-    url = reverse(viewname, kwargs={"tenant_slug": slug, name: _SENTINEL})
+def _around_number(viewname: str, slug: str, name: str, texts: tuple, _prefix: str, _urlconf):
+    """What `reverse()` writes before and after the number, found once per view, company, text
+    arguments and URL configuration; None when its place is not plain (the sentinel missing or
+    twice)."""
+    url = reverse(viewname, kwargs={"tenant_slug": slug, name: _SENTINEL, **dict(texts)})
     before, found, after = url.partition(str(_SENTINEL))
     if not found or str(_SENTINEL) in after:
         return None

@@ -18,6 +18,7 @@ from accounts.platform.forms import ImportForm, add_service_error
 from accounts.platform.importing import check_file, load_table
 from accounts.platform.memberships import membership_for
 from accounts.platform.saved_views import choose_columns, saved_views_context
+from accounts.platform.tenancy import tenant_url
 
 
 class TenantViewMixin:
@@ -264,7 +265,6 @@ class TabbedDetailView(TenantViewMixin):
     def render_page(self, obj, tab, extra=None, status=200):
         from django.http import Http404
         from django.shortcuts import render
-        from django.urls import reverse
 
         request = self.request
         active = self.registry.get(tab)
@@ -277,10 +277,7 @@ class TabbedDetailView(TenantViewMixin):
         tabs = [
             (
                 item,
-                reverse(
-                    self.tab_url_name,
-                    kwargs={"tenant_slug": request.tenant.slug, "pk": obj.pk, "tab": item.key},
-                ),
+                tenant_url(self.tab_url_name, request.tenant.slug, {"pk": obj.pk, "tab": item.key}),
             )
             for item in self.registry.all()
             if not item.permission or can(request, item.permission)

@@ -11,11 +11,16 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
+from accounts.platform.tables import choice_label
 from accounts.platform.views import TenantViewMixin
 from projects.access import shared_with
-from projects.selectors import calendar_events
+from projects.selectors import calendar_event_details, calendar_events
 
 FILTERS = ("project", "customer", "trainer", "venue")
+# A day shows at most this many events, then "+ N more": a month of a large company held 700
+# events (half a second to render, and no one reads 25 cards in a day's square). The month
+# links each full day to its week; the week asks to narrow with the filters.
+PER_DAY = {"month": 3, "week": 12}
 
 
 YEARS = range(1900, 2201)  # the calendar pages through these; anything else shows today
@@ -69,17 +74,21 @@ class CalendarView(TenantViewMixin, View):
         clashes = _clashes(events)
         by_day = defaultdict(list)
         for event in events:
-            event.clashes = clashes.get(event.pk, [])
             day = max(event.start_date, start)
             while day <= min(event.end_date, end):
                 by_day[day].append(event)
                 day += datetime.timedelta(days=1)
-        days = [start + datetime.timedelta(days=n) for n in range((end - start).days + 1)]
-        weeks = [
-            [(day, by_day.get(day, [])) for day in days[index : index + 7]]
-            for index in range(0, len(days), 7)
-        ]
         kept = {name: value for name, value in filters.items() if value}
+        shown = PER_DAY["week" if week else "month"]
+        details = calendar_event_details(
+            {event.pk for on_day in by_day.values() for event in on_day[:shown]}
+        )
+        for event in details.values():
+            event.clashes = clashes.get(event.pk, [])
+            event.status_label = choice_label(event, "status")
+        days = [start + datetime.timedelta(days=n) for n in range((end - start).days + 1)]
+        cells = [_day_cell(day, by_day.get(day, []), shown, details, week, kept) for day in days]
+        weeks = [cells[i : i + 7] for i in range(0, len(cells), 7)]
         return render(
             request,
             self.template_name,
@@ -98,6 +107,20 @@ class CalendarView(TenantViewMixin, View):
                 "event_count": len(events),
             },
         )
+
+
+def _day_cell(day, events, shown: int, details: dict, week: bool, kept: dict) -> dict:
+    """One day's square: its first `shown` events (loaded in full), how many more it has and,
+    in the month, the week that shows them."""
+    more = max(len(events) - shown, 0)
+    return {
+        "day": day,
+        "events": [details[event.pk] for event in events[:shown]],
+        "more": more,
+        "more_query": ""
+        if week or not more
+        else urlencode({"view": "week", "week": day.isoformat(), **kept}),
+    }
 
 
 def _clashes(events) -> dict[int, list[str]]:

@@ -61,7 +61,16 @@ def test_a_remembered_url_is_what_reverse_writes(slug, prefix):
         set_script_prefix("/")
 
 
+def test_a_number_beside_text_arguments_is_remembered_per_text():
+    for tab in ("registrations", "events", "invoices"):
+        for pk in (0, 5, 98765):
+            expected = reverse(
+                "projects:project-tab", kwargs={"tenant_slug": "alpha", "pk": pk, "tab": tab}
+            )
+            assert tenant_url("projects:project-tab", "alpha", {"pk": pk, "tab": tab}) == expected
+
+
 def test_other_arguments_still_go_through_reverse():
-    url = tenant_url("projects:project-tab", "alpha", {"pk": 5, "tab": "registrations"})
-    assert url == "/alpha/projects/5/registrations/"
     assert tenant_url("projects:project-detail", "alpha", {"pk": "12"}) == "/alpha/projects/12/"
+    with pytest.raises(NoReverseMatch):
+        tenant_url("projects:project-tab", "alpha", {"pk": 5, "tab": "not a slug"})

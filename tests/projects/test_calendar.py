@@ -126,3 +126,29 @@ def test_saving_a_double_booked_event_warns(world_a, month, client_for):
     assert "Double-booked: room 1 is also the venue of Coaching cohort" in text
     with activate(world_a.tenant):
         assert project.events.count() == 2
+
+
+def test_a_full_day_shows_three_events_and_links_the_rest_to_its_week(world_a, month, client_for):
+    """A large company's month held 700 events: a day's square shows the first three, then how
+    many more, linked to the week, which shows twelve a day (issue 18)."""
+    for number in range(14):
+        EventFactory(
+            project=month["project"],
+            title=f"Workshop {number:02}",
+            start_date=datetime.date(2026, 3, 18),
+            end_date=datetime.date(2026, 3, 18),
+        )
+    client = client_for(world_a.staff)
+    body = client.get(url("projects:calendar"), {"month": "2026-03"}).content.decode()
+    cell = day_cell(body, "2026-03-18")
+    assert cell.count("data-event=") == 3
+    assert 'data-more="11"' in cell and "+ 11 more (this week)" in cell
+    assert "view=week&amp;week=2026-03-18" in cell
+    week = client.get(url("projects:calendar"), {"view": "week", "week": "2026-03-18"})
+    cell = day_cell(week.content.decode(), "2026-03-18")
+    assert cell.count("data-event=") == 12
+    assert 'data-more="2"' in cell and "narrow with the filters" in cell
+    # The two-day event of the 2nd and 3rd is on both days, with its places and status.
+    cell = day_cell(body, "2026-03-03")
+    assert cell.count(f'data-event="{month["first"].pk}"') == 1
+    assert "5/12 places" in cell

@@ -8,12 +8,15 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
 from accounts.platform.tenancy import activate
 from invoicing import services
-from invoicing.models import ExchangeRate, Grouping
+from invoicing.models import ExchangeRate, Grouping, InvoiceLine
 from reporting import services as reporting_services
+from reporting.accounting.mapping import codes_in_use
 from reporting.accounting.models import AccountCode, AccountingSettings, BatchFile
 from reporting.models import ExportBatch
 from tests.factories import ProjectFactory
@@ -358,3 +361,20 @@ def test_the_mapping_and_batch_pages_ask_as_often_for_many_products_as_for_few(
     before = counts()
     ProductFactory.create_batch(30, tenant=billing["tenant"])
     assert counts() == before
+
+
+def test_the_mapping_page_lists_each_code_in_use_once(batch, billing):
+    """The codes on issued documents, each once: the lines' own ordering (position, id) used to
+    join the DISTINCT, so every line came back (cut at 500) and codes of later lines were left
+    out."""
+    with activate(billing["tenant"]), CaptureQueriesContext(connection) as queries:
+        products, taxes = codes_in_use()
+    with activate(billing["tenant"]):
+        lines = InvoiceLine.objects.exclude(invoice__status="draft").count()
+    distinct = next(q["sql"] for q in queries if "DISTINCT" in q["sql"])
+    assert distinct.startswith(
+        'SELECT DISTINCT "invoicing_invoiceline"."product_code" AS "product_code" FROM'
+    )
+    assert products == {"LEAD-101", "EXAM"}
+    assert len(taxes) == len({(code, category) for code, category, _percent in taxes}) == 2
+    assert lines > len(taxes)  # the place, the exam fees and the credit note's line

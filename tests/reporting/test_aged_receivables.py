@@ -195,3 +195,24 @@ def test_the_dashboard_shows_the_buckets_and_links_to_the_report(ledger, client_
     assert 'data-panel="aged-receivables"' in page
     assert "/alpha/reports/aged-receivables/" in page
     assert f"€{expected:,.2f}" in page
+
+
+def test_the_report_shows_fifty_accounts_a_page_with_the_totals_of_all(ledger, client_for):
+    """A large company owed on a thousand accounts: the page lists 50, largest first, and every
+    page keeps the totals of all of them (issue 18); the export still has every row."""
+    tenant = ledger["tenant"]
+    for number in range(100, 160):
+        account = AccountFactory(tenant=tenant, name=f"Customer {number}")
+        invoice(tenant, account, number, "10", AS_OF)
+    client = client_for(ledger["world"].finance)
+    path = f"/alpha/reports/aged-receivables/?as_of={AS_OF:%Y-%m-%d}"
+    first = client.get(path).content.decode()
+    second = client.get(path + "&page=2").content.decode()
+    assert first.count("<tr data-account=") == 50
+    assert second.count("<tr data-account=") == 62 - 50  # Meridian, Harbour and 60 customers
+    assert f'data-account="{ledger["meridian"].pk}"' in first  # the largest, on page 1
+    assert "Rows 1–50 of 62" in first and "Rows 51–62 of 62" in second
+    for body in (first, second):
+        assert '<tr class="table-light" data-total="EUR">' in body
+    export = client.get(path + "&export=csv").content.decode()
+    assert export.count("Customer 1") == 60
