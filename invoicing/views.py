@@ -11,7 +11,7 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts.platform import confirm, permissions
+from accounts.platform import confirm, figures, permissions
 from accounts.platform.access import can, require
 from accounts.platform.bounds import parse_id
 from accounts.platform.exporting import ListExportMixin, download
@@ -501,8 +501,10 @@ def project_invoices_context(request, project):
     return {
         **ready,
         "invoice_table": CompactInvoiceTable(invoices),
-        **selectors.billing_summary(project),
-        **selectors.deposit_summary(project),
+        # Sums over every line of the project: figures, cached until the company's next write
+        # (services check the cap uncached, in their transaction).
+        **figures.cached("billing-summary", selectors.billing_summary, project=project),
+        **figures.cached("deposit-summary", selectors.deposit_summary, project=project),
         "deposit_form": DepositForm() if can(request, permissions.INVOICE) else None,
     }
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from accounts.platform import figures as figures_cache
 from accounts.platform.money import line_net
 from accounts.platform.tenancy import activate, scopes_disabled
+from invoicing import selectors as invoicing_selectors
 from invoicing import services
 from invoicing.models import ExchangeRate, Invoice
 from projects import selectors as project_selectors
@@ -101,11 +102,14 @@ def defined_figures(tenant):
     return figures
 
 
-# The project overview's sums (`projects.views.tab_contexts.overview_context`).
+# The project overview's sums (`projects.views.tab_contexts.overview_context`) and its invoices
+# tab's (`invoicing.views.project_invoices_context`).
 OVERVIEW = {
     "project-totals": project_selectors.project_totals,
     "burn-down": project_selectors.burn_down,
     "purchase-orders": project_selectors.purchase_orders_of,
+    "billing-summary": invoicing_selectors.billing_summary,
+    "deposit-summary": invoicing_selectors.deposit_summary,
 }
 
 
