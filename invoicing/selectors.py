@@ -360,6 +360,17 @@ def invoice_count_of_project(project: Project) -> int:
     return Invoice.objects.filter(project=project).count()
 
 
+def invoice_ids_of_account(account) -> list[int]:
+    """The documents billed to `account` or filed under one of its projects, as ids read from
+    two indexed parts: "billed to it OR of its projects" in one query read every invoice of the
+    company (26 ms on a large one, issue 18)."""
+    billed = Invoice.objects.filter(billing_account=account).order_by().values_list("pk", flat=True)
+    of_its_projects = (
+        Invoice.objects.filter(project__account=account).order_by().values_list("pk", flat=True)
+    )
+    return list(billed.union(of_its_projects))
+
+
 def invoices_of_project(project: Project):
     """The project's documents: those filed under it and those of several projects with a line
     of it (`LINE_PROJECT`)."""

@@ -510,10 +510,8 @@ def project_invoices_context(request, project):
 
 
 def account_invoices_context(request, account):
-    from django.db.models import Q
-
     invoices = access.shared_invoices(request, selectors.invoice_list()).filter(
-        Q(billing_account=account) | Q(project__account=account)
+        pk__in=selectors.invoice_ids_of_account(account)
     )
     return {
         # Its projects' ready rows invoiced together (account_views.AccountReadyView).
