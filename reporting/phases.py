@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from invoicing.selectors import revenue_lines
 from projects.billing import charged_registrations, earned_registrations, milestone_due
 from projects.models import EventStatus, Item, MilestoneDue, Phase, PrivateEvent, Registration
+from reporting import freshness
 from reporting.charts import text_width
 
 ZERO = Decimal(0)
@@ -221,5 +222,6 @@ def timeline(project, phase_rows) -> dict | None:
 
 
 def project_phases_context(request, project) -> dict:
-    figures = phase_figures(project)
+    # Sums over every row of the project, per phase: figures, cached until the next write.
+    figures = freshness.cached("phases", phase_figures, project=project)
     return {**figures, "timeline": timeline(project, figures["phase_rows"])}

@@ -28,6 +28,7 @@ from projects.services import projects as project_services
 from projects.services import rows as row_services
 from reporting import freshness
 from reporting.aged import aged_receivables
+from reporting.phases import phase_figures
 from reporting.selectors import dashboard, profitability, project_figures
 from tests.factories import (
     AccountFactory,
@@ -103,13 +104,14 @@ def defined_figures(tenant):
 
 
 # The project overview's sums (`projects.views.tab_contexts.overview_context`) and its invoices
-# tab's (`invoicing.views.project_invoices_context`).
+# tab's (`invoicing.views.project_invoices_context`) and phases tab's (`reporting.phases`).
 OVERVIEW = {
     "project-totals": project_selectors.project_totals,
     "burn-down": project_selectors.burn_down,
     "purchase-orders": project_selectors.purchase_orders_of,
     "billing-summary": invoicing_selectors.billing_summary,
     "deposit-summary": invoicing_selectors.deposit_summary,
+    "phases": phase_figures,
 }
 
 
