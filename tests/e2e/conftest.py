@@ -169,9 +169,18 @@ def choose(page, label: str, typed: str, option):
     """Picks `option` (text or pattern) of a searchable select (tom-select, issue 17) as a person
     does: focus the field, type `typed`, click the match the list shows."""
     field = page.get_by_role("combobox", name=label, exact=True)
-    field.locator("..").click()  # the box around it: with a choice made, the input hides
-    page.keyboard.type(typed)
+    type_in_search(field, typed)
     page.get_by_role("option", name=option).click()
+
+
+def type_in_search(field, typed: str) -> None:
+    """Types into a searchable select's box once it has the focus: keys typed before tom-select
+    moved the focus into its input were lost on a loaded machine (the list opened empty)."""
+    from playwright.sync_api import expect
+
+    field.locator("..").click()  # the box around it: with a choice made, the input hides
+    expect(field).to_be_focused()
+    field.page.keyboard.type(typed)
 
 
 @pytest.fixture
