@@ -315,8 +315,11 @@ def calendar_events(
     return list(
         events.order_by("start_date", "title", "pk").values_list(
             "pk", "project_id", "start_date", "end_date", "trainer", "venue", "status", named=True
-        )[:2000]
+        )[:CALENDAR_LIMIT]
     )
+
+
+CALENDAR_LIMIT = 2000
 
 
 def calendar_event_details(ids) -> dict[int, PrivateEvent]:

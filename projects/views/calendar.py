@@ -14,7 +14,7 @@ from django.views import View
 from accounts.platform.tables import choice_label
 from accounts.platform.views import TenantViewMixin
 from projects.access import shared_with
-from projects.selectors import calendar_event_details, calendar_events
+from projects.selectors import CALENDAR_LIMIT, calendar_event_details, calendar_events
 
 FILTERS = ("project", "customer", "trainer", "venue")
 # A day shows at most this many events, then "+ N more": a month of a large company held 700
@@ -105,6 +105,7 @@ class CalendarView(TenantViewMixin, View):
                     {**({} if week else {"view": "week", "week": start.isoformat()}), **kept}
                 ),
                 "event_count": len(events),
+                "event_limit": len(events) >= CALENDAR_LIMIT,
             },
         )
 
