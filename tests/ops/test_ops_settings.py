@@ -173,3 +173,31 @@ def test_the_cache_of_the_figures_is_chosen_by_cache_url(url, backend, location)
     cache = settings_with(**({"CACHE_URL": url} if url else {}))["cache"]
     assert cache["BACKEND"] == backend
     assert cache.get("LOCATION") == location
+
+
+GC_AFTER_WORKER_INIT = """
+import gc, json, runpy
+conf = runpy.run_path("gunicorn.conf.py")
+before = gc.get_freeze_count()
+conf["post_worker_init"](None)
+print(json.dumps({"frozen": gc.get_freeze_count() - before, "threshold": gc.get_threshold()}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("env", "threshold"), [({}, 20000), ({"GUNICORN_GC_THRESHOLD": "5000"}, 5000)]
+)
+def test_a_worker_freezes_the_loaded_app_for_the_garbage_collector(env, threshold):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")}
+    result = subprocess.run(
+        [sys.executable, "-c", GC_AFTER_WORKER_INIT],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    found = json.loads(result.stdout)
+    assert found["frozen"] > 1000  # the modules and objects loaded so far
+    assert found["threshold"] == [threshold, 10, 10]
