@@ -10,7 +10,13 @@ from django.urls import reverse
 from accounts.models import Contact
 from accounts.platform.tenancy import activate
 from projects import services
-from projects.models import PrivateEvent, Project, Registration, RegistrationStatus
+from projects.models import (
+    PrivateEvent,
+    Project,
+    PurchaseOrder,
+    Registration,
+    RegistrationStatus,
+)
 from tests.factories import (
     BookingFactory,
     ContactFactory,
@@ -406,3 +412,26 @@ def test_the_registrations_tab_finds_a_learner_by_name_or_email(world_a, deal, p
         )
         learners = {row.record.learner for row in response.context["table"].page.object_list}
         assert learners == {someone}, query
+
+
+def test_the_registrations_tab_shows_purchase_orders_at_a_constant_query_count(
+    world_a, deal, client_for
+):
+    """The rows' purchase orders come in one more query for the page (when any row has one),
+    not a join planned on every page (issue 18) and not a query per row."""
+    client = client_for(world_a.viewer)
+    project = ProjectFactory(account=deal["account"], booking=deal["booking"])
+    add_registrations(project, 30)
+    path = url("projects:project-tab", pk=project.pk, tab="registrations")
+    without = queries(client, path)
+    with activate(project.tenant):
+        orders = [
+            PurchaseOrder.objects.create(tenant=project.tenant, project=project, number=f"PO-{n}")
+            for n in range(3)
+        ]
+        for number, registration in enumerate(Registration.objects.filter(project=project)):
+            registration.purchase_order = orders[number % 3]
+            registration.save(update_fields=["purchase_order"])
+    assert queries(client, path) == without + 1
+    body = client.get(path).content.decode()
+    assert all(order.number in body for order in orders)
