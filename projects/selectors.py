@@ -293,7 +293,8 @@ def calendar_events(
     trainer: str = "",
     venue: str = "",
 ) -> list:
-    """The company's private events running on any day from `start` to `end` (at most 2,000),
+    """The company's private events running on any day from `start` to `end` (at most 2,001:
+    past `CALENDAR_LIMIT` the page shows the first ones and says so),
     as light rows (`pk`, `project_id`, dates, `trainer`, `venue`, `status`): enough to place
     them on their days and find double bookings; `calendar_event_details` loads the ones a page
     shows. The filters are parts of the project's code or name, the customer's name, the
@@ -316,7 +317,7 @@ def calendar_events(
     return list(
         events.order_by("start_date", "title", "pk").values_list(
             "pk", "project_id", "start_date", "end_date", "trainer", "venue", "status", named=True
-        )[:CALENDAR_LIMIT]
+        )[: CALENDAR_LIMIT + 1]  # one more: the page can tell "exactly the limit" from "more"
     )
 
 

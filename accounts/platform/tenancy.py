@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import django_scopes
 from django.core.signals import setting_changed
 from django.db import models
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django_scopes import ScopedManager, scope
 from django_scopes.exceptions import ScopeError
 from django_scopes.manager import DisabledQuerySet
@@ -196,7 +196,10 @@ def _around_number(viewname: str, slug: str, name: str, texts: tuple, _prefix: s
     """What `reverse()` writes before and after the number, found once per view, company, text
     arguments and URL configuration; None when its place is not plain (the sentinel missing or
     twice)."""
-    url = reverse(viewname, kwargs={"tenant_slug": slug, name: _SENTINEL, **dict(texts)})
+    try:
+        url = reverse(viewname, kwargs={"tenant_slug": slug, name: _SENTINEL, **dict(texts)})
+    except NoReverseMatch:
+        return None  # a converter that refuses the sentinel: reverse() each time instead
     before, found, after = url.partition(str(_SENTINEL))
     if not found or str(_SENTINEL) in after:
         return None

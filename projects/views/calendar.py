@@ -71,6 +71,8 @@ class CalendarView(TenantViewMixin, View):
             following = {"month": f"{ahead:%Y-%m}"}
             title = f"{first:%B %Y}"
         events = calendar_events(start, end, shared=shared_with(request), **filters)
+        limited = len(events) > CALENDAR_LIMIT
+        events = events[:CALENDAR_LIMIT]
         clashes = _clashes(events)
         by_day = defaultdict(list)
         for event in events:
@@ -105,7 +107,7 @@ class CalendarView(TenantViewMixin, View):
                     {**({} if week else {"view": "week", "week": start.isoformat()}), **kept}
                 ),
                 "event_count": len(events),
-                "event_limit": len(events) >= CALENDAR_LIMIT,
+                "event_limit": limited,
             },
         )
 
@@ -116,7 +118,8 @@ def _day_cell(day, events, shown: int, details: dict, week: bool, kept: dict) ->
     more = max(len(events) - shown, 0)
     return {
         "day": day,
-        "events": [details[event.pk] for event in events[:shown]],
+        # An event deleted between the two queries is left out, not an error.
+        "events": [details[event.pk] for event in events[:shown] if event.pk in details],
         "more": more,
         "more_query": ""
         if week or not more

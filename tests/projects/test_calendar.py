@@ -152,3 +152,23 @@ def test_a_full_day_shows_three_events_and_links_the_rest_to_its_week(world_a, m
     cell = day_cell(body, "2026-03-03")
     assert cell.count(f'data-event="{month["first"].pk}"') == 1
     assert "5/12 places" in cell
+
+
+@pytest.mark.parametrize(("extra", "notice"), [(0, False), (1, True)])
+def test_the_calendar_says_when_it_shows_only_its_first_events(
+    world_a, month, client_for, monkeypatch, extra, notice
+):
+    """Past the limit (2,000; 2 here) the page shows the first events and says so; exactly the
+    limit is every event, without the notice."""
+    monkeypatch.setattr("projects.selectors.CALENDAR_LIMIT", 2)
+    monkeypatch.setattr("projects.views.calendar.CALENDAR_LIMIT", 2)
+    for number in range(extra):
+        EventFactory(
+            project=month["project"],
+            start_date=datetime.date(2026, 3, 20 + number),
+            end_date=datetime.date(2026, 3, 20 + number),
+        )
+    client = client_for(world_a.staff)
+    body = client.get(url("projects:calendar"), {"month": "2026-03"}).content.decode()
+    assert ("narrow with the filters to see the others" in body) is notice
+    assert body.count("data-event=") == 3  # the two-day course on both its days, and one more

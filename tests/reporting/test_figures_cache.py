@@ -116,10 +116,23 @@ OVERVIEW = {
 
 
 def _comparable(value):
-    # Purchase orders are rows carrying their usage: rows compare by id only.
+    # Rows compare by id only: what the page shows of them is compared here instead.
     if isinstance(value, list) and value and hasattr(value[0], "remaining"):
         return [(order.pk, order.used, order.remaining) for order in value]
+    if isinstance(value, dict) and "phase_rows" in value:
+        return {
+            **value,
+            "phase_rows": [_phase_row(row) for row in value["phase_rows"]],
+            "phase_totals": _phase_row(value["phase_totals"]),
+        }
     return value
+
+
+def _phase_row(row):
+    milestones = [
+        (m.pk, m.billed, m.on_invoice, m.is_due, m.waiting_for_events) for m in row.milestones
+    ]
+    return (row.phase and row.phase.pk, row.planned, row.delivered, row.invoiced, milestones)
 
 
 def test_the_cache_answers_until_a_write_commits(books):
