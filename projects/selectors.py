@@ -55,7 +55,9 @@ def project_list() -> QuerySet[Project]:
     ordered_registrations = Registration.objects.filter(status__in=ORDERED_STATUSES)
     billable_items = Item.objects.filter(billable=True)
     return (
-        Project.objects.select_related("account", "manager", "booking")
+        # The customer only: the lists show no manager or booking (exports read their names
+        # by lookups), and every joined table is planned and read on each page.
+        Project.objects.select_related("account")
         .annotate(
             places=_sum(ordered_registrations, "places", IntegerField()),
             ordered_value=_sum(ordered_registrations, "net_amount")
