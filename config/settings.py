@@ -315,6 +315,8 @@ else:
 FIGURES_CACHE_SECONDS = env_int("FIGURES_CACHE_SECONDS", 3600)  # a backstop: writes expire sooner
 
 # --- Front end ----------------------------------------------------------------------------------
+# Inputs, selects and textareas written in Python, the same markup as Django's templates (issue 18).
+FORM_RENDERER = "accounts.platform.form_renderer.WidgetRenderer"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
