@@ -59,6 +59,32 @@ def _money(expression) -> Round:
     return Round(expression, 3, output_field=MONEY)
 
 
+class _CompiledOnce(Subquery):
+    """A subquery written into its outer query several times (`with_state` reads `allocated`
+    in `outstanding` and twice in `state`; Django inlines a copy at each reference): compiled
+    once per outer query and its SQL reused, instead of once per copy (issue 18). The SQL sent
+    is the same either way.
+
+    Copies share `_sql_key` (they write the same SQL); a relabelled clone (other table aliases,
+    so other SQL) gets its own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sql_key = object()
+
+    def relabeled_clone(self, change_map):
+        clone = super().relabeled_clone(change_map)
+        clone._sql_key = object()
+        return clone
+
+    def as_sql(self, compiler, connection, *args, **kwargs):
+        compiled = compiler.__dict__.setdefault("_compiled_subqueries", {})
+        key = (self._sql_key, args, tuple(sorted(kwargs.items())))
+        if key not in compiled:
+            compiled[key] = super().as_sql(compiler, connection, *args, **kwargs)
+        return compiled[key]
+
+
 def _summed(allocations: QuerySet, key: str) -> Coalesce:
     """Σ amount of `allocations` whose `key` is the outer row, as a subquery (0 when none)."""
     total = (
@@ -68,7 +94,7 @@ def _summed(allocations: QuerySet, key: str) -> Coalesce:
         .annotate(total=_money(Sum("amount")))
         .values("total")[:1]
     )
-    return Coalesce(Subquery(total, output_field=MONEY), ZERO)
+    return Coalesce(_CompiledOnce(total, output_field=MONEY), ZERO)
 
 
 def allocated_expression(as_of: datetime.date | None = None) -> Coalesce:

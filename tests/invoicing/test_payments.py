@@ -448,3 +448,41 @@ def test_two_payments_at_once_never_allocate_more_than_the_invoice_owes(
         assert state(invoice) == (InvoiceState.PAID, 0)
         figures = balance(billing)
         assert figures.unallocated_payments == 1900 - 1080
+
+
+def test_the_allocated_subquery_is_compiled_once_per_list_query(act, billing):
+    """`with_state` reads `allocated` four times; its SQL is built once and written four times
+    (issue 18: each compilation cost about 1 ms of the invoice list)."""
+    from unittest import mock
+
+    from django.db.models import Subquery
+
+    queryset = payment_selectors.with_state(Invoice.objects.all())
+    with mock.patch.object(Subquery, "as_sql", autospec=True, side_effect=Subquery.as_sql) as built:
+        sql, _params = queryset.query.get_compiler(using="default").as_sql()
+    assert built.call_count == 1
+    assert sql.count("invoicing_allocation") == 4
+
+
+def test_compiling_the_allocated_subquery_once_writes_the_same_sql(act, billing):
+    from unittest import mock
+
+    from django.db.models import Subquery
+
+    states = payment_selectors.with_state(Invoice.objects.all())
+    shapes = [
+        states,
+        payment_selectors.in_state(Invoice.objects.all(), InvoiceState.PARTLY_PAID),
+        Invoice.objects.filter(
+            pk__in=payment_selectors.overdue(Invoice.objects.all()).values("pk")
+        ),
+        states.filter(state=InvoiceState.OPEN) | states.filter(outstanding__gt=0),
+        states.order_by("state", "-outstanding"),
+    ]
+
+    def sql(queryset):
+        return queryset.query.get_compiler(using="default").as_sql()
+
+    memoised = [sql(queryset) for queryset in shapes]
+    with mock.patch.object(payment_selectors._CompiledOnce, "as_sql", Subquery.as_sql):
+        assert [sql(queryset) for queryset in shapes] == memoised
