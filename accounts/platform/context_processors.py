@@ -21,7 +21,20 @@ def tenancy(request):
 
     return {
         "tenant": getattr(request, "tenant", None),
+        "nav_section": nav_section(request),
         "membership": membership,
         "perms_for": allowed,
         "other_memberships": other_memberships,
     }
+
+
+def nav_section(request) -> str:
+    """The part of the company's site a page belongs to, as the navigation marks it active
+    (`{% active_if %}`): "" on the dashboard, "projects/" under /<company>/projects/…"""
+    tenant = getattr(request, "tenant", None)
+    base = f"/{tenant.slug}/" if tenant else "/"
+    path = getattr(request, "path", "")
+    if not path.startswith(base):
+        return "-"
+    rest = path[len(base) :]
+    return rest.split("/", 1)[0] + "/" if rest else ""
