@@ -3,9 +3,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact
+from accounts.platform.fast_tables import RowsInOnePass, yes_no
 from accounts.platform.models import Membership, Role
 from accounts.platform.tables import choice_label, hidden_header
-from accounts.platform.views import RowsInOnePass, yes_no
 
 
 class AccountTable(RowsInOnePass, tables.Table):
@@ -19,6 +19,8 @@ class AccountTable(RowsInOnePass, tables.Table):
     city = tables.Column()
     contact_count = tables.Column(verbose_name=_("Contacts"), attrs={"td": {"class": "text-end"}})
     is_active = tables.BooleanColumn(verbose_name=_("Active"))
+
+    row_fields = ("number", "name", "kind", "region__name", "parent__name", "city", "is_active")
 
     class Meta:
         model = Account

@@ -5,8 +5,8 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.platform.fast_tables import RowsInOnePass
 from accounts.platform.tables import SelectRowColumn, choice_label, short_date
-from accounts.platform.views import RowsInOnePass
 from accounts.templatetags.money import money
 from invoicing.models import Invoice, InvoiceState
 
@@ -56,6 +56,11 @@ class InvoiceTable(RowsInOnePass, tables.Table):
     net_total = tables.Column(verbose_name=_("Net"), attrs=RIGHT)
     gross_total = tables.Column(verbose_name=_("Gross"), attrs=RIGHT)
     outstanding = tables.Column(verbose_name=_("Outstanding"), attrs=RIGHT)
+
+    row_fields = (
+        *("kind", "number", "status", "currency", "issue_date", "due_date"),
+        *("net_total", "gross_total", "billing_account__name", "project__code"),
+    )
 
     class Meta:
         model = Invoice

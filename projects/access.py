@@ -14,7 +14,7 @@ from projects.models import (
     ProjectDocument,
     Registration,
 )
-from projects.selectors import project_detail
+from projects.selectors import project_detail, project_header
 from projects.sharing_models import visible_q
 
 
@@ -29,9 +29,12 @@ def visible_projects(request, queryset=None):
     return queryset.filter(shared_with(request, path=""))
 
 
-def get_project_for_user(request, pk) -> Project:
+def get_project_for_user(request, pk, *, header_only=False) -> Project:
+    """The project named in the URL, with what its overview shows (`project_detail`), or only
+    what every page's header shows (`header_only`: `project_header`)."""
     require(request, permissions.VIEW)
-    return get_object_or_404(visible_projects(request, project_detail(pk)), pk=pk)
+    rows = project_header(pk) if header_only else project_detail(pk)
+    return get_object_or_404(visible_projects(request, rows), pk=pk)
 
 
 def get_project_for_write(request, pk) -> Project:

@@ -95,7 +95,10 @@ class RegistrationFilter(django_filters.FilterSet):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["event"].queryset = PrivateEvent.objects.filter(project=project)
+        # Only what the option shows (str(event)): the select needs no cost or venue.
+        self.filters["event"].queryset = PrivateEvent.objects.filter(project=project).only(
+            "tenant", "title", "start_date"
+        )
 
     def search_learner(self, queryset, name, value):
         for word in value.split():

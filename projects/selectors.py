@@ -76,6 +76,13 @@ def project_detail(pk) -> QuerySet[Project]:
     ).prefetch_related("booking", "parent")
 
 
+def project_header(pk) -> QuerySet[Project]:
+    """One project with what every tab's header shows (the customer, the booking and the parent
+    project): the tabs that show no more (`ProjectDetailView.HEADER_ONLY_TABS`) skip the four
+    joins of the overview's details, about 3 ms a page (issue 18)."""
+    return Project.objects.select_related("account").prefetch_related("booking", "parent")
+
+
 def registrations_of(project: Project) -> QuerySet[Registration]:
     """Newest first: an index order, so a page of a large project needs no join-and-sort of
     every row (sorting by event date stays one click away)."""
@@ -83,7 +90,7 @@ def registrations_of(project: Project) -> QuerySet[Registration]:
     # PostgreSQL planned the six-table join for 1.5 ms a page (issue 18).
     return (
         Registration.objects.filter(project=project)
-        .select_related("event", "event__product", "learner")
+        .select_related("event", "learner")
         .prefetch_related("purchase_order")
         .order_by("-pk")
     )

@@ -2,8 +2,8 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.platform.fast_tables import RowsInOnePass, yes_no
 from accounts.platform.tables import SelectRowColumn, choice_label, hidden_header, short_date
-from accounts.platform.views import RowsInOnePass, yes_no
 from accounts.templatetags.money import money, percent
 from projects.models import Item, Project, Registration
 
@@ -57,6 +57,8 @@ class ProjectTable(RowsInOnePass, tables.Table):
     status = tables.Column()
     places = tables.Column(verbose_name=_("Places"), attrs=RIGHT)
     ordered_value = tables.Column(verbose_name=_("Ordered"), attrs=RIGHT)
+
+    row_fields = ("code", "name", "account__name", "start_date", "end_date", "status", "currency")
 
     class Meta:
         model = Project
@@ -129,6 +131,13 @@ class RegistrationTable(RowsInOnePass, tables.Table):
         template_name="projects/partials/registration_edit_link.html",
         verbose_name=hidden_header(_("Edit")),
         orderable=False,
+    )
+
+    row_fields = (
+        *("learner__first_name", "learner__last_name", "event__title", "event__start_date"),
+        *("places", "status", "unit_price", "net_amount", "discount_percent", "invoiced"),
+        *("price_source", "price_year", "price_uplift_percent", "price_overridden"),
+        *("override_reason", "purchase_order", "po_reference"),
     )
 
     class Meta:

@@ -125,11 +125,17 @@ class ProjectDetailView(TabbedDetailView, View):
     template_name = "projects/project_detail.html"
     context_object_name = "project"
     tab_url_name = "projects:project-tab"
+    # Tabs that show the project's header and their own rows, nothing of the project's billing
+    # account, contact, region or manager: they fetch the project without those joins.
+    HEADER_ONLY_TABS = frozenset({"events", "registrations", "items", "documents"})
+    tab = "overview"
 
     def get_object(self, pk):
-        return access.get_project_for_user(self.request, pk)
+        header_only = self.tab in self.HEADER_ONLY_TABS
+        return access.get_project_for_user(self.request, pk, header_only=header_only)
 
     def get(self, request, pk, tab="overview"):
+        self.tab = tab
 
         file_format = request.GET.get("export")
         if tab == "registrations" and file_format in CONTENT_TYPES:

@@ -140,3 +140,31 @@ def test_the_options_endpoints_are_404_for_another_company(world_a, world_b, cli
     assert response.status_code == 404
     own = client_for(world_b.admin).get(url(name, slug="bravo"), {"q": "Alpha"})
     assert own.status_code == 200 and "Alpha only" not in own.content.decode()
+
+
+# A project's tab as an admin: session, user, memberships, the project with its customer (the
+# booking and parent project are fetched only when set), one COUNT, the events of the event
+# filter, the page of rows.
+TAB_QUERIES = {"registrations": 7, "items": 6, "events": 5}
+
+
+@pytest.mark.parametrize("tab", sorted(TAB_QUERIES))
+def test_a_project_tab_runs_the_same_queries_for_few_or_many_rows(world_a, client_for, tab):
+    from tests.factories import EventFactory, ItemFactory, RegistrationFactory
+
+    project = ProjectFactory(account=AccountFactory(tenant=world_a.tenant))
+    event = EventFactory(project=project)
+    RegistrationFactory(event=event, learner=ContactFactory(account=project.account))
+    ItemFactory(project=project)
+    client = client_for(world_a.admin)
+    path = url("projects:project-tab", pk=project.pk, tab=tab)
+    _, few = capture(client, path)
+    for n in range(30):
+        learner = ContactFactory(account=project.account) if n % 2 else None
+        RegistrationFactory(event=EventFactory(project=project), learner=learner)
+        ItemFactory(project=project)
+    response, many = capture(client, path)
+    assert len(few) == len(many) == TAB_QUERIES[tab], many
+    if tab == "registrations":
+        rows = response.context["table"].page.object_list
+        assert len(rows) == 25 and all(row.record.event.title for row in rows)
