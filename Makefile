@@ -79,6 +79,8 @@ bench: $(STAMP)
 ## make loadtest: the large tenant (built once with seed_scale) served by gunicorn, each main
 ## page driven by wrk on loopback beside the bare view; needs Debian's wrk and PostgreSQL
 LOADTEST_TENANT ?= large
+# Three rounds of 5 s a page, medians: a shared machine's speed drifts within a run.
+LOADTEST_ARGS ?= --duration 5 --rounds 3
 loadtest: $(STAMP) compile-messages
 	export DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/frameworks} \
 	  DATABASE_APP_ROLE=$${DATABASE_APP_ROLE:-frameworks_app}; \

@@ -115,6 +115,20 @@ if DATABASE_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postg
         "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4),
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
     }
+# PostgreSQL plans a statement on every run unless it is prepared: planning took 4 of the
+# invoice list's 6 ms in the database, 2 to 3 ms of each project page's (issue 18). With
+# parameters bound by the server, psycopg prepares a statement from its fifth run on a
+# connection, and PostgreSQL then reuses a generic plan when it costs no more than the custom
+# ones. Persistent or pooled connections keep them; turn off behind a pooler that cannot.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+if (
+    DATABASE_PREPARED_STATEMENTS
+    and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=env_int("DATABASE_PREPARE_THRESHOLD", 5),
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside a writer; IMMEDIATE makes concurrent writers queue for the lock
     # instead of failing with "database is locked" half-way through a transaction.

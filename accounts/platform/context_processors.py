@@ -24,6 +24,8 @@ def tenancy(request):
         "nav_section": nav_section(request),
         "membership": membership,
         "perms_for": allowed,
+        # What the navigation depends on of the role ({% remembered %} keys on it).
+        "nav_permissions": tuple(sorted(name for name, yes in allowed.items() if yes)),
         "other_memberships": other_memberships,
     }
 

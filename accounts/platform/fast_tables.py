@@ -3,8 +3,11 @@ the markup of the header, the rows and the pager is joined here instead of rende
 cell through templates (issue 18). `tests/accounts/test_fast_tables.py` compares the header and
 the pager with django-tables2's own template."""
 
+import html
+
 from django.db.models import QuerySet
 from django.utils.formats import localize
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -18,6 +21,15 @@ PARITY = ("even", "odd")  # the row classes django-tables2 gives
 def yes_no(value) -> str:
     """A `BooleanColumn`'s cell, for `cell_*` methods."""
     return mark_safe('<span class="true">✔</span>' if value else '<span class="false">✘</span>')
+
+
+def escaped(value) -> str:
+    """Django's `conditional_escape()`, without the lazy-string check it wraps every call in
+    (`keep_lazy`): a list page escapes about 300 cells (issue 18)."""
+    if isinstance(value, Promise):
+        value = str(value)
+    as_html = getattr(value, "__html__", None)
+    return as_html() if as_html is not None else html.escape(str(value))
 
 
 class RowsInOnePass:
@@ -56,10 +68,7 @@ class RowsInOnePass:
         rows = self.page.object_list if getattr(self, "page", None) else self.rows
         html = [
             f'<tr class="{PARITY[number % 2]}">'
-            + "".join(
-                f"<td {attrs}>{conditional_escape(cell(row.record))}</td>"
-                for cell, attrs in columns
-            )
+            + "".join(f"<td {attrs}>{escaped(cell(row.record))}</td>" for cell, attrs in columns)
             + "</tr>"
             for number, row in enumerate(rows)
         ]

@@ -7,9 +7,14 @@ import django_tables2 as tables
 import pytest
 from django.template.loader import get_template
 from django.test import RequestFactory
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 from django_tables2 import RequestConfig
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from accounts.platform.fast_tables import RowsInOnePass
+from accounts.platform.fast_tables import RowsInOnePass, escaped
 from accounts.platform.tables import SelectRowColumn
 
 
@@ -67,3 +72,18 @@ def test_the_header_and_pager_are_django_tables2s(query, count):
     if count > 10:
         assert 'class="pagination' in ours
     assert 'href="?' in part(ours, "thead")  # the name column sorts; the city column does not
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.one_of(
+        st.text(),
+        st.integers(),
+        st.decimals(allow_nan=False),
+        st.none(),
+        st.builds(mark_safe, st.text()),
+        st.builds(lambda text: gettext_lazy(text), st.text(max_size=5)),
+    )
+)
+def test_cells_are_escaped_as_django_escapes(value):
+    assert escaped(value) == conditional_escape(value)

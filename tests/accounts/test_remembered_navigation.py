@@ -79,3 +79,13 @@ def test_a_fragment_is_rendered_once_per_key_and_bounded(monkeypatch):
     template.render(Context({"key": 3, "value": "c"}))
     assert len(fragments._fragments) == 2
     assert template.render(Context({"key": 1, "value": "z"})) == "z"  # the oldest went first
+
+
+def test_the_menu_follows_the_roles_permissions_not_its_name(world_a, client_for, monkeypatch):
+    from accounts.platform import permissions
+    from accounts.platform.models import Role
+    from accounts.platform.permissions import ROLE_PERMISSIONS
+
+    assert ">Profitability</a>" in nav(client_for(world_a.viewer).get("/alpha/accounts/"))
+    monkeypatch.setitem(ROLE_PERMISSIONS, Role.VIEWER, frozenset({permissions.VIEW}))
+    assert ">Profitability</a>" not in nav(client_for(world_a.viewer).get("/alpha/accounts/"))

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Account, Contact
 from accounts.platform.models import Tenant
 from accounts.platform.tenancy import activate
-from demo.management.commands.loadtest import _parse_wrk
+from demo.management.commands.loadtest import Result, _parse_wrk, medians
 from invoicing.models import Invoice, InvoiceStatus
 from projects.models import PrivateEvent, Project, Registration
 
@@ -79,3 +79,19 @@ def test_the_load_test_reads_requests_per_second_and_percentiles_from_wrk():
     assert p50 == pytest.approx(7.9)
     assert p99 == pytest.approx(1020.0)
     assert errors == "3 non-2xx"
+
+
+def test_loadtest_rounds_give_medians_and_ratios_to_the_same_rounds_bare_view():
+    def round_(bare, page, p99):
+        return [
+            Result("bare view", "/probe/", bare, 5, 9, ""),
+            Result("list", "/l/", page, 50, p99, ""),
+        ]
+
+    # The machine slowed in the second round: the page's ratio is judged against that round's
+    # bare view, so the slow round's ratio (0.1) is as good as the others.
+    bare, page = medians([round_(1000, 100, 90), round_(500, 50, 300), round_(1000, 120, 100)])
+    assert bare.rps == 1000 and bare.ratio == 1
+    assert page.rps == 100 and page.p99_ms == 100
+    assert page.ratio == pytest.approx(0.1)
+    assert medians([round_(400, 40, 80)])[1].ratio == pytest.approx(0.1)

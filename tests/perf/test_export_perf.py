@@ -11,6 +11,7 @@ import datetime
 import time
 import tracemalloc
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -87,7 +88,7 @@ def test_reconciliation_export_of_a_million_lines(postgres_only, in_world_a, cap
 
     with connection.cursor() as wrapper:
         raw = wrapper.cursor
-        bound = raw.mogrify(sql, params)
+        bound = psycopg.ClientCursor(raw.connection).mogrify(sql, params)
         started = time.perf_counter()
         copied = 0
         with raw.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)") as copy:

@@ -108,9 +108,13 @@ def copy_rows(
 ) -> Iterator[bytes]:
     """`COPY (sql) TO STDOUT` as CSV, without a header, after `prefix`, in blocks of about
     `block_bytes`."""
+    import psycopg  # PostgreSQL only
+
     with connections[using].cursor() as wrapper:
         raw = wrapper.cursor
-        bound = raw.mogrify(sql, params)
+        # COPY takes no parameters: they are bound here, by the client, whether or not the
+        # connection binds on the server (DATABASE_PREPARED_STATEMENTS).
+        bound = psycopg.ClientCursor(raw.connection).mogrify(sql, params)
         buffer = bytearray(prefix)
         with raw.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)") as copy:
             for block in copy:

@@ -5,6 +5,7 @@ same server in the same run.
 
     manage.py seed_scale --tenant large        # once: the large tenant
     manage.py loadtest --tenant large --duration 10 --connections 8
+    manage.py loadtest --tenant large --duration 5 --rounds 3   # medians of three rounds
 
 It needs Debian's `wrk` (apt-get install wrk) and a database the server can reach
 (DATABASE_URL; PostgreSQL for figures worth comparing). The server listens on 127.0.0.1 only
@@ -19,6 +20,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -45,6 +47,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: str
+    ratio: float = 0.0  # req/s ÷ the bare view's, in the same round
 
 
 class Command(BaseCommand):
@@ -58,6 +61,13 @@ class Command(BaseCommand):
         parser.add_argument("--connections", type=int, default=8)
         parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
         parser.add_argument("--port", type=int, default=0, help="default: a free port")
+        parser.add_argument(
+            "--rounds",
+            type=int,
+            default=1,
+            help="measure every page this many times, in turn, and print the medians: a shared "
+            "machine's speed drifts, and each round's ratios are to that round's bare view",
+        )
 
     def handle(self, *args, **options):
         if shutil.which("wrk") is None:
@@ -79,10 +89,14 @@ class Command(BaseCommand):
             cookie = _log_in(
                 port, options["user"] or f"admin@{tenant.slug}.example", options["password"]
             )
-            results = [
-                self.measure(port, cookie, name, path, options)
-                for name, path in [("bare view", "/probe/"), *pages]
+            rounds = [
+                [
+                    self.measure(port, cookie, name, path, options)
+                    for name, path in [("bare view", "/probe/"), *pages]
+                ]
+                for _round in range(max(1, options["rounds"]))
             ]
+            results = medians(rounds)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
@@ -173,17 +187,43 @@ class Command(BaseCommand):
         return Result(name, path, *_parse_wrk(output))
 
     def report(self, results: list[Result], options) -> None:
-        bare = results[0].rps or 1
+        rounds = max(1, options["rounds"])
         self.stdout.write(
             f"\n{options['workers']} sync workers, {options['connections']} connections, "
-            f"{options['duration']} s per page\n"
+            f"{options['duration']} s per page"
+            + (f", medians of {rounds} rounds" if rounds > 1 else "")
+            + "\n"
         )
         self.stdout.write(f"{'page':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ bare':>7}")
         for result in results:
             self.stdout.write(
                 f"{result.page:28} {result.rps:8.1f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} "
-                f"{result.rps / bare:7.3f}{'  ' + result.errors if result.errors else ''}"
+                f"{result.ratio:7.3f}{'  ' + result.errors if result.errors else ''}"
             )
+
+
+def medians(rounds: list[list[Result]]) -> list[Result]:
+    """Each page's median req/s, p50 and p99 over the rounds, and the median of its ratios to
+    the bare view of the same round (the first result of each round)."""
+    combined = []
+    for page_results in zip(*rounds, strict=True):
+        bares = [round_[0].rps or 1 for round_ in rounds]
+        first = page_results[0]
+        errors = sorted({result.errors for result in page_results if result.errors})
+        combined.append(
+            Result(
+                first.page,
+                first.path,
+                statistics.median(result.rps for result in page_results),
+                statistics.median(result.p50_ms for result in page_results),
+                statistics.median(result.p99_ms for result in page_results),
+                "; ".join(errors),
+                statistics.median(
+                    result.rps / bare for result, bare in zip(page_results, bares, strict=True)
+                ),
+            )
+        )
+    return combined
 
 
 def _free_port() -> int:
