@@ -4,8 +4,9 @@ depends on (issue 18).
 The navigation bar is the same for every page of a section, for every member of a company
 with the same permissions, in one language: about 60 links, each resolved and translated.
 Rendering it took 2 to 3 ms of every page. It is kept in the process's memory, keyed by the
-values named in the tag, the active language and the place of the tag. A reloaded template (runserver) and a
-new deploy (new processes) render afresh: a changed template is never served from an old copy.
+values named in the tag, the active language and the place of the tag. A reloaded template
+(runserver) and a new deploy (new processes) render afresh: a changed template is never served
+from an old copy.
 
     {% remembered tenant.slug nav_permissions nav_section %}
       … links …
