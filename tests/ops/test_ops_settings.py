@@ -105,14 +105,16 @@ print(json.dumps({k: conf[k] for k in (
 """
 
 
-def gunicorn_with(**env) -> dict:
+def gunicorn_with(script: str = "", **env) -> dict:
+    """What `script` (default: the settings gunicorn.conf.py gives) prints as JSON, run in a
+    fresh interpreter with `env` and none of the runner's own GUNICORN_* settings."""
     clean = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("GUNICORN_") and k not in {"WEB_CONCURRENCY", "PORT"}
     }
     result = subprocess.run(
-        [sys.executable, "-c", GUNICORN],
+        [sys.executable, "-c", script or GUNICORN],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
@@ -188,16 +190,6 @@ print(json.dumps({"frozen": gc.get_freeze_count() - before, "threshold": gc.get_
     ("env", "threshold"), [({}, 20000), ({"GUNICORN_GC_THRESHOLD": "5000"}, 5000)]
 )
 def test_a_worker_freezes_the_loaded_app_for_the_garbage_collector(env, threshold):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")}
-    result = subprocess.run(
-        [sys.executable, "-c", GC_AFTER_WORKER_INIT],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    found = json.loads(result.stdout)
+    found = gunicorn_with(GC_AFTER_WORKER_INIT, **env)
     assert found["frozen"] > 1000  # the modules and objects loaded so far
     assert found["threshold"] == [threshold, 10, 10]
