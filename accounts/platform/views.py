@@ -82,9 +82,9 @@ class FetchedChoiceIterator(django_filters.fields.ModelChoiceIterator, _FetchedR
 
 def plain_filter_fields(filterset):
     """Gives a filter bar's widgets Bootstrap's classes, so that the template renders each field
-    as its label and widget (`includes/filter_field.html`), not through crispy's per-field
-    templates (a third of a list page's rendering time, a fifth of a project tab's); model
-    selects fetch their rows in one query (`FetchedChoiceIterator`)."""
+    as its label and widget (`{% filter_field %}`, accounts/templatetags/filter_bar.py), not
+    through crispy's per-field templates (a third of a list page's rendering time, a fifth of
+    a project tab's); model selects fetch their rows in one query (`FetchedChoiceIterator`)."""
     for field in filterset.form.fields.values():
         if getattr(field, "iterator", None) is django_filters.fields.ModelChoiceIterator:
             field.iterator = FetchedChoiceIterator

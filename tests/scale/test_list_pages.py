@@ -168,3 +168,28 @@ def test_a_project_tab_runs_the_same_queries_for_few_or_many_rows(world_a, clien
     if tab == "registrations":
         rows = response.context["table"].page.object_list
         assert len(rows) == 25 and all(row.record.event.title for row in rows)
+
+
+def test_the_event_filter_lists_this_projects_events_and_filters_by_one(world_a, client_for):
+    from tests.factories import EventFactory, RegistrationFactory
+
+    project = ProjectFactory(account=AccountFactory(tenant=world_a.tenant))
+    first = EventFactory(project=project, title="Excel basics")
+    second = EventFactory(project=project, title="Excel advanced")
+    elsewhere = EventFactory(project=ProjectFactory(account=project.account), title="Other run")
+    RegistrationFactory(event=first)
+    RegistrationFactory.create_batch(2, event=second)
+    client = client_for(world_a.admin)
+    path = url("projects:project-tab", pk=project.pk, tab="registrations")
+
+    page = client.get(path).content.decode()
+    # By date, then title: both runs start on 1 March.
+    assert options_of(page, "event") == ["", str(second.pk), str(first.pk)]
+    assert ">Any event</option>" in page and "Excel basics (01 Mar 2026)" in page
+    assert "Other run" not in page
+
+    chosen = client.get(path, {"event": second.pk})
+    assert len(chosen.context["table"].page.object_list) == 2
+    assert f'<option value="{second.pk}" selected>' in chosen.content.decode()
+    refused = client.get(path, {"event": elsewhere.pk})
+    assert "Select a valid choice" in refused.content.decode()
