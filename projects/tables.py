@@ -139,6 +139,7 @@ class RegistrationTable(RowsInOnePass, tables.Table):
         *("price_source", "price_year", "price_uplift_percent", "price_overridden"),
         *("override_reason", "purchase_order", "po_reference"),
     )
+    fetched_when_set = ("purchase_order",)
 
     class Meta:
         model = Registration
