@@ -57,7 +57,10 @@ class RowsInOnePass:
 
     def __init__(self, data=None, *args, template_name=None, **kwargs):
         if self.row_fields and isinstance(data, QuerySet):
-            data = data.only("tenant", *self.row_fields)
+            # A related manager's queryset (`run.invoices`) gives each row its owner, reading
+            # the row's key for it: a key left out was a query per row (200 on a run's page).
+            owners = (field.name for field in data._known_related_objects)
+            data = data.only("tenant", *owners, *self.row_fields)
         super().__init__(
             data,
             *args,

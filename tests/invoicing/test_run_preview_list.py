@@ -5,11 +5,13 @@ import datetime
 import re
 from decimal import Decimal
 
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 from accounts.platform.tenancy import activate
 from invoicing import selectors, services
-from invoicing.models import Grouping
+from invoicing.models import Grouping, Invoice
 from invoicing.run_previews import planned_invoices
 from projects.models import Registration, RegistrationStatus
 from tests.factories import AccountFactory, EventFactory, ProjectFactory
@@ -85,3 +87,33 @@ def test_the_run_page_names_each_invoices_project(world_a, client_for):
     header = html[html.index("<thead") : html.index("</thead>")]
     assert "Project" in _text(header)
     assert "PR-A" in _text(html) and "PR-B" in _text(html)
+
+
+def test_the_run_page_runs_the_same_queries_for_six_invoices_or_two(world_a, client_for):
+    """A run's invoices come from `run.invoices`: each row is given its run, read by its key;
+    that key left out of the table's fields was one query per invoice (issue 18)."""
+    _estate(world_a)
+    with activate(world_a.tenant), TestCase.captureOnCommitCallbacks(execute=True):
+        run, _ = services.run_start(
+            tenant=world_a.tenant,
+            by=world_a.finance,
+            key="six",
+            selection={"include_internal": False},
+            grouping=Grouping.REGISTRATION,
+        )
+    client = client_for(world_a.finance)
+
+    def rows_and_queries():
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(f"/alpha/invoices/runs/{run.pk}/")
+        assert page.status_code == 200
+        return len(page.context["table"].rows), len(queries)
+
+    six = rows_and_queries()
+    with activate(world_a.tenant):
+        Invoice.objects.filter(pk__in=list(run.invoices.values_list("pk", flat=True)[2:])).update(
+            run=None
+        )
+    two = rows_and_queries()
+    assert (six[0], two[0]) == (6, 2)
+    assert six[1] == two[1]
