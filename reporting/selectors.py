@@ -41,7 +41,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 
 from agreements.models import Product
 from invoicing.models import (
@@ -188,9 +188,10 @@ def _of_projects(lines, projects):
     return lines if projects is None else lines_of_projects(lines, projects)
 
 
-def _month(field_name: str) -> TruncMonth:
-    # A date, not a timestamp: DATE_TRUNC on PostgreSQL would return timestamptz.
-    return TruncMonth(field_name, output_field=DateField())
+def _month(field_name: str) -> Cast:
+    # A date, not a timestamp: DATE_TRUNC on PostgreSQL returns timestamptz, which psycopg
+    # parsed into a datetime for each of the report's tens of thousands of rows (issue 18).
+    return Cast(TruncMonth(field_name, output_field=DateField()), DateField())
 
 
 def _window(queryset, field_name, date_from, date_to):

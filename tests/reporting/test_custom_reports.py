@@ -5,8 +5,11 @@ from decimal import Decimal
 import openpyxl
 
 from accounts.platform.tenancy import activate
+from reporting import custom
+from reporting import views as reporting_views
 from reporting.custom import Definition, chart, run
 from reporting.models import SavedReport
+from reporting.selectors import GRAIN
 
 
 def cells_by_label(result):
@@ -105,3 +108,42 @@ def test_a_viewer_cannot_save_and_another_tenant_sees_nothing(books, client_for,
         "/bravo/reports/custom/", {"dimensions": ["account"], "measures": ["places"]}
     )
     assert "Kestrel" not in page.content.decode()
+
+
+def _figures(result):
+    return {
+        (tuple(labels), currency): (cell.places, cell.invoiced, cell.recognised, cell.cost)
+        for labels, currency, cell in result.rows
+    }
+
+
+def test_each_report_reads_the_coarsest_grain_and_adds_up_as_the_finest_does(books, monkeypatch):
+    """Issue 18: a report sums `facts` at the grain its dimensions need (products by quarter
+    need no events); its rows are those of the finest grain rolled up."""
+    layouts = [[dimension] for dimension in custom.DIMENSIONS] + [
+        ["product", "quarter"],
+        ["account", "event"],
+        ["package", "month", "region"],
+    ]
+    assert custom.grain_of(["product", "quarter"]) == ("project", "product", "month")
+    assert custom.grain_of(["account"]) == ("project",)
+    measures = ["places", "invoiced", "recognised", "cost", "profit"]
+    with activate(books):
+        coarse = {tuple(d): _figures(run(Definition(d, measures))) for d in layouts}
+        monkeypatch.setattr(custom, "grain_of", lambda dimensions: GRAIN)
+        finest = {tuple(d): _figures(run(Definition(d, measures))) for d in layouts}
+    assert coarse == finest
+
+
+def test_the_page_shows_the_first_rows_and_the_files_have_them_all(
+    books, client_for, world_a, monkeypatch
+):
+    monkeypatch.setattr(reporting_views, "REPORT_ROWS_SHOWN", 1)
+    client = client_for(world_a.viewer)
+    query = {"dimensions": ["month"], "measures": ["places"]}
+    page = client.get("/alpha/reports/custom/", query).content.decode()
+    body = page[page.index("<tbody") : page.index("</tbody>")]
+    assert body.count("<tr") == 1
+    assert "The first 1 rows are shown; 2 more are in the CSV and XLSX." in page
+    csv = client.get("/alpha/reports/custom/", {**query, "format": "csv"}).content.decode()
+    assert len(csv.splitlines()) == 1 + 3  # the header and every month

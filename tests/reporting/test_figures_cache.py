@@ -26,7 +26,7 @@ from projects.models import PrivateEvent, Project, Registration
 from projects.services import events as event_services
 from projects.services import projects as project_services
 from projects.services import rows as row_services
-from reporting import freshness
+from reporting import custom, freshness
 from reporting.aged import aged_receivables
 from reporting.phases import phase_figures
 from reporting.selectors import dashboard, profitability, project_figures
@@ -72,6 +72,10 @@ CALLS = {
         {"group_by": "month", "date_from": None, "date_to": None, "base_currency": "EUR"},
     ),
     "aged": (aged_receivables, {"as_of": TODAY, "base_currency": "EUR"}),
+    "custom report": (
+        custom.run,
+        {"definition": custom.Definition(["product", "quarter"], ["places", "invoiced", "cost"])},
+    ),
 }
 
 
