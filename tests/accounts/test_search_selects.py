@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.factories import AccountFactory, ContactFactory
+from tests.factories import AccountFactory, ContactFactory, ProjectFactory
 
 FORMS = [
     ("/alpha/accounts/new/", "parent", "kind=organisation"),
@@ -42,6 +42,17 @@ def test_an_account_field_lists_no_account_and_searches_remotely(
         r'data-options-url="/alpha/(accounts|projects|contacts)/options/\?empty=', select
     )
     assert extra in select
+
+
+def test_a_funders_account_is_searched_too(world_a, client_for):
+    project = ProjectFactory(account=AccountFactory(tenant=world_a.tenant))
+    for number in range(5):
+        AccountFactory(tenant=world_a.tenant, name=f"Fund {number}")
+    page = client_for(world_a.admin).get(f"/alpha/projects/{project.pk}/funders/new/")
+    select = select_of(page.content.decode(), "account")
+    assert re.findall(r'<option value="(\d+)"', select) == []
+    assert 'data-options-url="/alpha/accounts/options/?empty=' in select
+    assert "kind=organisation" in select
 
 
 def test_the_chosen_account_is_the_one_option(world_a, client_for):
