@@ -1,37 +1,16 @@
-"""The demo of `make run` and `seed_demo`: every rule of the product is visible in it."""
+"""The demo of `make run` and `seed_demo`: every rule of the product is visible in it.
 
-from io import StringIO
+The demo is seeded once for the module (`seeded_demo`, tests/demo/conftest.py): each test reads
+it, and what a test writes is rolled back after it. The command's own behaviour (idempotent,
+`--if-empty`, seeding again) is tested on an empty database in test_seed_demo_command.py."""
 
-from django.core.management import call_command
+import pytest
 
-from accounts.models import Account, Contact
+from accounts.models import Account
 from accounts.platform.models import Membership, Role, Tenant
 from accounts.platform.tenancy import activate
 
-
-def test_seed_demo_builds_two_tenants_and_is_idempotent(db):
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    call_command("seed_demo", stdout=StringIO())
-    northwind = Tenant.objects.get(slug="northwind")
-    contoso = Tenant.objects.get(slug="contoso")
-    with activate(northwind):
-        assert Account.objects.filter(kind="organisation").count() >= 20
-        assert Account.objects.filter(kind="individual").count() >= 3
-        assert Account.objects.filter(parent__isnull=False).exists()
-        assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
-        assert not Account.objects.exclude(contacts__is_primary=True).exists()
-    with activate(contoso):
-        assert 0 < Account.objects.count() < 10
-        assert Contact.objects.exists()
-    assert "anna.admin@northwind.example" in out.getvalue()
-    assert "demo-pass-2026" in out.getvalue()
-
-
-def test_seed_demo_if_empty_leaves_an_existing_database_alone(db):
-    Tenant.objects.create(name="Existing", slug="existing")
-    call_command("seed_demo", "--if-empty", stdout=StringIO())
-    assert list(Tenant.objects.values_list("slug", flat=True)) == ["existing"]
+pytestmark = pytest.mark.usefixtures("seeded_demo")
 
 
 def test_seed_demo_builds_the_agreements_demo(db):
@@ -47,7 +26,6 @@ def test_seed_demo_builds_the_agreements_demo(db):
         TaxRate,
     )
 
-    call_command("seed_demo", stdout=StringIO())
     with activate(Tenant.objects.get(slug="northwind")):
         assert TaxRate.objects.count() >= 2
         assert Product.objects.count() >= 30
@@ -74,7 +52,6 @@ def test_seed_demo_builds_the_projects_demo(db):
     from projects import selectors
     from projects.models import Item, Project, ProjectStatus, Registration
 
-    call_command("seed_demo", stdout=StringIO())
     with activate(Tenant.objects.get(slug="northwind")):
         assert set(Project.objects.values_list("status", flat=True)) == set(ProjectStatus.values)
         assert Registration.objects.count() >= 200
@@ -91,7 +68,6 @@ def test_seed_demo_builds_the_projects_demo(db):
 def test_seed_demo_builds_the_invoicing_demo(db):
     from invoicing.models import Invoice
 
-    call_command("seed_demo", stdout=StringIO())
     with activate(Tenant.objects.get(slug="northwind")):
         statuses = set(Invoice.objects.values_list("status", flat=True))
         assert {"issued", "draft"} <= statuses
@@ -108,7 +84,6 @@ def test_seed_demo_gives_every_report_two_years_of_history(db):
     from reporting.custom import Definition, run
     from reporting.selectors import profitability
 
-    call_command("seed_demo", stdout=StringIO())
     with activate(Tenant.objects.get(slug="northwind")):
         rows, base = profitability("month", base_currency="GBP")
         months = {row.label for row in rows}
@@ -124,7 +99,6 @@ def test_the_demo_shows_the_money_rules(db):
     from invoicing.models import BillingClaim, InvoiceKind, InvoiceLine
     from projects.models import Registration
 
-    call_command("seed_demo", stdout=StringIO())
     with activate(Tenant.objects.get(slug="northwind")):
         block = Registration.objects.filter(learner__isnull=True, places__gte=3).get()
         assert 0 < block.billed_quantity < block.places
@@ -153,7 +127,6 @@ def test_the_demo_companies_have_the_legal_details_an_invoice_needs(db):
     from accounts.models import BankAccount
     from accounts.platform.tax import validate_vat_id, vat_module
 
-    call_command("seed_demo", stdout=StringIO())
     for tenant in Tenant.objects.all():
         assert tenant.address and tenant.postal_code and tenant.city and tenant.country
         # A postal address its country accepts (postcode format and area).
@@ -195,7 +168,6 @@ def test_the_demo_companies_have_the_legal_details_an_invoice_needs(db):
 def test_every_demo_customer_has_a_valid_vat_id_and_an_invoice_address(db):
     from accounts.platform.tax import validate_vat_id, vat_module
 
-    call_command("seed_demo", stdout=StringIO())
     for tenant in Tenant.objects.all():
         with activate(tenant):
             organisations = Account.objects.filter(kind="organisation", parent__isnull=True)
@@ -231,7 +203,6 @@ def test_the_demo_has_a_reverse_charge_customer_with_an_issued_ae_invoice(db):
     from invoicing.models import Invoice
     from projects.models import Registration
 
-    call_command("seed_demo", stdout=StringIO())
     with activate(Tenant.objects.get(slug="northwind")):
         customer = Account.objects.get(name="Hanseatic Logistics AG")
         assert customer.country == "DE" and customer.tax_id.startswith("DE")
@@ -268,7 +239,6 @@ def test_the_demo_has_an_exempt_course_on_an_issued_invoice(db):
     from agreements.models import Product, TaxRate
     from invoicing.models import InvoiceLine
 
-    call_command("seed_demo", stdout=StringIO())
     with activate(Tenant.objects.get(slug="northwind")):
         rate = TaxRate.objects.get(code="EXE")
         assert rate.category == "E" and rate.percent == 0
@@ -301,7 +271,6 @@ def test_every_issued_demo_invoice_carries_the_legal_details(db):
         InvoicingSettings,
     )
 
-    call_command("seed_demo", stdout=StringIO())
     for tenant in Tenant.objects.all():
         with activate(tenant):
             documents = Invoice.objects.exclude(status="draft")
@@ -318,25 +287,6 @@ def test_every_issued_demo_invoice_carries_the_legal_details(db):
             )
 
 
-def test_seeding_again_adds_no_second_bank_account_or_legal_change(db):
-    from accounts.models import BankAccount
-
-    call_command("seed_demo", stdout=StringIO())
-    northwind = Tenant.objects.get(slug="northwind")
-    with activate(northwind):
-        banks = sorted(BankAccount.objects.values_list("iban", flat=True))
-    Tenant.objects.filter(pk=northwind.pk).update(invoice_phone="+44 20 0000 0000")
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    call_command("seed_demo", "--if-empty", stdout=out)
-    assert "exists already" in out.getvalue() and "demo data not loaded" in out.getvalue()
-    assert "fiona.finance@northwind.example" in out.getvalue()
-    northwind.refresh_from_db()
-    assert northwind.invoice_phone == "+44 20 0000 0000"  # an existing company is left alone
-    with activate(northwind):
-        assert sorted(BankAccount.objects.values_list("iban", flat=True)) == banks
-
-
 # --- Issue 14: uplifts, event prices, the company's budget policy ---------------------------------
 
 
@@ -347,7 +297,6 @@ def test_the_demo_shows_price_uplifts_event_prices_and_the_default_policy(db):
     from projects import services as project_services
     from projects.models import Item, ProjectSettings, Registration
 
-    call_command("seed_demo", stdout=StringIO())
     northwind = Tenant.objects.get(slug="northwind")
     with activate(northwind):
         uplifts = BookingUplift.objects.select_related("booking")
@@ -377,7 +326,6 @@ def test_the_demo_shows_cancellation_terms_fees_transfers_and_billing_moments(db
     from invoicing.models import InvoiceLine, LineKind
     from projects.models import FeeKind, Item, Registration
 
-    call_command("seed_demo", stdout=StringIO())
     with activate(Tenant.objects.get(slug="northwind")):
         default = CancellationTerms.objects.get(booking__isnull=True)
         assert default.no_show_percent == 100 and default.free_transfer_days == 3
@@ -419,7 +367,6 @@ def test_the_demos_exports_come_from_the_exporter_base(db):
 
     from invoicing.models import Invoice
 
-    call_command("seed_demo", stdout=StringIO())
     client = Client()
     client.force_login(get_user_model().objects.get(username="fiona.finance@northwind.example"))
     accounts = client.get("/northwind/accounts/", {"export": "csv"})
@@ -450,7 +397,6 @@ def test_the_demo_shows_a_bank_statement_matched_and_waiting_for_review(db):
     ignored."""
     from invoicing.models import BankStatement, BankStatementLine, LineStatus
 
-    call_command("seed_demo", stdout=StringIO())
     with activate(Tenant.objects.get(slug="northwind")):
         statement = BankStatement.objects.get()
         assert statement.bank_account.bank_name == "NatWest"
@@ -480,7 +426,6 @@ def test_the_demos_batch_downloads_in_every_accounting_format(db):
     from reporting.accounting.systems import FILES
     from reporting.models import ExportBatch
 
-    call_command("seed_demo", stdout=StringIO())
     client = Client()
     client.force_login(get_user_model().objects.get(username="fiona.finance@northwind.example"))
     with activate(Tenant.objects.get(slug="northwind")):
@@ -508,12 +453,10 @@ def test_the_demos_batch_downloads_in_every_accounting_format(db):
 def test_seed_demo_shares_a_project_with_a_group_and_classifies_the_projects(db):
     """Issue 13, parts 5 and 6: the viewer does not see the project shared with the group; the
     projects carry classes; issued invoices carry their customer's tags."""
-    from accounts.platform.models import Membership, Role
     from invoicing.models import Invoice
     from projects.models import Project, Visibility
     from projects.sharing_models import visible_q
 
-    call_command("seed_demo", stdout=StringIO())
     with activate(Tenant.objects.get(slug="northwind")):
         (shared,) = Project.objects.filter(visibility=Visibility.RESTRICTED)
         viewer = Membership.objects.get(role=Role.VIEWER)
