@@ -9,7 +9,7 @@ from reporting import custom
 from reporting import views as reporting_views
 from reporting.custom import Definition, chart, run
 from reporting.models import SavedReport
-from reporting.selectors import GRAIN
+from reporting.selectors import GRAIN, Figures
 
 
 def cells_by_label(result):
@@ -147,3 +147,23 @@ def test_the_page_shows_the_first_rows_and_the_files_have_them_all(
     assert "The first 1 rows are shown; 2 more are in the CSV and XLSX." in page
     csv = client.get("/alpha/reports/custom/", {**query, "format": "csv"}).content.decode()
     assert len(csv.splitlines()) == 1 + 3  # the header and every month
+
+
+def test_the_count_of_rows_left_out_reads_as_a_number(books, client_for, world_a, monkeypatch):
+    monkeypatch.setattr(reporting_views, "REPORT_ROWS_SHOWN", 1)
+    monkeypatch.setattr(reporting_views, "run", _many_rows(20_604 + 1))
+    page = client_for(world_a.viewer).get(
+        "/alpha/reports/custom/", {"dimensions": ["month"], "measures": ["places"]}
+    )
+    assert "The first 1 rows are shown; 20,604 more are in the CSV and XLSX." in (
+        page.content.decode()
+    )
+
+
+def _many_rows(count):
+    def run(definition, projects=None):
+        return custom.Result(
+            columns=["Month"], rows=[([f"row {n}"], "EUR", Figures()) for n in range(count)]
+        )
+
+    return run
