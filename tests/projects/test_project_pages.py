@@ -435,3 +435,50 @@ def test_the_registrations_tab_shows_purchase_orders_at_a_constant_query_count(
     assert queries(client, path) == without + 1
     body = client.get(path).content.decode()
     assert all(order.number in body for order in orders)
+
+
+@pytest.mark.parametrize("tab", ["overview", "registrations"])
+def test_the_header_links_the_booking_and_the_parent_each_in_one_query_when_set(
+    world_a, deal, client_for, tab
+):
+    """The booking and the parent project are read only when the project has them (issue 18:
+    their prefetch compiled a query on every page, even for an empty key)."""
+    client = client_for(world_a.viewer)
+    plain = ProjectFactory(account=deal["account"])
+    parent = ProjectFactory(account=deal["account"], code="PARENT-1")
+    child = ProjectFactory(account=deal["account"], booking=deal["booking"], parent=parent)
+    plain_page = url("projects:project-tab", pk=plain.pk, tab=tab)
+    child_page = url("projects:project-tab", pk=child.pk, tab=tab)
+    if tab == "registrations":  # shows nothing else of them (the overview does)
+        assert queries(client, child_page) == queries(client, plain_page) + 2
+    html = client.get(child_page).content.decode()
+    assert f'href="{deal["booking"].get_absolute_url()}"' in html
+    assert f'href="{parent.get_absolute_url()}">PARENT-1</a>' in html
+    assert "PARENT-1" not in client.get(plain_page).content.decode()
+
+
+@pytest.mark.parametrize("tab", ["registrations", "events"])
+def test_a_project_tab_compiles_no_query_it_does_not_run(
+    world_a, deal, client_for, tab, monkeypatch
+):
+    """`prefetch_related()` of an empty key compiled a whole query to run nothing (Django
+    stops at EmptyResultSet): three of them on every registrations tab (issue 18)."""
+    from django.core.exceptions import EmptyResultSet
+    from django.db.models.sql.compiler import SQLCompiler
+
+    wasted = []
+    as_sql = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        try:
+            return as_sql(self, *args, **kwargs)
+        except EmptyResultSet:
+            wasted.append(self.query.model.__name__)
+            raise
+
+    project = ProjectFactory(account=deal["account"])  # no booking, no parent
+    add_registrations(project, 30)  # no purchase orders
+    client = client_for(world_a.viewer)
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    assert client.get(url("projects:project-tab", pk=project.pk, tab=tab)).status_code == 200
+    assert wasted == []
