@@ -8,7 +8,7 @@ Currency is always part of a row's key: amounts in different currencies are neve
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from agreements.models import Product
 from projects.models import PrivateEvent, Project
@@ -205,7 +205,8 @@ def _label(dimension, project, product, event, month) -> str:
 def measure_value(cell: Figures, measure: str):
     if measure == "margin":
         margin = cell.margin
-        return None if margin is None else margin.quantize(Decimal("0.1"))
+        # Rounded as the page's `floatformat:1` rounds it (half up).
+        return None if margin is None else margin.quantize(Decimal("0.1"), ROUND_HALF_UP)
     return getattr(cell, measure)
 
 

@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.platform.exporting import CopyExporter, Exporter, date, money, number, text
 from invoicing.models import InvoiceLine, InvoiceStatus
-from reporting.custom import MEASURES, MONEY_MEASURES
+from reporting.custom import MEASURES, MONEY_MEASURES, measure_value
 
 TENTH = Decimal("0.1")
 _TAX = Coalesce(
@@ -140,4 +140,5 @@ class CustomReportExporter(Exporter):
 
     def rows(self):
         for labels, currency, cell in self.result.rows:
-            yield [*labels, currency, *(getattr(cell, measure) for measure in self.measures)]
+            # As the page and the charts show them (a margin to one decimal place, or empty).
+            yield [*labels, currency, *(measure_value(cell, m) for m in self.measures)]

@@ -1,6 +1,6 @@
 import datetime
 import io
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 
@@ -167,3 +167,64 @@ def _many_rows(count):
         )
 
     return run
+
+
+def test_saving_a_report_keeps_every_choice_of_the_page(books, client_for, world_a):
+    """"Save report" posts what the page shows: a class filter and "Include finished projects"
+    were left out, and the saved report opened with other figures."""
+    import re
+
+    from projects.models import ProjectClass
+
+    with activate(books):
+        academy = ProjectClass.objects.create(tenant=books, name="Academy")
+    client = client_for(world_a.finance)
+    asked = {
+        "dimensions": ["event", "quarter"],
+        "measures": ["places", "margin"],
+        "project_class": str(academy.pk),
+        "include_finished": "on",
+        "tag": "leaders",
+        "date_from": "2026-01-01",
+        "chart": "line",
+    }
+    page = client.get("/alpha/reports/custom/", asked).content.decode()
+    (form,) = [
+        body
+        for body in re.findall(r'<form method="post"[^>]*>(.*?)</form>', page, re.S)
+        if 'name="name"' in body
+    ]
+    carried = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form)
+    posted = {"name": "Everything"}
+    for name, value in carried:
+        posted.setdefault(name, []).append(value)
+    saved = client.post("/alpha/reports/custom/", posted)
+    with activate(books):
+        definition = SavedReport.objects.get(name="Everything").definition
+    assert definition["project_class"] == academy.pk
+    assert definition["include_finished"] is True
+    assert (definition["tag"], definition["date_from"]) == ("leaders", "2026-01-01")
+    assert definition["dimensions"] == ["event", "quarter"]
+    reopened = client.get(saved["Location"]).context["form"]
+    assert reopened.cleaned_data["project_class"] == academy
+    assert reopened.cleaned_data["include_finished"] is True
+
+
+def test_the_files_give_the_margin_as_the_page_does(books, client_for, world_a):
+    """The CSV wrote the margin with 28 decimal places; page, charts and files now round it
+    alike (one decimal place, half up)."""
+    import csv as csv_module
+
+    client = client_for(world_a.viewer)
+    query = {"dimensions": ["month"], "measures": ["recognised", "cost", "margin"]}
+    page = client.get("/alpha/reports/custom/", query)
+    shown = [
+        (labels[0], cell.margin) for labels, _, cell in page.context["result"].rows if cell.margin
+    ]
+    assert shown and any(margin != round(margin, 1) for _, margin in shown)  # a long fraction
+    file = client.get("/alpha/reports/custom/", {**query, "format": "csv"}).content.decode()
+    margins = {row["Month"]: row["Margin %"] for row in csv_module.DictReader(io.StringIO(file))}
+    for month, margin in shown:
+        rounded = margin.quantize(Decimal("0.1"), ROUND_HALF_UP)
+        assert Decimal(margins[month]) == rounded, (month, margins[month])
+        assert f"{rounded} %" in page.content.decode()
