@@ -281,9 +281,7 @@ class CustomReportView(TenantViewMixin, View):
                 "query": params.urlencode(),
                 # What "Save report" posts: every field of the form as the page was asked for,
                 # so a filter added to the form is never left out of a saved report.
-                "carried": [
-                    (name, value) for name in form.fields for value in params.getlist(name)
-                ]
+                "carried": [(name, value) for name in form.fields for value in params.getlist(name)]
                 if form.is_bound
                 else [],
             },

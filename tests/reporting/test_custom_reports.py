@@ -170,7 +170,7 @@ def _many_rows(count):
 
 
 def test_saving_a_report_keeps_every_choice_of_the_page(books, client_for, world_a):
-    """"Save report" posts what the page shows: a class filter and "Include finished projects"
+    """The save form posts what the page shows: a class filter and "Include finished projects"
     were left out, and the saved report opened with other figures."""
     import re
 
