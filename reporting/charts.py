@@ -90,6 +90,7 @@ def _bars(rows, limit) -> dict:
     return {
         "kind": "bar",
         "bars": bars,
+        "rows": len(rows),  # the chart shows the largest `limit`; the page says how many of all
         "label_x": round(label_end, 1),
         "width": BAR_WIDTH,
         "height": 20 + len(bars) * 26,

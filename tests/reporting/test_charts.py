@@ -93,3 +93,16 @@ def test_the_books_months_run_without_gaps(books):
     first, last = min(months), max(months)
     span = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:]) - int(first[5:]) + 1
     assert all(len(series["points"]) == span for series in lines["series"])
+
+
+def test_a_bar_chart_says_it_shows_the_largest_rows_only(books, client_for, world_a, monkeypatch):
+    from reporting import views as reporting_views
+
+    client = client_for(world_a.viewer)
+    query = {"dimensions": ["month"], "measures": ["invoiced"], "chart": "bar"}
+    assert "data-chart-rows" not in client.get("/alpha/reports/custom/", query).content.decode()
+    many = _result([([f"row {n}"], "EUR", n) for n in range(25)])
+    monkeypatch.setattr(reporting_views, "run", lambda definition, projects=None: many)
+    page = client.get("/alpha/reports/custom/", query).content.decode()
+    assert page.count("<rect") == 20
+    assert "The largest 20 of 25 rows; the table has them all." in page
