@@ -82,6 +82,9 @@ class RemoteSearchSelect(SearchSelect):
         attrs = {
             **(attrs or {}),
             "data-options-url": f"{tenant_reverse(self.options_url_name)}?{query}",
+            # What the empty box says (tom-select's placeholder), not Django's "---------".
+            "data-placeholder": _("Type a few letters to search"),
+            "data-clear-title": _("Clear"),
         }
         return forms.Select.render(self, name, value, attrs, renderer)
 

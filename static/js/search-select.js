@@ -44,6 +44,16 @@
         {maxOptions: null, allowEmptyOption: true, openOnFocus: true},
         url ? remoteSettings(url) : {}
       );
+      if (url) {
+        // An empty searched field shows what to do ("Type a few letters to search") rather
+        // than Django's "---------" with the typed letters after it; an optional one can be
+        // emptied again with its × button.
+        settings.allowEmptyOption = false;
+        settings.placeholder = select.dataset.placeholder || "";
+        if (!select.required) {
+          settings.plugins = {clear_button: {title: select.dataset.clearTitle || "Clear"}};
+        }
+      }
       new TomSelect(select, settings);
       // tom-select points the <label> at its own input and keeps the original select (out of
       // the tab order) for the form only: assistive technology meets the field once.

@@ -42,6 +42,8 @@ def test_an_account_field_lists_no_account_and_searches_remotely(
         r'data-options-url="/alpha/(accounts|projects|contacts)/options/\?empty=', select
     )
     assert extra in select
+    # tom-select shows this in the empty box, not Django's "---------" (a browser review).
+    assert 'data-placeholder="Type a few letters to search"' in select
 
 
 def test_a_funders_account_is_searched_too(world_a, client_for):

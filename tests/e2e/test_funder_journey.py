@@ -31,7 +31,10 @@ def test_a_grant_funder_splits_the_invoices_and_its_cap_left_is_shown(page, scre
     page.get_by_role("link", name="Add a funder").click()
     page.get_by_role("combobox", name=re.compile("^Kind")).select_option("grant")
     page.get_by_role("textbox", name=re.compile("^Name")).fill("Skills grant")
-    # The account is searched as one types (tom-select): never an <option> per organisation.
+    # The account is searched as one types (tom-select): never an <option> per organisation;
+    # the empty box says so.
+    account = page.get_by_role("combobox", name="Account", exact=True)
+    expect(account).to_have_attribute("placeholder", "Type a few letters to search")
     choose(page, "Account", "Regional", str(fund))
     page.get_by_role("spinbutton", name=re.compile("^Percentage")).fill("40")
     page.get_by_role("spinbutton", name=re.compile(r"^Cap \(EUR\)")).fill("2000")
