@@ -44,8 +44,12 @@ class InvoiceTable(RowsInOnePass, tables.Table):
     selected = SelectRowColumn(
         name="selected", form="zip-form", label=lambda r: r.number or f"Draft #{r.pk}"
     )
-    number = tables.Column(
-        linkify=True, verbose_name=_("Number"), empty_values=(), order_by=("sequence_number",)
+    number = tables.Column(  # "NWT-00043" kept on one line, not broken at its hyphen
+        linkify=True,
+        verbose_name=_("Number"),
+        empty_values=(),
+        order_by=("sequence_number",),
+        attrs={"td": {"class": "text-nowrap"}},
     )
     kind = tables.Column()
     status = tables.Column(order_by=("state",))

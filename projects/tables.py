@@ -49,7 +49,7 @@ def price_cell(value, record, currency):
 class ProjectTable(RowsInOnePass, tables.Table):
     """Rows rendered in one pass (`cell_*`; the project list is a hot page)."""
 
-    code = tables.Column(linkify=True)
+    code = tables.Column(linkify=True, attrs={"td": {"class": "text-nowrap"}})  # not "PR-/1014"
     name = tables.Column(linkify=True)
     account = tables.Column(verbose_name=_("Customer"), order_by="account__name")
     start_date = tables.DateColumn(verbose_name=_("Start"))
