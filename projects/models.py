@@ -504,7 +504,10 @@ class Registration(PricedRow):
         ]
 
     def __str__(self):
-        who = self.learner.full_name if self.learner_id else f"{self.places} place(s)"
+        if self.learner_id:
+            who = self.learner.full_name
+        else:
+            who = f"{self.places} place{'' if self.places == 1 else 's'}"
         return f"{who} on {self.event.title}"
 
     @property

@@ -117,3 +117,13 @@ def test_the_run_page_runs_the_same_queries_for_six_invoices_or_two(world_a, cli
     two = rows_and_queries()
     assert (six[0], two[0]) == (6, 2)
     assert six[1] == two[1]
+
+
+def test_the_bulk_page_is_named_in_the_browser_and_speaks_german(world_a, client_for):
+    client = client_for(world_a.finance)
+    page = client.get("/alpha/invoices/runs/").content.decode()
+    assert re.search(r"<title>\s*Bulk invoicing · ", page)
+    world_a.tenant.language = "de"
+    world_a.tenant.save(update_fields=["language"])
+    german = client.get("/alpha/invoices/runs/").content.decode()
+    assert "Alles projektübergreifend Abrechenbare finden" in german
