@@ -33,6 +33,14 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _bar_label(labels: list[str], currency: str) -> str:
+    """A bar's label within MAX_LABEL characters: the first dimension's text (a product's or a
+    project's long name) is shortened, never what follows it (the quarter, the event's date,
+    the currency), which tells two bars of the same product apart."""
+    tail = "".join(f" · {label}" for label in labels[1:]) + f" ({currency})"
+    return _short(labels[0] if labels else "", max(MAX_LABEL - len(tail), 12)) + tail
+
+
 def charts(result, measures, labels: dict, kind: str, dimensions) -> list[dict]:
     """One chart per measure, in the order chosen, each naming its measure."""
     return [
@@ -44,24 +52,30 @@ def charts(result, measures, labels: dict, kind: str, dimensions) -> list[dict]:
 def chart(result, measure: str, kind: str = "bar", limit: int = 20, dimensions=()) -> dict:
     from reporting.custom import measure_value
 
+    if kind == "bar":
+        return _bars(
+            [
+                (_bar_label(labels, currency), measure_value(cell, measure))
+                for labels, currency, cell in result.rows
+            ],
+            limit,
+        )
     rows = [
         (" · ".join(labels), currency, measure_value(cell, measure))
         for labels, currency, cell in result.rows
     ]
-    if kind == "bar":
-        return _bars(rows, limit)
     return _lines(rows, measure, list(dimensions))
 
 
 def _bars(rows, limit) -> dict:
     """Bars, the largest first; each with its label on the left and its value at its end."""
     points = sorted(
-        ((f"{label} ({currency})", value or 0) for label, currency, value in rows),
+        ((label, value or 0) for label, value in rows),
         key=lambda point: point[1],
         reverse=True,
     )[:limit]
     size = 12
-    labels = [_short(label, MAX_LABEL) for label, _ in points]
+    labels = [label for label, _ in points]
     texts = [figure(value) for _, value in points]
     values = [float(value) for _, value in points] or [0.0]
     top, bottom = max(max(values), 0.0), min(min(values), 0.0)
