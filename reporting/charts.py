@@ -10,6 +10,7 @@ axis runs through every period from the first to the last: a period without figu
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from collections import defaultdict
 from decimal import Decimal
@@ -148,7 +149,6 @@ def _lines(rows, measure, dimensions) -> dict:
     numbers = [float(v) for vs in series_values.values() for v in vs if v is not None] or [0.0]
     top, bottom = max(max(numbers), 0.0), min(min(numbers), 0.0)
     span = (top - bottom) or 1.0
-    every = max(1, len(categories) // 12)
     ticks_text = [_short(label, 10) for label in categories]
     # Room at each end for the texts centred on the first and last points.
     end_texts = [(ticks_text[i], 10) for i in (0, len(categories) - 1) if categories] + [
@@ -160,6 +160,14 @@ def _lines(rows, measure, dimensions) -> dict:
     margin = 8 + max((text_width(text, size) / 2 for text, size in end_texts), default=0)
     left, right = max(margin, 20), LINE_WIDTH - max(margin, 20)
     step = (right - left) / max(len(categories) - 1, 1)
+    # Every n-th category is named, and its points' values written, so that no two texts
+    # meet (two years of months ran together as "2026-012026-02…"; a browser review).
+    widest = max(
+        [text_width(text, 10) for text in ticks_text]
+        + [text_width(figure(v), 9) for vs in series_values.values() for v in vs if v is not None],
+        default=0,
+    )
+    every = max(1, math.ceil((widest + 6) / step)) if len(categories) > 1 else 1
     legend_height = 16 * len(series_values)
     plot_top = 12 + legend_height + 14  # the values over the highest points fit below the legend
     plot_bottom = plot_top + 200
@@ -176,7 +184,8 @@ def _lines(rows, measure, dimensions) -> dict:
                     segments.append(current)
                 current = []
                 continue
-            point = (round(left + position * step, 1), y_of(value), figure(value))
+            shown = position % every == 0
+            point = (round(left + position * step, 1), y_of(value), figure(value) if shown else "")
             points.append(point)
             current.append(point)
         if current:

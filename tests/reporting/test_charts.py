@@ -119,3 +119,18 @@ def test_a_bar_chart_says_it_shows_the_largest_rows_only(books, client_for, worl
     page = client.get("/alpha/reports/custom/", query).content.decode()
     assert page.count("<rect") == 20
     assert "The largest 20 of 25 rows; the table has them all." in page
+
+
+def test_a_line_chart_of_two_years_writes_no_text_over_another():
+    months = [f"{year}-{month:02d}" for year in (2025, 2026) for month in range(1, 13)]
+    result = _result([([m], "EUR", str(100_000 + n * 37_000)) for n, m in enumerate(months)])
+    lines = chart(result, "invoiced", "line", dimensions=["month"])
+
+    def apart(texts, size):
+        spans = sorted((x - text_width(t, size) / 2, x + text_width(t, size) / 2) for x, t in texts)
+        return all(left[1] <= right[0] for left, right in itertools.pairwise(spans))
+
+    assert len(lines["ticks"]) > 4 and apart(lines["ticks"], 10)
+    (series,) = lines["series"]
+    written = [(x, value) for x, _, value in series["points"] if value]
+    assert len(series["points"]) == 24 and len(written) > 4 and apart(written, 9)
