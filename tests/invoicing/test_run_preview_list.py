@@ -48,6 +48,19 @@ def _text(html):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def _run(world, grouping):
+    """A bulk run of everything the estate has ready, drafted as the worker drafts it."""
+    with activate(world.tenant), TestCase.captureOnCommitCallbacks(execute=True):
+        run, _ = services.run_start(
+            tenant=world.tenant,
+            by=world.finance,
+            key=f"run-{grouping}",
+            selection={"include_internal": False},
+            grouping=grouping,
+        )
+    return run
+
+
 def test_the_preview_lists_each_invoice_before_starting(world_a, client_for):
     _estate(world_a)
     client = client_for(world_a.finance)
@@ -74,14 +87,7 @@ def test_a_long_preview_lists_the_first_invoices_and_counts_the_rest(world_a):
 
 def test_the_run_page_names_each_invoices_project(world_a, client_for):
     _estate(world_a)
-    with activate(world_a.tenant), TestCase.captureOnCommitCallbacks(execute=True):
-        run, _ = services.run_start(
-            tenant=world_a.tenant,
-            by=world_a.finance,
-            key="preview-list",
-            selection={"include_internal": False},
-            grouping=Grouping.PROJECT,
-        )
+    run = _run(world_a, Grouping.PROJECT)
     page = client_for(world_a.finance).get(f"/alpha/invoices/runs/{run.pk}/")
     html = page.content.decode()
     header = html[html.index("<thead") : html.index("</thead>")]
@@ -93,14 +99,7 @@ def test_the_run_page_runs_the_same_queries_for_six_invoices_or_two(world_a, cli
     """A run's invoices come from `run.invoices`: each row is given its run, read by its key;
     that key left out of the table's fields was one query per invoice (issue 18)."""
     _estate(world_a)
-    with activate(world_a.tenant), TestCase.captureOnCommitCallbacks(execute=True):
-        run, _ = services.run_start(
-            tenant=world_a.tenant,
-            by=world_a.finance,
-            key="six",
-            selection={"include_internal": False},
-            grouping=Grouping.REGISTRATION,
-        )
+    run = _run(world_a, Grouping.REGISTRATION)
     client = client_for(world_a.finance)
 
     def rows_and_queries():
