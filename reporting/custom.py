@@ -8,7 +8,6 @@ Currency is always part of a row's key: amounts in different currencies are neve
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 
 from agreements.models import Product
 from projects.models import PrivateEvent, Project
@@ -204,9 +203,7 @@ def _label(dimension, project, product, event, month) -> str:
 
 def measure_value(cell: Figures, measure: str):
     if measure == "margin":
-        margin = cell.margin
-        # Rounded as the page's `floatformat:1` rounds it (half up).
-        return None if margin is None else margin.quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return cell.margin_shown
     return getattr(cell, measure)
 
 

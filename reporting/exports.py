@@ -17,7 +17,7 @@ The profitability report's and the custom report's files are `Exporter`s of the 
 show (`reporting.selectors.profitability`, `reporting.custom.run`).
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Value
 from django.db.models.functions import Coalesce
@@ -26,7 +26,6 @@ from accounts.platform.exporting import CopyExporter, Exporter, date, money, num
 from invoicing.models import InvoiceLine, InvoiceStatus
 from reporting.custom import MEASURES, MONEY_MEASURES, measure_value
 
-TENTH = Decimal("0.1")
 _TAX = Coalesce(
     "tax_amount",
     Value(Decimal("0.000")),
@@ -108,7 +107,6 @@ class ProfitabilityExporter(Exporter):
     def rows(self):
         for row in self.report_rows:
             figures = row.figures
-            margin = figures.margin
             yield [
                 row.label,
                 row.currency,
@@ -118,7 +116,7 @@ class ProfitabilityExporter(Exporter):
                 figures.wip,
                 figures.cost,
                 figures.profit,
-                None if margin is None else Decimal(margin).quantize(TENTH, ROUND_HALF_UP),
+                figures.margin_shown,
             ]
 
 

@@ -26,7 +26,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Count,
@@ -84,6 +84,7 @@ MONEY = DecimalField(max_digits=16, decimal_places=3)
 QUANTITY = DecimalField(max_digits=10, decimal_places=2)
 MEASURES = ["places", "invoiced", "recognised", "wip", "cost", "profit"]
 GRAIN = ("project", "product", "event", "month")
+TENTH = Decimal("0.1")  # a margin's precision on pages, charts and files
 
 
 @dataclass
@@ -109,6 +110,13 @@ class Figures:
     @property
     def margin(self):
         return self.profit / self.recognised * 100 if self.recognised else None
+
+    @property
+    def margin_shown(self) -> Decimal | None:
+        """The margin as pages (`floatformat:1`), charts and files give it: one decimal place,
+        rounded half up; None where nothing was recognised."""
+        margin = self.margin
+        return None if margin is None else Decimal(margin).quantize(TENTH, ROUND_HALF_UP)
 
     def add(self, other: "Figures") -> None:
         self.places += other.places
