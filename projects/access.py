@@ -14,7 +14,7 @@ from projects.models import (
     ProjectDocument,
     Registration,
 )
-from projects.selectors import project_detail, project_header
+from projects.selectors import project_detail, project_header, project_page
 from projects.sharing_models import visible_q
 
 
@@ -33,7 +33,7 @@ def get_project_for_user(request, pk, *, header_only=False) -> Project:
     """The project named in the URL, with what its overview shows (`project_detail`), or only
     what every page's header shows (`header_only`: `project_header`)."""
     require(request, permissions.VIEW)
-    rows = project_header(pk) if header_only else project_detail(pk)
+    rows = project_header(pk) if header_only else project_page(pk)
     return get_object_or_404(visible_projects(request, rows), pk=pk)
 
 

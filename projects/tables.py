@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.platform.fast_tables import RowsInOnePass, yes_no
+from accounts.platform.fast_tables import RowsInOnePass, safe_format, yes_no
 from accounts.platform.tables import SelectRowColumn, choice_label, hidden_header, short_date
 from accounts.templatetags.money import money, percent
 from projects.models import Item, Project, Registration
@@ -22,7 +22,7 @@ BADGES = {
 
 
 def status_badge(record):
-    return format_html(
+    return safe_format(
         '<span class="badge {}">{}</span>',
         BADGES.get(record.status, ""),
         choice_label(record, "status"),
@@ -33,13 +33,13 @@ def price_cell(value, record, currency):
     """A row's unit price with where it came from ("agreed price year 2, +3.5 %") below it, and
     the override's reason where it was overridden."""
     if record.price_overridden:
-        return format_html(
+        return safe_format(
             '{} <i class="bi bi-pencil-square" title="Overridden: {}"></i>'
             '<br><small class="text-muted">overridden</small>',
             money(value, currency),
             record.override_reason,
         )
-    return format_html(
+    return safe_format(
         '{}<br><small class="text-muted">{}</small>',
         money(value, currency),
         record.price_source_label,
@@ -168,7 +168,7 @@ class RegistrationTable(RowsInOnePass, tables.Table):
             self.columns.hide("edit")
 
     def render_edit(self, record):
-        return format_html(
+        return safe_format(
             '<a class="btn btn-sm btn-outline-secondary" href="{}" '
             'aria-label="Edit registration {}"><i class="bi bi-pencil"></i></a>',
             self.edit_url.replace("/0/edit/", f"/{record.pk}/edit/"),
@@ -179,7 +179,7 @@ class RegistrationTable(RowsInOnePass, tables.Table):
         return value.full_name
 
     def render_event(self, value):
-        return format_html(
+        return safe_format(
             "{}<br><small class='text-muted'>{}</small>",
             value.title,
             value.start_date.strftime("%d %b %Y"),

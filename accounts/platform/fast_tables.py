@@ -3,6 +3,7 @@ the markup of the header, the rows and the pager is joined here instead of rende
 cell through templates (issue 18). `tests/accounts/test_fast_tables.py` compares the header and
 the pager with django-tables2's own template."""
 
+import functools
 import html
 
 from django.db.models import QuerySet, prefetch_related_objects
@@ -10,8 +11,8 @@ from django.utils.formats import localize
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
 from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import AttributeDict
 
@@ -30,6 +31,24 @@ def escaped(value) -> str:
         value = str(value)
     as_html = getattr(value, "__html__", None)
     return as_html() if as_html is not None else html.escape(str(value))
+
+
+def safe_format(template: str, *args) -> SafeString:
+    """`format_html()` for hot cells: each argument escaped the same way, without the lazy-string
+    checks Django wraps around every escape (about 20 µs a call against 4; a page of 25 rows
+    formats a few hundred cells, issue 18)."""
+    return SafeString(template.format(*map(escaped, args)))
+
+
+@functools.lru_cache(maxsize=256)
+def _translated(text: str, _language) -> str:
+    return gettext(text)  # called in `_language` (the key)
+
+
+def translated(text: str) -> str:
+    """`gettext(text)`, remembered per language: a cell that says the same words on every row
+    (a checkbox's "Select {}") looked them up through the catalogue chain each time (16 µs)."""
+    return _translated(text, get_language())
 
 
 class RowsInOnePass:

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from accounts.platform.access import can
+from accounts.platform.fast_tables import safe_format, translated
 
 
 class PermittedLinkColumn(tables.Column):
@@ -65,12 +66,12 @@ class SelectRowColumn(tables.CheckBoxColumn):
         super().__init__(accessor="pk", attrs=attrs, orderable=False, **kw)
 
     def checkbox(self, record) -> str:
-        return format_html(
+        return safe_format(
             '<input type="checkbox" name="{}" value="{}" form="{}" aria-label="{}">',
             self.input_name,
             record.pk,
             self.form,
-            gettext("Select {}").format(self.label(record)),
+            translated("Select {}").format(self.label(record)),
         )
 
     def render(self, value, bound_column, record):
@@ -83,7 +84,6 @@ def translate_automatic_headers() -> None:
     table renders, in the request's language (issue 17), as the forms' automatic labels are
     (`BoundedFormMixin`). Explicit, lazy or safe headers are left as they are. Called once from
     the accounts app's `ready()`."""
-    from django.utils.translation import gettext
     from django_tables2.columns.base import BoundColumn
 
     automatic = BoundColumn.verbose_name

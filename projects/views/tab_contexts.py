@@ -39,8 +39,12 @@ def overview_context(request, project):
         "purchase_orders": figures.cached(
             "purchase-orders", selectors.purchase_orders_of, project=project
         ),
-        "products": project.products.select_related("product"),
-        "sub_projects": project.sub_projects.order_by("code"),
+        **figures.cached(
+            "overview-lists",
+            selectors.overview_lists,
+            project=project,
+            membership=request.membership,
+        ),
     }
 
 
@@ -55,6 +59,13 @@ def registrations_context(request, project):
             request.GET or None, queryset=registrations, project=project, request=request
         )
     )
+    # The event select lists the project's events as kept with the overview's figures (until
+    # the company's next write); its queryset still checks a chosen event.
+    event = filterset.form.fields["event"]
+    event.widget.choices = [
+        ("", event.empty_label),
+        *figures.cached("event-choices", selectors.event_choices, project=project),
+    ]
     edit_url = None
     if can(request, permissions.EDIT_PROJECTS):
         edit_url = reverse(

@@ -13,6 +13,7 @@ from accounts.platform.tenancy import activate
 from projects import services
 from projects.access import visible_projects
 from projects.models import Project, Visibility
+from tests.factories import ProjectFactory
 from tests.urls import POST_ONLY, READ_ONLY, project_urls, tenant_rows
 
 
@@ -214,3 +215,27 @@ def test_a_copy_of_a_restricted_project_is_shared_with_the_same_people(world_a, 
         )
         assert copy.visibility == Visibility.RESTRICTED
         assert [p.pk for p in visible_projects_for(staff).filter(pk=copy.pk)] == [copy.pk]
+
+
+def test_a_parent_lists_only_the_sub_projects_you_may_see(rows, world_a, client_for):
+    """The overview named every sub-project, so a member saw the name of one restricted to
+    others (and got 404 following it)."""
+    parent = rows["project"]
+    with activate(world_a.tenant):
+        open_child, secret_child = (
+            ProjectFactory(
+                tenant=world_a.tenant,
+                account=parent.account,
+                parent=parent,
+                code=code,
+                name=name,
+            )
+            for code, name in (("PR-OPEN", "Cohort one"), ("PR-SECRET", "Board coaching"))
+        )
+    _restrict(world_a, secret_child, members=[_membership(world_a, "finance")])
+    url = parent.get_absolute_url()
+    staff_page = client_for(world_a.staff).get(url).content.decode()
+    assert "PR-OPEN Cohort one" in staff_page
+    assert "PR-SECRET" not in staff_page and "Board coaching" not in staff_page
+    admin_page = client_for(world_a.admin).get(url).content.decode()
+    assert "PR-OPEN Cohort one" in admin_page and "PR-SECRET Board coaching" in admin_page

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.platform import figures as figures_cache
+from accounts.platform.models import Membership
 from accounts.platform.money import line_net
 from accounts.platform.tenancy import activate, scopes_disabled
 from invoicing import selectors as invoicing_selectors
@@ -116,11 +117,22 @@ OVERVIEW = {
     "billing-summary": invoicing_selectors.billing_summary,
     "deposit-summary": invoicing_selectors.deposit_summary,
     "phases": phase_figures,
+    # Not sums, but kept the same way: the overview's products and sub-projects, the
+    # registrations tab's event choices.
+    "overview-lists": lambda project: project_selectors.overview_lists(
+        project, Membership.objects.filter(role="admin").first()
+    ),
+    "event-choices": project_selectors.event_choices,
 }
 
 
 def _comparable(value):
     # Rows compare by id only: what the page shows of them is compared here instead.
+    if isinstance(value, dict) and "sub_projects" in value:
+        return {
+            **value,
+            "sub_projects": [(p.pk, p.code, p.name, p.status) for p in value["sub_projects"]],
+        }
     if isinstance(value, list) and value and hasattr(value[0], "remaining"):
         return [(order.pk, order.used, order.remaining) for order in value]
     if isinstance(value, dict) and "phase_rows" in value:
