@@ -14,7 +14,7 @@ from projects.models import (
     RegistrationStatus,
 )
 
-INVOICED = [("", "Invoiced or not"), ("true", "Invoiced"), ("false", "Not invoiced")]
+INVOICED = [("", _("Invoiced or not")), ("true", _("Invoiced")), ("false", _("Not invoiced"))]
 
 
 def _classes(request):
@@ -75,7 +75,7 @@ class RegistrationFilter(django_filters.FilterSet):
     learner = django_filters.CharFilter(
         method="search_learner",
         label=_("Learner"),
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or e-mail"}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or e-mail")}),
     )
     invoiced = django_filters.BooleanFilter(
         widget=forms.Select(choices=INVOICED), label=_("Invoiced")

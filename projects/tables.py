@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.platform.fast_tables import RowsInOnePass, safe_format, yes_no
+from accounts.platform.fast_tables import RowsInOnePass, safe_format, translated, yes_no
 from accounts.platform.tables import SelectRowColumn, choice_label, hidden_header, short_date
 from accounts.templatetags.money import money, percent
 from projects.models import Item, Project, Registration
@@ -118,7 +118,7 @@ class RegistrationTable(RowsInOnePass, tables.Table):
     """Rows rendered in one pass (`cell_*`; the registrations tab of a large project)."""
 
     selected = SelectRowColumn(name="selected", form="bulk-form", label=str)
-    learner = tables.Column(order_by=("learner__last_name",), default="(no name yet)")
+    learner = tables.Column(order_by=("learner__last_name",), default=_("(no name yet)"))
     event = tables.Column(order_by=("event__start_date",))
     places = tables.Column(attrs=RIGHT)
     status = tables.Column()
@@ -206,7 +206,7 @@ class RegistrationTable(RowsInOnePass, tables.Table):
         return self.base_columns["selected"].checkbox(record)
 
     def cell_learner(self, record):
-        return record.learner.full_name if record.learner_id else "(no name yet)"
+        return record.learner.full_name if record.learner_id else translated("(no name yet)")
 
     def cell_event(self, record):
         return self.render_event(record.event)

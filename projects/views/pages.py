@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -191,24 +191,41 @@ class ProjectStatusView(TenantViewMixin, View):
     def finish_question(project) -> dict:
         due = selectors.still_to_invoice(project)
         rows = [
-            f"{count} {noun}{'' if count == 1 else 's'}"
-            for count, noun in ((due["registrations"], "registration"), (due["items"], "item"))
+            text % {"count": count}
+            for count, text in (
+                (
+                    due["registrations"],
+                    ngettext(
+                        "%(count)s registration", "%(count)s registrations", due["registrations"]
+                    ),
+                ),
+                (due["items"], ngettext("%(count)s item", "%(count)s items", due["items"])),
+            )
             if count
         ]
+        names = {"code": project.code, "name": project.name}
+        if rows:
+            left = gettext(
+                "%(rows)s can still be invoiced (net %(net)s): only by hand from now on."
+            ) % {
+                "rows": rows[0]
+                if len(rows) == 1
+                else gettext("%(first)s and %(second)s") % {"first": rows[0], "second": rows[1]},
+                "net": money(due["value"], project.currency),
+            }
+        else:
+            left = gettext("Nothing of it is left to invoice.")
         return {
-            "title": f"Finish {project.code}",
-            "question": (
-                f"Mark {project.code} {project.name} finished: it takes no new registrations or "
-                "items and bulk invoicing leaves it out. "
-                + (
-                    f"{' and '.join(rows)} can still be invoiced "
-                    f"(net {money(due['value'], project.currency)}): only by hand from now on."
-                    if rows
-                    else "Nothing of it is left to invoice."
-                )
-            ),
-            "warning": "It can be reopened later (Status → Reopen).",
-            "button": "Mark finished",
+            "title": gettext("Finish %(code)s") % names,
+            "question": gettext(
+                "Mark %(code)s %(name)s finished: it takes no new registrations or items and bulk "
+                "invoicing leaves it out."
+            )
+            % names
+            + " "
+            + left,
+            "warning": gettext("It can be reopened later (Status → Reopen)."),
+            "button": gettext("Mark finished"),
             "danger": False,
             "cancel_url": project.get_absolute_url(),
         }

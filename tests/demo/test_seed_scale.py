@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Account, Contact
 from accounts.platform.models import Tenant
 from accounts.platform.tenancy import activate
-from demo.management.commands.loadtest import Result, _parse_wrk, medians
+from demo.management.commands.loadtest import Result, _parse_wrk, chosen, medians
 from invoicing.models import Invoice, InvoiceStatus
 from projects.models import PrivateEvent, Project, Registration
 
@@ -95,3 +95,11 @@ def test_loadtest_rounds_give_medians_and_ratios_to_the_same_rounds_bare_view():
     assert page.rps == 100 and page.p99_ms == 100
     assert page.ratio == pytest.approx(0.1)
     assert medians([round_(400, 40, 80)])[1].ratio == pytest.approx(0.1)
+
+
+def test_loadtest_pages_picks_pages_by_words_of_their_names():
+    pages = [("accounts list", "/a/"), ("project detail", "/p/"), ("registrations tab", "/r/")]
+    assert chosen(pages, "") == pages
+    assert chosen(pages, "project, registrations") == pages[1:]
+    with pytest.raises(CommandError, match="No page's name contains any of: invoices"):
+        chosen(pages, "invoices")

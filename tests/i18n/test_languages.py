@@ -49,6 +49,27 @@ def test_a_german_company_gets_its_pages_in_german_and_an_english_one_in_english
     assert english["Content-Language"] == "en-gb"
 
 
+def test_a_german_company_reads_the_registrations_filter_and_the_finish_question_in_german(
+    world_a, client_for
+):
+    """The filter's invoiced choices, its learner box and the question that finishes a project
+    were English strings nothing marked for translation."""
+    from tests.factories import AccountFactory, ProjectFactory
+
+    _german(world_a.tenant)
+    with activate(world_a.tenant):
+        project = ProjectFactory(account=AccountFactory(tenant=world_a.tenant))
+    client = client_for(world_a.staff)
+    tab = client.get(f"/alpha/projects/{project.pk}/registrations/").content.decode()
+    assert "Berechnet oder nicht" in tab and "Nicht berechnet" in tab
+    assert 'placeholder="Name oder E-Mail"' in tab
+    question = client.post(f"/alpha/projects/{project.pk}/status/", {"status": "finished"})
+    text = question.content.decode()
+    assert f"{project.code} abschließen" in text
+    assert "Davon ist nichts mehr zu berechnen." in text
+    assert "Als abgeschlossen markieren" in text
+
+
 def test_the_language_is_a_company_setting_and_a_form_posted_without_it_keeps_it(world_a):
     tenant = world_a.tenant
     _german(tenant)

@@ -6,6 +6,7 @@ same server in the same run.
     manage.py seed_scale --tenant large        # once: the large tenant
     manage.py loadtest --tenant large --duration 10 --connections 8
     manage.py loadtest --tenant large --duration 5 --rounds 3   # medians of three rounds
+    manage.py loadtest --pages project,registrations            # only those pages
 
 It needs Debian's `wrk` (apt-get install wrk) and a database the server can reach
 (DATABASE_URL; PostgreSQL for figures worth comparing). The server listens on 127.0.0.1 only
@@ -68,6 +69,12 @@ class Command(BaseCommand):
             help="measure every page this many times, in turn, and print the medians: a shared "
             "machine's speed drifts, and each round's ratios are to that round's bare view",
         )
+        parser.add_argument(
+            "--pages",
+            default="",
+            help="only the pages whose names contain one of these comma-separated words "
+            "(e.g. 'project,registrations'); the bare view is always measured",
+        )
 
     def handle(self, *args, **options):
         if shutil.which("wrk") is None:
@@ -79,6 +86,7 @@ class Command(BaseCommand):
                 f"`manage.py seed_scale --tenant {options['tenant']}`."
             )
         pages = self.pages(tenant)
+        pages = chosen(pages, options["pages"])
         # The server runs as in production (DEBUG off): static files come from the collected,
         # hashed copies, which a fresh checkout does not have yet.
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -200,6 +208,20 @@ class Command(BaseCommand):
                 f"{result.page:28} {result.rps:8.1f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} "
                 f"{result.ratio:7.3f}{'  ' + result.errors if result.errors else ''}"
             )
+
+
+def chosen(pages: list[tuple[str, str]], words: str) -> list[tuple[str, str]]:
+    """The pages whose names contain one of the comma-separated `words` (all when empty)."""
+    wanted = [word.strip() for word in words.split(",") if word.strip()]
+    if not wanted:
+        return pages
+    found = [(name, path) for name, path in pages if any(word in name for word in wanted)]
+    if not found:
+        raise CommandError(
+            f"No page's name contains any of: {', '.join(wanted)} "
+            f"(the pages: {', '.join(name for name, _path in pages)})"
+        )
+    return found
 
 
 def medians(rounds: list[list[Result]]) -> list[Result]:
