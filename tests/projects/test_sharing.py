@@ -222,7 +222,7 @@ def test_a_parent_lists_only_the_sub_projects_you_may_see(rows, world_a, client_
     others (and got 404 following it)."""
     parent = rows["project"]
     with activate(world_a.tenant):
-        open_child, secret_child = (
+        _open_child, secret_child = (
             ProjectFactory(
                 tenant=world_a.tenant,
                 account=parent.account,
