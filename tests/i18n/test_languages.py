@@ -249,3 +249,62 @@ def test_dates_in_reminders_follow_the_language():
     with translation.override("de"):
         assert _day(datetime.date(2026, 12, 1)) == "1 Dez 2026"
     assert _day(datetime.date(2026, 12, 1)) == "1 Dec 2026"
+
+
+def _english_catalogue_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "english_catalogue", LOCALE.parent / "tools/english_catalogue.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_british_catalogue_is_written_from_the_german_and_compiled():
+    """`make compile-messages` writes it (tools/english_catalogue.py); a German message added
+    without running it fails here (the page would only be slower, not wrong)."""
+    tool = _english_catalogue_tool()
+    po_file = LOCALE / "en_GB/LC_MESSAGES/django.po"
+    assert po_file.read_bytes() == tool.english_catalogue()
+    compiled = io.BytesIO()
+    write_mo(compiled, read_po(po_file.open("rb")))
+    assert (LOCALE / "en_GB/LC_MESSAGES/django.mo").read_bytes() == compiled.getvalue()
+
+
+def test_a_british_page_finds_our_strings_in_the_first_catalogue_and_reads_them_unchanged():
+    """The catalogue is there for speed (a string found at once, not after six fallback
+    catalogues): every message reads exactly as written."""
+    english = translation.trans_real.translation("en-gb")
+    german = read_po((LOCALE / "de/LC_MESSAGES/django.po").open("rb"))
+    singles = [m.id for m in german if m.id and not m.pluralizable and not m.context]
+    assert all(message in english._catalog for message in singles)
+    with translation.override("en-gb"):
+        assert [translation.gettext(message) for message in singles] == singles
+        assert translation.ngettext("%(count)s item", "%(count)s items", 2) == "%(count)s items"
+
+
+def test_a_message_django_spells_the_british_way_is_left_to_django(monkeypatch):
+    tool = _english_catalogue_tool()
+
+    class British:
+        def gettext(self, message):
+            return "Organisation" if message == "Organization" else message
+
+        def ngettext(self, singular, plural, n):
+            return singular if n == 1 else plural
+
+    monkeypatch.setattr(tool, "djangos_own_english", British)
+    monkeypatch.setattr(tool, "GERMAN", _german_po_with("Organization"))
+    written = tool.english_catalogue().decode()
+    assert 'msgid "Organization"' not in written and 'msgid "Registrations"' in written
+
+
+def _german_po_with(message):
+    import tempfile
+
+    path = pathlib.Path(tempfile.mkdtemp()) / "django.po"
+    text = (LOCALE / "de/LC_MESSAGES/django.po").read_text()
+    path.write_text(text + f'\nmsgid "{message}"\nmsgstr "Organisation (de)"\n')
+    return path
