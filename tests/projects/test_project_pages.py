@@ -296,6 +296,38 @@ def test_the_registrations_tab_filters(world_a, deal, project, client_for):
     assert statuses == {"delivered"}
 
 
+def test_the_registrations_tab_filters_by_event_and_lists_an_event_added_since(
+    world_a, deal, project, client_for
+):
+    """The event choices are kept with the overview's figures until the next write: an event
+    added afterwards is offered at once, and choosing one shows its registrations only."""
+    add_registrations(project, 3)
+    client = client_for(world_a.staff)
+    tab = url("projects:project-tab", pk=project.pk, tab="registrations")
+    assert "First-time manager (02 Mar 2026)</option>" in client.get(tab).content.decode()
+    with activate(deal["tenant"]):
+        later = services.event_save(
+            tenant=deal["tenant"],
+            by=None,
+            event=PrivateEvent(
+                project=project,
+                product=deal["course"],
+                title="Coaching clinic",
+                capacity=5,
+                start_date=datetime.date(2026, 6, 1),
+                end_date=datetime.date(2026, 6, 1),
+            ),
+        )
+        Registration.objects.filter(pk=Registration.objects.order_by("pk").first().pk).update(
+            event=later
+        )
+    response = client.get(tab, {"event": later.pk})
+    page = response.content.decode()
+    assert f'<option value="{later.pk}" selected>Coaching clinic (01 Jun 2026)</option>' in page
+    events = {row.record.event_id for row in response.context["table"].page.object_list}
+    assert events == {later.pk}
+
+
 def test_the_account_and_booking_tabs_list_their_projects(world_a, deal, project, client_for):
     client = client_for(world_a.viewer)
     for path in (
