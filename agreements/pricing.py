@@ -25,11 +25,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Account
-from accounts.platform.money import format_percent, round_money
+from accounts.platform.money import round_money
 from accounts.platform.registry import Hook
+from accounts.templatetags.money import percent
 from agreements.models import (
     Booking,
     DiscountAgreement,
@@ -55,17 +56,20 @@ class PriceSource:
     DUNNING = "dunning"  # a payment reminder's fee (invoicing's dunning levels)
     MILESTONE = "milestone"  # a phase's billing milestone (projects.services.phases)
     LABELS = {
-        INTEREST: "agreed price of the booking",
-        EVENT: "event's price",
-        PRICE_LIST: "booking's price list",
-        PRODUCT_DEFAULT: "product's default price",
-        PREPURCHASE: "prepurchase agreement's price list",
-        TERMS: "cancellation terms",
-        DUNNING: "reminder fee",
-        MILESTONE: "billing milestone",
+        INTEREST: gettext_lazy("agreed price of the booking"),
+        EVENT: gettext_lazy("event's price"),
+        PRICE_LIST: gettext_lazy("booking's price list"),
+        PRODUCT_DEFAULT: gettext_lazy("product's default price"),
+        PREPURCHASE: gettext_lazy("prepurchase agreement's price list"),
+        TERMS: gettext_lazy("cancellation terms"),
+        DUNNING: gettext_lazy("reminder fee"),
+        MILESTONE: gettext_lazy("billing milestone"),
     }
     # The sources that carry the booking's yearly uplift, and how an uplifted one is named.
-    UPLIFTED = {INTEREST: "agreed price", PRICE_LIST: "booking's price list"}
+    UPLIFTED = {
+        INTEREST: gettext_lazy("agreed price"),
+        PRICE_LIST: gettext_lazy("booking's price list"),
+    }
 
 
 def price_source_label(
@@ -73,14 +77,16 @@ def price_source_label(
 ) -> str:
     """Where a price came from, as people read it: "agreed price of the booking", or with an
     uplift "agreed price year 2, +3.5 %". Quotes and stored rows both say it with this."""
-    label = PriceSource.LABELS.get(source, source or "—")
+    # In the active language: the company's on its pages and in its exports.
+    label = str(PriceSource.LABELS.get(source, source or "—"))
     if contract_year is None or uplift_percent is None or source not in PriceSource.UPLIFTED:
         return label
-    sign = "−" if uplift_percent < 0 else "+"
-    return (
-        f"{PriceSource.UPLIFTED[source]} year {contract_year}, "
-        f"{sign}{format_percent(abs(uplift_percent))} %"
-    )
+    return gettext("%(source)s year %(year)s, %(sign)s%(percent)s") % {
+        "source": PriceSource.UPLIFTED[source],
+        "year": contract_year,
+        "sign": "−" if uplift_percent < 0 else "+",
+        "percent": percent(abs(uplift_percent)),  # "3.5 %", in German "3,5 %"
+    }
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 import django_tables2 as tables
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.platform.fast_tables import RowsInOnePass, safe_format, translated, yes_no
@@ -34,10 +35,12 @@ def price_cell(value, record, currency):
     the override's reason where it was overridden."""
     if record.price_overridden:
         return safe_format(
-            '{} <i class="bi bi-pencil-square" title="Overridden: {}"></i>'
-            '<br><small class="text-muted">overridden</small>',
+            '{} <i class="bi bi-pencil-square" title="{}"></i>'
+            '<br><small class="text-muted">{}</small>',
             money(value, currency),
-            record.override_reason,
+            gettext("Overridden: %(override_reason)s")
+            % {"override_reason": record.override_reason},
+            translated("overridden"),
         )
     return safe_format(
         '{}<br><small class="text-muted">{}</small>',
@@ -170,9 +173,9 @@ class RegistrationTable(RowsInOnePass, tables.Table):
     def render_edit(self, record):
         return safe_format(
             '<a class="btn btn-sm btn-outline-secondary" href="{}" '
-            'aria-label="Edit registration {}"><i class="bi bi-pencil"></i></a>',
+            'aria-label="{}"><i class="bi bi-pencil"></i></a>',
             self.edit_url.replace("/0/edit/", f"/{record.pk}/edit/"),
-            record.pk,
+            translated("Edit registration {}").format(record.pk),
         )
 
     def render_learner(self, value):

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts.platform.models import Tenant
 from accounts.platform.tenancy import activate
 from agreements import services as agreement_services
 from agreements.models import BookingUplift, DiscountScope
@@ -249,6 +250,23 @@ def test_the_registrations_tab_and_the_registration_page_say_where_the_price_cam
     page = client.get(url("projects:registration-edit", project_pk=project.pk, pk=registration.pk))
     shown = " ".join(page.content.decode().split())
     assert "€1,242.00 per place from the agreed price year 2, +3.5 %; net €1,242.00" in shown
+
+
+def test_a_german_company_reads_where_the_price_came_from_in_german(
+    deal, project, uplifts, world_a, client_for
+):
+    (registration,) = register(deal, project, event(deal, project, datetime.date(2026, 3, 2)))
+    listed = event(
+        deal, project, datetime.date(2026, 4, 2), product=deal["other_course"], unit_price=700
+    )
+    register(deal, project, listed)
+    Tenant.objects.filter(pk=world_a.tenant.pk).update(language="de")
+    client = client_for(world_a.staff)
+    text = client.get(url("projects:project-tab", pk=project.pk, tab="registrations")).content
+    text = text.decode()
+    assert "vereinbarter Preis Jahr 2, +3,5 %" in text and "Preis der Veranstaltung" in text
+    assert f'aria-label="Anmeldung {registration.pk} bearbeiten"' in text
+    assert "agreed price" not in text and "event&#x27;s price" not in text
 
 
 def test_the_items_tab_says_where_the_price_came_from(deal, project, uplifts, world_a, client_for):
