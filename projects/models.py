@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Region
@@ -507,8 +508,10 @@ class Registration(PricedRow):
         if self.learner_id:
             who = self.learner.full_name
         else:
-            who = f"{self.places} place{'' if self.places == 1 else 's'}"
-        return f"{who} on {self.event.title}"
+            who = ngettext("%(count)s place", "%(count)s places", self.places) % {
+                "count": self.places
+            }
+        return gettext("%(who)s on %(event)s") % {"who": who, "event": self.event.title}
 
     @property
     def is_billable_status(self) -> bool:

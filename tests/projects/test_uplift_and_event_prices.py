@@ -266,6 +266,8 @@ def test_a_german_company_reads_where_the_price_came_from_in_german(
     text = text.decode()
     assert "vereinbarter Preis Jahr 2, +3,5 %" in text and "Preis der Veranstaltung" in text
     assert f'aria-label="Anmeldung {registration.pk} bearbeiten"' in text
+    learner = registration.learner.full_name
+    assert f'aria-label="{learner} in {registration.event.title} auswählen"' in text
     assert "agreed price" not in text and "event&#x27;s price" not in text
 
 
