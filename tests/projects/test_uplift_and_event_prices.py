@@ -235,14 +235,21 @@ def url(name, **kwargs):
     return reverse(name, kwargs={"tenant_slug": "alpha", **kwargs})
 
 
-def test_the_registrations_tab_and_the_registration_page_say_where_the_price_came_from(
-    deal, project, uplifts, world_a, client_for
-):
+def _uplifted_and_event_priced(deal, project):
+    """A registration at the agreed price with year 2's uplift, and one at its event's price;
+    returns the first."""
     (registration,) = register(deal, project, event(deal, project, datetime.date(2026, 3, 2)))
     listed = event(
         deal, project, datetime.date(2026, 4, 2), product=deal["other_course"], unit_price=700
     )
     register(deal, project, listed)
+    return registration
+
+
+def test_the_registrations_tab_and_the_registration_page_say_where_the_price_came_from(
+    deal, project, uplifts, world_a, client_for
+):
+    registration = _uplifted_and_event_priced(deal, project)
     client = client_for(world_a.staff)
     tab = client.get(url("projects:project-tab", pk=project.pk, tab="registrations"))
     text = tab.content.decode()
@@ -255,11 +262,7 @@ def test_the_registrations_tab_and_the_registration_page_say_where_the_price_cam
 def test_a_german_company_reads_where_the_price_came_from_in_german(
     deal, project, uplifts, world_a, client_for
 ):
-    (registration,) = register(deal, project, event(deal, project, datetime.date(2026, 3, 2)))
-    listed = event(
-        deal, project, datetime.date(2026, 4, 2), product=deal["other_course"], unit_price=700
-    )
-    register(deal, project, listed)
+    registration = _uplifted_and_event_priced(deal, project)
     Tenant.objects.filter(pk=world_a.tenant.pk).update(language="de")
     client = client_for(world_a.staff)
     text = client.get(url("projects:project-tab", pk=project.pk, tab="registrations")).content
