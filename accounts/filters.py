@@ -3,7 +3,9 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.shortcuts import render
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountKind, Region
@@ -11,6 +13,23 @@ from accounts.platform.bounds import parse_id
 from accounts.platform.tenancy import tenant_reverse
 
 OPTIONS_LIMIT = 20  # matches an options endpoint answers with
+
+
+def options_response(request, rows: list[tuple[int, str]], query: str):
+    """An options URL's answer to a search box: the empty choice (the field's own words, sent as
+    `?empty=`, else "Any" in the company's language), then `rows` as `(id, text)`."""
+    empty = request.GET.get("empty") or gettext("Any")
+    return render(
+        request,
+        "includes/options.html",
+        {"rows": rows, "query": query.strip(), "empty": empty[:40]},
+    )
+
+
+def empty_label(choices) -> str:
+    """What a searched field's empty choice says, in the active language: the field's own
+    ("Any account") or "Any". Also sent to the options URL, which answers with it first."""
+    return str(getattr(choices.field, "empty_label", None) or _("Any"))
 
 
 class SearchSelect(forms.Select):
@@ -42,8 +61,7 @@ class SearchSelect(forms.Select):
         iterator = self.choices
         ids = [parse_id(item) for item in value if parse_id(item)]
         chosen = list(iterator.queryset.filter(pk__in=ids)[:1]) if ids else []
-        empty = getattr(iterator.field, "empty_label", None)
-        self.choices = [("", empty or "Any")] + [iterator.choice(row) for row in chosen]
+        self.choices = [("", empty_label(iterator))] + [iterator.choice(row) for row in chosen]
         try:
             return super().optgroups(name, value, attrs)
         finally:
@@ -53,7 +71,7 @@ class SearchSelect(forms.Select):
         select = super().render(name, value, attrs, renderer)
         select_id = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"
         url = tenant_reverse(self.options_url_name)
-        empty = getattr(self.choices.field, "empty_label", None) or "Any"
+        empty = empty_label(self.choices)
         query = urlencode({"empty": empty}) + (f"&{self.extra}" if self.extra else "")
         return format_html(
             '{}<input type="search" name="q" form="" class="form-control form-control-sm mt-1" '
@@ -77,7 +95,7 @@ class RemoteSearchSelect(SearchSelect):
         super().__init__(options_url_name, search_label="", extra=extra, attrs=attrs)
 
     def render(self, name, value, attrs=None, renderer=None):
-        empty = getattr(self.choices.field, "empty_label", None) or "Any"
+        empty = empty_label(self.choices)
         query = urlencode({"empty": empty}) + (f"&{self.extra}" if self.extra else "")
         attrs = {
             **(attrs or {}),
@@ -147,7 +165,7 @@ class AccountFilter(django_filters.FilterSet):
         empty_label=_("Any group"),
         label=_("Parent"),
         widget=SearchSelect(
-            "accounts:account-options", search_label="Find a group", extra="parents=1"
+            "accounts:account-options", search_label=_("Find a group"), extra="parents=1"
         ),
     )
     is_active = django_filters.BooleanFilter(

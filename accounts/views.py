@@ -20,7 +20,7 @@ from accounts.access import (
     get_membership_for_admin,
 )
 from accounts.exports import AccountExporter
-from accounts.filters import AccountFilter, account_options, contact_options
+from accounts.filters import AccountFilter, account_options, contact_options, options_response
 from accounts.forms import (
     AccountForm,
     BankAccountForm,
@@ -128,11 +128,7 @@ class AccountOptionsView(TenantViewMixin, View):
             )
         query = request.GET.get("q", "")[:100]
         rows = [(account.pk, str(account)) for account in account_options(accounts, query)]
-        return render(
-            request,
-            "includes/options.html",
-            {"rows": rows, "query": query.strip(), "empty": request.GET.get("empty", "Any")[:40]},
-        )
+        return options_response(request, rows, query)
 
 
 class ContactOptionsView(TenantViewMixin, View):
@@ -145,11 +141,7 @@ class ContactOptionsView(TenantViewMixin, View):
             (contact.pk, f"{contact.full_name} · {contact.account.name}")
             for contact in contact_options(Contact.objects.all(), query)
         ]
-        return render(
-            request,
-            "includes/options.html",
-            {"rows": rows, "query": query.strip(), "empty": request.GET.get("empty", "Any")[:40]},
-        )
+        return options_response(request, rows, query)
 
 
 class AccountFormView(TenantViewMixin, View):

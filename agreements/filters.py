@@ -46,7 +46,7 @@ class BookingFilter(django_filters.FilterSet):
         empty_label=_("Any customer"),
         label=_("Customer"),
         widget=SearchSelect(
-            "accounts:account-options", search_label="Find a customer", extra="kind=organisation"
+            "accounts:account-options", search_label=_("Find a customer"), extra="kind=organisation"
         ),
     )
 
@@ -58,7 +58,7 @@ class DiscountFilter(django_filters.FilterSet):
         queryset=_accounts,
         empty_label=_("Any customer"),
         label=_("Customer"),
-        widget=SearchSelect("accounts:account-options", search_label="Find a customer"),
+        widget=SearchSelect("accounts:account-options", search_label=_("Find a customer")),
     )
 
 
@@ -71,7 +71,7 @@ class PrepurchaseFilter(django_filters.FilterSet):
         queryset=_accounts,
         empty_label=_("Any customer"),
         label=_("Customer"),
-        widget=SearchSelect("accounts:account-options", search_label="Find a customer"),
+        widget=SearchSelect("accounts:account-options", search_label=_("Find a customer")),
     )
 
 

@@ -11,7 +11,7 @@ from projects.models import Project
 DATE = forms.DateInput(attrs={"type": "date"})
 STATUS_CHOICES = [
     (InvoiceState.DRAFT, InvoiceState.DRAFT.label),
-    (InvoiceState.ISSUED, "Issued (any payment state)"),
+    (InvoiceState.ISSUED, _("Issued (any payment state)")),
     (InvoiceState.OPEN, InvoiceState.OPEN.label),
     (InvoiceState.PARTLY_PAID, InvoiceState.PARTLY_PAID.label),
     (InvoiceState.OVERDUE, InvoiceState.OVERDUE.label),
@@ -43,14 +43,14 @@ class InvoiceFilter(django_filters.FilterSet):
         queryset=_accounts,
         label=_("Bill to"),
         empty_label=_("Any account"),
-        widget=SearchSelect("accounts:account-options", search_label="Find an account"),
+        widget=SearchSelect("accounts:account-options", search_label=_("Find an account")),
     )
     project = django_filters.ModelChoiceFilter(
         queryset=_projects,
         empty_label=_("Any project"),
         # A filter over past invoices: every project, finished ones too (?all=1).
         widget=SearchSelect(
-            "projects:project-options", search_label="Find a project", extra="all=1"
+            "projects:project-options", search_label=_("Find a project"), extra="all=1"
         ),
     )
     issued_from = django_filters.DateFilter(
@@ -62,7 +62,7 @@ class InvoiceFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",
         label=_("Overdue"),
-        widget=forms.Select(choices=[("", "Any"), ("true", "Overdue")]),
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("Overdue"))]),
     )
 
     def filter_state(self, queryset, name, value):

@@ -36,7 +36,7 @@ class ProjectFilter(django_filters.FilterSet):
         label=_("Customer"),
         empty_label=_("Any customer"),
         widget=SearchSelect(
-            "accounts:account-options", search_label="Find a customer", extra="kind=organisation"
+            "accounts:account-options", search_label=_("Find a customer"), extra="kind=organisation"
         ),
     )
     project_class = django_filters.ModelChoiceFilter(

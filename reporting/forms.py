@@ -25,7 +25,7 @@ class CustomReportForm(Form):
     date_from = forms.DateField(required=False, widget=DATE, label=_("From"))
     date_to = forms.DateField(required=False, widget=DATE, label=_("To"))
     status = forms.ChoiceField(
-        required=False, label=_("Project status"), choices=[("", "Any"), *ProjectStatus.choices]
+        required=False, label=_("Project status"), choices=[("", _("Any")), *ProjectStatus.choices]
     )
     account = forms.ModelChoiceField(
         queryset=Account.objects.none(), required=False, label=_("Customer")

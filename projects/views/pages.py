@@ -2,13 +2,14 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from accounts.filters import options_response
 from accounts.models import Account
 from accounts.platform import confirm, permissions
 from accounts.platform.access import require
@@ -76,11 +77,7 @@ class ProjectOptionsView(TenantViewMixin, View):
         if request.GET.get("all") != "1":
             projects = projects.filter(status=ProjectStatus.ACTIVE)
         rows = [(project.pk, str(project)) for project in project_options(projects, query)]
-        return render(
-            request,
-            "includes/options.html",
-            {"rows": rows, "query": query.strip(), "empty": request.GET.get("empty", "Any")[:40]},
-        )
+        return options_response(request, rows, query)
 
 
 class ProjectFormView(TenantFormView, View):

@@ -70,6 +70,29 @@ def test_a_german_company_reads_the_registrations_filter_and_the_finish_question
     assert "Als abgeschlossen markieren" in text
 
 
+def test_a_german_company_reads_the_invoice_filter_and_the_search_boxes_in_german(
+    world_a, client_for
+):
+    """The invoice filter's "issued" choice, its overdue choices and the account and project
+    search boxes, the customer search of the project and booking filters and the options
+    answered without a label of their own were English strings nothing marked."""
+    _german(world_a.tenant)
+    finance = client_for(world_a.finance)
+    invoices = finance.get("/alpha/invoices/").content.decode()
+    assert ">Ausgestellt (jeder Zahlungsstand)</option>" in invoices
+    assert '<option value="" selected>Beliebig</option>' in invoices
+    assert '<option value="true">Überfällig</option>' in invoices
+    assert 'aria-label="Kunden suchen"' in invoices and 'aria-label="Projekt suchen"' in invoices
+    for english in ("Issued (any payment state)", "Find an account", "Find a project", ">Any<"):
+        assert english not in invoices
+    staff = client_for(world_a.staff)
+    assert 'aria-label="Kunden suchen"' in staff.get("/alpha/projects/").content.decode()
+    options = staff.get("/alpha/accounts/options/?q=zz").content.decode()
+    assert '<option value="">Beliebig</option>' in options
+    labelled = staff.get("/alpha/accounts/options/?q=zz&empty=Jeder+Kunde").content.decode()
+    assert '<option value="">Jeder Kunde</option>' in labelled
+
+
 def test_the_language_is_a_company_setting_and_a_form_posted_without_it_keeps_it(world_a):
     tenant = world_a.tenant
     _german(tenant)
