@@ -255,10 +255,12 @@ def issue_drafts(
         invoice.issued_at = timezone.now()
     number(tenant, invoices)
     _store_issued(invoices)
-    # Each line's project code, frozen with the rest (one statement for the batch).
+    # Each line's project code, frozen with the rest (one statement for the batch). Unordered:
+    # with the projects' default order PostgreSQL walked the company's projects in that order
+    # for every line instead of looking the one up by its key (a third of a bulk run's time).
     InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices]).update(
         project_code=Subquery(
-            Project.objects.filter(pk=OuterRef(LINE_PROJECT_ID)).values("code")[:1]
+            Project.objects.filter(pk=OuterRef(LINE_PROJECT_ID)).order_by().values("code")[:1]
         )
     )
     audit_many(

@@ -30,7 +30,11 @@ from invoicing.models import Grouping, InvoiceRun
 from invoicing.services import runs
 from projects.models import Project
 from tests.factories import ProductFactory, TaxRateFactory
-from tests.perf.test_invoicing_perf import deliver_a_cohort_each, write_rates
+from tests.perf.test_invoicing_perf import (
+    analyze_like_autovacuum,
+    deliver_a_cohort_each,
+    write_rates,
+)
 
 PROJECTS, PER_PROJECT, ACCOUNTS, REPEATS = 3000, 3, 300, 3
 COUNTED = 200  # projects of the (smaller) run whose queries are counted, apart from the timings
@@ -121,9 +125,7 @@ def test_bulk_run_of_3000_small_invoices(world_a, capsys):
         build_region(tenant, course, f"Region {n}", PROJECTS, ACCOUNTS) for n in range(REPEATS)
     ]
     counted = build_region(tenant, course, "Counted", COUNTED, COUNTED // 10)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # as autovacuum would have (see the other bench)
-            cursor.execute("ANALYZE")
+    analyze_like_autovacuum()
     drafting, issuing, yardsticks = [], [], []
     with activate(tenant):
         for n, region in enumerate(regions):
