@@ -290,13 +290,15 @@ def _check_vat_ids(tenant, invoice: Invoice, categories) -> None:
     )
     if not missing:
         return
-    fixes = []
+    fixes = []  # each in the company's language (they were glued English)
     if "seller" in missing:
-        fixes.append("enter your company's VAT number under Company settings")
+        fixes.append(gettext("enter your company's VAT number under Company settings"))
     if "buyer" in missing:
-        fixes.append(f"enter the VAT id of {account.name} on its account")
+        fixes.append(
+            gettext("enter the VAT id of %(account)s on its account") % {"account": account.name}
+        )
     if account.tax_treatment:
-        fixes.append("or clear its VAT treatment to let the rules decide")
+        fixes.append(gettext("or clear its VAT treatment to let the rules decide"))
     raise ValidationError(
         gettext(
             "%(invoice)s is reverse-charged or an intra-community supply, which needs both VAT "

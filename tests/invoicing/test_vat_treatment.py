@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from accounts.models import AccountKind
 from accounts.platform.models import AuditEntry
@@ -552,6 +553,26 @@ def test_reverse_charge_by_override_needs_the_buyers_vat_id(company):
     invoice = draft(company, project, [delivered(project, company["course"])])
     with pytest.raises(ValidationError, match="enter the VAT id of Crown Office on its account"):
         act(company, services.invoice_issue, invoice=invoice, render_pdf=False)
+
+
+def test_a_german_company_is_told_in_german_which_vat_numbers_to_enter(company):
+    """The fixes the refusal lists were English glued into the German sentence."""
+    tenant = company["tenant"]
+    tenant.vat_number, tenant.language = "", "de"
+    tenant.save()
+    account = customer(company, country="GB", name="Crown Office", tax_treatment="AE")
+    project = project_of(account)
+    invoice = draft(company, project, [delivered(project, company["course"])])
+    with translation.override("de"), pytest.raises(ValidationError) as refused:
+        act(company, services.invoice_issue, invoice=invoice, render_pdf=False)
+    message = refused.value.messages[0]
+    assert "tragen Sie die USt-IdNr. Ihres Unternehmens unter Unternehmenseinstellungen ein" in (
+        message
+    )
+    assert "tragen Sie die USt-IdNr. von Crown Office bei diesem Kunden ein" in message
+    assert "oder leeren Sie dort die Umsatzsteuerbehandlung" in message
+    assert message.endswith("stellen Sie die Rechnung dann erneut aus.")
+    assert "enter" not in message
 
 
 def test_a_credit_note_copies_the_lines_treatments(company):
