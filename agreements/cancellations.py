@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.platform.audit import audit
 from accounts.platform.guards import check_tenant, require_active
@@ -58,17 +58,25 @@ class Terms:
         for band in self.bands:
             low = band.min_days_before
             if previous is None:
-                label = f"{low} or more days before the start"
+                label = gettext("%(days)s or more days before the start") % {"days": low}
             elif low == 0:
-                label = f"less than {previous} days before the start, or later"
+                label = gettext("less than %(days)s days before the start, or later") % {
+                    "days": previous
+                }
             elif previous - 1 == low:
-                label = f"{low} day{'s' if low != 1 else ''} before the start"
+                label = ngettext(
+                    "%(days)s day before the start", "%(days)s days before the start", low
+                ) % {"days": low}
             else:
-                label = f"{low}–{previous - 1} days before the start"
+                label = gettext("%(low)s–%(high)s days before the start") % {
+                    "low": low,
+                    "high": previous - 1,
+                }
             rows.append((label, band.percent))
             previous = low
         if previous:
-            rows.append((f"less than {previous} days before the start", Decimal(0)))
+            label = gettext("less than %(days)s days before the start") % {"days": previous}
+            rows.append((label, Decimal(0)))
         return rows
 
     def describe(self) -> str:
@@ -84,7 +92,9 @@ class Terms:
         return "; ".join(parts)
 
 
-NO_TERMS = Terms(source="no terms", bands=(), no_show_percent=Decimal(0), free_transfer_days=None)
+NO_TERMS = Terms(
+    source=gettext_lazy("no terms"), bands=(), no_show_percent=Decimal(0), free_transfer_days=None
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +119,11 @@ def terms_for(*, tenant, booking: Booking | None) -> Terms:
     if not chosen:
         return NO_TERMS
     row = chosen[0]
-    source = f"the terms of {booking}" if row.booking_id else "the company's default terms"
+    source = (
+        gettext("the terms of %(booking)s") % {"booking": booking}
+        if row.booking_id
+        else gettext("the company's default terms")
+    )
     return Terms(
         source=source,
         bands=tuple(
@@ -132,16 +146,29 @@ def cancellation_fee(
     days = days_before(start, on_date)
     band = terms.band_for(days)
     percent = band.percent if band else Decimal(0)
-    when = "on the day it starts" if days == 0 else f"{days} day{'s' if days != 1 else ''} before"
+    # Whole sentences, each in the company's language (they were English glued together, and
+    # a cancellation on the start day read "cancelled on the day it starts the start").
+    values = {"fee": _fee_text(percent), "source": terms.source, "days": days}
     if on_date > start:
-        when = "after it started"
-    rule = f"cancelled {when} the start: " if on_date <= start else f"cancelled {when}: "
-    rule += "free" if not percent else f"{format_percent(percent)} %"
+        rule = gettext("cancelled after it started: %(fee)s (%(source)s)") % values
+    elif days == 0:
+        rule = gettext("cancelled on the day it starts: %(fee)s (%(source)s)") % values
+    else:
+        rule = (
+            ngettext(
+                "cancelled %(days)s day before the start: %(fee)s (%(source)s)",
+                "cancelled %(days)s days before the start: %(fee)s (%(source)s)",
+                days,
+            )
+            % values
+        )
     return Fee(
-        percent=percent,
-        amount=round_money(price * percent / Decimal(100), currency),
-        rule=f"{rule} ({terms.source})",
+        percent=percent, amount=round_money(price * percent / Decimal(100), currency), rule=rule
     )
+
+
+def _fee_text(percent: Decimal) -> str:
+    return gettext("free") if not percent else f"{format_percent(percent)} %"
 
 
 def no_show_fee(terms: Terms, *, price: Decimal, currency: str) -> Fee:
@@ -149,7 +176,8 @@ def no_show_fee(terms: Terms, *, price: Decimal, currency: str) -> Fee:
     return Fee(
         percent=percent,
         amount=round_money(price * percent / Decimal(100), currency),
-        rule=f"no-show: {format_percent(percent)} % ({terms.source})",
+        rule=gettext("no-show: %(fee)s (%(source)s)")
+        % {"fee": f"{format_percent(percent)} %", "source": terms.source},
     )
 
 

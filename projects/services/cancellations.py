@@ -57,20 +57,6 @@ class CancellationQuote:
     no_show: bool
     credits_invoice: bool  # the place is invoiced: it is credited in the same step
 
-    @property
-    def summary(self) -> str:
-        who = str(self.registration)
-        action = "Marking it a no-show" if self.no_show else "Cancelling it"
-        fee = (
-            "costs nothing"
-            if self.fee.is_free
-            else f"leaves a fee of {self.fee.amount:,.2f} {self.registration.project.currency}"
-        )
-        text = f"{who}: {action} {fee} — {self.fee.rule}."
-        if self.credits_invoice:
-            text += " The place is invoiced: it is credited in the same step."
-        return text
-
 
 def _terms(registration: Registration) -> terms_rules.Terms:
     return terms_rules.terms_for(
@@ -270,7 +256,10 @@ def _settle(tenant, by, quote: CancellationQuote, *, status: str, on_date=None) 
             tenant=tenant,
             by=by,
             registration=registration,
-            reason=f"{'No-show' if quote.no_show else 'Cancelled'}: {quote.fee.rule}",
+            reason=(
+                gettext("No-show: %(rule)s") if quote.no_show else gettext("Cancelled: %(rule)s")
+            )
+            % {"rule": quote.fee.rule},
         )
         registration.refresh_from_db(fields=["invoiced", "billed_quantity"])
     before = {"status": registration.status}

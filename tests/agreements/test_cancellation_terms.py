@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from accounts.platform.audit import AuditEntry
 from accounts.platform.tenancy import activate
@@ -69,6 +70,36 @@ def test_the_rule_says_how_many_days_and_what_share(terms):
         "cancelled 9 days before the start: 50 % (the company's default terms)"
     )
     assert fee(applied, 20).rule.startswith("cancelled 20 days before the start: free")
+
+
+def test_the_rule_reads_as_a_sentence_on_the_start_day_after_it_and_for_one_day(terms):
+    with activate(terms["tenant"]):
+        applied = rules.terms_for(tenant=terms["tenant"], booking=None)
+    source = "(the company's default terms)"
+    assert fee(applied, 0).rule == f"cancelled on the day it starts: 100 % {source}"
+    assert fee(applied, -2).rule == f"cancelled after it started: 100 % {source}"
+    assert fee(applied, 1).rule == f"cancelled 1 day before the start: 100 % {source}"
+    assert rules.no_show_fee(applied, price=Decimal(10), currency="EUR").rule == (
+        f"no-show: 100 % {source}"
+    )
+
+
+def test_a_german_company_reads_its_terms_and_fees_in_german(terms):
+    """The bands, the fee's rule and whose terms they are were English glued together."""
+    with activate(terms["tenant"]), translation.override("de"):
+        applied = rules.terms_for(tenant=terms["tenant"], booking=None)
+        assert fee(applied, 9).rule == (
+            "9 Tage vor Beginn storniert: 50 % (die Standardbedingungen des Unternehmens)"
+        )
+        assert fee(applied, 20).rule.startswith("20 Tage vor Beginn storniert: kostenlos")
+        assert fee(applied, 0).rule.startswith("am Tag des Beginns storniert: 100 %")
+        assert [label for label, _ in applied.band_rows()] == [
+            "15 oder mehr Tage vor Beginn",
+            "7–14 Tage vor Beginn",
+            "weniger als 7 Tage vor Beginn oder später",
+        ]
+        nothing = rules.no_show_fee(rules.NO_TERMS, price=Decimal(10), currency="EUR")
+        assert nothing.rule == "nicht erschienen: 0 % (keine Bedingungen)"
 
 
 def test_a_bookings_own_terms_win_over_the_company_default(terms):
