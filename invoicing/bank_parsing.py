@@ -22,6 +22,8 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from accounts.platform.importing import MAX_FILE_BYTES, MAX_ROWS, load_table
 from accounts.platform.money import round_money
@@ -62,8 +64,8 @@ def file_kind(name: str) -> str:
     if suffix in (".xml", ".053", ".camt"):
         return "camt053"
     raise ValidationError(
-        f"{PurePosixPath(name or '').name}: upload the bank's CSV (or .xlsx) export or a "
-        "camt.053 .xml statement."
+        gettext("%(name)s: upload the bank's CSV (or .xlsx) export or a camt.053 .xml statement.")
+        % {"name": PurePosixPath(name or "").name}
     )
 
 
@@ -140,7 +142,11 @@ def parse_csv(upload, *, name: str, mapping: dict, default_currency: str) -> Par
     ]
     if missing:
         parsed.errors.append(
-            ("file", f"The file has no column {', '.join(missing)}: check the column mapping.")
+            (
+                gettext("file"),
+                gettext("The file has no column %(columns)s: check the column mapping.")
+                % {"columns": ", ".join(missing)},
+            )
         )
         return parsed
     fingerprints: Counter = Counter()
@@ -158,8 +164,11 @@ def parse_csv(upload, *, name: str, mapping: dict, default_currency: str) -> Par
         except ValueError:
             day = None
             problems.append(
-                f"the date “{cell(row, 'date_column')[:40]}” is not in the format "
-                f"{datetime.date(2026, 3, 31).strftime(mapping['date_format'])}"
+                gettext("the date “%(value)s” is not in the format %(example)s")
+                % {
+                    "value": cell(row, "date_column")[:40],
+                    "example": datetime.date(2026, 3, 31).strftime(mapping["date_format"]),
+                }
             )
         amount = None
         try:
@@ -171,14 +180,21 @@ def parse_csv(upload, *, name: str, mapping: dict, default_currency: str) -> Par
                 if debit:
                     amount -= abs(parse_amount(debit, mapping["decimal_format"]))
         except ValueError as error:
-            problems.append(f"the amount “{str(error)[:40]}” is not a number")
+            problems.append(
+                gettext("the amount “%(value)s” is not a number") % {"value": str(error)[:40]}
+            )
         currency = (cell(row, "currency_column") or default_currency).upper()
         if not re.fullmatch(r"[A-Z]{3}", currency):
-            problems.append(f"the currency “{currency[:10]}” is not a three-letter code")
+            problems.append(
+                gettext("the currency “%(value)s” is not a three-letter code")
+                % {"value": currency[:10]}
+            )
         if amount is not None and not problems and amount == 0:
-            problems.append("the amount is zero")
+            problems.append(gettext("the amount is zero"))
         if problems:
-            parsed.errors.append((f"row {number}", "; ".join(problems).capitalize() + "."))
+            # capfirst, not capitalize(): that lowercased the rest ("“EURO”", German nouns).
+            where = gettext("row %(number)s") % {"number": number}
+            parsed.errors.append((where, capfirst("; ".join(problems)) + "."))
             continue
         reference = cell(row, "reference_column")
         name_ = cell(row, "counterparty_name_column")
@@ -204,7 +220,7 @@ def parse_csv(upload, *, name: str, mapping: dict, default_currency: str) -> Par
             )
         )
     if not parsed.lines and not parsed.errors:
-        parsed.errors.append(("file", "The file holds no statement lines."))
+        parsed.errors.append((gettext("file"), gettext("The file holds no statement lines.")))
     return parsed
 
 
@@ -216,8 +232,12 @@ def parse_camt053(upload, *, name: str) -> ParsedStatement:
     details (TxDtls) that each carry their amount becomes one line per transaction."""
     if upload.size > MAX_FILE_BYTES:
         raise ValidationError(
-            f"{name} is {filesizeformat(upload.size)}; imports may be at most "
-            f"{filesizeformat(MAX_FILE_BYTES)}. Split the file."
+            gettext("%(name)s is %(size)s; imports may be at most %(limit)s. Split the file.")
+            % {
+                "name": name,
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(MAX_FILE_BYTES),
+            }
         )
     upload.seek(0)
     data = upload.read()
@@ -225,40 +245,58 @@ def parse_camt053(upload, *, name: str) -> ParsedStatement:
         root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True)
     except DefusedXmlException:
         raise ValidationError(
-            f"{name} declares a DTD, entities or external references: a bank statement has "
-            "none, so it was refused unread."
+            gettext(
+                "%(name)s declares a DTD, entities or external references: a bank statement has "
+                "none, so it was refused unread."
+            )
+            % {"name": name}
         ) from None
     except SafeET.ParseError:
         raise ValidationError(
-            f"{name} is not well-formed XML: download the statement again."
+            gettext("%(name)s is not well-formed XML: download the statement again.")
+            % {"name": name}
         ) from None
     match = re.match(r"^\{([^}]*)\}Document$", root.tag)
     if not match or not CAMT_NAMESPACE.match(match.group(1)):
         raise ValidationError(
-            f"{name} is not a camt.053 statement ({CAMT_VERSIONS} are read): download the "
-            "end-of-day statement (camt.053) from your bank."
+            gettext(
+                "%(name)s is not a camt.053 statement (%(versions)s are read): download the "
+                "end-of-day statement (camt.053) from your bank."
+            )
+            % {"name": name, "versions": CAMT_VERSIONS}
         )
     ns = {"c": match.group(1)}
     parsed = ParsedStatement(file_format="camt053", file_name=name)
     statements = root.findall("c:BkToCstmrStmt/c:Stmt", ns)
     if not statements:
-        raise ValidationError(f"{name} holds no statement (BkToCstmrStmt/Stmt).")
+        raise ValidationError(
+            gettext("%(name)s holds no statement (BkToCstmrStmt/Stmt).") % {"name": name}
+        )
     entries = 0
     for statement in statements:
         statement_id = _text(statement, "c:Id", ns)
         iban = compact_iban(_text(statement, "c:Acct/c:Id/c:IBAN", ns))
         if parsed.iban and iban != parsed.iban:
-            raise ValidationError(f"{name} holds statements of several accounts: import one.")
+            raise ValidationError(
+                gettext("%(name)s holds statements of several accounts: import one.")
+                % {"name": name}
+            )
         parsed.iban = iban
         parsed.statement_id = ", ".join(filter(None, [parsed.statement_id, statement_id]))[:100]
         for index, entry in enumerate(statement.findall("c:Ntry", ns), start=1):
             entries += 1
             if entries > MAX_ROWS:
                 raise ValidationError(
-                    f"{name} has more than {MAX_ROWS} entries; at most {MAX_ROWS} can be "
-                    "imported at once."
+                    gettext(
+                        "%(name)s has more than %(limit)s entries; at most %(limit)s can be "
+                        "imported at once."
+                    )
+                    % {"name": name, "limit": MAX_ROWS}
                 )
-            where = f"entry {index} of statement {statement_id or '?'}"
+            where = gettext("entry %(index)s of statement %(statement)s") % {
+                "index": index,
+                "statement": statement_id or "?",
+            }
             status = _text(entry, "c:Sts/c:Cd", ns) or _text(entry, "c:Sts", ns)
             if status and status != "BOOK":
                 parsed.skipped += 1
@@ -268,7 +306,7 @@ def parse_camt053(upload, *, name: str) -> ParsedStatement:
             except ValueError as error:
                 parsed.errors.append((where, str(error)))
     if not parsed.lines and not parsed.errors:
-        parsed.errors.append(("file", "The statement holds no booked entries."))
+        parsed.errors.append((gettext("file"), gettext("The statement holds no booked entries.")))
     return parsed
 
 
@@ -283,12 +321,15 @@ def _amount(element, ns) -> tuple[Decimal, str] | None:
     try:
         amount = Decimal((element.text or "").strip())
     except InvalidOperation:
-        raise ValueError(f"The amount “{(element.text or '')[:40]}” is not a number.") from None
+        value = (element.text or "")[:40]
+        raise ValueError(
+            gettext("The amount “%(value)s” is not a number.") % {"value": value}
+        ) from None
     currency = (element.get("Ccy") or "").upper()
     if not amount.is_finite() or amount <= 0 or abs(amount) >= Decimal("1e11"):
-        raise ValueError("The amount must be a positive number.")
+        raise ValueError(gettext("The amount must be a positive number."))
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise ValueError("The amount has no currency (Ccy).")
+        raise ValueError(gettext("The amount has no currency (Ccy)."))
     return amount, currency
 
 
@@ -308,7 +349,9 @@ def _date(element, path: str, ns) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(text[:10])
     except ValueError:
-        raise ValueError(f"The date “{text[:20]}” is not a date.") from None
+        raise ValueError(
+            gettext("The date “%(value)s” is not a date.") % {"value": text[:20]}
+        ) from None
 
 
 def _party(details, role: str, ns) -> tuple[str, str]:
@@ -337,15 +380,15 @@ def _remittance(details, ns) -> str:
 def _entry_lines(entry, ns, statement_id: str, index: int) -> list[dict]:
     found = _amount(entry.find("c:Amt", ns), ns)
     if found is None:
-        raise ValueError("The entry has no amount (Amt).")
+        raise ValueError(gettext("The entry has no amount (Amt)."))
     amount, currency = found
     indicator = _text(entry, "c:CdtDbtInd", ns)
     if indicator not in ("CRDT", "DBIT"):
-        raise ValueError("The entry says neither credit nor debit (CdtDbtInd).")
+        raise ValueError(gettext("The entry says neither credit nor debit (CdtDbtInd)."))
     sign = 1 if indicator == "CRDT" else -1
     booked = _date(entry, "c:BookgDt", ns) or _date(entry, "c:ValDt", ns)
     if booked is None:
-        raise ValueError("The entry has no booking date (BookgDt).")
+        raise ValueError(gettext("The entry has no booking date (BookgDt)."))
     value_date = _date(entry, "c:ValDt", ns)
     service_ref = _text(entry, "c:AcctSvcrRef", ns)
     entry_key = (

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from accounts.platform.models import AuditEntry
 from invoicing import payment_selectors, services
@@ -195,6 +196,44 @@ def test_a_csv_is_read_by_its_mapping_with_an_error_per_bad_row():
     assert [where for where, _message in parsed.errors] == ["row 6", "row 7"]
     assert "is not in the format 31.03.2026" in parsed.errors[0][1]
     assert "“abc” is not a number" in parsed.errors[1][1]
+
+
+def test_a_german_company_reads_the_statements_problems_in_german():
+    """The rows' and entries' problems and the file's refusals were English strings; and the
+    row's sentence was capitalised with str.capitalize(), which lowercased the rest of it."""
+    rows = (
+        "Buchungstag;Verwendungszweck;Auftraggeber;IBAN;Soll;Haben;Waehrung\n"
+        "20.03.2026;Rechnung INV-00001;Meridian Health Ltd;;;1.080,00;EUR\n"
+        "31.02.2026;x;y;;;1,00;EURO\n"
+        "01.04.2026;x;y;;;abc;EUR\n"
+    )
+    mapping = {**MAPPING, "currency_column": "waehrung"}
+    text = (DATA / "camt053_v08.xml").read_text().replace("<CdtDbtInd>DBIT", "<CdtDbtInd>XXXX", 1)
+    with translation.override("de"):
+        parsed = parse_csv(
+            upload("bank.csv", rows),
+            name="bank.csv",
+            mapping=mapping,
+            default_currency="EUR",
+        )
+        entry = parse_camt053(upload("s.xml", text), name="s.xml")
+        with pytest.raises(ValidationError) as refused:
+            parse_camt053(upload("cut.xml", "<Document"), name="cut.xml")
+    assert parsed.errors[0] == (
+        "Zeile 3",
+        "Das Datum „31.02.2026“ hat nicht das Format 31.03.2026; "
+        "die Währung „EURO“ ist kein Code aus drei Buchstaben.",
+    )
+    assert parsed.errors[1] == ("Zeile 4", "Der Betrag „abc“ ist keine Zahl.")
+    assert entry.errors == [
+        (
+            "Buchung 2 des Auszugs STMT-2026-04-15",
+            "Die Buchung ist weder als Gutschrift noch als Belastung gekennzeichnet (CdtDbtInd).",
+        )
+    ]
+    assert refused.value.messages == [
+        "cut.xml ist kein wohlgeformtes XML: Laden Sie den Kontoauszug erneut herunter."
+    ]
 
 
 # --- Import: the mapping saved, nothing twice ------------------------------------------------
