@@ -79,18 +79,6 @@ class Terms:
             rows.append((label, Decimal(0)))
         return rows
 
-    def describe(self) -> str:
-        """ "15+ days: free; 7+ days: 50 %; 0+ days: 100 %; no-show: 100 %"."""
-        parts = [
-            f"{band.min_days_before}+ days before: "
-            + ("free" if not band.percent else f"{format_percent(band.percent)} %")
-            for band in self.bands
-        ]
-        parts.append(f"no-show: {format_percent(self.no_show_percent)} %")
-        if self.free_transfer_days is not None:
-            parts.append(f"free transfers until {self.free_transfer_days} days before")
-        return "; ".join(parts)
-
 
 NO_TERMS = Terms(
     source=gettext_lazy("no terms"), bands=(), no_show_percent=Decimal(0), free_transfer_days=None
