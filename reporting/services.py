@@ -9,9 +9,9 @@ from accounts.platform.guards import require_active
 from accounts.platform.sequences import next_number
 from invoicing.models import InvoiceLine
 from reporting.custom import Definition
+from reporting.export_selectors import unexported_documents, unexported_payments
 from reporting.exports import ReconciliationExporter
 from reporting.models import ExportBatch, ExportedInvoice, ExportedPayment, SavedReport
-from reporting.selectors import unexported_documents, unexported_payments
 
 
 @transaction.atomic

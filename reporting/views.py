@@ -25,9 +25,10 @@ from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
 from projects.access import shared_with, visible_projects
 from projects.models import Project
-from reporting import freshness, selectors, services
+from reporting import export_selectors, freshness, services
 from reporting.aged import BUCKETS, AgedReceivablesExporter, aged_receivables, stacked_chart
 from reporting.custom import MEASURES, MONEY_MEASURES, Definition, charts, run
+from reporting.dashboard_selectors import dashboard
 from reporting.exports import (
     CustomReportExporter,
     ProfitabilityExporter,
@@ -35,7 +36,7 @@ from reporting.exports import (
 )
 from reporting.forms import CustomReportForm, SaveReportForm
 from reporting.models import ExportBatch, SavedReport
-from reporting.selectors import DIMENSIONS, dashboard, profitability, project_figures
+from reporting.selectors import DIMENSIONS, profitability, project_figures
 
 
 def project_profitability_context(request, project):
@@ -50,7 +51,9 @@ def project_overview_money_context(request, project):
 
 def _unexported_count() -> int:
     """What the next export batch would hold: documents, payments and reversals."""
-    return selectors.unexported_documents().count() + len(selectors.unexported_payments())
+    return export_selectors.unexported_documents().count() + len(
+        export_selectors.unexported_payments()
+    )
 
 
 class ExportsView(TenantViewMixin, View):

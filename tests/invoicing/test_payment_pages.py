@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from invoicing import services
 from invoicing.models import Allocation, ExchangeRate, Grouping, Payment, PaymentReversal
-from reporting.selectors import dashboard
+from reporting.dashboard_selectors import dashboard
 from tests.invoicing.test_payments import issue, pay
 
 D = Decimal

@@ -29,8 +29,9 @@ from projects.services import projects as project_services
 from projects.services import rows as row_services
 from reporting import custom, freshness
 from reporting.aged import aged_receivables
+from reporting.dashboard_selectors import dashboard
 from reporting.phases import phase_figures
-from reporting.selectors import dashboard, profitability, project_figures
+from reporting.selectors import profitability, project_figures
 from tests.factories import (
     AccountFactory,
     EventFactory,

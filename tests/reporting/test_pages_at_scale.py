@@ -17,7 +17,8 @@ from accounts.platform.tenancy import activate
 from accounts.templatetags.money import money
 from projects.billing import delivered_registrations
 from projects.models import Item, Registration
-from reporting.selectors import dashboard, facts, wip_value
+from reporting.dashboard_selectors import dashboard
+from reporting.selectors import facts, wip_value
 from tests.factories import AccountFactory, EventFactory, ProjectFactory
 from tests.reporting.conftest import registration
 

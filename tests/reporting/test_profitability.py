@@ -98,7 +98,7 @@ def test_another_tenant_sees_none_of_it(books, client_for, world_b):
 
 
 def test_the_dashboard_figures(books):
-    from reporting.selectors import dashboard
+    from reporting.dashboard_selectors import dashboard
 
     with activate(books):
         credit_day = datetime.date.today()
@@ -119,7 +119,7 @@ def test_the_dashboard_figures(books):
 
 def test_projects_nearing_their_end_or_billing_cap_are_listed(books):
     from projects.models import Project
-    from reporting.selectors import dashboard
+    from reporting.dashboard_selectors import dashboard
 
     today = datetime.date(2026, 5, 1)
     with activate(books):
