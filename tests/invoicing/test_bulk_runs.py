@@ -1,4 +1,5 @@
 import datetime
+import gc
 import threading
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
 
+from accounts.platform import collector
 from accounts.platform.tenancy import activate
 from invoicing import selectors, services
 from invoicing.models import (
@@ -215,6 +217,31 @@ def test_a_draft_that_cannot_be_issued_stays_a_draft_and_the_others_are_numbered
         issued = Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
         assert [(i.project.code, i.number) for i in issued] == [("PR-A", "INV-00001")]
         assert Invoice.objects.get(project__code="PR-B").status == InvoiceStatus.DRAFT
+
+
+def test_a_run_works_its_batches_with_fewer_collections_and_sets_the_collector_back(
+    estate, monkeypatch
+):
+    """A batch's tens of thousands of short-lived objects would set off thousands of the cyclic
+    collector's passes (a fifth of a run of small invoices); a refused batch and the end of the
+    run leave the collector's thresholds as they were."""
+    before = gc.get_threshold()
+    seen = []
+    for module, name in ((runs, "write_drafts"), (runs, "issue_drafts")):
+        original = getattr(module, name)
+
+        def watched(*args, _original=original, **kwargs):
+            seen.append(gc.get_threshold()[0])
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, watched)
+    run, _ = start(estate, key="collected")  # PR-B's draft is refused at issue: no GBP rate
+    with activate(estate["tenant"]), TestCase.captureOnCommitCallbacks(execute=True):
+        services.run_issue_start(tenant=estate["tenant"], by=None, run=run)
+    run.refresh_from_db()
+    assert run.status == "failed" and run.invoices_issued == 1  # one batch refused, then halves
+    assert len(seen) >= 3 and set(seen) == {max(collector.FEWER, before[0])}
+    assert gc.get_threshold() == before
 
 
 def test_a_run_reports_an_exchange_rate_too_old_for_the_issue_date(estate):
