@@ -17,6 +17,8 @@ from django.db import models, router, transaction
 # (most of bulk_create's time) would return the value unchanged. Exact classes only, so that
 # a subclass that converts its value keeps Django's preparation.
 PLAIN_FIELDS = {
+    models.AutoField,
+    models.BigAutoField,
     models.CharField,
     models.SlugField,
     models.TextField,
@@ -39,15 +41,20 @@ def _is_plain(field: models.Field) -> bool:
     return type(field) in PLAIN_FIELDS
 
 
-def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+def insert_rows(
+    model: type[models.Model], rows: Sequence[models.Model], *, ids: bool = False
+) -> None:
     if not rows:
         return
     connection = transaction.get_connection(router.db_for_write(model))
     if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(rows)
+        model._default_manager.bulk_create(rows)  # gives the ids back where the database can
         return
-    # The primary key is left to the database's identity column, as bulk_create does.
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    if ids:
+        _draw_ids(connection, model, rows)
+    # Without `ids`, the primary key is left to the database's identity column, as bulk_create
+    # does.
+    fields = [field for field in model._meta.concrete_fields if ids or not field.primary_key]
     plain = [field for field in fields if _is_plain(field)]
     prepared = [field for field in fields if not _is_plain(field)]
     quote = connection.ops.quote_name
@@ -70,3 +77,17 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
                 copy.write_row(values)
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}")
         cursor.execute(f"DROP TABLE {staging}")
+
+
+def _draw_ids(connection, model: type[models.Model], rows: Sequence[models.Model]) -> None:
+    """Give `rows` the next ids of the table's identity sequence, in order, and mark them as
+    saved (as `bulk_create` does)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, len(rows)],
+        )
+        drawn = sorted(pk for (pk,) in cursor.fetchall())
+    for row, pk in zip(rows, drawn, strict=True):
+        row.pk = pk
+        row._state.adding, row._state.db = False, connection.alias

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -169,22 +168,17 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
                 deducted=deposits.work_net(member_lines) - net,
             )
             drafting[member.pk] += net
-    invoices = Invoice.objects.bulk_create([invoice for invoice, _lines in drafts])
+    # With their ids drawn first, the invoices, their lines and the lines' claims are each
+    # written in one COPY, and nothing is read back.
+    invoices = [invoice for invoice, _lines in drafts]
+    insert_rows(Invoice, invoices, ids=True)
     lines = []
     for invoice, invoice_lines in drafts:
         for line in invoice_lines:
             line.invoice = invoice
         lines.extend(invoice_lines)
-    insert_rows(InvoiceLine, lines)
-    # The lines' ids (COPY gives none back) with what claiming reads of them: one query.
-    claim(
-        [
-            SimpleNamespace(**values)
-            for values in InvoiceLine.objects.filter(invoice__in=invoices)
-            .exclude(registration=None, item=None)
-            .values("pk", "tenant_id", "registration_id", "item_id", "funder_id", "quantity")
-        ]
-    )
+    insert_rows(InvoiceLine, lines, ids=True)
+    claim(lines)
     audit_many(
         tenant=tenant,
         actor=by,

@@ -51,3 +51,20 @@ def test_nothing_to_insert_touches_nothing(tenant_a, django_assert_num_queries):
     with django_assert_num_queries(0):
         insert_rows(Contact, [])
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_rows_written_with_ids_know_them_and_the_table_goes_on_after_them(tenant_a):
+    """`ids=True`: each row knows the id it was stored under (other new rows point at it), and
+    a row created afterwards the usual way gets the next id, not one of theirs."""
+    account = AccountFactory(tenant=tenant_a)
+    with activate(tenant_a):
+        rows = [
+            Contact(tenant=tenant_a, account=account, first_name="Ada", last_name=f"Row {n}")
+            for n in range(3)
+        ]
+        insert_rows(Contact, rows, ids=True)
+        stored = dict(Contact.objects.filter(account=account).values_list("pk", "last_name"))
+        after = Contact.objects.create(tenant=tenant_a, account=account, last_name="After")
+    assert {row.pk: row.last_name for row in rows} == stored
+    assert not any(row._state.adding for row in rows)
+    assert after.pk > max(stored)
