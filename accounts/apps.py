@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
         from accounts import selectors, views
         from accounts.platform import (
             checks,  # noqa: F401 - registers the system checks
+            lookups,
             sqlite,  # noqa: F401 - SQLite's real parameter limit
         )
         from accounts.platform.search import SearchProvider, search_providers
@@ -17,6 +18,7 @@ class AccountsConfig(AppConfig):
         from accounts.platform.tabs import Tab, account_tabs
 
         translate_automatic_headers()
+        lookups.register()  # long lists of ids bound as one array on PostgreSQL
 
         search_providers.register(
             SearchProvider("accounts", "Accounts", 10, selectors.search_accounts, "bi-building")

@@ -28,6 +28,9 @@ Services
     errors          FriendlyErrorMiddleware: database and decimal errors become a message that
                     says what to change; log_unexpected(), stopped_message()
     bulk            insert_rows(): COPY on PostgreSQL, bulk_create elsewhere
+    lookups         `__in` with a long list of ids as one array parameter on PostgreSQL
+    collector       fewer_collections(): the garbage collector's passes spaced out for
+                    work that allocates many short-lived objects (bulk runs, PDFs)
     tasks           tenant_task, enqueue_on_commit: background work on the django-tasks API
 Files, imports and exports
     documents       StoredDocument and how files are stored, served and deleted
