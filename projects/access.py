@@ -33,13 +33,13 @@ def get_project_for_user(request, pk, *, header_only=False) -> Project:
     """The project named in the URL, with what its overview shows (`project_detail`), or only
     what every page's header shows (`header_only`: `project_header`)."""
     require(request, permissions.VIEW)
-    rows = project_header(pk) if header_only else project_page(pk)
+    rows = project_header() if header_only else project_page()
     return get_object_or_404(visible_projects(request, rows), pk=pk)
 
 
 def get_project_for_write(request, pk) -> Project:
     require(request, permissions.EDIT_PROJECTS)
-    return get_object_or_404(visible_projects(request, project_detail(pk)), pk=pk)
+    return get_object_or_404(visible_projects(request, project_detail()), pk=pk)
 
 
 def get_event_for_write(request, project, pk) -> PrivateEvent:

@@ -67,21 +67,21 @@ def project_list() -> QuerySet[Project]:
     )
 
 
-def project_detail(pk) -> QuerySet[Project]:
-    """One project with what its header and overview show. The booking and the parent project
-    (often empty) are left to a query of their own when the page reads them, which happens
-    only when they are set: PostgreSQL spent 2 to 4 ms planning the seven-table join (its
-    execution: 0.2 ms), and `prefetch_related()` compiled their queries even when empty, to
-    run none (0.5 ms a page; issue 18)."""
+def project_detail() -> QuerySet[Project]:
+    """Projects (the caller picks one) with what a project's header and overview show. The booking
+    and the parent project (often empty) are left to a query of their own when the page reads them,
+    which happens only when they are set: PostgreSQL spent 2 to 4 ms planning the seven-table join
+    (its execution: 0.2 ms), and `prefetch_related()` compiled their queries even when empty, to run
+    none (0.5 ms a page; issue 18)."""
     return Project.objects.select_related(
         "account", "billing_account", "main_contact", "region", "manager"
     )
 
 
-def project_page(pk) -> QuerySet[Project]:
+def project_page() -> QuerySet[Project]:
     """`project_detail` for reading the overview: of the joined rows, only what it shows."""
     return _with_related_shown(
-        project_detail(pk),
+        project_detail(),
         "account__name",
         "billing_account__name",
         "main_contact__first_name",
@@ -119,11 +119,11 @@ def overview_lists(project: Project, membership) -> dict:
     }
 
 
-def project_header(pk) -> QuerySet[Project]:
-    """One project with what every tab's header shows (the customer, the booking and the parent
-    project): the tabs that show no more (`ProjectDetailView.HEADER_ONLY_TABS`) skip the four
-    joins of the overview's details, about 3 ms a page (issue 18). The booking and the parent
-    are read as `project_detail` says."""
+def project_header() -> QuerySet[Project]:
+    """Projects (the caller picks one) with what every tab's header shows (the customer, the booking
+    and the parent project): the tabs that show no more (`ProjectDetailView.HEADER_ONLY_TABS`) skip
+    the four joins of the overview's details, about 3 ms a page (issue 18). The booking and the
+    parent are read as `project_detail` says."""
     return _with_related_shown(Project.objects.select_related("account"), "account__name")
 
 
