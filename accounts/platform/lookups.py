@@ -29,7 +29,7 @@ class _BoundAsArray:
             return super().as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = [value for value in self.rhs if value is not None]  # NULL equals nothing
-        return f"{lhs} = ANY(%s::{array_type}[])", (*lhs_params, values)
+        return f"{lhs} = ANY(%s::{array_type})", (*lhs_params, values)
 
     def _array_type(self, connection) -> str | None:
         if connection.vendor != "postgresql" or not self.rhs_is_direct_value():
@@ -37,9 +37,13 @@ class _BoundAsArray:
         values = self.rhs
         if len(values) < LONG or not all(isinstance(v, int | type(None)) for v in values):
             return None
-        db_type = getattr(self.lhs, "output_field", None)
-        db_type = db_type.db_type(connection) if db_type is not None else None
-        return db_type if db_type in INTEGER_TYPES else None
+        field = getattr(self.lhs, "output_field", None)
+        if field is None or field.db_type(connection) not in INTEGER_TYPES:
+            return None
+        # bigint[] for every integer column (PostgreSQL compares across integer types, with
+        # the index): a value out of a smaller column's range matches nothing, as in an IN list,
+        # instead of failing the cast.
+        return "bigint[]"
 
 
 class LongIn(_BoundAsArray, In):

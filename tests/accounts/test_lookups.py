@@ -46,3 +46,13 @@ def test_a_long_list_of_words_and_a_subquery_stay_as_django_writes_them(tenant_a
     words_sql, subquery_sql = (query["sql"] for query in queries.captured_queries)
     assert "ANY(" not in words_sql and '"last_name" IN (' in words_sql
     assert "ANY(" not in subquery_sql and "IN (SELECT" in subquery_sql
+
+
+def test_a_long_list_for_a_smaller_integer_column_takes_values_beyond_its_range(tenant_a):
+    """An `integer` column's long list is bound as bigint[]: a number beyond the column's range
+    matches nothing, as in an IN list, instead of failing the statement."""
+    account = AccountFactory(tenant=tenant_a)
+    numbers = [account.number, 2**40, *range(10_000_000, 10_000_000 + LONG)]
+    with activate(tenant_a):
+        found = list(type(account).objects.filter(number__in=numbers).values_list("pk", flat=True))
+    assert found == [account.pk]
