@@ -168,8 +168,8 @@ def write_drafts(*, tenant, by, groups: Sequence[DraftGroup], run=None) -> list[
                 deducted=deposits.work_net(member_lines) - net,
             )
             drafting[member.pk] += net
-    # With their ids drawn first, the invoices, their lines and the lines' claims are each
-    # written in one COPY, and nothing is read back.
+    # The invoices' and the lines' ids are drawn before they are written (one COPY each), so
+    # the lines point at their invoices and are claimed as built, not read back for their ids.
     invoices = [invoice for invoice, _lines in drafts]
     insert_rows(Invoice, invoices, ids=True)
     lines = []
