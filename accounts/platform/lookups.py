@@ -24,26 +24,22 @@ INTEGER_TYPES = {"smallint", "integer", "bigint"}
 
 class _BoundAsArray:
     def as_sql(self, compiler, connection):
-        array_type = self._array_type(connection)
-        if array_type is None:
+        if not self._bound_as_array(connection):
             return super().as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = [value for value in self.rhs if value is not None]  # NULL equals nothing
-        return f"{lhs} = ANY(%s::{array_type})", (*lhs_params, values)
-
-    def _array_type(self, connection) -> str | None:
-        if connection.vendor != "postgresql" or not self.rhs_is_direct_value():
-            return None
-        values = self.rhs
-        if len(values) < LONG or not all(isinstance(v, int | type(None)) for v in values):
-            return None
-        field = getattr(self.lhs, "output_field", None)
-        if field is None or field.db_type(connection) not in INTEGER_TYPES:
-            return None
-        # bigint[] for every integer column (PostgreSQL compares across integer types, with
-        # the index): a value out of a smaller column's range matches nothing, as in an IN list,
+        # bigint[] for every integer column (PostgreSQL compares across integer types, with the
+        # index): a value beyond a smaller column's range matches nothing, as in an IN list,
         # instead of failing the cast.
-        return "bigint[]"
+        return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, values)
+
+    def _bound_as_array(self, connection) -> bool:
+        if connection.vendor != "postgresql" or not self.rhs_is_direct_value():
+            return False
+        if len(self.rhs) < LONG or not all(isinstance(v, int | None) for v in self.rhs):
+            return False
+        field = getattr(self.lhs, "output_field", None)
+        return field is not None and field.db_type(connection) in INTEGER_TYPES
 
 
 class LongIn(_BoundAsArray, In):

@@ -4,7 +4,7 @@ PostgreSQL, Django's `IN (…)` otherwise; the same rows either way."""
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Contact
+from accounts.models import Account, Contact
 from accounts.platform.lookups import LONG
 from accounts.platform.tenancy import activate
 from tests.factories import AccountFactory
@@ -41,7 +41,7 @@ def test_a_long_list_of_words_and_a_subquery_stay_as_django_writes_them(tenant_a
     names = [f"Learner {n}" for n in range(LONG + 5)]
     with activate(tenant_a), CaptureQueriesContext(connection) as queries:
         assert Contact.objects.filter(last_name__in=names).count() == 2
-        accounts = type(account).objects.filter(pk=account.pk).values("pk")
+        accounts = Account.objects.filter(pk=account.pk).values("pk")
         assert Contact.objects.filter(account__in=accounts).count() == 2
     words_sql, subquery_sql = (query["sql"] for query in queries.captured_queries)
     assert "ANY(" not in words_sql and '"last_name" IN (' in words_sql
@@ -54,5 +54,5 @@ def test_a_long_list_for_a_smaller_integer_column_takes_values_beyond_its_range(
     account = AccountFactory(tenant=tenant_a)
     numbers = [account.number, 2**40, *range(10_000_000, 10_000_000 + LONG)]
     with activate(tenant_a):
-        found = list(type(account).objects.filter(number__in=numbers).values_list("pk", flat=True))
+        found = list(Account.objects.filter(number__in=numbers).values_list("pk", flat=True))
     assert found == [account.pk]

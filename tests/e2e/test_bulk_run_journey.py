@@ -1,7 +1,8 @@
 """A bulk run as finance works it: preview everything ready to invoice, see what is left out and
 why, create the drafts in the background, issue them (asked once, with the totals), and find the
-numbered invoices on the run's page. The run writes its invoices by COPY with ids drawn first and
-binds long id lists as arrays (issue 18): this is that path, end to end, in the browser."""
+numbered invoices on the run's page. The journeys run on SQLite, so this is the run's pages and
+services end to end; the PostgreSQL-only paths (invoices by COPY with drawn ids, long id lists as
+arrays) are covered by tests/invoicing/test_bulk_runs.py and tests/accounts on PostgreSQL."""
 
 import datetime
 from decimal import Decimal
