@@ -27,7 +27,8 @@ Services
                     clean_number() for imported cells, parse_id() for ids in requests
     errors          FriendlyErrorMiddleware: database and decimal errors become a message that
                     says what to change; log_unexpected(), stopped_message()
-    bulk            insert_rows(): COPY on PostgreSQL, bulk_create elsewhere
+    bulk            insert_rows(): COPY on PostgreSQL (ids drawn first if asked), bulk_create
+                    elsewhere
     lookups         `__in` with a long list of ids as one array parameter on PostgreSQL
     collector       fewer_collections(): the garbage collector's passes spaced out for
                     work that allocates many short-lived objects (bulk runs, PDFs)
