@@ -145,13 +145,14 @@ class AllocationQuerySet(AppendOnlyQuerySet):
         """The allocations that count: every credit-note allocation, and those of payments not
         reversed. `as_of` a day: those made by then whose payment was not reversed by then
         (what a statement or an aged report of that day shows)."""
+        # One anti-join on the reversals, keyed by the allocation's payment (a credit note's
+        # allocation has none, so nothing matches it): no join through the payments, which
+        # each copy of `allocated` in a list query made PostgreSQL plan again (issue 18).
+        reversals = PaymentReversal.objects.filter(payment=models.OuterRef("payment"))
         if as_of is None:
-            return self.filter(models.Q(payment=None) | models.Q(payment__reversal=None))
-        return self.filter(date__lte=as_of).filter(
-            models.Q(payment=None)
-            | models.Q(payment__reversal=None)
-            | models.Q(payment__reversal__date__gt=as_of)
-        )
+            return self.filter(~models.Exists(reversals))
+        reversed_by_then = reversals.filter(date__lte=as_of)
+        return self.filter(date__lte=as_of).filter(~models.Exists(reversed_by_then))
 
 
 class Allocation(AppendOnly):

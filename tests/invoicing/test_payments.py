@@ -305,6 +305,21 @@ def test_a_reversal_restores_what_the_payment_paid_is_audited_and_happens_once(a
         assert {e.object_id for e in on_invoices} == {first.pk, second.pk}
 
 
+def test_a_reversed_payment_still_counts_on_the_days_before_its_reversal(act, billing):
+    """What a statement or an aged report of an earlier day shows (`counting(as_of)`)."""
+    invoice = issue(act, billing, on_date=LONG_AGO)
+    paid_on, reversed_on = datetime.date(2026, 4, 1), datetime.date(2026, 4, 20)
+    payment = pay(act, billing, "500", [invoice], date=paid_on)
+    act(services.payment_reverse, payment=payment, reason="Bounced", date=reversed_on)
+    day = datetime.timedelta(days=1)
+    with activate(billing["tenant"]):
+        assert payment_selectors.outstanding(invoice, as_of=paid_on - day) == D("1080")
+        assert payment_selectors.outstanding(invoice, as_of=paid_on) == D("580")
+        assert payment_selectors.outstanding(invoice, as_of=reversed_on - day) == D("580")
+        assert payment_selectors.outstanding(invoice, as_of=reversed_on) == D("1080")
+        assert payment_selectors.outstanding(invoice) == D("1080")
+
+
 def test_payments_allocations_and_reversals_are_never_changed_or_deleted(act, billing):
     invoice = issue(act, billing)
     payment = pay(act, billing, "100", [invoice])
@@ -460,7 +475,9 @@ def test_the_allocated_subquery_is_compiled_once_per_list_query(act, billing):
     queryset = payment_selectors.with_state(Invoice.objects.all())
     with mock.patch.object(Subquery, "as_sql", autospec=True, side_effect=Subquery.as_sql) as built:
         sql, _params = queryset.query.get_compiler(using="default").as_sql()
-    assert built.call_count == 1
+    compiled = [call.args[0] for call in built.call_args_list]
+    # The allocated sum once, and once the reversal check inside it (an Exists is a Subquery).
+    assert [type(each).__name__ for each in compiled] == ["_CompiledOnce", "Exists"]
     assert sql.count("invoicing_allocation") == 4
 
 
