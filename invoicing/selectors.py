@@ -15,8 +15,10 @@ from django.db.models import (
     Sum,
 )
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.platform.built_once import built_once_per_scope
 from accounts.platform.models import AuditEntry
 from invoicing import totals
 from invoicing.models import (
@@ -47,11 +49,18 @@ MONEY = DecimalField(max_digits=16, decimal_places=3)
 
 
 def invoice_list() -> QuerySet[Invoice]:
-    """Every document, newest first, with its outstanding amount and state (`with_state`)."""
+    """Every document, newest first, with its outstanding amount and state (`with_state`),
+    judged on today's date."""
+    return _invoice_list_on(today=timezone.localdate())
+
+
+@built_once_per_scope  # resolving with_state's expressions cost 1.2 ms of each list (issue 18)
+def _invoice_list_on(*, today: datetime.date) -> QuerySet[Invoice]:
     return with_state(
         Invoice.objects.select_related("billing_account", "project").order_by(
             "-issue_date", "-sequence_number", "-pk"
-        )
+        ),
+        today=today,
     )
 
 

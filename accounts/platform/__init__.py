@@ -32,6 +32,8 @@ Services
     lookups         `__in` with a long list of ids as one array parameter on PostgreSQL
     collector       fewer_collections(): the garbage collector's passes spaced out for
                     work that allocates many short-lived objects (bulk runs, PDFs)
+    built_once      @built_once_per_scope: a list's queryset built once per tenant scope and
+                    arguments, a copy to each caller (the invoice and project lists)
     tasks           tenant_task, enqueue_on_commit: background work on the django-tasks API
 Files, imports and exports
     documents       StoredDocument and how files are stored, served and deleted

@@ -152,6 +152,18 @@ def current_tenant() -> Tenant | None:
     return _current_tenant.get()
 
 
+def scope_key() -> tuple | None:
+    """The active ORM scope as a hashable key, for what is built under it and kept
+    (`accounts.platform.built_once`); None when it cannot be a key (django-scopes allows a
+    list of tenants)."""
+    key = tuple(sorted(django_scopes.get_scope().items()))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 def tenant_reverse(viewname: str, *, tenant_id: int | None = None, kwargs=None) -> str:
     """`reverse()` for a tenant URL; the slug comes from the active tenant when it matches."""
     from accounts.platform.models import Tenant  # import cycle: models build on TenantOwned
