@@ -255,14 +255,16 @@ def issue_drafts(
         invoice.issued_at = timezone.now()
     number(tenant, invoices)
     _store_issued(invoices)
-    # Each line's project code, frozen with the rest (one statement for the batch). Unordered:
-    # with the projects' default order PostgreSQL walked the company's projects in that order
-    # for every line instead of looking the one up by its key (a third of a bulk run's time).
-    InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices]).update(
-        project_code=Subquery(
-            Project.objects.filter(pk=OuterRef(LINE_PROJECT_ID)).order_by().values("code")[:1]
-        )
+    # Each line's project code, frozen with the rest (one statement for the batch): drafting
+    # wrote it, so only the lines of a project renamed since (or drafted without it) are
+    # rewritten. Unordered: with the projects' default order PostgreSQL walked the company's
+    # projects in that order for every line instead of looking the one up by its key.
+    code = Subquery(
+        Project.objects.filter(pk=OuterRef(LINE_PROJECT_ID)).order_by().values("code")[:1]
     )
+    InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices]).exclude(
+        project_code=code
+    ).update(project_code=code)
     audit_many(
         tenant=tenant,
         actor=by,

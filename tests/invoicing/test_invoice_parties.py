@@ -9,9 +9,10 @@ from accounts.models import BankAccount
 from accounts.platform.addresses import PostalAddress, address_lines, format_address
 from accounts.platform.models import Tenant
 from invoicing import services
-from invoicing.models import Invoice
+from invoicing.models import Invoice, InvoiceLine
 from invoicing.pdf import render_invoice_pdf
 from invoicing.services import parties
+from projects.models import Project
 from tests.factories import AccountFactory, ContactFactory, ProjectFactory
 
 SELLER_KEYS = {
@@ -360,3 +361,21 @@ def test_a_credit_note_has_no_due_date_nor_a_request_to_pay(act, legal):
     assert "Credit note" in text and "Germany" in text
     for absent in ("Due date", "Please pay", "IBAN", "DE89 3704"):
         assert absent not in text, absent
+
+
+def test_the_lines_carry_the_project_code_it_had_when_the_invoice_was_issued(act, billing):
+    """Written with the draft, rewritten at issue when the project's code changed since, and
+    kept as issued when it changes later (the reconciliation export reads it)."""
+    project = billing["project"]
+    (draft,) = act(
+        services.drafts_create,
+        project=project,
+        registration_ids=[r.pk for r in billing["registrations"][:2]],
+    )
+    drafted = {line.project_code for line in InvoiceLine.objects.filter(invoice=draft)}
+    assert drafted == {project.code}
+    Project.objects.filter(pk=project.pk).update(code="PR-RENAMED")
+    issued = act(services.invoice_issue, invoice=draft, render_pdf=False)
+    Project.objects.filter(pk=project.pk).update(code="PR-LATER")
+    lines = InvoiceLine.objects.filter(invoice=issued)
+    assert {line.project_code for line in lines} == {"PR-RENAMED"}
