@@ -398,8 +398,10 @@ class InvoiceLine(TenantOwned):
     # projects of one billing account, so revenue, caps and deposits follow the line's project,
     # never the invoice's. Set by the services; `save` falls back to the invoice's project.
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="invoice_lines")
-    # Its project's code (the exports read it): written with the draft, frozen at issue with the
-    # rest of the document (issuing rewrites it if the project's code changed meanwhile).
+    # Its project's code (the exports read it), frozen at issue with the rest of the document:
+    # issuing writes it on every line that lacks it or whose project's code changed since the
+    # line was written. Drafting (`write_drafts`) fills it in already, so that a bulk run's
+    # issue rewrites no line; lines added to a draft later (a recomputed fee) wait for issue.
     project_code = models.CharField(max_length=20, blank=True, editable=False)
     kind = models.CharField(max_length=14, choices=LineKind.choices)
     registration = models.ForeignKey(

@@ -364,8 +364,9 @@ def test_a_credit_note_has_no_due_date_nor_a_request_to_pay(act, legal):
 
 
 def test_the_lines_carry_the_project_code_it_had_when_the_invoice_was_issued(act, billing):
-    """Written with the draft, rewritten at issue when the project's code changed since, and
-    kept as issued when it changes later (the reconciliation export reads it)."""
+    """Written with the draft, written at issue on a line without it or when the project's code
+    changed since, and kept as issued when it changes later (the reconciliation export reads
+    it)."""
     project = billing["project"]
     (draft,) = act(
         services.drafts_create,
@@ -374,6 +375,9 @@ def test_the_lines_carry_the_project_code_it_had_when_the_invoice_was_issued(act
     )
     drafted = {line.project_code for line in InvoiceLine.objects.filter(invoice=draft)}
     assert drafted == {project.code}
+    # A line written without it (as a fee recomputed on the draft is) gets it at issue too.
+    first = InvoiceLine.objects.filter(invoice=draft).order_by("pk").first()
+    InvoiceLine.objects.filter(pk=first.pk).update(project_code="")
     Project.objects.filter(pk=project.pk).update(code="PR-RENAMED")
     issued = act(services.invoice_issue, invoice=draft, render_pdf=False)
     Project.objects.filter(pk=project.pk).update(code="PR-LATER")
