@@ -1,6 +1,7 @@
 """Who belongs to which company: the one deliberate cross-tenant read (login, the company
 picker, the middleware that resolves a company from the URL)."""
 
+from accounts.platform.compiled_once import compiled_once
 from accounts.platform.models import Membership
 from accounts.platform.tenancy import scopes_disabled
 
@@ -10,11 +11,17 @@ def memberships_for_user(user) -> list[Membership]:
     if not user.is_authenticated:
         return []
     with scopes_disabled():
-        return list(
-            Membership.objects.filter(user=user, tenant__is_active=True)
-            .select_related("tenant")
-            .order_by("tenant__name")
-        )
+        return _memberships(user_id=user.pk)
+
+
+@compiled_once(slots=("user_id",))
+def _memberships(*, user_id: int):
+    # Compiled once: every company page reads it (1.2 ms of compiling a page, issue 18).
+    return (
+        Membership.objects.filter(user_id=user_id, tenant__is_active=True)
+        .select_related("tenant")
+        .order_by("tenant__name")
+    )
 
 
 def memberships_of_request(request) -> list[Membership]:

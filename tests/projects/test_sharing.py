@@ -239,3 +239,22 @@ def test_a_parent_lists_only_the_sub_projects_you_may_see(rows, world_a, client_
     assert "PR-SECRET" not in staff_page and "Board coaching" not in staff_page
     admin_page = client_for(world_a.admin).get(url).content.decode()
     assert "PR-OPEN Cohort one" in admin_page and "PR-SECRET Board coaching" in admin_page
+
+
+def test_a_new_role_is_followed_on_the_next_request(rows, world_a, client_for):
+    """The project page's read is compiled once per role (accounts.platform.compiled_once): a
+    member made admin sees the project at once, and loses it again when made staff."""
+    project = rows["project"]
+    url = project.get_absolute_url()
+    staff = _membership(world_a, "staff")
+    _restrict(world_a, project, members=[_membership(world_a, "finance")])
+    client = client_for(world_a.staff)
+    assert client.get(url).status_code == 404
+    with activate(world_a.tenant):
+        Membership.objects.filter(pk=staff.pk).update(role="admin")
+    assert client.get(url).status_code == 200
+    assert client.get(url + "registrations/").status_code == 200  # the header-only read too
+    with activate(world_a.tenant):
+        Membership.objects.filter(pk=staff.pk).update(role="staff")
+    assert client.get(url).status_code == 404
+    assert client.get(url + "registrations/").status_code == 404
