@@ -34,6 +34,7 @@ from reporting.phases import phase_figures
 from reporting.selectors import profitability, project_figures
 from tests.factories import (
     AccountFactory,
+    ContactFactory,
     EventFactory,
     ItemFactory,
     ProductFactory,
@@ -373,3 +374,21 @@ def test_a_request_that_writes_reads_the_new_version_afterwards(books):
         assert freshness.version(books.pk) != before
     finally:
         freshness._request_finished()
+
+
+def test_the_dashboards_counts_are_kept_until_a_write_commits(books, world_a, client_for):
+    """The dashboard's accounts and contacts are counted over the whole company: kept with its
+    other figures, and counted again once a write has committed."""
+    client = client_for(world_a.admin)
+    commit()
+    before = client.get("/alpha/").context["counts"]
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/alpha/").context["counts"] == before
+    assert not [q for q in queries if 'FROM "accounts_contact"' in q["sql"]]
+    with activate(books):
+        ContactFactory(account=AccountFactory(tenant=books, kind="individual"))
+    commit()
+    after = client.get("/alpha/").context["counts"]
+    assert after["contacts"] == before["contacts"] + 1
+    assert after["accounts"] == before["accounts"] + 1
+    assert after["individuals"] == before["individuals"] + 1
