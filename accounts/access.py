@@ -4,17 +4,28 @@ Across tenants the answer is 404 (the scoped manager cannot see the row); a role
 read gets 403 from the `_for_write` twins.
 """
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Account, Contact
 from accounts.platform import permissions
 from accounts.platform.access import require
+from accounts.platform.compiled_once import compiled_once
 from accounts.platform.models import Membership
 
 
 def get_account_for_user(request, pk) -> Account:
     require(request, permissions.VIEW)
-    return get_object_or_404(Account.objects.select_related("region", "parent"), pk=pk)
+    rows = _account(pk=pk)
+    if not rows:
+        raise Http404("No such account.")
+    return rows[0]
+
+
+@compiled_once(slots=("pk",))
+def _account(*, pk):
+    # Every page of an account and its tabs reads it (issue 18: compiled once, run with each pk).
+    return Account.objects.select_related("region", "parent").filter(pk=pk)[:1]
 
 
 def get_account_for_write(request, pk) -> Account:

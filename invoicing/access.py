@@ -1,10 +1,12 @@
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Account
 from accounts.platform import permissions
 from accounts.platform.access import require
+from accounts.platform.compiled_once import compiled_once
 from invoicing.models import Invoice, InvoiceRun, Payment
-from projects.access import shared_with
+from projects.access import MEMBER_SLOTS, member_arguments, shared_with, shared_with_member
 
 
 def shared_invoices(request, queryset=None):
@@ -16,12 +18,18 @@ def shared_invoices(request, queryset=None):
 
 def get_invoice_for_user(request, pk) -> Invoice:
     require(request, permissions.VIEW)
-    return get_object_or_404(
-        shared_invoices(
-            request, Invoice.objects.select_related("project", "billing_account", "credits", "run")
-        ),
-        pk=pk,
-    )
+    rows = _invoice_shown(pk=pk, **member_arguments(request))
+    if not rows:
+        raise Http404("No such invoice, or its project is not shared with you.")
+    return rows[0]
+
+
+@compiled_once(slots=("pk", *MEMBER_SLOTS))
+def _invoice_shown(*, pk, **member):
+    # Compiled once per role, as the project page's read (issue 18).
+    return Invoice.objects.select_related("project", "billing_account", "credits", "run").filter(
+        shared_with_member("project__", **member), pk=pk
+    )[:1]
 
 
 def get_invoice_for_write(request, pk) -> Invoice:

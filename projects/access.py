@@ -32,30 +32,37 @@ def visible_projects(request, queryset=None):
     return queryset.filter(shared_with(request, path=""))
 
 
+# What the sharing rule reads of a member, as arguments of a read compiled once
+# (accounts.platform.compiled_once): the role decides the rule's shape, the ids are its slots.
+MEMBER_SLOTS = ("membership_pk", "user_id")
+
+
+def member_arguments(request) -> dict:
+    """The request's member as `shared_with_member` takes it."""
+    membership = request.membership
+    return {"role": membership.role, "membership_pk": membership.pk, "user_id": membership.user_id}
+
+
+def shared_with_member(path: str = "project__", *, role, membership_pk, user_id):
+    """`shared_with` for a compiled read: the member given by its role and ids."""
+    return visible_q(Membership(pk=membership_pk, user_id=user_id, role=role), path)
+
+
 def get_project_for_user(request, pk, *, header_only=False) -> Project:
     """The project named in the URL, with what its overview shows (`project_page`), or only
     what every page's header shows (`header_only`: `project_header`)."""
     require(request, permissions.VIEW)
-    membership = request.membership
-    rows = _project_shown(
-        pk=pk,
-        header_only=header_only,
-        role=membership.role,
-        membership_pk=membership.pk,
-        user_id=membership.user_id,
-    )
+    rows = _project_shown(pk=pk, header_only=header_only, **member_arguments(request))
     if not rows:
         raise Http404("No such project, or it is not shared with you.")
     return rows[0]
 
 
-@compiled_once(slots=("pk", "membership_pk", "user_id"))
-def _project_shown(*, pk, header_only, role, membership_pk, user_id):
-    # Compiled once per role (what `visible_q` depends on besides the ids): the five-table read
-    # of the overview took 2.5 ms to compile on every project page (issue 18).
-    membership = Membership(pk=membership_pk, user_id=user_id, role=role)
+@compiled_once(slots=("pk", *MEMBER_SLOTS))
+def _project_shown(*, pk, header_only, **member):
+    # The five-table read of the overview took 2.5 ms to compile on every project page.
     rows = project_header() if header_only else project_page()
-    return rows.filter(visible_q(membership), pk=pk)[:1]
+    return rows.filter(shared_with_member("", **member), pk=pk)[:1]
 
 
 def get_project_for_write(request, pk) -> Project:

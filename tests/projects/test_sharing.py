@@ -242,19 +242,22 @@ def test_a_parent_lists_only_the_sub_projects_you_may_see(rows, world_a, client_
 
 
 def test_a_new_role_is_followed_on_the_next_request(rows, world_a, client_for):
-    """The project page's read is compiled once per role (accounts.platform.compiled_once): a
-    member made admin sees the project at once, and loses it again when made staff."""
+    """The project's and its invoices' reads are compiled once per role
+    (accounts.platform.compiled_once): a member made admin sees them at once, and loses them
+    again when made staff."""
     project = rows["project"]
-    url = project.get_absolute_url()
+    assert rows["invoice"].project_id == project.pk
+    urls = [
+        project.get_absolute_url(),
+        project.get_absolute_url() + "registrations/",  # the header-only read
+        reverse(
+            "invoicing:invoice-detail", kwargs={"tenant_slug": "alpha", "pk": rows["invoice"].pk}
+        ),
+    ]
     staff = _membership(world_a, "staff")
     _restrict(world_a, project, members=[_membership(world_a, "finance")])
     client = client_for(world_a.staff)
-    assert client.get(url).status_code == 404
-    with activate(world_a.tenant):
-        Membership.objects.filter(pk=staff.pk).update(role="admin")
-    assert client.get(url).status_code == 200
-    assert client.get(url + "registrations/").status_code == 200  # the header-only read too
-    with activate(world_a.tenant):
-        Membership.objects.filter(pk=staff.pk).update(role="staff")
-    assert client.get(url).status_code == 404
-    assert client.get(url + "registrations/").status_code == 404
+    for role, status in (("staff", 404), ("admin", 200), ("staff", 404)):
+        with activate(world_a.tenant):
+            Membership.objects.filter(pk=staff.pk).update(role=role)
+        assert [client.get(url).status_code for url in urls] == [status] * 3, role
