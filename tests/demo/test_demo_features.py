@@ -2,7 +2,7 @@
 deposits, funders, languages, invoices across projects, payments, the phased programme,
 reminders and saved views.
 
-The demo is seeded once for the module (`seeded_demo`, tests/demo/conftest.py); each test reads
+The demo is seeded once for the package (`seeded_demo`, tests/demo/conftest.py); each test reads
 it, and what a test writes is rolled back after it."""
 
 import pytest

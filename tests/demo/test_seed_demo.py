@@ -1,8 +1,9 @@
 """The demo of `make run` and `seed_demo`: every rule of the product is visible in it.
 
-The demo is seeded once for the module (`seeded_demo`, tests/demo/conftest.py): each test reads
+The demo is seeded once for the package (`seeded_demo`, tests/demo/conftest.py): each test reads
 it, and what a test writes is rolled back after it. The command's own behaviour (idempotent,
-`--if-empty`, seeding again) is tested on an empty database in test_seed_demo_command.py."""
+`--if-empty`, seeding again) is tested on an empty database in
+tests/seeding/test_seed_demo_command.py."""
 
 import pytest
 

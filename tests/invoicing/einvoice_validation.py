@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import facturx
@@ -95,3 +96,19 @@ def validate_ubl(xml: bytes) -> Report:
 def validate_cii(xml: bytes) -> Report:
     errors, warnings = _schematron(xml, CII_SCHEMATRON)
     return Report(xsd_errors=_xsd(xml, CII_XSD), errors=errors, warnings=warnings)
+
+
+UBL_NS = {
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+}
+CII_NS = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+}
+
+
+def amount_at(tree, path, ns) -> Decimal:
+    """The one amount at `path` of an e-invoice's XML tree."""
+    (text,) = tree.xpath(path, namespaces=ns)
+    return Decimal(text)

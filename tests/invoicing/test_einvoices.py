@@ -15,14 +15,11 @@ import zipfile
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from lxml import etree
 from pypdf import PdfReader
 
 from accounts.models import BankAccount
-from accounts.platform.models import Tenant
 from accounts.platform.tax import VatCategory
-from accounts.platform.tenancy import activate
 from agreements import services as agreement_services
 from invoicing import einvoice, services
 from invoicing.models import ExchangeRate, Grouping, Invoice
@@ -38,17 +35,13 @@ from tests.factories import (
     ProductFactory,
     TaxRateFactory,
 )
-from tests.invoicing.einvoice_validation import validate_cii, validate_ubl
-
-UBL_NS = {
-    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
-    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
-}
-CII_NS = {
-    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
-    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
-}
-
+from tests.invoicing.einvoice_validation import (
+    CII_NS,
+    UBL_NS,
+    amount_at,
+    validate_cii,
+    validate_ubl,
+)
 
 # --- Set-up: a company with its legal details, as the settings page saves them -----------------
 
@@ -176,27 +169,22 @@ def assert_valid(invoice, *, peppol=True):
     return ubl_tree, cii_tree
 
 
-def _amount(tree, path, ns):
-    (text,) = tree.xpath(path, namespaces=ns)
-    return Decimal(text)
-
-
 def assert_totals(invoice, ubl, cii):
     sign = -1 if invoice.is_credit_note else 1
     expected = (invoice.net_total * sign, invoice.tax_total * sign, invoice.gross_total * sign)
     ubl_totals = (
-        _amount(ubl, "cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount/text()", UBL_NS),
-        _amount(ubl, "cac:TaxTotal/cbc:TaxAmount/text()", UBL_NS),
-        _amount(ubl, "cac:LegalMonetaryTotal/cbc:PayableAmount/text()", UBL_NS),
+        amount_at(ubl, "cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount/text()", UBL_NS),
+        amount_at(ubl, "cac:TaxTotal/cbc:TaxAmount/text()", UBL_NS),
+        amount_at(ubl, "cac:LegalMonetaryTotal/cbc:PayableAmount/text()", UBL_NS),
     )
     summation = (
         "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
         "ram:SpecifiedTradeSettlementHeaderMonetarySummation/"
     )
     cii_totals = (
-        _amount(cii, summation + "ram:TaxBasisTotalAmount/text()", CII_NS),
-        _amount(cii, summation + "ram:TaxTotalAmount/text()", CII_NS),
-        _amount(cii, summation + "ram:DuePayableAmount/text()", CII_NS),
+        amount_at(cii, summation + "ram:TaxBasisTotalAmount/text()", CII_NS),
+        amount_at(cii, summation + "ram:TaxTotalAmount/text()", CII_NS),
+        amount_at(cii, summation + "ram:DuePayableAmount/text()", CII_NS),
     )
     assert ubl_totals == expected == cii_totals
     # The reconciliation export's lines of this invoice add up to the same figures.
@@ -220,8 +208,8 @@ def assert_peppol_basics(invoice, ubl):
     line_tag = "cac:CreditNoteLine" if invoice.is_credit_note else "cac:InvoiceLine"
     quantity_tag = "cbc:CreditedQuantity" if invoice.is_credit_note else "cbc:InvoicedQuantity"
     for line in ubl.xpath(line_tag, namespaces=UBL_NS):
-        quantity = _amount(line, f"{quantity_tag}/text()", UBL_NS)
-        price = _amount(line, "cac:Price/cbc:PriceAmount/text()", UBL_NS)
+        quantity = amount_at(line, f"{quantity_tag}/text()", UBL_NS)
+        price = amount_at(line, "cac:Price/cbc:PriceAmount/text()", UBL_NS)
         allowances = sum(
             (
                 Decimal(text)
@@ -232,7 +220,7 @@ def assert_peppol_basics(invoice, ubl):
             ),
             Decimal(0),
         )
-        net = _amount(line, "cbc:LineExtensionAmount/text()", UBL_NS)
+        net = amount_at(line, "cbc:LineExtensionAmount/text()", UBL_NS)
         assert (quantity * price - allowances).quantize(Decimal("0.01")) == net
         assert price >= 0
 
@@ -546,45 +534,6 @@ def test_the_zip_holds_each_invoices_pdf_and_ubl(act, company, client_for):
     assert names == {f"{i.number}.{ext}" for i in (first, second) for ext in ("pdf", "xml")}
     assert validate_ubl(archive.read(f"{first.number}.xml")).valid
     assert einvoice.xml_from_pdf(archive.read(f"{second.number}.pdf"))
-
-
-# --- The demo -----------------------------------------------------------------------------------
-
-
-def test_every_demo_invoice_and_credit_note_is_a_valid_e_invoice(db):
-    """The demo (`seed_demo`): every issued document of every company, in both syntaxes, with
-    the totals of the invoice; its stored PDF, where rendered, carries the same CII."""
-    call_command("seed_demo", stdout=io.StringIO())
-    seen = set()
-    for tenant in Tenant.objects.order_by("pk"):
-        with activate(tenant):
-            documents = (
-                Invoice.objects.exclude(status="draft")
-                .select_related("credits", "tenant")
-                .prefetch_related("lines")
-            )
-            for invoice in documents:
-                ubl, cii = einvoice.ubl_xml(invoice), einvoice.cii_xml(invoice)
-                for report in (validate_ubl(ubl), validate_cii(cii)):
-                    assert report.valid, (invoice.number, report)
-                    assert not report.warnings, (invoice.number, report.warnings)
-                ubl_tree, cii_tree = etree.fromstring(ubl), etree.fromstring(cii)
-                sign = -1 if invoice.is_credit_note else 1
-                assert (
-                    _amount(ubl_tree, "cac:LegalMonetaryTotal/cbc:PayableAmount/text()", UBL_NS)
-                    == invoice.gross_total * sign
-                )
-                assert (
-                    _amount(cii_tree, "//ram:DuePayableAmount/text()", CII_NS)
-                    == invoice.gross_total * sign
-                )
-                if invoice.pdf:
-                    with invoice.pdf.open("rb") as handle:
-                        assert einvoice.xml_from_pdf(handle.read()) == cii
-                seen.add(invoice.kind)
-                seen |= {line.tax_category for line in invoice.lines.all()}
-    # The demo has credit notes, a reverse-charge EU customer and an exempt course.
-    assert {"invoice", "credit_note", "AE", "E", "S"} <= seen
 
 
 def test_an_xml_the_xsd_refuses_costs_the_e_invoice_never_the_pdf(
