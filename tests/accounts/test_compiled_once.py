@@ -102,3 +102,12 @@ def test_outside_a_scope_that_can_be_a_key_it_compiles_afresh(tenant_a, compiles
         assert contact(pk=person.pk) == [person]
         assert contact(pk=person.pk) == [person]
     assert compiles.call_count - before == 2 and contact.cache_info().currsize == 0
+
+
+def test_outside_every_scope_it_raises_as_the_queryset_would(tenant_a):
+    from django_scopes import ScopeError
+
+    person = ContactFactory(account=AccountFactory(tenant=tenant_a))
+    for _twice in range(2):
+        with pytest.raises(ScopeError):
+            contact(pk=person.pk)
