@@ -4,22 +4,18 @@ Across tenants the answer is 404 (the scoped manager cannot see the row); a role
 read gets 403 from the `_for_write` twins.
 """
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Account, Contact
 from accounts.platform import permissions
 from accounts.platform.access import require
-from accounts.platform.compiled_once import compiled_once
+from accounts.platform.compiled_once import compiled_once, first_or_404
 from accounts.platform.models import Membership
 
 
 def get_account_for_user(request, pk) -> Account:
     require(request, permissions.VIEW)
-    rows = _account(pk=pk)
-    if not rows:
-        raise Http404("No such account.")
-    return rows[0]
+    return first_or_404(_account(pk=pk), "No such account.")
 
 
 @compiled_once(slots=("pk",))

@@ -1,10 +1,9 @@
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Account
 from accounts.platform import permissions
 from accounts.platform.access import require
-from accounts.platform.compiled_once import compiled_once
+from accounts.platform.compiled_once import compiled_once, first_or_404
 from invoicing.models import Invoice, InvoiceRun, Payment
 from projects.access import MEMBER_SLOTS, member_arguments, shared_with, shared_with_member
 
@@ -19,9 +18,7 @@ def shared_invoices(request, queryset=None):
 def get_invoice_for_user(request, pk) -> Invoice:
     require(request, permissions.VIEW)
     rows = _invoice_shown(pk=pk, **member_arguments(request))
-    if not rows:
-        raise Http404("No such invoice, or its project is not shared with you.")
-    return rows[0]
+    return first_or_404(rows, "No such invoice, or its project is not shared with you.")
 
 
 @compiled_once(slots=("pk", *MEMBER_SLOTS))

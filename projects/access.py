@@ -1,12 +1,11 @@
 """Fetch projects' rows named in a URL: 404 across tenants and for a project not shared with the
 member (projects.sharing_models.visible_q), 403 for a role that may only read."""
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.platform import permissions
 from accounts.platform.access import require
-from accounts.platform.compiled_once import compiled_once
+from accounts.platform.compiled_once import compiled_once, first_or_404
 from accounts.platform.models import Membership
 from projects.models import (
     Item,
@@ -53,9 +52,7 @@ def get_project_for_user(request, pk, *, header_only=False) -> Project:
     what every page's header shows (`header_only`: `project_header`)."""
     require(request, permissions.VIEW)
     rows = _project_shown(pk=pk, header_only=header_only, **member_arguments(request))
-    if not rows:
-        raise Http404("No such project, or it is not shared with you.")
-    return rows[0]
+    return first_or_404(rows, "No such project, or it is not shared with you.")
 
 
 @compiled_once(slots=("pk", *MEMBER_SLOTS))

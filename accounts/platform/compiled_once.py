@@ -40,10 +40,11 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
+from django.http import Http404
 
 from accounts.platform.tenancy import scope_key
 
-__all__ = ["compiled_once"]
+__all__ = ["compiled_once", "first_or_404"]
 
 # Ids no sequence hands out, within every integer column's range (Django refuses a value beyond
 # a column's range before it reaches the SQL), and unlike any constant a builder writes.
@@ -150,3 +151,10 @@ def compiled_once(*, slots: tuple[str, ...], maxsize: int = 64):
         return read
 
     return decorator
+
+
+def first_or_404(rows: list[Model], message: str) -> Model:
+    """`get_object_or_404` for a compiled read's rows: the first, or 404 with `message`."""
+    if not rows:
+        raise Http404(message)
+    return rows[0]

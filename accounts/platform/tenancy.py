@@ -153,9 +153,9 @@ def current_tenant() -> Tenant | None:
 
 
 def scope_key() -> tuple | None:
-    """The active ORM scope as a hashable key, for what is built under it and kept
-    (`accounts.platform.built_once`); None when it cannot be a key (django-scopes allows a
-    list of tenants)."""
+    """The active ORM scope as a hashable key, for what is built or compiled under it and kept
+    (`accounts.platform.built_once`, `accounts.platform.compiled_once`); None when it cannot be
+    a key (django-scopes allows a list of tenants)."""
     key = tuple(sorted(django_scopes.get_scope().items()))
     try:
         hash(key)
