@@ -35,7 +35,8 @@ Services
     built_once      @built_once_per_scope: a list's queryset built once per tenant scope and
                     arguments, a copy to each caller (the invoice and project lists)
     compiled_once   @compiled_once: a read's SQL compiled once per scope and shape, run with
-                    each call's ids (the memberships of every page, the project page)
+                    each call's ids (the memberships of every page, the project, account and
+                    invoice pages); first_or_404()
     tasks           tenant_task, enqueue_on_commit: background work on the django-tasks API
 Files, imports and exports
     documents       StoredDocument and how files are stored, served and deleted
